@@ -1,0 +1,80 @@
+"""The agenda: which phases a session walks through, and on which board.
+
+A session's agenda is data (it comes from a template file), so the engine only
+knows phase *kinds*. Each kind says what people may do while it is current:
+write on a board, cluster it, vote on it, look at its ranked list, choose
+islands, write action plans, close.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PhaseKind(StrEnum):
+    INTRO = "intro"  # purpose, shared question, check-in hopes
+    BRAINSTORM = "brainstorm"  # write cards on a board (critique or vision)
+    CLUSTER = "cluster"  # facilitator merges duplicates into themes
+    VOTE = "vote"  # dot voting on the board's themes and cards
+    RANKING = "ranking"  # the board's list (bottom list / top list) is shown
+    ISLANDS = "islands"  # form islands, participants choose one
+    ACTION_PLANS = "action_plans"  # each island writes its plan
+    CLOSING = "closing"  # island reports, next steps, check-out
+
+
+class BoardKind(StrEnum):
+    CRITIQUE = "critique"  # obstacles → bottom list
+    VISION = "vision"  # "in the best of worlds" → top list
+
+
+class Phase(BaseModel):
+    """One step of the agenda."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: PhaseKind
+    board: str | None = None
+    minutes: int = Field(default=0, ge=0, le=24 * 60)
+    # Empty title: clients show the translated name of the kind and board.
+    title: str = ""
+    prompt: str = ""  # e.g. "What is hard, slow, impossible?"
+
+
+class BoardSpec(BaseModel):
+    """A wall of cards that is written, clustered, voted on and ranked."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    kind: BoardKind
+    prefix: str = Field(min_length=1, max_length=3)  # cards are numbered K1, K2 …
+
+
+BOARD_PHASES = frozenset({PhaseKind.BRAINSTORM, PhaseKind.CLUSTER, PhaseKind.VOTE, PhaseKind.RANKING})
+
+
+def framtidsverksted_boards() -> list[BoardSpec]:
+    return [
+        BoardSpec(id="critique", kind=BoardKind.CRITIQUE, prefix="K"),
+        BoardSpec(id="vision", kind=BoardKind.VISION, prefix="V"),
+    ]
+
+
+def framtidsverksted_agenda() -> list[Phase]:
+    """The Future Workshop as METHOD.md describes it: a full day."""
+    return [
+        Phase(kind=PhaseKind.INTRO, minutes=20),
+        Phase(kind=PhaseKind.BRAINSTORM, board="critique", minutes=45),
+        Phase(kind=PhaseKind.CLUSTER, board="critique", minutes=20),
+        Phase(kind=PhaseKind.VOTE, board="critique", minutes=15),
+        Phase(kind=PhaseKind.RANKING, board="critique", minutes=20),
+        Phase(kind=PhaseKind.BRAINSTORM, board="vision", minutes=45),
+        Phase(kind=PhaseKind.CLUSTER, board="vision", minutes=20),
+        Phase(kind=PhaseKind.VOTE, board="vision", minutes=15),
+        Phase(kind=PhaseKind.RANKING, board="vision", minutes=20),
+        Phase(kind=PhaseKind.ISLANDS, minutes=30),
+        Phase(kind=PhaseKind.ACTION_PLANS, minutes=90),
+        Phase(kind=PhaseKind.CLOSING, minutes=30),
+    ]

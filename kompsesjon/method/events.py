@@ -1,0 +1,353 @@
+"""Events: what happened in a session, in the order it happened.
+
+Events are the durable record (one row each in SQLite) and what clients fold
+into their mirrors. They carry facts, never instructions: everything ``evolve``
+needs is in the event, so a client with a partial view can apply it too. An
+event that reveals something to people who could not see it before carries the
+revealed content (``items_revealed``, ``tally_revealed``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from .agenda import BoardSpec, Phase
+from .state import Rules, VoteStatus
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ItemData(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    board: str
+    text: str
+    author: str | None = None
+    pair: str | None = None
+
+
+class TallyData(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    unit: str
+    dots: int
+    voters: int
+
+
+class LinkData(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    board: str
+    unit: str
+
+
+class TimerData(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    deadline: float | None = None
+    remaining: float | None = None
+
+
+# ---- session and people -----------------------------------------------------
+
+
+class SessionCreated(_Event):
+    type: Literal["session_created"] = "session_created"
+    session: str
+    title: str
+    question: str = ""
+    lang: str = "nb"
+    anonymous: bool = False
+    template: str = "framtidsverksted"
+    created_at: float
+    rules: Rules = Rules()
+    boards: list[BoardSpec]
+    agenda: list[Phase]
+
+
+class SessionEdited(_Event):
+    """The facilitator changed the title or the shared question."""
+
+    type: Literal["session_edited"] = "session_edited"
+    title: str | None = None
+    question: str | None = None
+
+
+class RulesChanged(_Event):
+    type: Literal["rules_changed"] = "rules_changed"
+    rules: Rules
+
+
+class ParticipantJoined(_Event):
+    type: Literal["participant_joined"] = "participant_joined"
+    participant: str
+    name: str = ""
+    org: str = ""
+
+
+class ProfileChanged(_Event):
+    type: Literal["profile_changed"] = "profile_changed"
+    participant: str
+    name: str
+    org: str
+
+
+class ParticipantRemoved(_Event):
+    type: Literal["participant_removed"] = "participant_removed"
+    participant: str
+
+
+class PhaseChanged(_Event):
+    type: Literal["phase_changed"] = "phase_changed"
+    phase: int
+    previous: int
+
+
+class TimerChanged(_Event):
+    type: Literal["timer_changed"] = "timer_changed"
+    timer: TimerData
+
+
+class CheckedIn(_Event):
+    type: Literal["checked_in"] = "checked_in"
+    note: str
+    text: str
+    author: str | None = None
+
+
+class CheckedOut(_Event):
+    type: Literal["checked_out"] = "checked_out"
+    note: str
+    text: str
+    author: str | None = None
+
+
+# ---- cards on a board -------------------------------------------------------
+
+
+class ItemAdded(_Event):
+    type: Literal["item_added"] = "item_added"
+    item: ItemData
+    private: bool = False
+
+
+class ItemEdited(_Event):
+    type: Literal["item_edited"] = "item_edited"
+    item: str
+    text: str
+
+
+class ItemWithdrawn(_Event):
+    type: Literal["item_withdrawn"] = "item_withdrawn"
+    item: str
+
+
+class ItemsRevealed(_Event):
+    """Private cards of a board become visible to all; carries them."""
+
+    type: Literal["items_revealed"] = "items_revealed"
+    board: str
+    items: list[ItemData]
+
+
+class BuzzPairsFormed(_Event):
+    type: Literal["buzz_pairs_formed"] = "buzz_pairs_formed"
+    pairs: dict[str, list[str]]  # pair id -> members (a trio when the count is odd)
+
+
+class BuzzPairsCleared(_Event):
+    type: Literal["buzz_pairs_cleared"] = "buzz_pairs_cleared"
+
+
+class RedCardRaised(_Event):
+    type: Literal["red_card_raised"] = "red_card_raised"
+    card: str
+    item: str | None = None
+    note: str = ""
+    raised_by: str | None = None  # stored on the server, never sent
+
+
+class RedCardDismissed(_Event):
+    type: Literal["red_card_dismissed"] = "red_card_dismissed"
+    card: str
+
+
+# ---- clustering -------------------------------------------------------------
+
+
+class Merged(_Event):
+    """Cards and themes (all top level) become one new theme."""
+
+    type: Literal["merged"] = "merged"
+    board: str
+    theme: str
+    title: str
+    items: list[str]  # cards that were not in a theme
+    themes: list[str]  # themes that now sit inside the new one
+
+
+class MergeUndone(_Event):
+    type: Literal["merge_undone"] = "merge_undone"
+    theme: str
+
+
+class ThemeRenamed(_Event):
+    type: Literal["theme_renamed"] = "theme_renamed"
+    theme: str
+    title: str
+
+
+class ItemDetached(_Event):
+    type: Literal["item_detached"] = "item_detached"
+    item: str
+
+
+# ---- voting -----------------------------------------------------------------
+
+
+class DotsChanged(_Event):
+    """One participant's dots on cards of a board changed (+ placed, - taken)."""
+
+    type: Literal["dots_changed"] = "dots_changed"
+    board: str
+    participant: str
+    changes: dict[str, int]
+
+
+class VoteStatusChanged(_Event):
+    type: Literal["vote_status_changed"] = "vote_status_changed"
+    board: str
+    participant: str
+    status: VoteStatus | None
+
+
+class VoteClosed(_Event):
+    type: Literal["vote_closed"] = "vote_closed"
+    board: str
+
+
+class VoteReopened(_Event):
+    type: Literal["vote_reopened"] = "vote_reopened"
+    board: str
+
+
+class TallyRevealed(_Event):
+    type: Literal["tally_revealed"] = "tally_revealed"
+    board: str
+    tally: list[TallyData]
+
+
+# ---- islands, action plans, closing -----------------------------------------
+
+
+class IslandCreated(_Event):
+    type: Literal["island_created"] = "island_created"
+    island: str
+    title: str
+    links: list[LinkData]
+
+
+class IslandUpdated(_Event):
+    type: Literal["island_updated"] = "island_updated"
+    island: str
+    title: str
+    links: list[LinkData]
+
+
+class IslandRemoved(_Event):
+    type: Literal["island_removed"] = "island_removed"
+    island: str
+
+
+class IslandChosen(_Event):
+    type: Literal["island_chosen"] = "island_chosen"
+    participant: str
+    island: str | None
+
+
+class PlanEdited(_Event):
+    type: Literal["plan_edited"] = "plan_edited"
+    island: str
+    field: str
+    text: str
+    version: int
+    by: str | None = None
+
+
+class IslandPresented(_Event):
+    type: Literal["island_presented"] = "island_presented"
+    island: str | None
+
+
+class NextStepAdded(_Event):
+    type: Literal["next_step_added"] = "next_step_added"
+    step: str
+    text: str
+
+
+class NextStepRemoved(_Event):
+    type: Literal["next_step_removed"] = "next_step_removed"
+    step: str
+
+
+class NextMeetingSet(_Event):
+    type: Literal["next_meeting_set"] = "next_meeting_set"
+    text: str
+
+
+Event = Annotated[
+    Union[
+        SessionCreated,
+        SessionEdited,
+        RulesChanged,
+        ParticipantJoined,
+        ProfileChanged,
+        ParticipantRemoved,
+        PhaseChanged,
+        TimerChanged,
+        CheckedIn,
+        CheckedOut,
+        ItemAdded,
+        ItemEdited,
+        ItemWithdrawn,
+        ItemsRevealed,
+        BuzzPairsFormed,
+        BuzzPairsCleared,
+        RedCardRaised,
+        RedCardDismissed,
+        Merged,
+        MergeUndone,
+        ThemeRenamed,
+        ItemDetached,
+        DotsChanged,
+        VoteStatusChanged,
+        VoteClosed,
+        VoteReopened,
+        TallyRevealed,
+        IslandCreated,
+        IslandUpdated,
+        IslandRemoved,
+        IslandChosen,
+        PlanEdited,
+        IslandPresented,
+        NextStepAdded,
+        NextStepRemoved,
+        NextMeetingSet,
+    ],
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def load_event(raw: str | bytes) -> Event:
+    return EVENT_ADAPTER.validate_json(raw)
+
+
+def dump_event(event: Event) -> str:
+    return event.model_dump_json(exclude_defaults=False)

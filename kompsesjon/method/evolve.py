@@ -1,0 +1,365 @@
+"""Fold one event into a state: the only code that changes a State.
+
+The server's full state and every client's partial mirror use this same
+function, so an event can never mean two different things. Handlers are
+tolerant of what a mirror does not know (a card it never saw, a vote round it
+has no dots in) because a participant's view is deliberately incomplete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import events as ev
+from .state import (
+    Board,
+    BuzzPair,
+    Island,
+    Item,
+    Link,
+    NextStep,
+    Note,
+    Participant,
+    PlanField,
+    RedCard,
+    State,
+    TallyEntry,
+    Theme,
+    Timer,
+)
+
+_HANDLERS: dict[type, Callable[[State, Any], None]] = {}
+
+
+def _on(event_type: type) -> Callable:
+    def register(fn: Callable[[State, Any], None]) -> Callable[[State, Any], None]:
+        _HANDLERS[event_type] = fn
+        return fn
+
+    return register
+
+
+def evolve(state: State | None, event: ev.Event) -> State:
+    """Apply ``event`` to ``state`` in place and return it.
+
+    ``session_created`` starts from ``None`` and returns a new State.
+    """
+    if isinstance(event, ev.SessionCreated):
+        return State(
+            session=event.session,
+            title=event.title,
+            question=event.question,
+            lang=event.lang,
+            anonymous=event.anonymous,
+            template=event.template,
+            created_at=event.created_at,
+            rules=event.rules,
+            agenda=list(event.agenda),
+            boards={spec.id: Board(spec=spec) for spec in event.boards},
+        )
+    if state is None:
+        raise ValueError(f"{event.type} before session_created")
+    _HANDLERS[type(event)](state, event)
+    return state
+
+
+def _bump(state: State, counter: str, ident: str) -> None:
+    """Keep id counters ahead of ids seen in events (mirrors learn them too)."""
+    digits = ident.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyzÆØÅæøå")
+    if digits.isdigit():
+        n = int(digits)
+        if n > state.counters.get(counter, 0):
+            state.counters[counter] = n
+
+
+# ---- session and people -----------------------------------------------------
+
+
+@_on(ev.SessionEdited)
+def _session_edited(state: State, e: ev.SessionEdited) -> None:
+    if e.title is not None:
+        state.title = e.title
+    if e.question is not None:
+        state.question = e.question
+
+
+@_on(ev.RulesChanged)
+def _rules_changed(state: State, e: ev.RulesChanged) -> None:
+    state.rules = e.rules
+
+
+@_on(ev.ParticipantJoined)
+def _joined(state: State, e: ev.ParticipantJoined) -> None:
+    state.participants[e.participant] = Participant(id=e.participant, name=e.name, org=e.org)
+    _bump(state, "participant", e.participant)
+
+
+@_on(ev.ProfileChanged)
+def _profile(state: State, e: ev.ProfileChanged) -> None:
+    person = state.participants.get(e.participant)
+    if person is not None:
+        person.name, person.org = e.name, e.org
+
+
+@_on(ev.ParticipantRemoved)
+def _removed(state: State, e: ev.ParticipantRemoved) -> None:
+    person = state.participants.get(e.participant)
+    if person is not None:
+        person.removed = True
+    # A removed person no longer counts in an island; their choice is dropped
+    # from the membership (the event itself stays in the log).
+    state.island_of.pop(e.participant, None)
+
+
+@_on(ev.PhaseChanged)
+def _phase(state: State, e: ev.PhaseChanged) -> None:
+    state.phase = e.phase
+    state.timer = Timer()  # each phase gets its own time box
+    state.presenting = None
+
+
+@_on(ev.TimerChanged)
+def _timer(state: State, e: ev.TimerChanged) -> None:
+    state.timer = Timer(deadline=e.timer.deadline, remaining=e.timer.remaining)
+
+
+@_on(ev.CheckedIn)
+def _checked_in(state: State, e: ev.CheckedIn) -> None:
+    state.check_ins[e.note] = Note(id=e.note, text=e.text, author=e.author)
+    _bump(state, "note", e.note)
+
+
+@_on(ev.CheckedOut)
+def _checked_out(state: State, e: ev.CheckedOut) -> None:
+    state.check_outs[e.note] = Note(id=e.note, text=e.text, author=e.author)
+    _bump(state, "note", e.note)
+
+
+# ---- cards ------------------------------------------------------------------
+
+
+def _item_from(data: ev.ItemData, private: bool) -> Item:
+    return Item(
+        id=data.id,
+        board=data.board,
+        text=data.text,
+        author=data.author,
+        pair=data.pair,
+        private=private,
+    )
+
+
+@_on(ev.ItemAdded)
+def _item_added(state: State, e: ev.ItemAdded) -> None:
+    state.items[e.item.id] = _item_from(e.item, e.private)
+    _bump(state, f"item:{e.item.board}", e.item.id)
+
+
+@_on(ev.ItemEdited)
+def _item_edited(state: State, e: ev.ItemEdited) -> None:
+    item = state.items.get(e.item)
+    if item is not None:
+        item.text = e.text
+
+
+@_on(ev.ItemWithdrawn)
+def _item_withdrawn(state: State, e: ev.ItemWithdrawn) -> None:
+    item = state.items.get(e.item)
+    if item is not None:
+        item.withdrawn = True
+
+
+@_on(ev.ItemsRevealed)
+def _items_revealed(state: State, e: ev.ItemsRevealed) -> None:
+    board = state.boards[e.board]
+    board.revealed = True
+    for data in e.items:
+        known = state.items.get(data.id)
+        if known is None:
+            state.items[data.id] = _item_from(data, private=False)
+            _bump(state, f"item:{data.board}", data.id)
+        else:
+            known.private = False
+
+
+@_on(ev.BuzzPairsFormed)
+def _pairs_formed(state: State, e: ev.BuzzPairsFormed) -> None:
+    for pair in state.buzz_pairs.values():
+        pair.active = False
+    for pair_id, members in e.pairs.items():
+        state.buzz_pairs[pair_id] = BuzzPair(id=pair_id, members=list(members))
+        _bump(state, "pair", pair_id)
+
+
+@_on(ev.BuzzPairsCleared)
+def _pairs_cleared(state: State, e: ev.BuzzPairsCleared) -> None:
+    for pair in state.buzz_pairs.values():
+        pair.active = False
+
+
+@_on(ev.RedCardRaised)
+def _red_card(state: State, e: ev.RedCardRaised) -> None:
+    state.red_cards[e.card] = RedCard(id=e.card, item=e.item, note=e.note, raised_by=e.raised_by)
+    _bump(state, "red_card", e.card)
+
+
+@_on(ev.RedCardDismissed)
+def _red_card_dismissed(state: State, e: ev.RedCardDismissed) -> None:
+    card = state.red_cards.get(e.card)
+    if card is not None:
+        card.dismissed = True
+
+
+# ---- clustering -------------------------------------------------------------
+
+
+@_on(ev.Merged)
+def _merged(state: State, e: ev.Merged) -> None:
+    state.themes[e.theme] = Theme(id=e.theme, board=e.board, title=e.title)
+    _bump(state, "theme", e.theme)
+    for item_id in e.items:
+        item = state.items.get(item_id)
+        if item is not None:
+            item.theme = e.theme
+    for theme_id in e.themes:
+        theme = state.themes.get(theme_id)
+        if theme is not None:
+            theme.merged_into = e.theme
+
+
+@_on(ev.MergeUndone)
+def _merge_undone(state: State, e: ev.MergeUndone) -> None:
+    # What was merged directly into the theme stands alone again; the theme
+    # goes. Dots placed on the theme itself fall back to no unit (see voting).
+    for item in state.items.values():
+        if item.theme == e.theme:
+            item.theme = None
+    for theme in state.themes.values():
+        if theme.merged_into == e.theme:
+            theme.merged_into = None
+    state.themes.pop(e.theme, None)
+
+
+@_on(ev.ThemeRenamed)
+def _theme_renamed(state: State, e: ev.ThemeRenamed) -> None:
+    theme = state.themes.get(e.theme)
+    if theme is not None:
+        theme.title = e.title
+
+
+@_on(ev.ItemDetached)
+def _item_detached(state: State, e: ev.ItemDetached) -> None:
+    item = state.items.get(e.item)
+    if item is not None:
+        item.theme = None
+
+
+# ---- voting -----------------------------------------------------------------
+
+
+@_on(ev.DotsChanged)
+def _dots(state: State, e: ev.DotsChanged) -> None:
+    mine = state.boards[e.board].vote.dots.setdefault(e.participant, {})
+    for card, delta in e.changes.items():
+        n = mine.get(card, 0) + delta
+        if n > 0:
+            mine[card] = n
+        else:
+            mine.pop(card, None)
+    if not mine:
+        del state.boards[e.board].vote.dots[e.participant]
+
+
+@_on(ev.VoteStatusChanged)
+def _vote_status(state: State, e: ev.VoteStatusChanged) -> None:
+    status = state.boards[e.board].vote.status
+    if e.status is None:
+        status.pop(e.participant, None)
+    else:
+        status[e.participant] = e.status
+
+
+@_on(ev.VoteClosed)
+def _vote_closed(state: State, e: ev.VoteClosed) -> None:
+    state.boards[e.board].vote.closed = True
+
+
+@_on(ev.VoteReopened)
+def _vote_reopened(state: State, e: ev.VoteReopened) -> None:
+    vote = state.boards[e.board].vote
+    vote.closed = False
+    vote.revealed = None  # hidden again while people may still move dots
+
+
+@_on(ev.TallyRevealed)
+def _tally_revealed(state: State, e: ev.TallyRevealed) -> None:
+    state.boards[e.board].vote.revealed = [
+        TallyEntry(unit=t.unit, dots=t.dots, voters=t.voters) for t in e.tally
+    ]
+
+
+# ---- islands, plans, closing ------------------------------------------------
+
+
+def _links(links: list[ev.LinkData]) -> list[Link]:
+    return [Link(board=link.board, unit=link.unit) for link in links]
+
+
+@_on(ev.IslandCreated)
+def _island_created(state: State, e: ev.IslandCreated) -> None:
+    state.islands[e.island] = Island(id=e.island, title=e.title, links=_links(e.links))
+    _bump(state, "island", e.island)
+
+
+@_on(ev.IslandUpdated)
+def _island_updated(state: State, e: ev.IslandUpdated) -> None:
+    island = state.islands[e.island]
+    island.title = e.title
+    island.links = _links(e.links)
+
+
+@_on(ev.IslandRemoved)
+def _island_removed(state: State, e: ev.IslandRemoved) -> None:
+    state.islands[e.island].removed = True
+    for person in [p for p, i in state.island_of.items() if i == e.island]:
+        del state.island_of[person]
+    if state.presenting == e.island:
+        state.presenting = None
+
+
+@_on(ev.IslandChosen)
+def _island_chosen(state: State, e: ev.IslandChosen) -> None:
+    if e.island is None:
+        state.island_of.pop(e.participant, None)
+    else:
+        state.island_of[e.participant] = e.island
+
+
+@_on(ev.PlanEdited)
+def _plan_edited(state: State, e: ev.PlanEdited) -> None:
+    plan = state.plans.setdefault(e.island, {})
+    plan[e.field] = PlanField(text=e.text, version=e.version, by=e.by)
+
+
+@_on(ev.IslandPresented)
+def _island_presented(state: State, e: ev.IslandPresented) -> None:
+    state.presenting = e.island
+
+
+@_on(ev.NextStepAdded)
+def _step_added(state: State, e: ev.NextStepAdded) -> None:
+    state.next_steps[e.step] = NextStep(id=e.step, text=e.text)
+    _bump(state, "step", e.step)
+
+
+@_on(ev.NextStepRemoved)
+def _step_removed(state: State, e: ev.NextStepRemoved) -> None:
+    step = state.next_steps.get(e.step)
+    if step is not None:
+        step.removed = True
+
+
+@_on(ev.NextMeetingSet)
+def _next_meeting(state: State, e: ev.NextMeetingSet) -> None:
+    state.next_meeting = e.text

@@ -1,0 +1,55 @@
+"""Putting people into small groups that mix organisations.
+
+Used for buzz pairs (bikuber) and, with a larger size, for group rounds. The
+result is deterministic for a given seed, so the facilitator can ask for
+"another pairing" and a replay of the log gives the same groups.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+
+def mixed_groups(people: Sequence[tuple[str, str]], groups: int, seed: int) -> list[list[str]]:
+    """Deal ``people`` (id, organisation) into ``groups`` groups.
+
+    People are ordered organisation by organisation, largest organisation
+    first, shuffled within each by ``seed``, and dealt round-robin: two people
+    from one organisation only meet when that organisation is larger than the
+    number of groups. Group sizes differ by at most one.
+    """
+    if groups < 1:
+        raise ValueError("need at least one group")
+    rng = random.Random(seed)
+    by_org: dict[str, list[str]] = {}
+    for person, org in people:
+        # Blank organisation: each such person counts as their own.
+        by_org.setdefault(org.strip().casefold() or f"\0{person}", []).append(person)
+    orgs = list(by_org.items())
+    rng.shuffle(orgs)  # equal-sized organisations: order decided by the seed
+    orgs.sort(key=lambda kv: -len(kv[1]))
+    order: list[str] = []
+    for _, members in orgs:
+        members = sorted(members)
+        rng.shuffle(members)
+        order.extend(members)
+    dealt: list[list[str]] = [[] for _ in range(groups)]
+    for pos, person in enumerate(order):
+        dealt[pos % groups].append(person)
+    return [g for g in dealt if g]
+
+
+def buzz_pairs(people: Sequence[tuple[str, str]], seed: int) -> list[list[str]]:
+    """Pairs mixing organisations; with an odd count, one trio."""
+    if len(people) < 2:
+        return []
+    return mixed_groups(people, len(people) // 2, seed)
+
+
+def groups_of_at_most(people: Sequence[tuple[str, str]], size: int, seed: int) -> list[list[str]]:
+    """As few groups as possible with at most ``size`` people each."""
+    if not people:
+        return []
+    count = -(-len(people) // size)
+    return mixed_groups(people, count, seed)

@@ -1,0 +1,216 @@
+"""The state of one session: a fold over its events.
+
+Plain mutable dataclasses, because a session with a thousand participants
+folds thousands of events and copying the whole state for each would be the
+hot path. ``evolve`` is the only code that mutates a State; ``decide`` and the
+query helpers only read it. The same classes serve as the server's full state
+and as a client's partial mirror (see :mod:`kompsesjon.method.visibility`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+from .agenda import BoardSpec, Phase
+
+
+class Rules(BaseModel):
+    """The method's numbers, configurable per session."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dot_budget: int = Field(default=5, ge=1, le=20)
+    dot_cap: int = Field(default=3, ge=1, le=20)  # dots one person may stack on one theme
+    list_cut: int = Field(default=5, ge=1, le=50)  # length of the bottom/top list
+    island_min: int = Field(default=2, ge=1, le=50)
+    island_max: int = Field(default=8, ge=1, le=200)
+    private_writing: bool = True  # cards hidden from others until revealed
+    max_red_cards: int = Field(default=3, ge=0, le=50)  # open red cards per person
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rules:
+        if self.dot_cap > self.dot_budget:
+            raise ValueError("dot_cap cannot be larger than dot_budget")
+        if self.island_min > self.island_max:
+            raise ValueError("island_min cannot be larger than island_max")
+        return self
+
+
+class VoteStatus(StrEnum):
+    DONE = "done"
+    ABSTAINED = "abstained"
+
+
+@dataclass
+class Participant:
+    id: str
+    name: str = ""
+    org: str = ""
+    removed: bool = False
+
+
+@dataclass
+class Item:
+    """A card on a board."""
+
+    id: str
+    board: str
+    text: str
+    author: str | None = None  # None in views where the author must not be known
+    pair: str | None = None  # buzz pair that wrote it together
+    private: bool = False  # visible only to its writers and facilitators
+    theme: str | None = None  # the theme it was merged into
+    withdrawn: bool = False  # taken off the wall (kept, never deleted)
+
+
+@dataclass
+class Theme:
+    """A titled group of cards made by merging; themes can merge into themes."""
+
+    id: str
+    board: str
+    title: str
+    merged_into: str | None = None
+
+
+@dataclass
+class TallyEntry:
+    unit: str  # a top-level theme or a card that is not in a theme
+    dots: int
+    voters: int
+
+
+@dataclass
+class VoteRound:
+    closed: bool = False
+    # participant -> card (item or theme id, as placed) -> dots
+    dots: dict[str, dict[str, int]] = field(default_factory=dict)
+    status: dict[str, VoteStatus] = field(default_factory=dict)
+    revealed: list[TallyEntry] | None = None  # the tally as shown to everyone
+
+
+@dataclass
+class Board:
+    spec: BoardSpec
+    revealed: bool = False  # private cards shown to all
+    vote: VoteRound = field(default_factory=VoteRound)
+
+
+@dataclass
+class BuzzPair:
+    id: str
+    members: list[str]
+    active: bool = True  # false once the facilitator re-forms or clears pairs
+
+
+@dataclass
+class RedCard:
+    id: str
+    item: str | None
+    note: str
+    raised_by: str | None = None  # never leaves the server
+    dismissed: bool = False
+
+
+@dataclass
+class Link:
+    board: str
+    unit: str
+
+
+@dataclass
+class Island:
+    id: str
+    title: str
+    links: list[Link]
+    removed: bool = False
+
+
+PLAN_FIELDS = ("what", "how", "who", "first_step", "when")
+
+
+@dataclass
+class PlanField:
+    text: str = ""
+    version: int = 0
+    by: str | None = None
+
+
+@dataclass
+class Note:
+    """A check-in hope or a check-out word."""
+
+    id: str
+    text: str
+    author: str | None = None
+
+
+@dataclass
+class NextStep:
+    id: str
+    text: str
+    removed: bool = False
+
+
+@dataclass
+class Timer:
+    deadline: float | None = None  # wall-clock epoch seconds while running
+    remaining: float | None = None  # seconds left while paused
+
+    @property
+    def running(self) -> bool:
+        return self.deadline is not None
+
+    @property
+    def paused(self) -> bool:
+        return self.remaining is not None
+
+
+@dataclass
+class State:
+    session: str
+    title: str
+    question: str
+    lang: str
+    anonymous: bool
+    template: str
+    created_at: float
+    rules: Rules
+    agenda: list[Phase]
+    boards: dict[str, Board]
+    phase: int = 0
+    participants: dict[str, Participant] = field(default_factory=dict)
+    items: dict[str, Item] = field(default_factory=dict)
+    themes: dict[str, Theme] = field(default_factory=dict)
+    buzz_pairs: dict[str, BuzzPair] = field(default_factory=dict)
+    red_cards: dict[str, RedCard] = field(default_factory=dict)
+    islands: dict[str, Island] = field(default_factory=dict)
+    island_of: dict[str, str] = field(default_factory=dict)  # participant -> island
+    plans: dict[str, dict[str, PlanField]] = field(default_factory=dict)
+    presenting: str | None = None  # island shown in report mode
+    check_ins: dict[str, Note] = field(default_factory=dict)
+    check_outs: dict[str, Note] = field(default_factory=dict)
+    next_steps: dict[str, NextStep] = field(default_factory=dict)
+    next_meeting: str = ""
+    timer: Timer = field(default_factory=Timer)
+    counters: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def current(self) -> Phase:
+        return self.agenda[self.phase]
+
+
+STATE_ADAPTER: TypeAdapter[State] = TypeAdapter(State)
+
+
+def dump_state(state: State) -> dict:
+    return STATE_ADAPTER.dump_python(state, mode="json")
+
+
+def load_state(data: dict | str | bytes) -> State:
+    if isinstance(data, (str, bytes)):
+        return STATE_ADAPTER.validate_json(data)
+    return STATE_ADAPTER.validate_python(data)

@@ -1,0 +1,205 @@
+"""What each audience may see: of a new event, and of the whole state.
+
+The only place that knows the method's secrecy rules:
+
+* private writing: a card is seen by the people who wrote it (author and buzz
+  pair) and by facilitators until its board is revealed;
+* anonymous sessions: no author (of a card, a check-in/-out or a plan edit)
+  ever leaves the server, not even to facilitators; a person still sees that
+  their own writing is theirs;
+* dot voting: a participant sees only their own dots and vote status; tallies
+  reach participants and screens only as ``tally_revealed``; facilitators see
+  every dot (to know who has not voted);
+* red cards never carry who raised them.
+
+:func:`deliveries` plans the fan-out of one event so the server serialises
+once per audience, not once per socket. :func:`view_state` gives the snapshot a
+client starts from. Together they obey one law, checked by property tests: a
+mirror that starts from ``view_state`` and folds the events delivered to it
+equals ``view_state`` of the server's state.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from . import events as ev
+from .state import Item, Note, PlanField, State, VoteRound
+
+
+@dataclass(frozen=True)
+class Audience:
+    role: Literal["facilitator", "participant", "screen"]
+    participant: str | None = None
+
+
+FACILITATOR_VIEW = Audience("facilitator")
+SCREEN_VIEW = Audience("screen")
+
+
+def participant_view(pid: str) -> Audience:
+    return Audience("participant", pid)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One projection of an event and who receives it.
+
+    ``participants`` means every participant not named in ``only`` of any
+    delivery of the same plan; ``only`` names participants individually.
+    """
+
+    event: ev.Event
+    facilitators: bool = False
+    screens: bool = False
+    participants: bool = False
+    only: frozenset[str] = field(default_factory=frozenset)
+
+
+def _everyone(event: ev.Event) -> list[Delivery]:
+    return [Delivery(event, facilitators=True, screens=True, participants=True)]
+
+
+def _anonymised(state: State, event: ev.Event, author: str | None, strip) -> list[Delivery]:
+    """Everyone sees it; in anonymous sessions only the author sees it is theirs."""
+    if not state.anonymous or author is None:
+        return _everyone(event)
+    return [
+        Delivery(strip(event), facilitators=True, screens=True, participants=True),
+        Delivery(event, only=frozenset({author})),
+    ]
+
+
+def _writers(state: State, item: Item) -> set[str]:
+    people = {item.author} if item.author else set()
+    pair = state.buzz_pairs.get(item.pair) if item.pair else None
+    if pair is not None:
+        people.update(pair.members)
+    return people
+
+
+def _strip_item(data: ev.ItemData) -> ev.ItemData:
+    return data.model_copy(update={"author": None})
+
+
+def deliveries(state: State, event: ev.Event) -> list[Delivery]:
+    """Who receives ``event`` and in which form. ``state`` already includes it."""
+    if isinstance(event, (ev.CheckedIn, ev.CheckedOut)):
+        return _anonymised(state, event, event.author, lambda e: e.model_copy(update={"author": None}))
+
+    if isinstance(event, ev.ItemAdded):
+        strip = (lambda e: e.model_copy(update={"item": _strip_item(e.item)})) if state.anonymous else (lambda e: e)
+        author = event.item.author
+        if not event.private:
+            return _anonymised(state, event, author, strip)
+        plan = [Delivery(strip(event), facilitators=True)]
+        writers = _writers(state, state.items[event.item.id])
+        if author is not None:
+            plan.append(Delivery(event, only=frozenset({author})))
+        others = frozenset(writers - {author})
+        if others:
+            plan.append(Delivery(strip(event), only=others))
+        return plan
+
+    if isinstance(event, (ev.ItemEdited, ev.ItemWithdrawn)):
+        item = state.items[event.item]
+        if not item.private:
+            return _everyone(event)
+        return [Delivery(event, facilitators=True, only=frozenset(_writers(state, item)))]
+
+    if isinstance(event, ev.ItemsRevealed):
+        if state.anonymous:
+            event = event.model_copy(update={"items": [_strip_item(i) for i in event.items]})
+        return _everyone(event)
+
+    if isinstance(event, ev.RedCardRaised):
+        return _everyone(event.model_copy(update={"raised_by": None}))
+
+    if isinstance(event, (ev.DotsChanged, ev.VoteStatusChanged)):
+        return [Delivery(event, facilitators=True, only=frozenset({event.participant}))]
+
+    if isinstance(event, ev.PlanEdited):
+        return _anonymised(state, event, event.by, lambda e: e.model_copy(update={"by": None}))
+
+    return _everyone(event)
+
+
+def recipients_of(plan: list[Delivery], audience: Audience) -> ev.Event | None:
+    """The projection of a planned event that ``audience`` receives, if any."""
+    if audience.role == "facilitator":
+        return next((d.event for d in plan if d.facilitators), None)
+    if audience.role == "screen":
+        return next((d.event for d in plan if d.screens), None)
+    pid = audience.participant
+    named = next((d.event for d in plan if pid in d.only), None)
+    if named is not None:
+        return named
+    return next((d.event for d in plan if d.participants), None)
+
+
+def can_see_item(state: State, audience: Audience, item: Item) -> bool:
+    if not item.private or audience.role == "facilitator":
+        return True
+    return audience.participant is not None and audience.participant in _writers(state, item)
+
+
+def view_state(state: State, audience: Audience) -> State:
+    """A copy of ``state`` holding only what ``audience`` may see."""
+    me = audience.participant if audience.role == "participant" else None
+    facilitator = audience.role == "facilitator"
+    anonymous = state.anonymous
+
+    def author(who: str | None) -> str | None:
+        return who if not anonymous or (who is not None and who == me) else None
+
+    items = {
+        i.id: replace(i, author=author(i.author))
+        for i in state.items.values()
+        if can_see_item(state, audience, i)
+    }
+    boards = {}
+    for board_id, board in state.boards.items():
+        vote = board.vote
+        if facilitator:
+            seen = VoteRound(
+                closed=vote.closed,
+                dots={p: dict(d) for p, d in vote.dots.items()},
+                status=dict(vote.status),
+                revealed=copy.deepcopy(vote.revealed),
+            )
+        else:
+            seen = VoteRound(
+                closed=vote.closed,
+                dots={me: dict(vote.dots[me])} if me in vote.dots else {},
+                status={me: vote.status[me]} if me in vote.status else {},
+                revealed=copy.deepcopy(vote.revealed),
+            )
+        boards[board_id] = replace(board, vote=seen)
+
+    def notes(source: dict[str, Note]) -> dict[str, Note]:
+        return {n.id: replace(n, author=author(n.author)) for n in source.values()}
+
+    plans = {
+        island: {f: PlanField(text=p.text, version=p.version, by=author(p.by)) for f, p in fields.items()}
+        for island, fields in state.plans.items()
+    }
+    return replace(
+        state,
+        agenda=list(state.agenda),
+        boards=boards,
+        participants=copy.deepcopy(state.participants),
+        items=items,
+        themes=copy.deepcopy(state.themes),
+        buzz_pairs=copy.deepcopy(state.buzz_pairs),
+        red_cards={r.id: replace(r, raised_by=None) for r in state.red_cards.values()},
+        islands=copy.deepcopy(state.islands),
+        island_of=dict(state.island_of),
+        plans=plans,
+        check_ins=notes(state.check_ins),
+        check_outs=notes(state.check_outs),
+        next_steps=copy.deepcopy(state.next_steps),
+        timer=replace(state.timer),
+        counters={},
+    )

@@ -1,0 +1,142 @@
+"""The wire protocol: JSON text frames over one websocket.
+
+Any websocket client can take part (docs/protocol.md shows every message).
+The client opens with ``hello``; the server answers ``welcome`` and then a
+``snapshot`` or the ``event`` messages the client missed. After that the
+client sends commands (each with its own ``id``) and the server answers every
+command with exactly one ``ack`` (its events are committed to disk) or one
+``rejected`` (nothing changed), and pushes ``event`` messages as they happen.
+
+Protocol problems that are not about the method (bad JSON, an unknown message
+type, a frame too large, too many messages) get ``error``; the connection stays
+open unless ``fatal`` is true.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from .method import commands as cmd
+from .method.events import Event
+
+PROTOCOL_VERSION = 1
+MAX_MESSAGE_BYTES = 64 * 1024
+
+COMMAND_TYPES: tuple[type[BaseModel], ...] = cmd.Command.__args__[0].__args__  # type: ignore[attr-defined]
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# ---- client → server ----------------------------------------------------------
+
+
+class Hello(_Message):
+    """First message of every connection.
+
+    * participant: ``code`` and ``resume``. ``resume`` is a secret of at least
+      22 characters that the client makes up the first time (for example 16
+      random bytes in URL-safe base64) and keeps; the server stores only its
+      hash. An unknown ``resume`` joins as a new participant with ``name`` and
+      ``org``; a known one resumes that participant. Because the client chose
+      the secret, a join whose ``welcome`` was lost is simply resumed.
+    * facilitator: ``token``, the facilitator token printed by ``serve``.
+    * screen: ``code``; read-only.
+
+    ``last_seq`` is the last event sequence number the client has folded; the
+    server sends what came after it, or a snapshot.
+    """
+
+    type: Literal["hello"] = "hello"
+    protocol: int = PROTOCOL_VERSION
+    role: Literal["participant", "facilitator", "screen"]
+    code: str | None = Field(default=None, max_length=32)
+    token: str | None = Field(default=None, max_length=200)
+    resume: str | None = Field(default=None, min_length=22, max_length=200)
+    last_seq: int = Field(default=0, ge=0)
+    name: str = ""
+    org: str = ""
+
+
+ClientMessage = Annotated[Union[(Hello, *COMMAND_TYPES)], Field(discriminator="type")]  # type: ignore[valid-type]
+CLIENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(ClientMessage)
+
+
+# ---- server → client ----------------------------------------------------------
+
+
+class Welcome(_Message):
+    type: Literal["welcome"] = "welcome"
+    protocol: int = PROTOCOL_VERSION
+    session: str
+    code: str
+    title: str
+    role: Literal["participant", "facilitator", "screen"]
+    participant: str | None = None
+    resumed: bool = False
+    seq: int  # the session's latest sequence number
+    server_time: float  # lets clients show timers against the server's clock
+
+
+class Snapshot(_Message):
+    """The whole state as this client may see it, as of ``seq``."""
+
+    type: Literal["snapshot"] = "snapshot"
+    seq: int
+    state: dict[str, Any]
+
+
+class EventMessage(_Message):
+    type: Literal["event"] = "event"
+    seq: int
+    event: Event
+
+
+class Ack(_Message):
+    """The command's events are committed; ``seq`` is the last of them."""
+
+    type: Literal["ack"] = "ack"
+    id: str
+    seq: int
+    duplicate: bool = False  # this id was applied before; nothing new happened
+
+
+class Rejected(_Message):
+    type: Literal["rejected"] = "rejected"
+    id: str
+    code: str
+    message: str
+    details: dict[str, Any] = {}
+
+
+class Error(_Message):
+    type: Literal["error"] = "error"
+    code: str
+    message: str
+    fatal: bool = False  # the server closes the connection after a fatal error
+
+
+class Presence(_Message):
+    """Facilitators only: which participants are connected right now."""
+
+    type: Literal["presence"] = "presence"
+    online: dict[str, bool]
+    full: bool = False  # true: the complete list; false: only changes
+
+
+ServerMessage = Annotated[
+    Union[Welcome, Snapshot, EventMessage, Ack, Rejected, Error, Presence], Field(discriminator="type")
+]
+SERVER_ADAPTER: TypeAdapter[Any] = TypeAdapter(ServerMessage)
+
+
+def parse_client(raw: str | bytes) -> Any:
+    """Parse a client frame; raises pydantic.ValidationError."""
+    return CLIENT_ADAPTER.validate_json(raw)
+
+
+def parse_server(raw: str | bytes) -> Any:
+    return SERVER_ADAPTER.validate_json(raw)

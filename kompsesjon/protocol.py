@@ -1,8 +1,9 @@
 """The wire protocol: JSON text frames over one websocket.
 
 Any websocket client can take part (docs/protocol.md shows every message).
-The client opens with ``hello``; the server answers ``welcome`` and then a
-``snapshot`` or the ``event`` messages the client missed. After that the
+The client opens with ``hello``; the server answers with a ``snapshot`` or the
+``event`` messages the client missed, and then ``welcome``: a client that has
+received the welcome is up to date as of its ``seq``. After that the
 client sends commands (each with its own ``id``) and the server answers every
 command with exactly one ``ack`` (its events are committed to disk) or one
 ``rejected`` (nothing changed), and pushes ``event`` messages as they happen.
@@ -69,6 +70,8 @@ CLIENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(ClientMessage)
 
 
 class Welcome(_Message):
+    """Sent after the catch-up: the client is now up to date as of ``seq``."""
+
     type: Literal["welcome"] = "welcome"
     protocol: int = PROTOCOL_VERSION
     session: str

@@ -1,0 +1,332 @@
+"""The websocket server: sessions, connections, limits, health, shutdown.
+
+:class:`SessionServer` owns the store and one :class:`~server.hub.Hub` per
+session. A connection says ``hello``, is routed to its session's hub by join
+code or facilitator token, and from then on each frame is checked (size,
+rate, shape) before it is queued as a command. Nothing about the method is
+decided here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import ssl
+import time
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from pydantic import ValidationError
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+from kompsesjon import protocol as proto
+from kompsesjon.method.events import SessionCreated
+from kompsesjon.templates import Template, load_template
+
+from .hub import FATAL, GREETED, Client, Hub, send_now
+from .limits import ConnectionCount, GuessThrottle, TokenBucket
+from .store import Store, secret_hash
+
+log = logging.getLogger("kompsesjon.server")
+
+# Join codes avoid letters and digits that are easy to confuse on a projector.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+HELLO_TIMEOUT = 30.0
+MAX_HELLO_ATTEMPTS = 5
+HARD_FRAME_LIMIT = 1 << 20  # above this the websocket layer closes with 1009
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+@dataclass
+class Limits:
+    rate: float = 20.0  # messages per second per connection, on average
+    burst: float = 60.0
+    per_address: int = 64  # open connections per address (loopback exempt)
+    guesses: int = 10  # wrong codes/tokens per address per minute
+
+
+@dataclass(frozen=True)
+class CreatedSession:
+    session: str
+    code: str
+    token: str  # shown once; only its hash is stored
+    title: str
+
+
+class SessionServer:
+    def __init__(self, store: Store, limits: Limits | None = None) -> None:
+        self.store = store
+        self.limits = limits or Limits()
+        self.hubs: dict[str, Hub] = {}
+        self._by_code: dict[str, Hub] = {}
+        self._by_token: dict[str, Hub] = {}
+        self._guesses = GuessThrottle(self.limits.guesses)
+        self._connections = ConnectionCount(self.limits.per_address)
+        self._server: Server | None = None
+
+    # ---- sessions -------------------------------------------------------
+
+    async def load_sessions(self) -> list[Hub]:
+        """Start a hub for every session in the database (replaying its log)."""
+        started = []
+        token_hashes = await self.store.token_hashes()
+        for row in await self.store.sessions():
+            if row.id in self.hubs:
+                continue
+            hub = Hub(row.id, row.code, self.store)
+            await hub.load()
+            self._add(hub, token_hashes[row.id])
+            started.append(hub)
+        return started
+
+    def _add(self, hub: Hub, token_hash: str) -> None:
+        self.hubs[hub.session] = hub
+        self._by_code[hub.code] = hub
+        self._by_token[token_hash] = hub
+        hub.start()
+
+    async def create_session(
+        self,
+        template: Template | str = "framtidsverksted",
+        *,
+        title: str | None = None,
+        question: str | None = None,
+        lang: str = "nb",
+        anonymous: bool | None = None,
+    ) -> CreatedSession:
+        if isinstance(template, str):
+            template = load_template(template)
+        session = secrets.token_hex(6)
+        code = new_code()
+        while code in self._by_code:  # pragma: no cover - 887 million codes
+            code = new_code()
+        token = "f-" + secrets.token_urlsafe(24)
+        created = SessionCreated(
+            session=session,
+            title=(title or template.title).strip()[:120],
+            question=(question if question is not None else template.question).strip()[:500],
+            lang=lang,
+            anonymous=template.anonymous if anonymous is None else anonymous,
+            template=template.name,
+            created_at=time.time(),
+            rules=template.rules,
+            boards=template.boards,
+            agenda=template.phases,
+        )
+        await self.store.create_session(session, code, token, created.title, created)
+        hub = Hub(session, code, self.store)
+        await hub.load()
+        self._add(hub, secret_hash(token))
+        return CreatedSession(session, code, token, created.title)
+
+    # ---- serving --------------------------------------------------------
+
+    async def start(
+        self, host: str = "127.0.0.1", port: int = 8765, *, ssl_context: ssl.SSLContext | None = None
+    ) -> Server:
+        self._server = await serve(
+            self._handle,
+            host,
+            port,
+            process_request=_health,
+            max_size=HARD_FRAME_LIMIT,
+            compression=None,  # small messages: saves ~50 KiB per connection
+            ping_interval=20,
+            ping_timeout=20,
+            close_timeout=5,
+            ssl=ssl_context,
+        )
+        return self._server
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """Finish in-flight commits, close every connection with 1001, close the store."""
+        if self._server is not None:
+            self._server.server.close()  # no new connections; open ones stay for now
+        for hub in self.hubs.values():
+            await hub.stop()
+        if self._server is not None:
+            self._server.close(close_connections=True)  # 1001 going away
+            await self._server.wait_closed()
+        await self.store.close()
+
+    # ---- one connection -------------------------------------------------
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        address = ws.remote_address[0] if ws.remote_address else "?"
+        if not self._connections.admit(address):
+            await ws.close(1013, "too many connections from your address")
+            return
+        client: Client | None = None
+        hub: Hub | None = None
+        try:
+            greeted = await self._greet(ws, address)
+            if greeted is None:
+                return
+            client, hub = greeted
+            await self._serve(client, hub)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._connections.release(address)
+            if client is not None and hub is not None:
+                hub.disconnect(client)
+
+    async def _greet(self, ws: ServerConnection, address: str) -> tuple[Client, Hub] | None:
+        for _ in range(MAX_HELLO_ATTEMPTS):
+            try:
+                raw = await asyncio.wait_for(ws.recv(), HELLO_TIMEOUT)
+            except TimeoutError:
+                await _fatal(ws, "hello_timeout", "Say hello first (within 30 seconds).")
+                return None
+            message = _parse(ws, raw)
+            if message is None:
+                continue
+            if not isinstance(message, proto.Hello):
+                _error(ws, "hello_first", "The first message must be a hello.")
+                continue
+            if message.protocol != proto.PROTOCOL_VERSION:
+                await _fatal(
+                    ws,
+                    "protocol_version",
+                    f"This server speaks protocol {proto.PROTOCOL_VERSION}, "
+                    f"the client {message.protocol}; update kompsesjon.",
+                )
+                return None
+            wait = self._guesses.wait(address)
+            if wait > 0:
+                await _fatal(ws, "too_many_attempts", f"Too many wrong codes; try again in {wait:.0f} s.")
+                return None
+            hub = self._route(message)
+            if hub is None:
+                self._guesses.failed(address)
+                if message.role == "facilitator":
+                    await _fatal(ws, "bad_token", "That facilitator token is not valid here.")
+                else:
+                    await _fatal(ws, "bad_code", "No session has that code; check the code on the screen.")
+                return None
+            if message.role == "participant" and not message.resume:
+                _error(ws, "resume_required", "A participant hello needs a resume secret (22+ characters).")
+                continue
+            client = Client(ws, message.role)
+            outcome = await hub.hello(client, message)
+            if outcome == GREETED:
+                return client, hub
+            if outcome == FATAL:
+                await ws.close(1008, "refused")
+                return None
+        await _fatal(ws, "hello_failed", "Too many failed hellos.")
+        return None
+
+    def _route(self, hello: proto.Hello) -> Hub | None:
+        if hello.role == "facilitator":
+            return self._by_token.get(secret_hash(hello.token or "")) if hello.token else None
+        return self._by_code.get(normalise_code(hello.code or ""))
+
+    async def _serve(self, client: Client, hub: Hub) -> None:
+        bucket = TokenBucket(self.limits.rate, self.limits.burst)
+        async for raw in client.ws:
+            size = len(raw)
+            if size > proto.MAX_MESSAGE_BYTES:
+                _error(
+                    client.ws,
+                    "too_large",
+                    f"A message may be at most {proto.MAX_MESSAGE_BYTES} bytes; this one was {size}.",
+                )
+                continue
+            wait = bucket.take()
+            if wait > 0:
+                _rate_limited(client.ws, raw, wait)
+                continue
+            try:
+                message = _parse(client.ws, raw)
+            except Exception:  # a bug here must not cost the person their connection
+                log.exception("could not handle a message")
+                _error(client.ws, "internal_error", "The server could not handle that message.")
+                continue
+            if message is None:
+                continue
+            if isinstance(message, proto.Hello):
+                _error(client.ws, "already_greeted", "This connection has already said hello.")
+                continue
+            await hub.submit(client, message)
+
+
+def _health(connection: ServerConnection, request: Any) -> Any:
+    if request.path == "/healthz":
+        return connection.respond(HTTPStatus.OK, "OK\n")
+    return None
+
+
+def _error(ws: ServerConnection, code: str, message: str, *, fatal: bool = False) -> None:
+    send_now(ws, proto.Error(code=code, message=message, fatal=fatal).model_dump_json())
+
+
+async def _fatal(ws: ServerConnection, code: str, message: str) -> None:
+    _error(ws, code, message, fatal=True)
+    await ws.close(1008, code)
+
+
+def _parse(ws: ServerConnection, raw: str | bytes) -> Any:
+    """A valid client message, or None after telling the client what is wrong."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        _error(ws, "bad_json", "That message is not valid JSON.")
+        return None
+    try:
+        return proto.CLIENT_ADAPTER.validate_python(data)
+    except ValidationError as exc:
+        text = _describe(exc, data)
+        command_id = data.get("id") if isinstance(data, dict) else None
+        if isinstance(command_id, str) and 0 < len(command_id) <= 64 and data.get("type") != "hello":
+            # The client waits for an answer to this id: give it one.
+            reply = proto.Rejected(id=command_id, code="bad_message", message=text[:500])
+            send_now(ws, reply.model_dump_json())
+        else:
+            _error(ws, "bad_message", text[:500])
+        return None
+
+
+def _describe(exc: ValidationError, data: Any) -> str:
+    """One short sentence about what is wrong with a message."""
+    if not isinstance(data, dict):
+        return "A message must be a JSON object with a \"type\"."
+    first = exc.errors()[0]
+    loc = [str(part) for part in first["loc"]]
+    if first["type"] == "union_tag_invalid":
+        return f"Unknown message type {str(data.get('type'))[:40]!r}."
+    if first["type"] == "union_tag_not_found":
+        return "A message needs a \"type\"."
+    kind, where = (loc[0], ".".join(loc[1:])) if loc else ("message", "")
+    return f"Invalid {kind} message: {where or 'message'}: {first['msg']}"
+
+
+def _rate_limited(ws: ServerConnection, raw: str | bytes, wait: float) -> None:
+    text = f"Too many messages; slow down (retry in {wait:.1f} s)."
+    try:
+        data = json.loads(raw)
+        command_id = data.get("id") if isinstance(data, dict) else None
+    except (ValueError, UnicodeDecodeError):
+        command_id = None
+    if isinstance(command_id, str) and 0 < len(command_id) <= 64:
+        reply = proto.Rejected(id=command_id, code="rate_limited", message=text, details={"retry_after": wait})
+        send_now(ws, reply.model_dump_json())
+    else:
+        _error(ws, "rate_limited", text)

@@ -1,0 +1,89 @@
+"""Limits that keep one person (or one script) from spoiling the room.
+
+* a token bucket per connection for messages;
+* a throttle on wrong join codes / tokens per address (guessing);
+* a cap on simultaneous connections per address.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class TokenBucket:
+    """``rate`` messages per second on average, bursts up to ``burst``."""
+
+    rate: float
+    burst: float
+    tokens: float = -1.0
+    stamp: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        if self.tokens < 0:
+            self.tokens = self.burst
+
+    def take(self, now: float | None = None) -> float:
+        """0.0 if allowed, else how many seconds until the next message is."""
+        now = time.monotonic() if now is None else now
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return 0.0
+        return (1.0 - self.tokens) / self.rate
+
+
+class GuessThrottle:
+    """After ``allowed`` wrong codes or tokens from one address within
+    ``window`` seconds, that address must wait until the window has passed."""
+
+    def __init__(self, allowed: int = 10, window: float = 60.0) -> None:
+        self.allowed = allowed
+        self.window = window
+        self._failures: dict[str, list[float]] = {}
+
+    def wait(self, address: str, now: float | None = None) -> float:
+        now = time.monotonic() if now is None else now
+        recent = [t for t in self._failures.get(address, []) if now - t < self.window]
+        if recent:
+            self._failures[address] = recent
+        else:
+            self._failures.pop(address, None)
+        if len(recent) >= self.allowed:
+            return self.window - (now - recent[0])
+        return 0.0
+
+    def failed(self, address: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        self._failures.setdefault(address, []).append(now)
+        if len(self._failures) > 10_000:  # forget the oldest addresses first
+            for stale in list(self._failures)[:1000]:
+                del self._failures[stale]
+
+
+class ConnectionCount:
+    """Open connections per address. Loopback is not limited: the SSH gateway
+    and local tests connect from there on behalf of many people."""
+
+    def __init__(self, per_address: int) -> None:
+        self.per_address = per_address
+        self._open: dict[str, int] = {}
+
+    @staticmethod
+    def is_loopback(address: str) -> bool:
+        return address.startswith("127.") or address in ("::1", "localhost")
+
+    def admit(self, address: str) -> bool:
+        if not self.is_loopback(address) and self._open.get(address, 0) >= self.per_address:
+            return False
+        self._open[address] = self._open.get(address, 0) + 1
+        return True
+
+    def release(self, address: str) -> None:
+        left = self._open.get(address, 0) - 1
+        if left > 0:
+            self._open[address] = left
+        else:
+            self._open.pop(address, None)

@@ -1,0 +1,146 @@
+"""Run the server from the command line until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import ssl
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from kompsesjon.templates import TemplateError, load_template
+
+from .app import CreatedSession, Limits, SessionServer
+from .store import Store, StoreError
+
+
+def room_addresses() -> list[str]:
+    """This machine's addresses that others on the network can reach."""
+    found: set[str] = set()
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.add(info[4][0])
+    except OSError:
+        pass
+    try:  # the address of the default route, without sending anything
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        probe.connect(("10.255.255.255", 1))
+        found.add(probe.getsockname()[0])
+        probe.close()
+    except OSError:
+        pass
+    return sorted(a for a in found if not a.startswith("127."))
+
+
+def describe(created: CreatedSession, url: str) -> str:
+    return (
+        f"\nSession «{created.title}»\n"
+        f"  join code:          {created.code}\n"
+        f"  facilitator token:  {created.token}\n"
+        f"    (shown once and stored only as a hash: keep it)\n"
+        f"  participants:  kompsesjon join {url} --code {created.code}\n"
+        f"  facilitator:   kompsesjon host {url} --token {created.token}\n"
+        f"  projector:     kompsesjon screen {url} --code {created.code}\n"
+    )
+
+
+async def serve_forever(
+    *,
+    db: Path,
+    host: str,
+    port: int,
+    template: str,
+    title: str | None,
+    question: str | None,
+    lang: str,
+    anonymous: bool,
+    new: bool,
+    ssl_context: ssl.SSLContext | None,
+    durability: str,
+    limits: Limits,
+    out: Callable[[str], None] = print,
+    ready: asyncio.Event | None = None,
+) -> int:
+    try:
+        store = await Store.open(db, durability=durability)
+    except StoreError as exc:
+        out(f"error: {exc}")
+        return 1
+    server = SessionServer(store, limits)
+    resumed = await server.load_sessions()
+    created = None
+    if new or not resumed:
+        created = await server.create_session(
+            load_template(template), title=title, question=question, lang=lang, anonymous=anonymous or None
+        )
+    try:
+        await server.start(host, port, ssl_context=ssl_context)
+    except OSError as exc:
+        out(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}")
+        await server.stop()
+        return 1
+    scheme = "wss" if ssl_context else "ws"
+    shown = host if host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+    url = f"{scheme}://{shown}:{server.port}"
+    out(f"kompsesjon is serving on {url}  (database: {db})")
+    if host in ("0.0.0.0", "::", ""):
+        for address in room_addresses():
+            out(f"  on the room network: {scheme}://{address}:{server.port}")
+    for hub in resumed:
+        assert hub.state is not None
+        out(f"Resumed «{hub.state.title}»  join code {hub.code}  ({hub.seq} events)")
+    if created:
+        out(describe(created, url))
+    out("Stop with Ctrl+C; everything is stored.")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if ready is not None:
+        ready.set()
+    await stop.wait()
+    out("Stopping: finishing what is in flight …")
+    await server.stop()
+    out("Stopped.")
+    return 0
+
+
+def run(args) -> int:
+    from kompsesjon.paths import default_db
+
+    if bool(args.certfile) != bool(args.keyfile):
+        print("error: --certfile and --keyfile go together", file=sys.stderr)
+        return 2
+    ssl_context = None
+    if args.certfile:
+        ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        try:
+            ssl_context.load_cert_chain(args.certfile, args.keyfile)
+        except (OSError, ssl.SSLError) as exc:
+            print(f"error: cannot load the certificate: {exc}", file=sys.stderr)
+            return 2
+    try:
+        load_template(args.template)
+    except TemplateError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    limits = Limits(rate=args.rate, burst=max(args.rate * 3, 10), per_address=args.max_per_address)
+    return asyncio.run(
+        serve_forever(
+            db=Path(args.db) if args.db else default_db(),
+            host=args.host,
+            port=args.port,
+            template=args.template,
+            title=args.title,
+            question=args.question,
+            lang=args.lang,
+            anonymous=args.anonymous,
+            new=args.new,
+            ssl_context=ssl_context,
+            durability=args.durability,
+            limits=limits,
+            out=lambda line: print(line, flush=True),
+        )
+    )

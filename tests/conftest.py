@@ -1,0 +1,74 @@
+"""Shared fixtures: a real server on a free port, real clients.
+
+Helpers that tests import directly live in ``tests/support.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from kompsesjon.client import SessionClient
+from server.app import CreatedSession, Limits, SessionServer
+from server.store import Store
+
+
+class RunningServer:
+    """A SessionServer on 127.0.0.1 that tests can stop and start again."""
+
+    def __init__(self, db: Path, limits: Limits | None = None) -> None:
+        self.db = db
+        self.limits = limits or Limits(rate=1000, burst=1000)
+        self.server: SessionServer | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/"
+
+    async def start(self) -> SessionServer:
+        store = await Store.open(self.db)
+        self.server = SessionServer(store, self.limits)
+        await self.server.load_sessions()
+        await self.server.start("127.0.0.1", self.port)
+        self.port = self.server.port
+        return self.server
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            await self.server.stop()
+            self.server = None
+
+    async def new_session(self, **kwargs) -> CreatedSession:
+        assert self.server is not None
+        return await self.server.create_session(**kwargs)
+
+
+@pytest.fixture
+async def running(tmp_path: Path) -> AsyncIterator[RunningServer]:
+    srv = RunningServer(tmp_path / "test.sqlite3")
+    await srv.start()
+    try:
+        yield srv
+    finally:
+        await srv.stop()
+
+
+@pytest.fixture
+async def clients() -> AsyncIterator[Callable[..., SessionClient]]:
+    """Make started clients; all are closed at the end of the test."""
+    made: list[SessionClient] = []
+
+    def make(url: str, **kwargs) -> SessionClient:
+        client = SessionClient(url, **kwargs)
+        client.start()
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        with contextlib.suppress(Exception):
+            await client.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from . import __version__
 
@@ -16,18 +15,21 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .export import ExportError, export_session
+    from .export import ExportError, load_report, write_export
 
     try:
-        text = export_session(args.db, args.session, args.format)
+        result = write_export(load_report(args.db, args.session), args.format, args.output)
     except ExportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        print(f"wrote {args.output}", file=sys.stderr)
+    except OSError as exc:
+        print(f"error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    if isinstance(result, str):
+        sys.stdout.write(result)
     else:
-        sys.stdout.write(text)
+        for path in result.paths:
+            print(f"wrote {path}", file=sys.stderr)
     return 0
 
 
@@ -84,9 +86,31 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write a stored session as a report")
     export.add_argument("session", nargs="?", help="session id or join code (default: the only one)")
     export.add_argument("--db", default=str(default_db()), help="SQLite database file")
-    export.add_argument("--format", default="json", choices=["json"])
-    export.add_argument("-o", "--output", help="write to this file instead of standard output")
+    export.add_argument("--format", default="md", choices=["md", "csv", "json", "html"],
+                        help="md (default), html (print-friendly, one file), json, csv (zip or folder)")
+    export.add_argument("-o", "--output", help="file to write (csv: a folder or a .zip); default: standard output")
     export.set_defaults(handler=_export)
+
+    from .tui.launch import add_client_options, run_host, run_join, run_screen
+
+    join = sub.add_parser("join", help="take part in a session (participant app)")
+    add_client_options(join, default_theme="kompsesjon-dark")
+    join.add_argument("--code", help="the session's join code (asked for if missing)")
+    join.add_argument("--name", help="your name (asked for if missing; optional in anonymous sessions)")
+    join.add_argument("--org", default=None, help="your organisation or municipality")
+    join.add_argument("--fresh", action="store_true", help="join as a new participant, not the remembered one")
+    join.add_argument("--resume-file", help="where to keep this participant's resume secret")
+    join.set_defaults(handler=run_join)
+
+    host = sub.add_parser("host", help="run a session: the facilitator's host view")
+    add_client_options(host, default_theme="projector")
+    host.add_argument("--token", required=True, help="the facilitator token printed by serve")
+    host.set_defaults(handler=run_host)
+
+    screen = sub.add_parser("screen", help="read-only projector view of a session")
+    add_client_options(screen, default_theme="projector")
+    screen.add_argument("--code", required=True, help="the session's join code")
+    screen.set_defaults(handler=run_screen)
 
     sessions = sub.add_parser("sessions", help="list the sessions stored in a database")
     sessions.add_argument("--db", default=str(default_db()), help="SQLite database file")

@@ -209,8 +209,8 @@ class SessionClient:
             await asyncio.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, self.max_delay)
 
-    async def _session(self, ws: ClientConnection) -> None:
-        hello = proto.Hello(
+    def _hello(self) -> proto.Hello:
+        return proto.Hello(
             role=self.role,  # type: ignore[arg-type]
             code=self.code,
             token=self.token,
@@ -219,7 +219,9 @@ class SessionClient:
             name=self.name,
             org=self.org,
         )
-        await ws.send(hello.model_dump_json(exclude_none=True))
+
+    async def _session(self, ws: ClientConnection) -> None:
+        await ws.send(self._hello().model_dump_json(exclude_none=True))
         # `async for` ends quietly on a normal close: that is a disconnect too.
         async for raw in ws:
             self._receive(proto.parse_server(raw))
@@ -259,6 +261,10 @@ class SessionClient:
         elif kind == "error":
             if message.fatal:
                 raise Refused(message.code, message.message)
+            if not self._welcomed.is_set():
+                # The server wants a different hello (e.g. a name); it waits.
+                self._notify("hello_error", message)
+                return
             self._notify("error", message)
         elif kind == "presence":
             if message.full:
@@ -272,6 +278,13 @@ class SessionClient:
         if pending is not None and not pending.future.done():
             pending.future.set_result(outcome)
         self._notify("outcome", outcome)
+
+    def retry_hello(self, name: str, org: str = "") -> None:
+        """Say hello again with another name (after a ``hello_error``)."""
+        self.name, self.org = name, org
+        ws = self._ws
+        if ws is not None and not self._welcomed.is_set():
+            asyncio.get_running_loop().create_task(self._write(ws, self._hello()))
 
     # ---- sending --------------------------------------------------------
 
@@ -309,9 +322,9 @@ class SessionClient:
         pending.sent = True
         asyncio.get_running_loop().create_task(self._write(ws, pending.command))
 
-    async def _write(self, ws: ClientConnection, command: Any) -> None:
+    async def _write(self, ws: ClientConnection, message: Any) -> None:
         with contextlib.suppress(ConnectionClosed):
-            await ws.send(command.model_dump_json())
+            await ws.send(message.model_dump_json(exclude_none=message.type == "hello"))
 
     @property
     def unanswered(self) -> int:

@@ -124,6 +124,7 @@ class SessionServer:
             rules=template.rules,
             boards=template.boards,
             agenda=template.phases,
+            group_sets=template.group_sets,
         )
         await self.store.create_session(session, code, token, created.title, created)
         hub = Hub(session, code, self.store)

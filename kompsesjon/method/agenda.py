@@ -22,6 +22,11 @@ class PhaseKind(StrEnum):
     ISLANDS = "islands"  # form islands, participants choose one
     ACTION_PLANS = "action_plans"  # each island writes its plan
     CLOSING = "closing"  # island reports, next steps, check-out
+    # Dialogue conference and case reflection:
+    PLENARY = "plenary"  # input for everyone (a talk, a film); nothing to write
+    GROUP_WORK = "group_work"  # groups discuss the phase's questions and write answers
+    REPORT = "report"  # rapporteurs report group by group; discussion locked
+    FOLLOW_UP = "follow_up"  # each organisation writes what it does before next time
 
 
 class BoardKind(StrEnum):
@@ -29,10 +34,37 @@ class BoardKind(StrEnum):
     VISION = "vision"  # "in the best of worlds" → top list
 
 
+class Question(BaseModel):
+    """A question groups answer together; sub-questions help the discussion."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str = Field(min_length=1, max_length=500)
+    sub: list[str] = Field(default_factory=list, max_length=20)
+
+
+class GroupMode(StrEnum):
+    MIXED = "mixed"  # at most `size` people, organisations mixed as much as possible
+    BY_ORG = "by_org"  # each organisation together (split when larger than `size`)
+    ACROSS = "across"  # new people: mix the groups of an earlier set (cross groups)
+
+
+class GroupSetSpec(BaseModel):
+    """A way of grouping the room, e.g. base groups and cross groups."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1, max_length=32)
+    title: str = ""
+    mode: GroupMode = GroupMode.MIXED
+    size: int = Field(default=8, ge=2, le=50)
+    across: str | None = None  # for mode "across": the set whose groups are mixed
+
+
 class Phase(BaseModel):
     """One step of the agenda."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: PhaseKind
     board: str | None = None
@@ -40,6 +72,8 @@ class Phase(BaseModel):
     # Empty title: clients show the translated name of the kind and board.
     title: str = ""
     prompt: str = ""  # e.g. "What is hard, slow, impossible?"
+    groups: str | None = None  # group set worked in (group_work, report)
+    questions: list[Question] = Field(default_factory=list, max_length=50)
 
 
 class BoardSpec(BaseModel):
@@ -53,6 +87,8 @@ class BoardSpec(BaseModel):
 
 
 BOARD_PHASES = frozenset({PhaseKind.BRAINSTORM, PhaseKind.CLUSTER, PhaseKind.VOTE, PhaseKind.RANKING})
+GROUP_PHASES = frozenset({PhaseKind.GROUP_WORK, PhaseKind.REPORT})
+ANSWER_PHASES = frozenset({PhaseKind.GROUP_WORK, PhaseKind.FOLLOW_UP})
 
 
 def framtidsverksted_boards() -> list[BoardSpec]:

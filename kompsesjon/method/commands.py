@@ -295,6 +295,47 @@ class RemoveParticipant(_Command):
     participant: Ref
 
 
+# ---- group rounds -----------------------------------------------------------
+
+
+class EditAnswer(_Command):
+    """Replace a group's answer to one question of a phase (versioned)."""
+
+    type: Literal["edit_answer"] = "edit_answer"
+    phase: int = Field(ge=0)
+    question: int = Field(ge=0)
+    group: Ref  # a group id; in follow-up phases "org:<organisation>"
+    text: str
+    base_version: int = Field(ge=0)
+
+
+class SetGroupRole(_Command):
+    """Make someone (or oneself) the group's rapporteur or table host."""
+
+    type: Literal["set_group_role"] = "set_group_role"
+    group: Ref
+    role: Literal["rapporteur", "host"]
+    participant: Ref | None
+
+
+class FormGroups(_Command):
+    type: Literal["form_groups"] = "form_groups"
+    set: Ref
+    seed: int | None = None
+
+
+class MoveToGroup(_Command):
+    type: Literal["move_to_group"] = "move_to_group"
+    set: Ref
+    participant: Ref
+    group: Ref | None
+
+
+class PresentGroup(_Command):
+    type: Literal["present_group"] = "present_group"
+    group: Ref | None
+
+
 Command = Annotated[
     Union[
         Join,
@@ -341,6 +382,11 @@ Command = Annotated[
         RemoveNextStep,
         SetNextMeeting,
         RemoveParticipant,
+        EditAnswer,
+        SetGroupRole,
+        FormGroups,
+        MoveToGroup,
+        PresentGroup,
     ],
     Field(discriminator="type"),
 ]
@@ -365,6 +411,8 @@ PARTICIPANT_COMMANDS = frozenset(
         "abstain",
         "choose_island",
         "edit_plan",
+        "edit_answer",
+        "set_group_role",
     }
 )
-FACILITATOR_ALSO = frozenset({"add_item", "edit_item", "withdraw_item", "edit_plan"})
+FACILITATOR_ALSO = frozenset({"add_item", "edit_item", "withdraw_item", "edit_plan", "edit_answer", "set_group_role"})

@@ -209,6 +209,20 @@ def _change_rules(state: State, actor: Actor, c: cmd.ChangeRules, now: float) ->
             "Dots have already been placed in an open vote; the dot budget and cap "
             "cannot change now.",
         )
+    if touches_dots:
+        # A closed round can be reopened by stepping back; its dots must still
+        # fit the session's rules then.
+        for board_id, board in state.boards.items():
+            for person in board.vote.dots:
+                if state.participants.get(person) is not None and state.participants[person].removed:
+                    continue
+                per_unit = dots_by_unit(state, board_id, person)
+                if sum(per_unit.values()) > rules.dot_budget or max(per_unit.values(), default=0) > rules.dot_cap:
+                    raise Rejection(
+                        "votes_exist",
+                        f"Dots placed on the {board_id!r} board do not fit that budget and cap.",
+                        board=board_id,
+                    )
     return [ev.RulesChanged(rules=rules)]
 
 
@@ -817,6 +831,8 @@ def _next_meeting(state: State, actor: Actor, c: cmd.SetNextMeeting, now: float)
     _require_phase(state, PhaseKind.CLOSING)
     return [ev.NextMeetingSet(text=clean("step", c.text, required=False))]
 
+
+from . import group_work  # noqa: E402,F401  (registers the group-round rules)
 
 # Every command type must have a handler; fail at import, not in a meeting.
 _missing = [t for t in cmd.Command.__args__[0].__args__ if t not in _HANDLERS]  # type: ignore[attr-defined]

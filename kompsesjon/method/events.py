@@ -13,7 +13,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from .agenda import BoardSpec, Phase
+from .agenda import BoardSpec, GroupSetSpec, Phase
 from .state import Rules, VoteStatus
 
 
@@ -68,6 +68,7 @@ class SessionCreated(_Event):
     rules: Rules = Rules()
     boards: list[BoardSpec]
     agenda: list[Phase]
+    group_sets: list[GroupSetSpec] = []
 
 
 class SessionEdited(_Event):
@@ -300,6 +301,46 @@ class NextMeetingSet(_Event):
     text: str
 
 
+# ---- group rounds (dialogue conference, case reflection) --------------------
+
+
+class GroupsFormed(_Event):
+    """A group set is (re-)formed; earlier groups of the set become inactive."""
+
+    type: Literal["groups_formed"] = "groups_formed"
+    set: str
+    groups: dict[str, list[str]]
+
+
+class GroupMemberMoved(_Event):
+    type: Literal["group_member_moved"] = "group_member_moved"
+    set: str
+    participant: str
+    group: str | None
+
+
+class GroupRoleSet(_Event):
+    type: Literal["group_role_set"] = "group_role_set"
+    group: str
+    role: Literal["rapporteur", "host"]
+    participant: str | None
+
+
+class AnswerEdited(_Event):
+    type: Literal["answer_edited"] = "answer_edited"
+    phase: int
+    question: int
+    group: str
+    text: str
+    version: int
+    by: str | None = None
+
+
+class GroupPresented(_Event):
+    type: Literal["group_presented"] = "group_presented"
+    group: str | None
+
+
 Event = Annotated[
     Union[
         SessionCreated,
@@ -338,6 +379,11 @@ Event = Annotated[
         NextStepAdded,
         NextStepRemoved,
         NextMeetingSet,
+        GroupsFormed,
+        GroupMemberMoved,
+        GroupRoleSet,
+        AnswerEdited,
+        GroupPresented,
     ],
     Field(discriminator="type"),
 ]

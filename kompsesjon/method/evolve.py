@@ -15,6 +15,7 @@ from . import events as ev
 from .state import (
     Board,
     BuzzPair,
+    Group,
     Island,
     Item,
     Link,
@@ -57,6 +58,7 @@ def evolve(state: State | None, event: ev.Event) -> State:
             rules=event.rules,
             agenda=list(event.agenda),
             boards={spec.id: Board(spec=spec) for spec in event.boards},
+            group_sets={spec.id: spec for spec in event.group_sets},
         )
     if state is None:
         raise ValueError(f"{event.type} before session_created")
@@ -117,6 +119,7 @@ def _phase(state: State, e: ev.PhaseChanged) -> None:
     state.phase = e.phase
     state.timer = Timer()  # each phase gets its own time box
     state.presenting = None
+    state.presenting_group = None
 
 
 @_on(ev.TimerChanged)
@@ -363,3 +366,46 @@ def _step_removed(state: State, e: ev.NextStepRemoved) -> None:
 @_on(ev.NextMeetingSet)
 def _next_meeting(state: State, e: ev.NextMeetingSet) -> None:
     state.next_meeting = e.text
+
+
+# ---- group rounds -----------------------------------------------------------
+
+
+@_on(ev.GroupsFormed)
+def _groups_formed(state: State, e: ev.GroupsFormed) -> None:
+    for group in state.groups.values():
+        if group.set == e.set:
+            group.active = False
+    for group_id, people in e.groups.items():
+        state.groups[group_id] = Group(id=group_id, set=e.set, members=list(people))
+        _bump(state, "group", group_id)
+
+
+@_on(ev.GroupMemberMoved)
+def _group_member_moved(state: State, e: ev.GroupMemberMoved) -> None:
+    for group in state.groups.values():
+        if group.set == e.set and group.active and e.participant in group.members:
+            group.members.remove(e.participant)
+            if group.rapporteur == e.participant:
+                group.rapporteur = None
+            if group.host == e.participant:
+                group.host = None
+    if e.group is not None and e.group in state.groups:
+        state.groups[e.group].members.append(e.participant)
+
+
+@_on(ev.GroupRoleSet)
+def _group_role(state: State, e: ev.GroupRoleSet) -> None:
+    group = state.groups.get(e.group)
+    if group is not None:
+        setattr(group, e.role, e.participant)
+
+
+@_on(ev.AnswerEdited)
+def _answer_edited(state: State, e: ev.AnswerEdited) -> None:
+    state.answers[f"{e.phase}:{e.question}:{e.group}"] = PlanField(text=e.text, version=e.version, by=e.by)
+
+
+@_on(ev.GroupPresented)
+def _group_presented(state: State, e: ev.GroupPresented) -> None:
+    state.presenting_group = e.group

@@ -53,3 +53,27 @@ def groups_of_at_most(people: Sequence[tuple[str, str]], size: int, seed: int) -
         return []
     count = -(-len(people) // size)
     return mixed_groups(people, count, seed)
+
+
+def groups_by_org(people: Sequence[tuple[str, str]], size: int) -> list[list[str]]:
+    """Each organisation together, split evenly when it has more than ``size``.
+
+    People without an organisation are mixed into groups of their own.
+    """
+    by_org: dict[str, list[str]] = {}
+    loose: list[str] = []
+    for person, org in people:
+        key = org.strip().casefold()
+        if key:
+            by_org.setdefault(key, []).append(person)
+        else:
+            loose.append(person)
+    out: list[list[str]] = []
+    for key in sorted(by_org):
+        members = sorted(by_org[key])
+        parts = -(-len(members) // size)
+        out.extend(members[n::parts] for n in range(parts))
+    if loose:
+        parts = -(-len(loose) // size)
+        out.extend(sorted(loose)[n::parts] for n in range(parts))
+    return out

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from .agenda import BoardSpec, Phase
+from .agenda import BoardSpec, GroupSetSpec, Phase
 
 
 class Rules(BaseModel):
@@ -140,6 +140,18 @@ class PlanField:
 
 
 @dataclass
+class Group:
+    """People working together in one round (base group, cross group …)."""
+
+    id: str
+    set: str
+    members: list[str]
+    rapporteur: str | None = None  # reports for the group in plenary
+    host: str | None = None  # table host: keeps the group's notes
+    active: bool = True  # false once its set is formed again
+
+
+@dataclass
 class Note:
     """A check-in hope or a check-out word."""
 
@@ -181,6 +193,7 @@ class State:
     rules: Rules
     agenda: list[Phase]
     boards: dict[str, Board]
+    group_sets: dict[str, GroupSetSpec] = field(default_factory=dict)
     phase: int = 0
     participants: dict[str, Participant] = field(default_factory=dict)
     items: dict[str, Item] = field(default_factory=dict)
@@ -191,6 +204,10 @@ class State:
     island_of: dict[str, str] = field(default_factory=dict)  # participant -> island
     plans: dict[str, dict[str, PlanField]] = field(default_factory=dict)
     presenting: str | None = None  # island shown in report mode
+    groups: dict[str, Group] = field(default_factory=dict)
+    # "<phase>:<question>:<group>" -> the group's answer (versioned like plans)
+    answers: dict[str, PlanField] = field(default_factory=dict)
+    presenting_group: str | None = None  # group whose rapporteur is reporting
     check_ins: dict[str, Note] = field(default_factory=dict)
     check_outs: dict[str, Note] = field(default_factory=dict)
     next_steps: dict[str, NextStep] = field(default_factory=dict)

@@ -120,7 +120,7 @@ def deliveries(state: State, event: ev.Event) -> list[Delivery]:
     if isinstance(event, (ev.DotsChanged, ev.VoteStatusChanged)):
         return [Delivery(event, facilitators=True, only=frozenset({event.participant}))]
 
-    if isinstance(event, ev.PlanEdited):
+    if isinstance(event, (ev.PlanEdited, ev.AnswerEdited)):
         return _anonymised(state, event, event.by, lambda e: e.model_copy(update={"by": None}))
 
     return _everyone(event)
@@ -185,6 +185,7 @@ def view_state(state: State, audience: Audience) -> State:
         island: {f: PlanField(text=p.text, version=p.version, by=author(p.by)) for f, p in fields.items()}
         for island, fields in state.plans.items()
     }
+    answers = {k: PlanField(text=a.text, version=a.version, by=author(a.by)) for k, a in state.answers.items()}
     return replace(
         state,
         agenda=list(state.agenda),
@@ -197,6 +198,9 @@ def view_state(state: State, audience: Audience) -> State:
         islands=copy.deepcopy(state.islands),
         island_of=dict(state.island_of),
         plans=plans,
+        answers=answers,
+        groups=copy.deepcopy(state.groups),
+        group_sets=dict(state.group_sets),
         check_ins=notes(state.check_ins),
         check_outs=notes(state.check_outs),
         next_steps=copy.deepcopy(state.next_steps),

@@ -1,0 +1,76 @@
+"""The report as CSV tables: cards, votes, islands, action plans, answers, notes.
+
+UTF-8 with a byte order mark, so Excel and LibreOffice show æ, ø and å; a
+header row with stable, English column names; one file per table, or all of
+them in one zip.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+from kompsesjon.method.state import PLAN_FIELDS
+
+from .report import Report
+
+COLUMNS: dict[str, list[str]] = {
+    "items": ["board", "card_id", "text", "author", "theme_id", "theme_title", "withdrawn"],
+    "votes": ["board", "list", "rank", "unit", "title", "dots", "voters", "tie_break", "on_list"],
+    "islands": ["island_id", "title", "linked", "members", "member_count"],
+    "action_plans": ["island_id", "island_title", *PLAN_FIELDS],
+    "answers": ["phase", "phase_title", "kind", "question_no", "question", "group", "group_label", "members", "answer"],
+    "notes": ["kind", "text", "author"],
+}
+
+
+def tables(report: Report) -> dict[str, list[list[object]]]:
+    """Each table's rows (without the header)."""
+    items, votes = [], []
+    for board in report.boards:
+        titles = {t.id: t.title for t in board.themes}
+        for card in board.cards:
+            items.append([board.id, card.id, card.text, card.author or "", card.theme or "",
+                          titles.get(card.theme or "", ""), card.withdrawn])
+        for r in board.ranking:
+            votes.append([board.id, board.list_name, r.rank, r.unit, r.title, r.dots, r.voters,
+                          r.tie_break or "", r.on_list])
+    islands = [
+        [i.id, i.title, "; ".join(link.title for link in i.links), "; ".join(m.name for m in i.members), len(i.members)]
+        for i in report.islands
+    ]
+    plans = [[i.id, i.title, *(getattr(i.plan, f) for f in PLAN_FIELDS)] for i in report.islands]
+    answers = []
+    for r in report.rounds:
+        for g in r.groups:
+            for n, (q, text) in enumerate(zip(r.questions, g.answers, strict=False), start=1):
+                answers.append([r.phase, r.title, r.kind, n, q.text, g.group, g.label,
+                                "; ".join(m.name for m in g.members), text])
+    notes = [["check_in", n.text, n.author or ""] for n in report.check_ins]
+    notes += [["check_out", n.text, n.author or ""] for n in report.check_outs]
+    notes += [["next_step", s, ""] for s in report.next_steps]
+    if report.next_meeting:
+        notes.append(["next_meeting", report.next_meeting, ""])
+    return {"items": items, "votes": votes, "islands": islands, "action_plans": plans, "answers": answers,
+            "notes": notes}
+
+
+def render_csv(report: Report) -> dict[str, bytes]:
+    """File name -> contents (UTF-8 with BOM)."""
+    files = {}
+    for name, rows in tables(report).items():
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(COLUMNS[name])
+        writer.writerows(rows)
+        files[f"{name}.csv"] = buffer.getvalue().encode("utf-8-sig")
+    return files
+
+
+def render_zip(report: Report) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in render_csv(report).items():
+            archive.writestr(name, data)
+    return buffer.getvalue()

@@ -1,0 +1,98 @@
+"""UI strings in Norwegian Bokmål (default), Swedish and English.
+
+Every string a person reads goes through :func:`t`. Strings live in TOML
+files, one folder per language and one file per area (``common``,
+``participant``, ``host``), so a translator never touches Python. A key that
+is missing in a language falls back to Bokmål, then to the key itself.
+
+Placeholders use ``str.format`` names: ``"{n} prikker igjen"``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import cache
+from pathlib import Path
+
+HERE = Path(__file__).parent
+LANGUAGES = ("nb", "sv", "en")
+DEFAULT = "nb"
+
+
+def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, name + "."))
+        else:
+            out[name] = str(value)
+    return out
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    """All strings of a language, keyed ``area.section.name``."""
+    strings: dict[str, str] = {}
+    for path in sorted((HERE / lang).glob("*.toml")):
+        strings.update(_flatten(tomllib.loads(path.read_text(encoding="utf-8"))))
+    return strings
+
+
+def detect(explicit: str | None = None) -> str:
+    """The language to use: --lang, then $KOMPSESJON_LANG, then $LANG."""
+    for candidate in (explicit, os.environ.get("KOMPSESJON_LANG"), os.environ.get("LANG")):
+        if not candidate:
+            continue
+        code = candidate.split(".")[0].split("_")[0].lower()
+        if code in ("nb", "no", "nn", "nob", "nno"):
+            return "nb"
+        if code in ("sv", "swe"):
+            return "sv"
+        if code in ("en", "eng"):
+            return "en"
+    return DEFAULT
+
+
+class Translator:
+    """``t("participant.vote.left", n=3)`` → "3 prikker igjen"."""
+
+    def __init__(self, lang: str = DEFAULT) -> None:
+        self.lang = lang if lang in LANGUAGES else DEFAULT
+        self._strings = catalog(self.lang)
+        self._fallback = catalog(DEFAULT)
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = self._strings.get(key) or self._fallback.get(key)
+        if text is None:
+            return key
+        try:
+            return text.format(**values) if values else text
+        except (KeyError, IndexError, ValueError):
+            return text
+
+    def has(self, key: str) -> bool:
+        return key in self._strings or key in self._fallback
+
+
+_current = Translator(DEFAULT)
+
+
+def use(lang: str) -> Translator:
+    """Switch the process-wide language (the apps call this at start)."""
+    global _current
+    _current = Translator(lang)
+    return _current
+
+
+def t(key: str, **values: object) -> str:
+    return _current(key, **values)
+
+
+def rejection(code: str, message: str, details: dict | None = None) -> str:
+    """A rejection in the user's language, or the server's English message."""
+    key = f"reject.{code}"
+    if _current.has(key):
+        return _current(key, **(details or {}))
+    return message

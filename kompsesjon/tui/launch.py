@@ -1,0 +1,81 @@
+"""Start the apps from the command line (``join``, ``host``, ``screen``)."""
+
+from __future__ import annotations
+
+import argparse
+import ssl
+import sys
+from pathlib import Path
+
+from kompsesjon import i18n
+from kompsesjon.client import SessionClient
+
+DEFAULT_URL = "ws://127.0.0.1:8765"
+
+
+def _ssl_context(url: str, cafile: str | None) -> ssl.SSLContext | None:
+    if not url.startswith("wss://"):
+        return None
+    return ssl.create_default_context(cafile=cafile) if cafile else ssl.create_default_context()
+
+
+def _check_url(url: str) -> str | None:
+    if not url.startswith(("ws://", "wss://")):
+        return f"error: {url!r} is not a websocket address (ws://HOST:PORT or wss://…)"
+    return None
+
+
+def run_join(args: argparse.Namespace) -> int:
+    from kompsesjon.tui.participant.app import ParticipantApp
+
+    url = args.url or DEFAULT_URL
+    if problem := _check_url(url):
+        print(problem, file=sys.stderr)
+        return 2
+    app = ParticipantApp(
+        url,
+        code=args.code,
+        name=args.name,
+        org=args.org,
+        resume_file=Path(args.resume_file) if args.resume_file else None,
+        fresh=args.fresh,
+        lang=i18n.detect(args.lang),
+        theme=args.theme,
+        ssl_context=_ssl_context(url, args.cafile),
+    )
+    app.run()
+    return app.return_code or 0
+
+
+def _host_like(args: argparse.Namespace, role: str) -> int:
+    from kompsesjon.tui.host.app import HostApp
+
+    url = args.url or DEFAULT_URL
+    if problem := _check_url(url):
+        print(problem, file=sys.stderr)
+        return 2
+    client = SessionClient(
+        url,
+        role=role,
+        token=getattr(args, "token", None),
+        code=getattr(args, "code", None),
+        ssl_context=_ssl_context(url, args.cafile),
+    )
+    app = HostApp(client, role=role, lang=i18n.detect(args.lang), theme=args.theme)
+    app.run()
+    return app.return_code or 0
+
+
+def run_host(args: argparse.Namespace) -> int:
+    return _host_like(args, "facilitator")
+
+
+def run_screen(args: argparse.Namespace) -> int:
+    return _host_like(args, "screen")
+
+
+def add_client_options(parser: argparse.ArgumentParser, *, default_theme: str) -> None:
+    parser.add_argument("url", nargs="?", help=f"server address (default {DEFAULT_URL})")
+    parser.add_argument("--lang", choices=list(i18n.LANGUAGES), help="language (default: from $LANG, else nb)")
+    parser.add_argument("--theme", default=None, help=f"theme name or .toml file (default {default_theme})")
+    parser.add_argument("--cafile", help="certificate to trust for wss:// (self-signed servers)")

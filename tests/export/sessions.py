@@ -1,0 +1,188 @@
+"""Deterministic sessions for export tests, built with the real engine.
+
+Every text is chosen to be awkward: Rich markup, HTML, Markdown syntax, CSV
+quoting, æøå — the report must show all of it literally.
+"""
+
+from __future__ import annotations
+
+from kompsesjon.method import FACILITATOR, GUEST, State, decide, evolve, participant
+from kompsesjon.method import commands as c
+from kompsesjon.method.events import SessionCreated
+from kompsesjon.templates import load_template
+
+NOW = 1_795_400_000.0  # 2026-11-23, fixed so golden files never change
+
+HOSTILE = '<script>alert("x")</script> [bold]fet[/] *stjerne* | rør, "sitat" æøå'
+
+
+class Script:
+    """Drive a session through decide/evolve with fixed ids and times."""
+
+    def __init__(self, template: str = "framtidsverksted", *, anonymous: bool = False) -> None:
+        spec = load_template(template)
+        self.state: State = evolve(
+            None,
+            SessionCreated(
+                session="s-golden",
+                title=f"Samarbeid i Salten {HOSTILE[:9]}",
+                question="Hvordan løfter vi kompetansen # sammen?",
+                lang="nb",
+                anonymous=anonymous,
+                template=spec.name,
+                created_at=NOW,
+                rules=spec.rules,
+                boards=spec.boards,
+                agenda=spec.phases,
+                group_sets=spec.group_sets,
+            ),
+        )
+        self.n = 0
+        self.people: list[str] = []
+
+    def do(self, actor, command_type, **fields):
+        self.n += 1
+        command = command_type(id=f"c{self.n}", **fields)
+        events = decide(self.state, actor, command, NOW + self.n)
+        for event in events:
+            evolve(self.state, event)
+        return events
+
+    def host(self, command_type, **fields):
+        return self.do(FACILITATOR, command_type, **fields)
+
+    def join(self, name: str, org: str) -> str:
+        pid = self.do(GUEST, c.Join, name=name, org=org)[0].participant
+        self.people.append(pid)
+        return pid
+
+    def advance(self) -> None:
+        self.host(c.AdvancePhase, current=self.state.phase)
+
+
+def future_workshop(anonymous: bool = False) -> Script:
+    s = Script(anonymous=anonymous)
+    kari = s.join("Kari [red]Nordmann[/]", "Bodø")
+    ola = s.join("Ola", "Fauske")
+    siri = s.join("Siri", "Saltdal")
+    per = s.join("Per", "Meløy")
+    p = participant
+    s.do(p(kari), c.CheckIn, text="Håper på *konkrete* tiltak")
+    s.do(p(ola), c.CheckIn, text=HOSTILE)
+    s.advance()  # critique
+    s.do(p(kari), c.AddItem, board="critique", text="Lite tid til samarbeid")
+    s.do(p(ola), c.AddItem, board="critique", text="For lite tid")
+    s.do(p(siri), c.AddItem, board="critique", text=HOSTILE)
+    s.do(p(per), c.AddItem, board="critique", text="1. Mangler felles mål")
+    s.host(c.RevealItems, board="critique")
+    s.advance()  # cluster
+    s.host(c.Merge, board="critique", cards=["K1", "K2"], title="Tid")
+    s.advance()  # vote
+    for pid, cards in ((kari, ["T1", "K3"]), (ola, ["T1", "K4"]), (siri, ["K3", "K4"]), (per, ["T1"])):
+        for card in cards:
+            s.do(p(pid), c.PlaceDot, board="critique", card=card)
+    s.advance()  # bottom list
+    s.advance()  # vision
+    s.do(p(kari), c.AddItem, board="vision", text="Felles fagdager hver måned")
+    s.do(p(siri), c.AddItem, board="vision", text="Delingskultur # overalt")
+    s.host(c.RevealItems, board="vision")
+    s.advance()  # cluster
+    s.advance()  # vote
+    for pid in (kari, ola, siri):
+        s.do(p(pid), c.PlaceDot, board="vision", card="V1")
+    s.do(p(per), c.PlaceDot, board="vision", card="V2")
+    s.advance()  # top list
+    s.advance()  # islands
+    s.host(c.CreateIsland, title="Tid til læring", links=[c.LinkRef(board="critique", card="T1"),
+                                                         c.LinkRef(board="vision", card="V1")])
+    for pid in (kari, ola, siri, per):
+        s.do(p(pid), c.ChooseIsland, island="I1")
+    s.advance()  # action plans
+    s.do(p(kari), c.EditPlan, island="I1", field="what", text="Månedlige fagdager\nmed *deling*", base_version=0)
+    s.do(p(ola), c.EditPlan, island="I1", field="who", text="Kari og Ola", base_version=0)
+    s.do(p(siri), c.EditPlan, island="I1", field="first_step", text=HOSTILE, base_version=0)
+    s.advance()  # closing
+    s.host(c.AddNextStep, text="Nytt møte i mars | Bodø")
+    s.host(c.SetNextMeeting, text="12. mars 2027")
+    s.do(p(per), c.CheckOut, text="Takk for <i>i dag</i>")
+    return s
+
+
+def run_template(name: str, people: int = 9) -> Script:
+    """Run any template from its first phase to its last, doing in each phase
+    what the method asks of it. Fails on the first rejection it does not expect."""
+    from kompsesjon.method import Rejection
+    from kompsesjon.method.agenda import PhaseKind
+    from kompsesjon.method.clustering import live_units
+    from kompsesjon.method.group_work import active_groups, follow_up_groups, org_group, questions_of
+    from kompsesjon.method.islands import island_members
+
+    s = Script(name)
+    orgs = ["Bodø", "Fauske", "Saltdal", "Meløy"]
+    pids = [s.join(f"Deltaker {n}", orgs[n % len(orgs)]) for n in range(people)]
+    p = participant
+    while True:
+        phase = s.state.current
+        kind = phase.kind
+        if kind == PhaseKind.INTRO:
+            for pid in pids:
+                s.do(p(pid), c.CheckIn, text=f"Håp fra {pid}")
+        elif kind == PhaseKind.BRAINSTORM:
+            for n, pid in enumerate(pids):
+                s.do(p(pid), c.AddItem, board=phase.board, text=f"{phase.board} {n}")
+            s.host(c.RevealItems, board=phase.board)
+        elif kind == PhaseKind.CLUSTER:
+            units = live_units(s.state, phase.board)
+            s.host(c.Merge, board=phase.board, cards=units[:2], title=f"Tema {phase.board}")
+        elif kind == PhaseKind.VOTE:
+            units = live_units(s.state, phase.board)
+            for n, pid in enumerate(pids):
+                s.do(p(pid), c.PlaceDot, board=phase.board, card=units[n % 3])
+        elif kind == PhaseKind.ISLANDS:
+            links = [c.LinkRef(board=b, card=live_units(s.state, b)[0]) for b in s.state.boards]
+            s.host(c.CreateIsland, title="Øy A", links=links)
+            s.host(c.CreateIsland, title="Øy B", links=links[:1])
+            s.host(c.PlaceUnassigned)
+        elif kind == PhaseKind.ACTION_PLANS:
+            for island in s.state.islands:
+                s.do(p(island_members(s.state, island)[0]), c.EditPlan, island=island, field="what",
+                     text=f"Plan for {island}", base_version=0)
+        elif kind == PhaseKind.GROUP_WORK:
+            if not active_groups(s.state, phase.groups):
+                s.host(c.FormGroups, set=phase.groups, seed=1)
+            for group in active_groups(s.state, phase.groups):
+                writer = group.members[0]
+                if group.rapporteur is None:
+                    s.do(p(writer), c.SetGroupRole, group=group.id, role="rapporteur", participant=writer)
+                for q in range(len(questions_of(s.state, s.state.phase))):
+                    s.do(p(writer), c.EditAnswer, phase=s.state.phase, question=q, group=group.id,
+                         text=f"Svar {group.id}/{q}", base_version=0)
+                if len(group.members) > 1:  # a second writer from the old version is refused
+                    try:
+                        s.do(p(group.members[1]), c.EditAnswer, phase=s.state.phase, question=0,
+                             group=group.id, text="overskriv", base_version=0)
+                    except Rejection as rejection:
+                        assert rejection.code == "stale_version"
+                    else:
+                        raise AssertionError("a stale answer was accepted")
+        elif kind == PhaseKind.REPORT:
+            for group in active_groups(s.state, phase.groups):
+                s.host(c.PresentGroup, group=group.id)
+            try:
+                s.do(p(pids[0]), c.EditAnswer, phase=s.state.phase - 1, question=0, group="G1", text="x",
+                     base_version=1)
+            except Rejection as rejection:
+                assert rejection.code == "discussion_locked"
+        elif kind == PhaseKind.FOLLOW_UP:
+            for key, members in follow_up_groups(s.state).items():
+                for q in range(len(questions_of(s.state, s.state.phase))):
+                    s.do(p(members[0]), c.EditAnswer, phase=s.state.phase, question=q, group=key,
+                         text=f"Oppfølging {key}/{q}", base_version=0)
+            assert org_group("Bodø", "p1") in follow_up_groups(s.state)
+        elif kind == PhaseKind.CLOSING:
+            s.host(c.AddNextStep, text="Nytt møte")
+            for pid in pids:
+                s.do(p(pid), c.CheckOut, text=f"Takk fra {pid}")
+        if s.state.phase == len(s.state.agenda) - 1:
+            return s
+        s.advance()

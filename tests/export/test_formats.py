@@ -1,0 +1,173 @@
+"""Every export format, checked against golden files and read back with real parsers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+
+from kompsesjon.export import render
+from kompsesjon.export.report import Report, build_report
+from kompsesjon.export.tables import COLUMNS, render_csv
+
+from .sessions import HOSTILE, NOW, future_workshop
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"  # regenerate after a deliberate change
+
+
+def report(anonymous: bool = False) -> Report:
+    return build_report(future_workshop(anonymous).state, code="K7PQ2M", exported_at=NOW + 3600)
+
+
+def golden(name: str, content: str | bytes) -> None:
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    path = GOLDEN / name
+    if UPDATE or not path.exists():
+        path.write_bytes(data)
+    assert data == path.read_bytes(), f"{name} changed; run with UPDATE_GOLDEN=1 if that was intended"
+
+
+@pytest.mark.parametrize("fmt,suffix", [("md", "md"), ("html", "html"), ("json", "json")])
+def test_golden_files(fmt, suffix):
+    golden(f"framtidsverksted.{suffix}", render(report(), fmt))
+    golden(f"framtidsverksted-anonymous.{suffix}", render(report(anonymous=True), fmt))
+
+
+def test_golden_csv():
+    for name, data in render_csv(report()).items():
+        golden(f"framtidsverksted-{name}", data)
+
+
+def test_markdown_parses_and_keeps_user_text_literal():
+    text = render(report(), "md")
+    tokens = MarkdownIt("commonmark").parse(text)
+    headings = [tokens[i + 1].content for i, tok in enumerate(tokens) if tok.type == "heading_open"]
+    assert headings[0].startswith("Samarbeid i Salten")
+    for expected in ("Innsjekk – forhåpninger for dagen", "Bunnliste", "Toppliste",
+                     "Øyer og handlingsplaner", "Veien videre", "Utsjekk"):
+        assert expected in headings
+    # Nothing a participant typed became HTML, a link, a heading or a list.
+    assert not any(tok.type in ("html_block", "html_inline", "link_open", "image") for tok in tokens
+                   if tok.type) and not any(
+        child.type in ("html_inline", "link_open", "image") for tok in tokens for child in tok.children or []
+    )
+    rendered = MarkdownIt("commonmark").render(text)
+    assert "<script>" not in rendered
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; [bold]fet[/] *stjerne* | rør" in rendered
+    assert "1. Mangler felles mål" in rendered  # not turned into a list
+    assert "<h1>Samarbeid i Salten &lt;script&gt;" in rendered
+
+
+def test_markdown_report_has_what_the_municipality_needs():
+    text = render(report(), "md")
+    for needed in (
+        "Hvordan løfter vi kompetansen \\# sammen?",  # the shared question
+        "23.11.2026",  # date
+        "Deltakere:** 4",  # number of participants
+        "Håper på \\*konkrete\\* tiltak",  # check-in
+        "1. **Tid** — 3 prikker, 3 stemte",  # bottom list with votes
+        "1. **Felles fagdager hver måned** — 3 prikker, 3 stemte",  # top list
+        "2. **Delingskultur \\# overalt** — 1 prikk, 1 stemte",  # singular
+        "Øy 1: Tid til læring",
+        "**HVA?**  \nMånedlige fagdager  \nmed \\*deling\\*",  # full plan, multi-line
+        "Kari \\[red\\]Nordmann\\[/\\] (Bodø)",  # members
+        "12. mars 2027",  # next meeting
+        "Takk for \\<i\\>i dag\\</i\\>",  # check-out
+    ):
+        assert needed in text, needed
+
+
+def test_anonymous_exports_no_authors():
+    names = ("Kari", "Ola", "Siri", "Per")
+    anonymous = report(anonymous=True)
+    data = anonymous.model_dump()
+    for board in data["boards"]:
+        assert all(card["author"] is None for card in board["cards"])
+    assert all(n["author"] is None for n in data["check_ins"] + data["check_outs"])
+    md = render(anonymous, "md")
+    # Names still appear where the method shows them (island members),
+    # never as the author of a card, a hope or a word.
+    for section in md.split("## ")[1:]:
+        if section.startswith(("Innsjekk", "Utsjekk", "Bunnliste", "Toppliste")):
+            assert not any(name in section for name in names), section
+    items = list(csv.DictReader(io.StringIO(render_csv(anonymous)["items.csv"].decode("utf-8-sig"))))
+    assert all(row["author"] == "" for row in items)
+    named = list(csv.DictReader(io.StringIO(render_csv(report())["items.csv"].decode("utf-8-sig"))))
+    assert {row["author"] for row in named} >= {"Ola", "Siri"}
+
+
+def test_csv_reads_back_with_bom_headers_and_norwegian_letters():
+    files = render_csv(report())
+    assert set(files) == {f"{name}.csv" for name in COLUMNS}
+    for name, data in files.items():
+        assert data.startswith(b"\xef\xbb\xbf"), f"{name} lacks the UTF-8 BOM Excel needs"
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        assert rows[0] == COLUMNS[name.removesuffix(".csv")]
+    items = list(csv.DictReader(io.StringIO(files["items.csv"].decode("utf-8-sig"))))
+    assert HOSTILE in [row["text"] for row in items], "quotes, commas and pipes survive"
+    votes = list(csv.DictReader(io.StringIO(files["votes.csv"].decode("utf-8-sig"))))
+    assert votes[0] | {} == votes[0] and votes[0]["title"] == "Tid" and votes[0]["dots"] == "3"
+    plans = list(csv.DictReader(io.StringIO(files["action_plans.csv"].decode("utf-8-sig"))))
+    assert plans[0]["what"] == "Månedlige fagdager\nmed *deling*"
+    archive = zipfile.ZipFile(io.BytesIO(render(report(), "csv")))
+    assert sorted(archive.namelist()) == sorted(files)
+
+
+class _Collect(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+        self.attrs: list[tuple] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs.extend(attrs)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_html_is_one_self_contained_page_with_literal_user_text():
+    page = render(report(), "html")
+    parser = _Collect()
+    parser.feed(page)
+    parser.close()
+    assert parser.tags.count("html") == 1 and "style" in parser.tags
+    assert "script" not in parser.tags, "user text must not create elements"
+    assert not any(name in ("src", "href") for name, _ in parser.attrs), "nothing external"
+    text = "".join(parser.text)
+    assert HOSTILE in text
+    assert "@media print" in page
+    assert parser.tags.count("h1") == 1 and "table" in parser.tags
+
+
+def test_json_is_the_whole_report_and_matches_its_schema():
+    data = json.loads(render(report(), "json"))
+    again = Report.model_validate(data)
+    assert again == report()
+    schema = json.loads((Path(__file__).parents[2] / "docs" / "report.schema.json").read_text())
+    assert schema == Report.model_json_schema(), "docs/report.schema.json is stale: regenerate it"
+
+
+def test_golden_dialogue_conference_with_group_rounds():
+    from .sessions import run_template
+
+    state = run_template("dialogkonferanse").state
+    dialogue = build_report(state, code="D1ALOG", exported_at=NOW + 3600)
+    text = render(dialogue, "md")
+    golden("dialogkonferanse.md", text)
+    golden("dialogkonferanse.html", render(dialogue, "html"))
+    assert "## Grupperunder" in text and "## Lokal oppfølging" in text
+    assert "referent: Deltaker" in text
+    answers = list(csv.DictReader(io.StringIO(render_csv(dialogue)["answers.csv"].decode("utf-8-sig"))))
+    assert {row["kind"] for row in answers} == {"group_work", "follow_up"}
+    assert any(row["group_label"] == "Bodø" for row in answers)

@@ -1,0 +1,65 @@
+"""Each shipped template loads and runs to its end in the engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from export.sessions import run_template
+from kompsesjon.export.markdown import render_markdown
+from kompsesjon.export.report import build_report
+from kompsesjon.method.agenda import PhaseKind
+from kompsesjon.method.group_work import active_groups
+from kompsesjon.templates import TemplateError, builtin_names, load_template, parse_template
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_template_runs_to_its_end(name):
+    script = run_template(name)
+    state = script.state
+    assert state.phase == len(state.agenda) - 1
+    assert state.current.kind == PhaseKind.CLOSING
+    report = build_report(state)
+    assert len(report.check_outs) == 9
+    for phase_no, phase in enumerate(state.agenda):
+        if phase.kind == PhaseKind.GROUP_WORK:
+            # Every group of the round answered every question of the phase.
+            groups = {g.id for g in active_groups(state, phase.groups)}
+            answered = {tuple(k.split(":")[1:]) for k in state.answers if k.startswith(f"{phase_no}:")}
+            assert answered == {(str(q), g) for q in range(len(phase.questions)) for g in groups}
+    text = render_markdown(report)
+    assert report.session.title in text.replace("\\", "")
+
+
+def test_expected_templates_are_shipped():
+    assert {"framtidsverksted", "dialogkonferanse", "refleksjon", "fylkessamling"} <= set(builtin_names())
+    seed_004 = load_template("fylkessamling")
+    municipal = [q.text for p in seed_004.phases for q in p.questions if q.text.startswith("Kommunens plan")]
+    assert len(municipal) == 7, "the seven content elements of the municipal plan"
+    seed_000 = load_template("refleksjon")
+    cases = [p for p in seed_000.phases if p.kind == PhaseKind.GROUP_WORK]
+    assert len(cases) == 4 and all(len(p.questions) == 3 for p in cases)
+
+
+def test_dialogue_conference_cross_groups_bring_new_people_together():
+    script = run_template("dialogkonferanse", people=24)
+    state = script.state
+    base = {pid: g.id for g in active_groups(state, "base") for pid in g.members}
+    for group in active_groups(state, "cross"):
+        origins = [base[pid] for pid in group.members]
+        assert len(origins) == len(set(origins)) or len(group.members) > len(set(base.values()))
+        assert len(group.members) <= 8
+    for group in active_groups(state, "base"):
+        orgs = [state.participants[pid].org for pid in group.members]
+        assert len(group.members) <= 8 and len(set(orgs)) >= min(len(orgs), 3)
+
+
+def test_a_bad_template_names_field_and_line():
+    text = load_template.__globals__["template_path"]("dialogkonferanse").read_text(encoding="utf-8")
+    broken = text.replace('groups = "cross"', 'groups = "kors"', 1)
+    line = next(n for n, row in enumerate(text.splitlines(), start=1) if 'groups = "cross"' in row and not row.startswith("id"))
+    with pytest.raises(TemplateError, match=rf"mal\.toml, line {line} \(phases\[3\]\.groups\)"):
+        parse_template(broken, "mal.toml")
+    with pytest.raises(TemplateError, match=r"line 4 \(phases\[0\]\.kind\): Input should be"):
+        parse_template('name = "x"\ntitle = "y"\n[[phases]]\nkind = "dans"\n', "mal.toml")
+    with pytest.raises(TemplateError, match="not valid TOML"):
+        parse_template("name = ", "mal.toml")

@@ -244,6 +244,8 @@ class SessionServer:
         bucket = TokenBucket(self.limits.rate, self.limits.burst)
         async for raw in client.ws:
             size = len(raw)
+            if isinstance(raw, str) and size * 4 > proto.MAX_MESSAGE_BYTES:
+                size = len(raw.encode("utf-8", "surrogatepass"))  # the limit is in bytes
             if size > proto.MAX_MESSAGE_BYTES:
                 _error(
                     client.ws,

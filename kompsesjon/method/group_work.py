@@ -141,11 +141,16 @@ def _set_group_role(state: State, actor: Actor, c: cmd.SetGroupRole, now: float)
 
 @_on(cmd.EditAnswer)
 def _edit_answer(state: State, actor: Actor, c: cmd.EditAnswer, now: float) -> list:
-    if c.phase != state.phase:
-        if state.current.kind == PhaseKind.REPORT:
-            raise Rejection("discussion_locked", "The groups are reporting; answers are locked now.")
-        raise Rejection("wrong_phase", "Answers are written in their own phase.", phase=state.current.kind.value)
+    if state.current.kind == PhaseKind.REPORT:
+        raise Rejection("discussion_locked", "The groups are reporting; answers are locked now.")
     _require_phase(state, *ANSWER_PHASES)
+    if c.phase != state.phase:
+        raise Rejection(
+            "wrong_phase",
+            "Answers are written in their own phase.",
+            phase=state.current.kind.value,
+            wanted=[state.agenda[c.phase].kind.value] if c.phase < len(state.agenda) else [],
+        )
     spec = state.current
     if c.question >= len(questions_of(state, c.phase)):
         raise Rejection("unknown_question", f"This phase has no question {c.question + 1}.", question=c.question)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import __version__
@@ -31,6 +32,31 @@ def _export(args: argparse.Namespace) -> int:
         for path in result.paths:
             print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def _ssh_gateway(args: argparse.Namespace) -> int:
+    import asyncio
+    from pathlib import Path
+
+    from server.ssh_gateway import GatewayConfig, run_gateway
+
+    if args.facilitator_keys and not args.token:
+        print("error: --facilitator-keys needs --token (or $KOMPSESJON_TOKEN)", file=sys.stderr)
+        return 2
+    config = GatewayConfig(
+        url=args.url,
+        code=args.code,
+        host=args.host,
+        port=args.port,
+        authorized_keys=Path(args.authorized_keys) if args.authorized_keys else None,
+        facilitator_keys=Path(args.facilitator_keys) if args.facilitator_keys else None,
+        token=args.token,
+        lang=args.lang,
+        max_sessions=args.max_sessions,
+    )
+    if args.host_key:
+        config.host_key = Path(args.host_key)
+    return asyncio.run(run_gateway(config, out=lambda line: print(line, flush=True)))
 
 
 def _sessions(args: argparse.Namespace) -> int:
@@ -104,13 +130,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     host = sub.add_parser("host", help="run a session: the facilitator's host view")
     add_client_options(host, default_theme="projector")
-    host.add_argument("--token", required=True, help="the facilitator token printed by serve")
+    host.add_argument("--token", default=os.environ.get("KOMPSESJON_TOKEN"),
+                      help="the facilitator token printed by serve (or $KOMPSESJON_TOKEN)")
     host.set_defaults(handler=run_host)
 
     screen = sub.add_parser("screen", help="read-only projector view of a session")
     add_client_options(screen, default_theme="projector")
     screen.add_argument("--code", required=True, help="the session's join code")
     screen.set_defaults(handler=run_screen)
+
+    gateway = sub.add_parser("ssh-gateway", help="let people join over SSH (each gets the app in a terminal)")
+    gateway.add_argument("--url", default="ws://127.0.0.1:8765", help="the kompsesjon server to connect people to")
+    gateway.add_argument("--code", help="join code: every connection joins this session (else the app asks)")
+    gateway.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: the whole network)")
+    gateway.add_argument("--port", type=int, default=2222)
+    gateway.add_argument("--host-key", help="host key file (generated once if missing)")
+    gateway.add_argument("--authorized-keys", help="only these public keys may join")
+    gateway.add_argument("--facilitator-keys", help="these keys get the host view (ssh host@…)")
+    gateway.add_argument("--token", default=os.environ.get("KOMPSESJON_TOKEN"),
+                         help="facilitator token for the host view (or $KOMPSESJON_TOKEN)")
+    gateway.add_argument("--lang", choices=["nb", "sv", "en"])
+    gateway.add_argument("--max-sessions", type=int, default=300)
+    gateway.set_defaults(handler=_ssh_gateway)
 
     sessions = sub.add_parser("sessions", help="list the sessions stored in a database")
     sessions.add_argument("--db", default=str(default_db()), help="SQLite database file")

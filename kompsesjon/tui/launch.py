@@ -67,6 +67,9 @@ def _host_like(args: argparse.Namespace, role: str) -> int:
 
 
 def run_host(args: argparse.Namespace) -> int:
+    if not args.token:
+        print("error: give the facilitator token: --token f-… (or $KOMPSESJON_TOKEN)", file=sys.stderr)
+        return 2
     return _host_like(args, "facilitator")
 
 

@@ -1,0 +1,179 @@
+"""What the participant app and the host view share: the connection.
+
+:class:`SessionApp` runs a :class:`~kompsesjon.client.SessionClient` in a
+worker on the app's own event loop. The client's news becomes Textual
+messages: :class:`MirrorChanged` (debounced: a room full of people writing
+must not re-render the screen a thousand times a second),
+:class:`ConnectionChanged`, and rejections as notifications in the user's
+language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Any
+
+from textual import work
+from textual.app import App
+from textual.message import Message
+
+from kompsesjon import i18n
+from kompsesjon.client import Outcome, Refused, SessionClient, Status
+from kompsesjon.method import State
+from kompsesjon.tui.themes import load_themes, resolve_name
+
+log = logging.getLogger("kompsesjon.tui")
+
+REFRESH_DELAY = 0.05  # seconds: at most ~20 redraws a second from the network
+
+
+class MirrorChanged(Message):
+    """The session state changed (sent to the active screen)."""
+
+    def __init__(self, kinds: frozenset[str]) -> None:
+        super().__init__()
+        self.kinds = kinds  # event types since the last message, or "snapshot"
+
+
+class ConnectionChanged(Message):
+    def __init__(self, status: Status, pending: int) -> None:
+        super().__init__()
+        self.status = status
+        self.pending = pending
+
+
+class SessionApp(App):
+    """Base for the apps: owns the client, the language and the themes."""
+
+    DEFAULT_THEME = "kompsesjon-dark"
+
+    def __init__(self, client: SessionClient | None, *, lang: str = "nb", theme: str | None = None) -> None:
+        super().__init__()
+        self.client: SessionClient | None = client
+        self.lang = lang
+        i18n.use(lang)
+        self._theme_choice = theme
+        self._pending_kinds: set[str] = set()
+        self._refresh_scheduled = False
+
+    # ---- start-up -------------------------------------------------------
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        # Our CSS uses these; a theme that does not define them still works.
+        return {
+            "dot": "$accent",
+            "private-card": "$text-muted",
+            "timer-warning": "$warning",
+            "timer-over": "$error",
+            "bar": "$primary",
+        }
+
+    def on_mount(self) -> None:
+        themes, problems = load_themes(self._theme_choice)
+        for theme in themes:
+            self.register_theme(theme)
+        for problem in problems:
+            self.notify(problem, title="theme", severity="warning", markup=False)
+        wanted = resolve_name(self._theme_choice) or self.DEFAULT_THEME
+        if wanted in self.available_themes:
+            self.theme = wanted
+        else:
+            self.notify(f"Unknown theme {wanted!r}", severity="warning", markup=False)
+            self.theme = self.DEFAULT_THEME
+        self.set_interval(1.0, self.tick)
+        # A terminal that hangs up (SSH gone, terminal window closed) ends the
+        # app; left running on a dead terminal it would spin.
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hang_up)
+        if self.client is not None:
+            self.attach(self.client)
+
+    def _hang_up(self) -> None:
+        self.exit(return_code=129)
+
+    def attach(self, client: SessionClient) -> None:
+        """Start talking to the session (at mount, or once we know the code)."""
+        self.client = client
+        client.listeners.append(self._on_client)
+        self.run_client()
+
+    @work(exclusive=True, group="net")
+    async def run_client(self) -> None:
+        # The client reconnects by itself; an unexpected error is shown, and
+        # must not end the app (Textual's exit_on_error would).
+        assert self.client is not None
+        try:
+            await self.client.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # pragma: no cover - defensive
+            log.exception("client stopped")
+            self.notify(f"{exc}", severity="error", markup=False)
+
+    def tick(self) -> None:
+        """Once a second: timers move even when nothing else happens."""
+
+    # ---- news from the client ------------------------------------------
+
+    @property
+    def state(self) -> State | None:
+        return self.client.state if self.client is not None else None
+
+    def _on_client(self, kind: str, payload: Any) -> None:
+        if kind == "event":
+            self._mirror_changed(payload.type)
+        elif kind == "snapshot":
+            self._mirror_changed("snapshot")
+        elif kind == "status":
+            self.screen.post_message(ConnectionChanged(payload, self.client.unanswered))
+            if payload == Status.ONLINE:
+                self._mirror_changed("online")
+        elif kind == "refused":
+            self.refused(payload)
+        elif kind == "error":
+            self.notify(i18n.rejection(payload.code, payload.message), severity="warning", markup=False)
+
+    def _mirror_changed(self, kind: str) -> None:
+        self._pending_kinds.add(kind)
+        if not self._refresh_scheduled:
+            self._refresh_scheduled = True
+            self.set_timer(REFRESH_DELAY, self._flush_refresh)
+
+    def _flush_refresh(self) -> None:
+        self._refresh_scheduled = False
+        kinds, self._pending_kinds = frozenset(self._pending_kinds), set()
+        if self.state is not None:
+            self.screen.post_message(MirrorChanged(kinds))
+
+    def refused(self, refused: Refused) -> None:
+        """The server refused us for good; subclasses may offer a way back."""
+        self.notify(i18n.rejection(refused.code, refused.message), severity="error", timeout=30, markup=False)
+
+    # ---- sending --------------------------------------------------------
+
+    def send(self, command: Any, *, quiet: bool = False) -> asyncio.Future:
+        """Submit a command; a rejection is shown to the user unless quiet."""
+        assert self.client is not None
+        future = self.client.submit(command)
+        if not quiet:
+            future.add_done_callback(self._show_outcome)
+        if self.client.status != Status.ONLINE:
+            self.screen.post_message(ConnectionChanged(self.client.status, self.client.unanswered))
+        return future
+
+    def _show_outcome(self, future: asyncio.Future) -> None:
+        if future.cancelled():
+            return
+        outcome: Outcome = future.result()
+        if not outcome.ok:
+            self.notify(
+                i18n.rejection(outcome.code, outcome.message, outcome.details), severity="warning", markup=False
+            )
+
+    async def action_quit(self) -> None:
+        if self.client is not None:
+            await self.client.close()
+        self.exit()

@@ -1,0 +1,85 @@
+"""Showing people's text safely, and naming things in the user's language.
+
+Everything a participant typed is wrapped in :func:`plain` before it reaches a
+widget: a ``rich.text.Text`` is never parsed as markup, so ``[bold]`` stays
+``[bold]``, and any control character that slipped past the server (which
+refuses them) is made visible instead of being sent to the terminal.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from rich.text import Text
+
+from kompsesjon.i18n import t
+from kompsesjon.method import State
+from kompsesjon.method.agenda import Phase, PhaseKind
+from kompsesjon.method.clustering import unit_title
+
+
+def _visible(ch: str) -> str:
+    if ch == "\n":
+        return ch
+    if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\u200d\u200c":
+        return f"\\u{ord(ch):04x}"
+    return ch
+
+
+def safe(text: str) -> str:
+    """The text with control characters shown as escapes (never executed)."""
+    if text.isprintable():
+        return text
+    return "".join(_visible(ch) for ch in text)
+
+
+def plain(text: str, style: str = "") -> Text:
+    """User text as a Text: literal, never markup, never escape sequences."""
+    return Text(safe(text), style=style)
+
+
+def board_name(state: State, board: str | None) -> str:
+    if board is None or board not in state.boards:
+        return ""
+    return t(f"board.{state.boards[board].spec.kind.value}")
+
+
+def list_name(state: State, board: str) -> str:
+    return t(f"list.{state.boards[board].spec.kind.value}")
+
+
+def phase_title(state: State, phase: Phase | int | None = None) -> str:
+    if phase is None:
+        phase = state.current
+    elif isinstance(phase, int):
+        phase = state.agenda[phase]
+    if phase.title:
+        return safe(phase.title)
+    kind = phase.kind
+    if kind in (PhaseKind.BRAINSTORM, PhaseKind.RANKING) and phase.board in state.boards:
+        return t(f"phase.{kind.value}_{state.boards[phase.board].spec.kind.value}")
+    if kind in (PhaseKind.CLUSTER, PhaseKind.VOTE):
+        return t(f"phase.{kind.value}", board=board_name(state, phase.board))
+    return t(f"phase.{kind.value}")
+
+
+def person(state: State, pid: str | None) -> str:
+    """A participant's display name (their id when they gave none)."""
+    if pid is None:
+        return t("words.anonymous")
+    who = state.participants.get(pid)
+    if who is None:
+        return pid
+    return safe(who.name) if who.name else f"#{pid.lstrip('p')}"
+
+
+def unit_label(state: State, unit: str) -> str:
+    return safe(unit_title(state, unit))
+
+
+def clock(seconds: float) -> str:
+    """Seconds as M:SS (or H:MM:SS), never negative."""
+    seconds = max(0, int(seconds + 0.999))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"

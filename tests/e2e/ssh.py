@@ -1,0 +1,55 @@
+"""Helpers for driving the stock OpenSSH client inside tmux."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import uuid
+
+HAVE_TOOLS = shutil.which("tmux") is not None and shutil.which("ssh") is not None
+
+SSH_OPTIONS = [
+    "-o", "StrictHostKeyChecking=no",
+    "-o", "UserKnownHostsFile=/dev/null",
+    "-o", "LogLevel=ERROR",
+    "-o", "BatchMode=yes",
+    "-o", "IdentitiesOnly=yes",
+    "-t",
+]
+
+
+class Tmux:
+    """A detached tmux session running one command, read with capture-pane."""
+
+    def __init__(self, command: list[str], width: int = 100, height: int = 30) -> None:
+        self.name = f"k-{uuid.uuid4().hex[:8]}"
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
+             "env", "TERM=xterm-256color", *command],
+            check=True,
+        )
+
+    def screen(self) -> str:
+        result = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
+        return result.stdout
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *(["-l"] if literal else []), *keys], check=True)
+
+    def resize(self, width: int, height: int) -> None:
+        subprocess.run(["tmux", "resize-window", "-t", self.name, "-x", str(width), "-y", str(height)], check=True)
+
+    def alive(self) -> bool:
+        return subprocess.run(["tmux", "has-session", "-t", self.name], capture_output=True).returncode == 0
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+    async def wait_for(self, text: str, timeout: float = 15.0) -> str:
+        async with asyncio.timeout(timeout):
+            while True:
+                screen = self.screen()
+                if text in screen:
+                    return screen
+                await asyncio.sleep(0.1)

@@ -9,6 +9,12 @@ import sys
 from . import __version__
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run
+
+    return run(args)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from server.run import run
 
@@ -86,6 +92,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"kompsesjon {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="see it live: a simulated Future Workshop with the host view")
+    demo.add_argument("--participants", type=int, default=8, choices=range(1, 13), metavar="1-12")
+    demo.add_argument("--autopilot", action="store_true", help="a simulated facilitator runs the agenda too")
+    demo.add_argument("--phase-seconds", type=float, default=45.0, help="autopilot: seconds per phase")
+    demo.add_argument("--speed", type=float, default=1.0, help="how fast the simulated people act (2 = twice)")
+    demo.add_argument("--no-host", action="store_true", help="no host view: just the server and the people")
+    demo.add_argument("--db", help="database file (default: demo.sqlite3 in the user data folder)")
+    demo.add_argument("--lang", choices=["nb", "sv", "en"])
+    demo.add_argument("--theme", help="theme of the host view (default projector)")
+    demo.set_defaults(handler=_demo)
 
     serve = sub.add_parser("serve", help="host sessions on this machine")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: the whole room network)")

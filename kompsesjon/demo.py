@@ -1,0 +1,115 @@
+"""``kompsesjon demo``: a live Future Workshop on this machine, in one command.
+
+Starts an embedded server on a free local port (database in the user data
+folder), creates a framtidsverksted session with a shared question from the
+world of the Salten municipalities, lets simulated participants take part at a
+human pace, and opens the facilitator's host view. Anyone can join the same
+session from another terminal with the printed command. Quitting leaves
+everything stored, ready for ``kompsesjon export``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+from .paths import data_dir
+from .simulate import PEOPLE, QUESTION, AutoFacilitator, Pace, SimulatedParticipant
+
+TITLE = "Framtidsverksted: kompetanse i Salten"
+
+
+def demo_db() -> Path:
+    return data_dir() / "demo.sqlite3"
+
+
+async def run_demo(
+    *,
+    db: Path,
+    participants: int = 8,
+    autopilot: bool = False,
+    host_view: bool = True,
+    lang: str = "nb",
+    theme: str | None = None,
+    pace: Pace | None = None,
+    phase_seconds: float = 45.0,
+    port: int = 0,
+    out: Callable[[str], None] = print,
+    ready: asyncio.Event | None = None,
+) -> int:
+    from server.app import Limits, SessionServer
+    from server.store import Store
+
+    store = await Store.open(db)
+    server = SessionServer(store, Limits(rate=200, burst=400))
+    await server.load_sessions()
+    created = await server.create_session("framtidsverksted", title=TITLE, question=QUESTION, lang=lang)
+    await server.start("127.0.0.1", port)
+    url = f"ws://127.0.0.1:{server.port}"
+    out(f"kompsesjon demo: «{created.title}» on {url}  (database {db})")
+    out("Join the same session from another terminal:")
+    out(f"  kompsesjon join {url} --code {created.code}")
+    out(f"  kompsesjon screen {url} --code {created.code}     (projector view)")
+    out(f"  facilitator token: {created.token}")
+
+    people = [
+        SimulatedParticipant(url, created.code, name, org, seed=n, pace=pace or Pace())
+        for n, (name, org) in enumerate(PEOPLE[:participants])
+    ]
+    pilot = AutoFacilitator(url, created.token, phase_seconds=phase_seconds) if autopilot else None
+    for person in people:
+        person.start()
+    if pilot is not None:
+        pilot.start()
+    if ready is not None:
+        ready.set()
+    try:
+        if host_view:
+            from .client import SessionClient
+            from .tui.host.app import HostApp
+
+            app = HostApp(SessionClient(url, role="facilitator", token=created.token), role="facilitator",
+                          lang=lang, theme=theme)
+            await app.run_async()
+        else:
+            out("Running without a host view; stop with Ctrl+C.")
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            await stop.wait()
+    finally:
+        if pilot is not None:
+            await pilot.stop()
+        await asyncio.gather(*(p.stop() for p in people), return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await server.stop()
+        out(f"\nEverything is stored in {db}. Make the report with:")
+        out(f"  kompsesjon export --db {db} {created.code} --format html -o rapport.html")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from . import i18n
+
+    pace = Pace(2.0 / args.speed, 7.0 / args.speed)
+    try:
+        return asyncio.run(
+            run_demo(
+                db=Path(args.db) if args.db else demo_db(),
+                participants=args.participants,
+                autopilot=args.autopilot,
+                host_view=not args.no_host,
+                lang=i18n.detect(args.lang),
+                theme=args.theme,
+                pace=pace,
+                phase_seconds=args.phase_seconds,
+                out=lambda line: print(line, flush=True),
+            )
+        )
+    except KeyboardInterrupt:
+        return 130

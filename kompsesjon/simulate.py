@@ -1,0 +1,268 @@
+"""Simulated participants (and, optionally, a facilitator) for the demo.
+
+Each simulated person is an ordinary :class:`~kompsesjon.client.SessionClient`
+that watches its mirror and, at a human pace, does what the current phase
+asks: checks in, writes cards (sometimes together with the buzz pair), places
+dots, chooses an island, writes in the action plan, checks out. They only use
+the public protocol, so the demo exercises the real server end to end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from dataclasses import dataclass
+
+from .client import SessionClient, new_id
+from .method import State
+from .method import commands as c
+from .method.agenda import BoardKind, PhaseKind
+from .method.clustering import live_units, top_level_themes
+from .method.group_work import active_groups, follow_up_groups, group_of, org_group, questions_of
+from .method.islands import active_islands, island_sizes
+from .method.state import PLAN_FIELDS
+from .method.voting import dots_left, ranked_list
+
+PEOPLE = [
+    ("Kari Nordmann", "Bodø kommune"),
+    ("Ola Hansen", "Fauske kommune"),
+    ("Ingrid Johansen", "Saltdal kommune"),
+    ("Per Olsen", "Meløy kommune"),
+    ("Siri Berg", "Gildeskål kommune"),
+    ("Anders Nilsen", "Steigen kommune"),
+    ("Marit Pedersen", "Sørfold kommune"),
+    ("Jonas Karlsen", "Hamarøy kommune"),
+    ("Hanne Eriksen", "Beiarn kommune"),
+    ("Lars Andersen", "Rødøy kommune"),
+    ("Tone Larsen", "Bodø kommune"),
+    ("Erik Solberg", "RKK Salten"),
+]
+
+HOPES = [
+    "Håper vi finner noe konkret vi kan starte med allerede neste uke",
+    "At vi blir bedre kjent på tvers av kommunene",
+    "Ønsker å lære hvordan andre har løst koordineringen",
+    "Håper vi får en felles plan vi faktisk følger opp",
+    "At alle får sagt sitt – også de små kommunene",
+    "Ta med meg gode eksempler hjem til kollegene",
+]
+
+OBSTACLES = [
+    "Lite tid til samarbeid på tvers",
+    "Uklare roller mellom kommune og fylkeskommune",
+    "Dobbeltarbeid – flere gjør samme oppgave",
+    "Vi blir en flaskehals for andre",
+    "Mangler felles problemforståelse",
+    "Kompetansemidlene kommer sent og er kortsiktige",
+    "Vanskelig å frigjøre folk til nettverksmøter",
+    "Lange reiseavstander i regionen",
+    "Ingen fast koordinator",
+    "Tiltak stopper når prosjektet slutter",
+    "Lite ledelsesforankring",
+    "Informasjon kommer ikke fram til de som trenger den",
+]
+
+VISIONS = [
+    "Felles kompetanseplan for hele Salten",
+    "Faste nettverk der vi deler praksis hver måned",
+    "En ressursperson i hver kommune",
+    "Korte veier mellom skole, barnehage og kommuneledelse",
+    "Delingskultur: vi gjør hverandre gode",
+    "Digitale møteplasser som sparer reisetid",
+    "Forutsigbar finansiering over flere år",
+    "Ledere som prioriterer tid til utvikling",
+    "Nye tiltak testes i små skritt og deles med alle",
+]
+
+PLAN_TEXT = {
+    "what": "Månedlige nettverksmøter på tvers av kommunene",
+    "how": "Halvdagsmøter som veksler mellom digitale og fysiske samlinger",
+    "who": "",  # filled with members' names
+    "first_step": "Sende ut forslag til datoer før jul",
+    "when": "Første møte i februar",
+}
+
+CHECK_OUT = ["Takk for en god dag!", "Inspirert!", "Mye å ta med hjem", "Godt å bli kjent", "Spent på oppfølgingen"]
+
+QUESTION = "Hvordan kan vi samarbeide bedre om kompetanseutvikling i kommunene i Salten?"
+
+
+@dataclass
+class Pace:
+    """Seconds between actions; the demo's tempo."""
+
+    low: float = 2.0
+    high: float = 7.0
+
+    def wait(self, rng: random.Random) -> float:
+        return rng.uniform(self.low, self.high)
+
+
+class SimulatedParticipant:
+    def __init__(self, url: str, code: str, name: str, org: str, *, seed: int, pace: Pace) -> None:
+        self.client = SessionClient(url, role="participant", code=code, name=name, org=org)
+        self.rng = random.Random(seed)
+        self.pace = pace
+        self._done: set[tuple] = set()  # (phase, what) already done
+        self._task: asyncio.Task | None = None
+
+    @property
+    def state(self) -> State | None:
+        return self.client.state
+
+    def start(self) -> None:
+        self.client.start()
+        self._task = asyncio.create_task(self._live())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.client.close()
+
+    async def _live(self) -> None:
+        await self.client.wait_ready(timeout=30)
+        while True:
+            await asyncio.sleep(self.pace.wait(self.rng))
+            state = self.state
+            if state is None:
+                continue
+            with contextlib.suppress(Exception):  # a rejection is part of life
+                await self._act(state)
+
+    def _once(self, state: State, what: str) -> bool:
+        key = (state.phase, what)
+        if key in self._done:
+            return False
+        self._done.add(key)
+        return True
+
+    async def _send(self, command) -> bool:
+        outcome = await self.client.send(command, timeout=30)
+        return outcome.ok
+
+    async def _act(self, state: State) -> None:
+        me = self.client.participant
+        phase = state.current
+        kind = phase.kind
+        if kind == PhaseKind.INTRO and self._once(state, "check_in"):
+            await self._send(c.CheckIn(id=new_id(), text=self.rng.choice(HOPES)))
+        elif kind == PhaseKind.BRAINSTORM and phase.board:
+            mine = [i for i in state.items.values() if i.board == phase.board and i.author == me]
+            if len(mine) < 3 and self.rng.random() < 0.7:
+                vision = state.boards[phase.board].spec.kind == BoardKind.VISION
+                pool = VISIONS if vision else OBSTACLES
+                written = {i.text for i in state.items.values()}
+                fresh = [text for text in pool if text not in written] or pool
+                with_pair = any(p.active and me in p.members for p in state.buzz_pairs.values())
+                await self._send(c.AddItem(id=new_id(), board=phase.board, text=self.rng.choice(fresh),
+                                           with_pair=with_pair and self.rng.random() < 0.3))
+        elif kind == PhaseKind.VOTE and phase.board:
+            vote = state.boards[phase.board].vote
+            if vote.closed or me in vote.status:
+                return
+            if dots_left(state, phase.board, me) > 0:
+                units = live_units(state, phase.board)
+                if units:
+                    # People agree more than chance: favour the first themes.
+                    weights = [1.0 / (n + 1) ** 0.7 for n in range(len(units))]
+                    card = self.rng.choices(units, weights)[0]
+                    await self._send(c.PlaceDot(id=new_id(), board=phase.board, card=card))
+            else:
+                await self._send(c.MarkDone(id=new_id(), board=phase.board))
+        elif kind == PhaseKind.ISLANDS and me not in state.island_of:
+            sizes = island_sizes(state)
+            open_islands = [i.id for i in active_islands(state) if sizes[i.id] < state.rules.island_max]
+            if open_islands:
+                await self._send(c.ChooseIsland(id=new_id(), island=self.rng.choice(open_islands)))
+        elif kind == PhaseKind.ACTION_PLANS:
+            island = state.island_of.get(me)
+            if island is None:
+                return
+            plan = state.plans.get(island, {})
+            empty = [f for f in PLAN_FIELDS if f not in plan or not plan[f].text]
+            if empty:
+                name = self.rng.choice(empty)
+                text = PLAN_TEXT[name] or ", ".join(
+                    state.participants[p].name for p, i in state.island_of.items() if i == island
+                )
+                await self._send(c.EditPlan(id=new_id(), island=island, field=name, text=text, base_version=0))
+        elif kind in (PhaseKind.GROUP_WORK, PhaseKind.FOLLOW_UP):
+            if kind == PhaseKind.FOLLOW_UP:
+                me_org = state.participants[me].org
+                group = org_group(me_org, me)
+                if group not in follow_up_groups(state):
+                    return
+            else:
+                found = group_of(state, phase.groups or "", me)
+                if found is None:
+                    return
+                group = found.id
+            for number, _ in enumerate(questions_of(state, state.phase)):
+                key = f"{state.phase}:{number}:{group}"
+                if key not in state.answers and self._once(state, f"answer{number}"):
+                    await self._send(c.EditAnswer(id=new_id(), phase=state.phase, question=number, group=group,
+                                                  text=self.rng.choice(VISIONS), base_version=0))
+                    return
+        elif kind == PhaseKind.CLOSING and self._once(state, "check_out"):
+            await self._send(c.CheckOut(id=new_id(), text=self.rng.choice(CHECK_OUT)))
+
+
+class AutoFacilitator:
+    """Runs the agenda by itself for ``--autopilot``: one phase every
+    ``phase_seconds``, doing the facilitator's part on the way."""
+
+    def __init__(self, url: str, token: str, *, phase_seconds: float = 45.0) -> None:
+        self.client = SessionClient(url, role="facilitator", token=token)
+        self.phase_seconds = phase_seconds
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self.client.start()
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.client.close()
+
+    async def _do(self, command) -> None:
+        with contextlib.suppress(Exception):
+            await self.client.send(command, timeout=30)
+
+    async def _run(self) -> None:
+        await self.client.wait_ready(timeout=30)
+        while True:
+            state = self.client.state
+            assert state is not None
+            phase = state.current
+            await self._do(c.SetTimer(id=new_id(), seconds=int(self.phase_seconds)))
+            if phase.kind == PhaseKind.BRAINSTORM and phase.board:
+                await self._do(c.FormBuzzPairs(id=new_id()))
+            if phase.kind == PhaseKind.GROUP_WORK and phase.groups and not active_groups(state, phase.groups):
+                await self._do(c.FormGroups(id=new_id(), set=phase.groups))
+            await asyncio.sleep(self.phase_seconds * 0.6)
+            state = self.client.state
+            if phase.kind == PhaseKind.BRAINSTORM and phase.board:
+                await self._do(c.RevealItems(id=new_id(), board=phase.board))
+            if phase.kind == PhaseKind.CLUSTER and phase.board:
+                units = [u for u in live_units(state, phase.board) if u not in {t.id for t in top_level_themes(state, phase.board)}]
+                if len(units) >= 2:
+                    await self._do(c.Merge(id=new_id(), board=phase.board, cards=units[:2]))
+            if phase.kind == PhaseKind.ISLANDS and not active_islands(state):
+                lists = {b: ranked_list(state, b) for b in state.boards}
+                pairs = list(zip(lists.get("critique", []), lists.get("vision", [])))[:3]
+                for n, (low, high) in enumerate(pairs, start=1):
+                    await self._do(c.CreateIsland(id=new_id(), title=f"Øy {n}", links=[
+                        c.LinkRef(board="critique", card=low.unit), c.LinkRef(board="vision", card=high.unit)]))
+            await asyncio.sleep(self.phase_seconds * 0.4)
+            state = self.client.state
+            if state.current.kind == PhaseKind.ISLANDS:
+                await self._do(c.PlaceUnassigned(id=new_id()))
+            if state.phase + 1 >= len(state.agenda):
+                return
+            await self._do(c.AdvancePhase(id=new_id(), current=state.phase))

@@ -236,6 +236,12 @@ def _advance(state: State, actor: Actor, c: cmd.AdvancePhase, now: float) -> lis
         raise Rejection("last_phase", "This is the last phase of the agenda.")
     out: list = []
     leaving = state.current
+    if leaving.kind == PhaseKind.BRAINSTORM and leaving.board:
+        # Private writing ends with the brainstorm: what is clustered and
+        # voted on must be on the wall for everyone.
+        hidden = [i for i in state.items.values() if i.board == leaving.board and i.private and not i.withdrawn]
+        if hidden:
+            out.append(_revealed_items(leaving.board, hidden))
     if leaving.kind == PhaseKind.VOTE and leaving.board:
         # The vote ends when the list is shown: close it and reveal the tally.
         vote = state.boards[leaving.board].vote
@@ -264,9 +270,14 @@ def _step_back(state: State, actor: Actor, c: cmd.StepBack, now: float) -> list:
         raise Rejection("first_phase", "This is the first phase of the agenda.")
     out: list = [ev.PhaseChanged(phase=state.phase - 1, previous=state.phase)]
     entering = state.agenda[state.phase - 1]
+    leaving = state.current
     if entering.kind == PhaseKind.VOTE and entering.board:
         # Back to voting: dots are kept, the round opens and the tally hides.
         out.append(ev.VoteReopened(board=entering.board))
+    elif leaving.kind == PhaseKind.VOTE and leaving.board and state.boards[leaving.board].vote.closed:
+        # Back before a vote that was closed early: it is run again after the
+        # change, so it opens (and an early tally no longer stands).
+        out.append(ev.VoteReopened(board=leaving.board))
     return out
 
 
@@ -407,8 +418,12 @@ def _reveal_items(state: State, actor: Actor, c: cmd.RevealItems, now: float) ->
     hidden = [i for i in state.items.values() if i.board == c.board and i.private and not i.withdrawn]
     if board.revealed and not hidden:
         raise Rejection("already_revealed", "The cards on that board are already visible to all.")
+    return [_revealed_items(c.board, hidden)]
+
+
+def _revealed_items(board: str, hidden: list) -> ev.ItemsRevealed:
     items = [ev.ItemData(id=i.id, board=i.board, text=i.text, author=i.author, pair=i.pair) for i in hidden]
-    return [ev.ItemsRevealed(board=c.board, items=items)]
+    return ev.ItemsRevealed(board=board, items=items)
 
 
 @_on(cmd.FormBuzzPairs)
@@ -440,8 +455,8 @@ def _red_card(state: State, actor: Actor, c: cmd.RaiseRedCard, now: float) -> li
             phase=phase.kind.value,
         )
     note = clean("red_card", c.note, required=c.item is None)
-    if c.item is not None:
-        _visible_item(state, actor, c.item)
+    if c.item is not None and _visible_item(state, actor, c.item).withdrawn:
+        raise Rejection("item_withdrawn", "That card has been withdrawn.", item=c.item)
     mine = [r for r in state.red_cards.values() if r.raised_by == actor.id and not r.dismissed]
     if c.item is not None and any(r.item == c.item for r in mine):
         raise Rejection("red_card_already_raised", "You have already raised a red card on that card.")
@@ -577,10 +592,19 @@ def _after_dots(state: State, board: str, pid: str, still_has_dots: bool) -> lis
     return []
 
 
+def _votable_unit(state: State, actor: Actor, board: str, card: str) -> str:
+    unit = _live_unit(state, board, card)
+    item = state.items.get(unit)
+    if item is not None and not _can_see(state, actor, item):
+        # Same answer as a card that does not exist: private cards stay private.
+        raise Rejection("unknown_card", f"There is no card or theme {card!r} on this board.", card=card)
+    return unit
+
+
 @_on(cmd.PlaceDot)
 def _place_dot(state: State, actor: Actor, c: cmd.PlaceDot, now: float) -> list:
     _open_vote(state, c.board)
-    unit = _live_unit(state, c.board, c.card)
+    unit = _votable_unit(state, actor, c.board, c.card)
     per_unit = dots_by_unit(state, c.board, actor.id)
     used = sum(per_unit.values())
     if used >= state.rules.dot_budget:
@@ -614,7 +638,7 @@ def _take_dot(state: State, board: str, pid: str, unit: str) -> dict[str, int]:
 @_on(cmd.RemoveDot)
 def _remove_dot(state: State, actor: Actor, c: cmd.RemoveDot, now: float) -> list:
     _open_vote(state, c.board)
-    unit = _live_unit(state, c.board, c.card)
+    unit = _votable_unit(state, actor, c.board, c.card)
     changes = _take_dot(state, c.board, actor.id, unit)
     return [ev.DotsChanged(board=c.board, participant=actor.id, changes=changes)]
 
@@ -622,8 +646,8 @@ def _remove_dot(state: State, actor: Actor, c: cmd.RemoveDot, now: float) -> lis
 @_on(cmd.MoveDot)
 def _move_dot(state: State, actor: Actor, c: cmd.MoveDot, now: float) -> list:
     _open_vote(state, c.board)
-    source = _live_unit(state, c.board, c.card)
-    target = _live_unit(state, c.board, c.to)
+    source = _votable_unit(state, actor, c.board, c.card)
+    target = _votable_unit(state, actor, c.board, c.to)
     if source == target:
         raise Rejection("same_card", "The dot is already on that card.")
     changes = _take_dot(state, c.board, actor.id, source)
@@ -788,6 +812,10 @@ def _edit_plan(state: State, actor: Actor, c: cmd.EditPlan, now: float) -> list:
     version = current.version if current else 0
     if c.base_version != version:
         # Never a silent overwrite: the writer gets the newer text to merge.
+        # Rejections reach the client: in anonymous sessions name only oneself.
+        by = current.by if current else None
+        if state.anonymous and by != actor.id:
+            by = None
         raise Rejection(
             "stale_version",
             "Someone else changed this field while you were writing; here is the newer text.",
@@ -795,7 +823,7 @@ def _edit_plan(state: State, actor: Actor, c: cmd.EditPlan, now: float) -> list:
             field=c.field,
             version=version,
             text=current.text if current else "",
-            by=current.by if current else None,
+            by=by,
         )
     if current is not None and current.text == text:
         raise Rejection("nothing_to_change", "The field already says that.")

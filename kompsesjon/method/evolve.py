@@ -109,9 +109,16 @@ def _removed(state: State, e: ev.ParticipantRemoved) -> None:
     person = state.participants.get(e.participant)
     if person is not None:
         person.removed = True
-    # A removed person no longer counts in an island; their choice is dropped
-    # from the membership (the event itself stays in the log).
+    # A removed person no longer counts in an island or a group, and holds no
+    # group role (the events that put them there stay in the log).
     state.island_of.pop(e.participant, None)
+    for group in state.groups.values():
+        if e.participant in group.members and group.active:
+            group.members.remove(e.participant)
+            if group.rapporteur == e.participant:
+                group.rapporteur = None
+            if group.host == e.participant:
+                group.host = None
 
 
 @_on(ev.PhaseChanged)

@@ -170,6 +170,10 @@ def _edit_answer(state: State, actor: Actor, c: cmd.EditAnswer, now: float) -> l
     current = state.answers.get(answer_key(c.phase, c.question, c.group))
     version = current.version if current else 0
     if c.base_version != version:
+        # Rejections reach the client: in anonymous sessions name only oneself.
+        by = current.by if current else None
+        if state.anonymous and by != actor.id:
+            by = None
         raise Rejection(
             "stale_version",
             "Someone else in the group changed this answer while you were writing; here is the newer text.",
@@ -177,7 +181,7 @@ def _edit_answer(state: State, actor: Actor, c: cmd.EditAnswer, now: float) -> l
             question=c.question,
             version=version,
             text=current.text if current else "",
-            by=current.by if current else None,
+            by=by,
         )
     if current is not None and current.text == text:
         raise Rejection("nothing_to_change", "The answer already says that.")

@@ -6,7 +6,7 @@ The only place that knows the method's secrecy rules:
   pair) and by facilitators until its board is revealed;
 * anonymous sessions: no author (of a card, a check-in/-out or a plan edit)
   ever leaves the server, not even to facilitators; a person still sees that
-  their own writing is theirs;
+  their own writing is theirs; a card's buzz pair is shown only to the pair;
 * dot voting: a participant sees only their own dots and vote status; tallies
   reach participants and screens only as ``tally_revealed``; facilitators see
   every dot (to know who has not voted);
@@ -81,7 +81,8 @@ def _writers(state: State, item: Item) -> set[str]:
 
 
 def _strip_item(data: ev.ItemData) -> ev.ItemData:
-    return data.model_copy(update={"author": None})
+    # A card's buzz pair names its writers as surely as its author does.
+    return data.model_copy(update={"author": None, "pair": None})
 
 
 def deliveries(state: State, event: ev.Event) -> list[Delivery]:
@@ -90,17 +91,22 @@ def deliveries(state: State, event: ev.Event) -> list[Delivery]:
         return _anonymised(state, event, event.author, lambda e: e.model_copy(update={"author": None}))
 
     if isinstance(event, ev.ItemAdded):
-        strip = (lambda e: e.model_copy(update={"item": _strip_item(e.item)})) if state.anonymous else (lambda e: e)
         author = event.item.author
-        if not event.private:
-            return _anonymised(state, event, author, strip)
-        plan = [Delivery(strip(event), facilitators=True)]
         writers = _writers(state, state.items[event.item.id])
+        if not state.anonymous:
+            if not event.private:
+                return _everyone(event)
+            return [Delivery(event, facilitators=True, only=frozenset(writers))]
+        public = not event.private
+        stripped = event.model_copy(update={"item": _strip_item(event.item)})
+        plan = [Delivery(stripped, facilitators=True, screens=public, participants=public)]
         if author is not None:
             plan.append(Delivery(event, only=frozenset({author})))
         others = frozenset(writers - {author})
-        if others:
-            plan.append(Delivery(strip(event), only=others))
+        if others:  # the rest of the pair: their card, but not who typed it
+            plan.append(
+                Delivery(event.model_copy(update={"item": event.item.model_copy(update={"author": None})}), only=others)
+            )
         return plan
 
     if isinstance(event, (ev.ItemEdited, ev.ItemWithdrawn)):
@@ -154,8 +160,11 @@ def view_state(state: State, audience: Audience) -> State:
     def author(who: str | None) -> str | None:
         return who if not anonymous or (who is not None and who == me) else None
 
+    def pair(item: Item) -> str | None:
+        return item.pair if not anonymous or (me is not None and me in _writers(state, item)) else None
+
     items = {
-        i.id: replace(i, author=author(i.author))
+        i.id: replace(i, author=author(i.author), pair=pair(i))
         for i in state.items.values()
         if can_see_item(state, audience, i)
     }

@@ -91,8 +91,13 @@ def t(key: str, **values: object) -> str:
 
 
 def rejection(code: str, message: str, details: dict | None = None) -> str:
-    """A rejection in the user's language, or the server's English message."""
+    """A rejection in the user's language, or the server's English message
+    (also when the translation needs details the server did not send)."""
     key = f"reject.{code}"
-    if _current.has(key):
-        return _current(key, **(details or {}))
-    return message
+    if not _current.has(key):
+        return message
+    template = _current._strings.get(key) or _current._fallback.get(key, "")
+    try:
+        return template.format(**(details or {}))
+    except (KeyError, IndexError, ValueError):
+        return message

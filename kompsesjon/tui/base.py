@@ -17,7 +17,7 @@ import signal
 from typing import Any
 
 from textual import work
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.message import Message
 
 from kompsesjon import i18n
@@ -63,12 +63,15 @@ class SessionApp(App):
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         # Our CSS uses these; a theme that does not define them still works.
+        # A variable's value cannot name another variable, so give colours
+        # derived from whatever theme is active (also before ours are loaded).
+        colors = self.current_theme.to_color_system().generate()
         return {
-            "dot": "$accent",
-            "private-card": "$text-muted",
-            "timer-warning": "$warning",
-            "timer-over": "$error",
-            "bar": "$primary",
+            "dot": colors["accent"],
+            "private-card": colors["text-muted"],
+            "timer-warning": colors["warning"],
+            "timer-over": colors["error"],
+            "bar": colors["primary"],
         }
 
     def on_mount(self) -> None:
@@ -123,6 +126,12 @@ class SessionApp(App):
         return self.client.state if self.client is not None else None
 
     def _on_client(self, kind: str, payload: Any) -> None:
+        try:
+            self._news(kind, payload)
+        except ScreenStackError:
+            pass  # news that arrives while the app shuts down
+
+    def _news(self, kind: str, payload: Any) -> None:
         if kind == "event":
             self._mirror_changed(payload.type)
         elif kind == "snapshot":
@@ -146,7 +155,8 @@ class SessionApp(App):
         self._refresh_scheduled = False
         kinds, self._pending_kinds = frozenset(self._pending_kinds), set()
         if self.state is not None:
-            self.screen.post_message(MirrorChanged(kinds))
+            with contextlib.suppress(ScreenStackError):  # the app is shutting down
+                self.screen.post_message(MirrorChanged(kinds))
 
     def refused(self, refused: Refused) -> None:
         """The server refused us for good; subclasses may offer a way back."""

@@ -14,8 +14,9 @@ from kompsesjon.tui.text import clock
 class ConnectionStatus(Static):
     """"Connected" / "Disconnected – retrying …", always visible."""
 
-    status: reactive[Status] = reactive(Status.CONNECTING)
-    pending: reactive[int] = reactive(0)
+    # layout=True: the text's width changes ("Tilkoblet" → "Frakoblet – prøver igjen …").
+    status: reactive[Status] = reactive(Status.CONNECTING, layout=True)
+    pending: reactive[int] = reactive(0, layout=True)
 
     def render(self) -> str:
         text = t(f"status.{self.status.value}")

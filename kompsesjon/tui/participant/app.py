@@ -1,0 +1,209 @@
+"""``kompsesjon join``: the participant app.
+
+Thin on purpose: it turns the command line (or the join form) into a
+:class:`~kompsesjon.client.SessionClient`, reacts to the server's answers to
+the hello, and hands everything else to :class:`SessionScreen`.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from kompsesjon import i18n
+from kompsesjon.client import Refused, SessionClient, Status
+from kompsesjon.i18n import t
+from kompsesjon.tui.base import ConnectionChanged, MirrorChanged, SessionApp
+from kompsesjon.tui.participant.join import JoinScreen, RefusedScreen
+from kompsesjon.tui.participant.keys import N_, translate_bindings
+from kompsesjon.tui.participant.modals import ConfirmScreen
+from kompsesjon.tui.participant.session import SessionScreen
+from kompsesjon.tui.resume import resume_path, resume_secret
+
+# Refusals after which the join form is offered again (a new connection).
+ASK_AGAIN = frozenset({"bad_code", "hello_failed", "hello_timeout", "too_many_attempts"})
+
+
+def hello_problem(code: str, message: str) -> tuple[str, str]:
+    """A hello the server did not accept: the reason, and the field to fix."""
+    if code == "text_empty":
+        return t("participant.join.name_required"), "name"
+    if code == "text_too_long":
+        return t("participant.join.too_long"), "name"
+    if code == "bad_code":
+        return i18n.rejection(code, message), "code"
+    if i18n.t(f"participant.refused.{code}") != f"participant.refused.{code}":
+        return t(f"participant.refused.{code}"), ""
+    return i18n.rejection(code, message), ""
+
+
+def _same_code(a: str | None, b: str | None) -> bool:
+    def norm(code: str | None) -> str:
+        return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+    return norm(a) == norm(b)
+
+
+class ParticipantApp(SessionApp):
+    """Join a session and take part in every phase of it."""
+
+    CSS_PATH = "participant.tcss"
+    TITLE = "kompsesjon"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", N_("participant.keys.quit"), priority=True),
+        Binding("ctrl+p", "command_palette", N_("participant.keys.palette"), show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        code: str | None = None,
+        name: str | None = None,
+        org: str | None = None,
+        resume_file: Path | None = None,
+        fresh: bool = False,
+        lang: str = "nb",
+        theme: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        super().__init__(None, lang=lang, theme=theme)
+        translate_bindings(self)
+        self.url = url
+        self.code = code or ""
+        self.person_name = name or ""
+        self.org = org or ""
+        self.resume_file = resume_file
+        self.fresh = fresh
+        self.ssl_context = ssl_context
+        self.session_screen = SessionScreen()
+
+    # ---- start ----------------------------------------------------------
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.push_screen(self.session_screen)
+        if self.code and (self.person_name or self._remembered(self.code)):
+            self.connect(self.code, self.person_name, self.org)
+        else:
+            self.ask()
+
+    def _resume_file(self, code: str) -> Path:
+        return self.resume_file or resume_path(self.url, code)
+
+    def _remembered(self, code: str) -> bool:
+        """Has this terminal joined this session before (and may resume)?"""
+        if self.fresh:
+            return False
+        try:
+            return len(self._resume_file(code).read_text(encoding="ascii").strip()) >= 22
+        except (OSError, UnicodeDecodeError):
+            return False
+
+    def connect(self, code: str, name: str, org: str) -> None:
+        self.code, self.person_name, self.org = code, name, org
+        client = SessionClient(
+            self.url,
+            role="participant",
+            code=code,
+            resume=resume_secret(self._resume_file(code), fresh=self.fresh),
+            name=name,
+            org=org,
+            ssl_context=self.ssl_context,
+        )
+        client.listeners.append(self._on_hello_news)
+        self.attach(client)
+
+    def ask(self, error: str = "", field: str = "") -> None:
+        """Show the join form (again), with the reason when there is one."""
+        if isinstance(self.screen, JoinScreen):
+            self.screen.show_error(error, field)
+            return
+        self.push_screen(JoinScreen(code=self.code, name=self.person_name, org=self.org, error=error, field=field))
+
+    # ---- the join form and the server's answers -------------------------
+
+    @on(JoinScreen.Submitted)
+    async def _join_submitted(self, message: JoinScreen.Submitted) -> None:
+        client = self.client
+        alive = client is not None and client.refused is None and client.status != Status.CLOSED
+        if alive and _same_code(message.code, client.code):
+            self.person_name, self.org = message.name, message.org
+            client.retry_hello(message.name, message.org)
+            return
+        if client is not None:
+            client.listeners.clear()
+            await client.close()
+        self.connect(message.code, message.name, message.org)
+
+    def _on_hello_news(self, kind: str, payload: Any) -> None:
+        if kind == "hello_error":
+            error, field = hello_problem(payload.code, payload.message)
+            self.call_later(self.ask, error, field)
+        elif kind == "status" and payload == Status.ONLINE:
+            self.fresh = False  # joined: from now on this is the remembered participant
+            if isinstance(self.screen, JoinScreen):
+                self.call_later(self.pop_screen)
+
+    def refused(self, refused: Refused) -> None:
+        if refused.code in ASK_AGAIN:
+            error, field = hello_problem(refused.code, refused.message)
+            self.call_later(self.ask, error, field)
+            return
+        message = i18n.rejection(refused.code, refused.message)
+        if t(f"participant.refused.{refused.code}") != f"participant.refused.{refused.code}":
+            message = t(f"participant.refused.{refused.code}")
+        self.call_later(self.switch_to_refused, message)
+
+    def switch_to_refused(self, message: str) -> None:
+        if isinstance(self.screen, RefusedScreen):
+            return
+        self.push_screen(RefusedScreen(message))
+
+    # ---- the rest goes to the session screen ----------------------------
+
+    def tick(self) -> None:
+        self.session_screen.tick()
+
+    # News is posted to whichever screen is on top (a dialog, the join
+    # form); the session screen below must follow along all the same.
+
+    def _below(self) -> bool:
+        return self.screen is not self.session_screen and self.session_screen.is_attached
+
+    def on_mirror_changed(self, message: MirrorChanged) -> None:
+        if self._below():
+            self.session_screen.post_message(MirrorChanged(message.kinds))
+
+    def on_connection_changed(self, message: ConnectionChanged) -> None:
+        if self._below():
+            self.session_screen.post_message(ConnectionChanged(message.status, message.pending))
+
+    async def action_quit(self) -> None:
+        client = self.client
+        asked = isinstance(self.screen, ConfirmScreen)  # a second Ctrl+Q means it
+        if client is not None and client.unanswered and client.status != Status.CLOSED and not asked:
+
+            async def answered(yes: bool | None) -> None:
+                if yes:
+                    await SessionApp.action_quit(self)
+
+            self.push_screen(ConfirmScreen(t("participant.quit_pending", n=client.unanswered)), answered)
+            return
+        await super().action_quit()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # Textual's own commands, in the user's language.
+        for name, action in (
+            ("theme", self.action_change_theme),
+            ("keys", self.action_show_help_panel),
+            ("quit", self.action_quit),
+        ):
+            yield SystemCommand(t(f"participant.commands.{name}"), t(f"participant.commands.{name}_help"), action)

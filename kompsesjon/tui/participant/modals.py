@@ -1,0 +1,198 @@
+"""Small dialogs: a line of text, a yes/no, and merging a plan field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static, TextArea
+
+from kompsesjon.i18n import t
+from kompsesjon.tui.participant.keys import N_, Translated
+from kompsesjon.tui.participant.widgets import LineInput
+
+
+class TextPrompt(Translated, ModalScreen[str | None]):
+    """Ask for one line of text; dismissed with the text, or None."""
+
+    BINDINGS = [Binding("escape", "cancel", N_("participant.keys.cancel"))]
+
+    def __init__(
+        self,
+        title: str,
+        *,
+        value: str = "",
+        context: Text | None = None,
+        hint: str = "",
+        placeholder: str = "",
+        required: bool = True,
+        ok: str = "",
+        classes: str = "",
+    ) -> None:
+        super().__init__(classes=classes)
+        self.title_text = title
+        self.value = value
+        self.context = context
+        self.hint = hint
+        self.placeholder = placeholder
+        self.required = required
+        self.ok_label = ok or t("participant.modal.save")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            if self.context is not None:
+                yield Static(self.context, classes="dialog-context", markup=False)
+            if self.hint:
+                yield Static(self.hint, classes="dialog-hint", markup=False)
+            yield LineInput(self.value, placeholder=self.placeholder, id="prompt-input", clear_on_submit=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.ok_label, variant="primary", id="ok")
+                yield Button(t("participant.modal.cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def _submit(self) -> None:
+        text = self.query_one(Input).value
+        if self.required and not text.strip():
+            self.notify(t("participant.modal.empty"), severity="warning", markup=False)
+            return
+        self.dismiss(text)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._submit()
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self._submit()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmScreen(Translated, ModalScreen[bool]):
+    """Yes or no."""
+
+    BINDINGS = [
+        Binding("y,j", "answer(True)", N_("participant.keys.yes")),
+        Binding("n,escape", "answer(False)", N_("participant.keys.no")),
+    ]
+
+    def __init__(self, question: str, context: Text | None = None) -> None:
+        super().__init__()
+        self.question = question
+        self.context = context
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.question, classes="dialog-title", markup=False)
+            if self.context is not None:
+                yield Static(self.context, classes="dialog-context", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("participant.modal.yes"), variant="warning", id="yes")
+                yield Button(t("participant.modal.no"), id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+@dataclass(frozen=True)
+class Merged:
+    """The text to save, and the version it was merged against."""
+
+    text: str
+    version: int
+
+
+def both(theirs: str, mine: str) -> str:
+    """Their text with mine after it (mine left out if they already have it)."""
+    theirs, mine = theirs.rstrip(), mine.strip()
+    if not theirs:
+        return mine
+    if not mine or mine in theirs:
+        return theirs
+    return f"{theirs}\n{mine}"
+
+
+class MergeScreen(Translated, ModalScreen[Merged | None]):
+    """Someone saved this field first: show both texts and merge, never lose.
+
+    Left: the newer text from the server (read-only). Right: the text to
+    save, which starts as both texts together and can be edited freely.
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", N_("participant.keys.save_merge")),
+        # (F6 and F7 select text in a TextArea.)
+        Binding("f2", "use('theirs')", N_("participant.keys.take_theirs")),
+        Binding("f3", "use('mine')", N_("participant.keys.keep_mine")),
+        Binding("f4", "use('both')", N_("participant.keys.use_both")),
+        Binding("escape", "cancel", N_("participant.keys.cancel")),
+    ]
+
+    def __init__(self, label: str, *, mine: str, theirs: str, version: int, by: str | None) -> None:
+        super().__init__()
+        self.label = label
+        self.mine = mine
+        self.theirs = theirs
+        self.version = version
+        self.by = by
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="merge-dialog"):
+            yield Static(t("participant.merge.title", field=self.label), classes="dialog-title", markup=False)
+            explain = t("participant.merge.by", who=self.by) if self.by else t("participant.merge.someone")
+            yield Static(explain, classes="dialog-hint", markup=False)
+            with Horizontal(id="merge-texts"):
+                with Vertical(classes="merge-side"):
+                    yield Static(t("participant.merge.theirs", version=self.version), classes="section-title")
+                    yield TextArea(self.theirs, read_only=True, id="merge-theirs", soft_wrap=True)
+                with Vertical(classes="merge-side"):
+                    yield Static(t("participant.merge.result"), classes="section-title")
+                    yield TextArea(both(self.theirs, self.mine), id="merge-result", soft_wrap=True)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{t('participant.merge.take_theirs')} (F2)", id="theirs")
+                yield Button(f"{t('participant.merge.keep_mine')} (F3)", id="mine")
+                yield Button(f"{t('participant.merge.both')} (F4)", id="both")
+                yield Button(f"{t('participant.merge.save')} (Ctrl+S)", variant="primary", id="save")
+
+    def on_mount(self) -> None:
+        self.query_one("#merge-result", TextArea).focus()
+
+    @property
+    def result(self) -> TextArea:
+        return self.query_one("#merge-result", TextArea)
+
+    def action_use(self, which: str) -> None:
+        text = {"theirs": self.theirs, "mine": self.mine, "both": both(self.theirs, self.mine)}[which]
+        self.result.load_text(text)
+        self.result.focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        elif event.button.id in ("theirs", "mine", "both"):
+            self.action_use(event.button.id)
+
+    def action_save(self) -> None:
+        self.dismiss(Merged(self.result.text, self.version))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

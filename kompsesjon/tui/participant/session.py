@@ -1,0 +1,150 @@
+"""The session screen: header, the current phase's view, footer."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from textual import on
+from textual.app import ComposeResult
+from textual.css.query import NoMatches
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer
+
+from kompsesjon.i18n import t
+from kompsesjon.method.agenda import PhaseKind
+from kompsesjon.tui.base import ConnectionChanged, MirrorChanged
+from kompsesjon.tui.participant.header import SessionHeader
+from kompsesjon.tui.participant.keys import Translated
+from kompsesjon.tui.participant.messages import Propose
+from kompsesjon.tui.participant.views import (
+    BrainstormView,
+    ClosingView,
+    ClusterView,
+    IntroView,
+    IslandsView,
+    OtherView,
+    PhaseView,
+    PlansView,
+    RankingView,
+    VoteView,
+)
+from kompsesjon.tui.participant.views.other import WaitingView
+from kompsesjon.tui.text import phase_title
+
+VIEWS: dict[PhaseKind, type[PhaseView]] = {
+    PhaseKind.INTRO: IntroView,
+    PhaseKind.BRAINSTORM: BrainstormView,
+    PhaseKind.CLUSTER: ClusterView,
+    PhaseKind.VOTE: VoteView,
+    PhaseKind.RANKING: RankingView,
+    PhaseKind.ISLANDS: IslandsView,
+    PhaseKind.ACTION_PLANS: PlansView,
+    PhaseKind.CLOSING: ClosingView,
+}
+BOARD_KINDS = frozenset({PhaseKind.BRAINSTORM, PhaseKind.CLUSTER, PhaseKind.VOTE, PhaseKind.RANKING})
+
+
+class SessionScreen(Translated, Screen):
+    """Shows the mirror; sends what the views propose."""
+
+    def __init__(self) -> None:
+        super().__init__(id="session")
+        self._phase: int | None = None
+        self._ready = False  # children composed and mounted
+
+    def compose(self) -> ComposeResult:
+        yield SessionHeader(id="header")
+        with ContentSwitcher(initial="view-waiting", id="views"):
+            yield WaitingView(id="view-waiting")
+            for kind, view in VIEWS.items():
+                yield view(id=f"view-{kind.value}", classes="phase-view")
+            yield OtherView(id="view-other", classes="phase-view")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._ready = True
+        self.refresh_view()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_view()
+
+    # ---- news from the app (downward) ----------------------------------
+
+    @on(MirrorChanged)
+    def _mirror_changed(self, message: MirrorChanged) -> None:
+        message.stop()
+        self.refresh_view()
+
+    @on(ConnectionChanged)
+    def _connection_changed(self, message: ConnectionChanged) -> None:
+        message.stop()
+        if self._ready:
+            with suppress(NoMatches):
+                self.query_one(SessionHeader).show_connection(message.status, message.pending)
+
+    def refresh_view(self) -> None:
+        if not self._ready:
+            return
+        with suppress(NoMatches):  # widgets go away while the app shuts down
+            self._refresh_view()
+
+    def _refresh_view(self) -> None:
+        client = self.app.client  # type: ignore[attr-defined]
+        state = client.state if client is not None else None
+        me = client.participant if client is not None else None
+        header = self.query_one(SessionHeader)
+        header.show(state, me)
+        if client is not None:
+            header.show_connection(client.status, client.unanswered)
+        switcher = self.query_one("#views", ContentSwitcher)
+        if state is None:
+            switcher.current = "view-waiting"
+            return
+        phase = state.current
+        known = phase.kind in VIEWS and (phase.kind not in BOARD_KINDS or phase.board in state.boards)
+        view_id = f"view-{phase.kind.value}" if known else "view-other"
+        view = self.query_one(f"#{view_id}", PhaseView)
+        view.show(state, me)
+        if switcher.current != view_id:
+            switcher.current = view_id
+        if state.phase != self._phase:
+            if self._phase is not None:
+                # Older messages are about the phase before: do not let a
+                # facilitator's quick steps stack up notices over the view.
+                self.app.clear_notifications()
+                self.notify(t("participant.phase_changed", phase=phase_title(state)), timeout=4, markup=False)
+            self._phase = state.phase
+            header.reset_timer_warnings()
+            self.call_after_refresh(view.focus_default)
+        self.tick()
+
+    def tick(self) -> None:
+        """Once a second: the timer, and the count of unanswered commands."""
+        client = self.app.client  # type: ignore[attr-defined]
+        if client is None or not self._ready:
+            return
+        with suppress(NoMatches):  # widgets go away while the app shuts down
+            self._tick(client)
+
+    def _tick(self, client) -> None:
+        header = self.query_one(SessionHeader)
+        warning = header.tick(client.state, client.server_now())
+        header.show_connection(client.status, client.unanswered)
+        if warning:
+            self.notify(warning, severity="warning", timeout=8, markup=False)
+
+    # ---- requests from the views (upward) ------------------------------
+
+    @on(Propose)
+    def _propose(self, message: Propose) -> None:
+        message.stop()
+        future = self.app.send(message.command, quiet=message.quiet)  # type: ignore[attr-defined]
+        reply_to = message.reply_to
+        if reply_to is None:
+            return
+
+        def answered(done) -> None:
+            if not done.cancelled():
+                reply_to.command_answered(message.command, done.result())
+
+        future.add_done_callback(answered)

@@ -1,0 +1,131 @@
+"""What every phase view shares, and small helpers for reading the mirror."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.containers import Vertical
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
+
+from kompsesjon import i18n
+from kompsesjon.client import Outcome
+from kompsesjon.i18n import t
+from kompsesjon.method import State
+from kompsesjon.method.state import BuzzPair, Item
+from kompsesjon.tui.participant.keys import Translated
+from kompsesjon.tui.participant.messages import Propose
+from kompsesjon.tui.text import person, safe
+
+
+def hanging(lead: Text, body: Text, width: int) -> Table:
+    """``lead`` in a fixed column, ``body`` wrapping beside it (a hanging indent)."""
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(width=width, no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row(lead, body)
+    return grid
+
+
+def tn(key: str, n: int, **values: object) -> str:
+    """``t`` with a count: uses ``<key>_one`` for exactly one, if there is one."""
+    if n == 1 and i18n.t(f"{key}_one") != f"{key}_one":
+        return t(f"{key}_one", n=n, **values)
+    return t(key, n=n, **values)
+
+
+class PhaseView(Translated, Vertical):
+    """A phase's view. The screen calls :meth:`show` with every new mirror."""
+
+    can_focus = False
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # The mirror (a live object: it changes under us) and who I am.
+        self.state: State | None = None
+        self.me: str | None = None
+        self.board: str | None = None  # the board shown, for board phases
+
+    def show(self, state: State, me: str | None) -> None:
+        self.state, self.me = state, me
+
+    def focus_default(self) -> None:
+        """Put the cursor where a participant starts typing or choosing."""
+
+    def propose(self, command: Any, *, quiet: bool = False) -> None:
+        self.post_message(Propose(command, reply_to=self, quiet=quiet))
+
+    def command_answered(self, command: Any, outcome: Outcome) -> None:
+        """The server answered a command this view proposed."""
+
+
+def restore_input(field: Input, text: str) -> None:
+    """Give refused text back to an input (unless the person typed on)."""
+    if not field.value:
+        field.value = text
+        field.cursor_position = len(text)
+
+
+class KeyedList(OptionList):
+    """An OptionList of (id, prompt) rows that keeps its highlight by id."""
+
+    def set_items(self, rows: Iterable[tuple[str, RenderableType]], *, empty: str = "") -> None:
+        rows = list(rows)
+        if not rows:
+            self.set_options([Option(Text(empty, style="italic"), disabled=True)] if empty else [])
+            return
+        ids = [row_id for row_id, _ in rows]
+        current = self.highlighted_id
+        if ids == [o.id for o in self.options]:
+            for row_id, prompt in rows:
+                self.replace_option_prompt(row_id, prompt)
+            return
+        old_index = self.highlighted
+        self.set_options(Option(prompt, id=row_id) for row_id, prompt in rows)
+        if current in ids:
+            self.highlighted = ids.index(current)
+        else:
+            self.highlighted = min(old_index or 0, len(ids) - 1)
+
+    @property
+    def highlighted_id(self) -> str | None:
+        option = self.highlighted_option
+        return option.id if option is not None else None
+
+
+# ---- reading the mirror -----------------------------------------------------
+
+
+def my_pair(state: State, me: str | None) -> BuzzPair | None:
+    for pair in state.buzz_pairs.values():
+        if pair.active and me in pair.members:
+            return pair
+    return None
+
+
+def is_mine(state: State, me: str | None, item: Item) -> bool:
+    """Did I write this card (alone or with my buzz pair)?"""
+    if me is None:
+        return False
+    if item.author == me:
+        return True
+    pair = state.buzz_pairs.get(item.pair) if item.pair else None
+    return pair is not None and me in pair.members
+
+
+def who(state: State, pid: str) -> str:
+    """"Name (organisation)" for lists of people."""
+    found = state.participants.get(pid)
+    name = person(state, pid)
+    if found is not None and found.org:
+        return f"{name} ({safe(found.org)})"
+    return name
+
+
+def names(state: State, pids: Iterable[str]) -> str:
+    listed = [who(state, p) for p in pids]
+    return ", ".join(listed) if listed else t("words.nobody")

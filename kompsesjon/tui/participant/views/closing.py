@@ -1,0 +1,92 @@
+"""Closing: the island being presented, next steps, and check-out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Input, Static
+
+from kompsesjon.client import Outcome, new_id
+from kompsesjon.i18n import t
+from kompsesjon.method import State
+from kompsesjon.method import commands as c
+from kompsesjon.method.islands import island_members
+from kompsesjon.tui.participant.views.base import PhaseView, names, restore_input
+from kompsesjon.tui.participant.views.intro import my_note
+from kompsesjon.tui.participant.views.islands import link_lines
+from kompsesjon.tui.participant.views.plans import plan_table
+from kompsesjon.tui.participant.widgets import LineInput
+from kompsesjon.tui.text import plain
+
+
+class ClosingView(PhaseView):
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            with VerticalScroll(id="presenting-col", classes="column"):
+                yield Static(id="presenting", markup=False)
+            with Vertical(id="checkout-col", classes="column"):
+                yield Static(t("participant.closing.checkout_label"), classes="section-title")
+                yield LineInput(placeholder=t("participant.closing.checkout_placeholder"), id="checkout-input")
+                yield Static(id="my-checkout", markup=False)
+                yield Static(t("participant.closing.my_hopes"), classes="section-title")
+                yield Static(id="my-hopes", markup=False)
+                with VerticalScroll(id="next-scroll"):
+                    yield Static(id="next-steps", markup=False)
+
+    def show(self, state: State, me: str | None) -> None:
+        super().show(state, me)
+        presenting = state.islands.get(state.presenting or "")
+        if presenting is None:
+            shown = Group(Text(t("participant.closing.nobody_presenting"), style="italic"))
+        else:
+            head = Text(t("participant.closing.presenting") + "\n", style="dim")
+            head.append_text(plain(presenting.title, style="bold reverse"))
+            head.append("\n")
+            head.append_text(plain(names(state, island_members(state, presenting.id)), style="dim"))
+            for line in link_lines(state, presenting):
+                head.append("\n")
+                head.append_text(line)
+            head.append("\n")
+            shown = Group(head, plan_table(state, presenting.id))
+        self.query_one("#presenting", Static).update(shown)
+
+        steps = Text(t("participant.closing.next_steps") + "\n", style="bold")
+        live = [s for s in state.next_steps.values() if not s.removed]
+        for step in live:
+            steps.append("• ")
+            steps.append_text(plain(step.text))
+            steps.append("\n")
+        if not live:
+            steps.append(t("participant.closing.no_steps") + "\n", style="dim italic")
+        steps.append(t("participant.closing.next_meeting") + " ", style="bold")
+        steps.append_text(plain(state.next_meeting) if state.next_meeting else Text("–", style="dim"))
+        self.query_one("#next-steps", Static).update(steps)
+
+        hopes = my_note(state.check_ins, me)
+        self.query_one("#my-hopes", Static).update(
+            plain(hopes) if hopes else Text(t("participant.closing.no_hopes"), style="dim italic")
+        )
+        word = my_note(state.check_outs, me)
+        self.query_one("#my-checkout", Static).update(
+            Text.assemble((t("participant.closing.mine") + " ", "bold"), plain(word))
+            if word
+            else Text(t("participant.closing.none_yet"), style="dim italic")
+        )
+
+    def focus_default(self) -> None:
+        self.query_one("#checkout-input", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if not text:
+            return
+        self.propose(c.CheckOut(id=new_id(), text=text))
+
+    def command_answered(self, command: Any, outcome: Outcome) -> None:
+        if not outcome.ok and self.is_attached:
+            restore_input(self.query_one("#checkout-input", Input), command.text)

@@ -1,0 +1,46 @@
+"""Closing: the island being presented, next steps, check-out beside my hopes."""
+
+from __future__ import annotations
+
+from kompsesjon.client import new_id
+from kompsesjon.method import commands as c
+from kompsesjon.method.agenda import PhaseKind
+
+from .conftest import advance, focused, ok, run, settle, shows, type_text
+from .test_islands_plans import islands
+
+
+async def test_closing_shows_the_report_and_takes_my_check_out(workshop):
+    host = workshop.host
+    app = workshop.app()
+    async with run(app) as pilot:
+        pid = await workshop.joined(pilot)
+        await focused(pilot, "checkin-input")
+        await type_text(pilot, "Å gå hjem med en plan")
+        await pilot.press("enter")
+        await settle(pilot, lambda: len(host.state.check_ins) == 1)
+
+        ola, per = await islands(workshop)
+        await ok(ola, c.ChooseIsland(id=new_id(), island="I1"))
+        await ok(host, c.AssignIsland(id=new_id(), participant=pid, island="I1"))
+        await ok(host, c.RemoveIsland(id=new_id(), island="I2"))
+        await ok(per, c.ChooseIsland(id=new_id(), island="I1"))
+        await advance(host, PhaseKind.ACTION_PLANS)
+        await ok(ola, c.EditPlan(id=new_id(), island="I1", field="what", text="Felles fagdag", base_version=0))
+        await ok(ola, c.EditPlan(id=new_id(), island="I1", field="when", text="Innen 1. mars", base_version=0))
+        await advance(host, PhaseKind.CLOSING)
+        await shows(pilot, "Avslutning og utsjekk", "Øyene presenterer etter tur.", "Ikke bestemt ennå.",
+                    "Ditt håp ved innsjekk", "Å gå hjem med en plan", "Du har ikke sjekket ut ennå.")
+
+        await ok(host, c.PresentIsland(id=new_id(), island="I1"))
+        await ok(host, c.AddNextStep(id=new_id(), text="Rapport til kommunene innen fredag"))
+        await ok(host, c.SetNextMeeting(id=new_id(), text="12. mars i Bodø"))
+        await shows(pilot, "Presenteres nå", "Tid til læring", "Felles fagdag", "NÅR?", "Innen 1. mars",
+                    "• Rapport til kommunene innen fredag", "Neste møte: 12. mars i Bodø")
+
+        await focused(pilot, "checkout-input")
+        await type_text(pilot, "Takknemlig")
+        await pilot.press("enter")
+        mine = lambda: [n.text for n in host.state.check_outs.values() if n.author == pid]  # noqa: E731
+        await settle(pilot, lambda: mine() == ["Takknemlig"])
+        await shows(pilot, "Din utsjekk: Takknemlig")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import secrets
 import ssl
 import time
@@ -39,6 +40,11 @@ CODE_LENGTH = 6
 HELLO_TIMEOUT = 30.0
 MAX_HELLO_ATTEMPTS = 5
 HARD_FRAME_LIMIT = 1 << 20  # above this the websocket layer closes with 1009
+# Pending connections the kernel queues before accept(). asyncio's default of
+# 100 overflows when a room joins at once (or comes back after a restart): the
+# dropped SYNs are retried only after 1 s, then 2 s more. Capped by
+# net.core.somaxconn.
+BACKLOG = 4096
 
 
 def new_code() -> str:
@@ -55,6 +61,12 @@ class Limits:
     burst: float = 60.0
     per_address: int = 64  # open connections per address (loopback exempt)
     guesses: int = 10  # wrong codes/tokens per address per minute
+    # Keepalive: a connection that does not answer a ping within ping_timeout
+    # is failed; if its peer has vanished, the socket is closed close_timeout
+    # later. A half-open connection is gone after at most the sum of the three.
+    ping_interval: float = 20.0
+    ping_timeout: float = 20.0
+    close_timeout: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -144,10 +156,11 @@ class SessionServer:
             process_request=_health,
             max_size=HARD_FRAME_LIMIT,
             compression=None,  # small messages: saves ~50 KiB per connection
-            ping_interval=20,
-            ping_timeout=20,
-            close_timeout=5,
+            ping_interval=self.limits.ping_interval,
+            ping_timeout=self.limits.ping_timeout,
+            close_timeout=self.limits.close_timeout,
             ssl=ssl_context,
+            backlog=BACKLOG,
         )
         return self._server
 
@@ -196,7 +209,12 @@ class SessionServer:
             except TimeoutError:
                 await _fatal(ws, "hello_timeout", "Say hello first (within 30 seconds).")
                 return None
-            message = _parse(ws, raw)
+            try:
+                message = _parse(ws, raw)
+            except Exception:  # a bug here must not cost the person their connection
+                log.exception("could not handle a hello")
+                _error(ws, "internal_error", "The server could not handle that message.")
+                continue
             if message is None:
                 continue
             if not isinstance(message, proto.Hello):
@@ -290,21 +308,58 @@ def _parse(ws: ServerConnection, raw: str | bytes) -> Any:
     """A valid client message, or None after telling the client what is wrong."""
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
         _error(ws, "bad_json", "That message is not valid JSON.")
+        return None
+    # JSON may spell a lone surrogate ("\\ud800"): not Unicode text. It would
+    # pass every text rule and then fail when the event is serialised.
+    surrogate = _lone_surrogate(data) if not isinstance(raw, str) or "\\u" in raw else None
+    if surrogate is not None:
+        _invalid(ws, data, f"Text must be valid Unicode: a lone surrogate (U+{ord(surrogate):04X}) is not allowed.")
         return None
     try:
         return proto.CLIENT_ADAPTER.validate_python(data)
     except ValidationError as exc:
-        text = _describe(exc, data)
-        command_id = data.get("id") if isinstance(data, dict) else None
-        if isinstance(command_id, str) and 0 < len(command_id) <= 64 and data.get("type") != "hello":
-            # The client waits for an answer to this id: give it one.
-            reply = proto.Rejected(id=command_id, code="bad_message", message=text[:500])
-            send_now(ws, reply.model_dump_json())
-        else:
-            _error(ws, "bad_message", text[:500])
+        _invalid(ws, data, _describe(exc, data))
         return None
+
+
+def _command_id(data: Any) -> str | None:
+    """The id a client waits for an answer to, if it can be echoed back."""
+    command_id = data.get("id") if isinstance(data, dict) else None
+    if isinstance(command_id, str) and 0 < len(command_id) <= 64 and not _SURROGATE.search(command_id):
+        return command_id
+    return None
+
+
+def _invalid(ws: ServerConnection, data: Any, text: str) -> None:
+    command_id = _command_id(data)
+    if command_id is not None and data.get("type") != "hello":
+        # The client waits for an answer to this id: give it one.
+        reply = proto.Rejected(id=command_id, code="bad_message", message=text[:500])
+        send_now(ws, reply.model_dump_json())
+    else:
+        _error(ws, "bad_message", text[:500])
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(data: Any) -> str | None:
+    """The first lone surrogate in any string (key or value) of ``data``."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found = _SURROGATE.search(item)
+            if found:
+                return found.group()
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def _describe(exc: ValidationError, data: Any) -> str:
@@ -324,11 +379,10 @@ def _describe(exc: ValidationError, data: Any) -> str:
 def _rate_limited(ws: ServerConnection, raw: str | bytes, wait: float) -> None:
     text = f"Too many messages; slow down (retry in {wait:.1f} s)."
     try:
-        data = json.loads(raw)
-        command_id = data.get("id") if isinstance(data, dict) else None
-    except (ValueError, UnicodeDecodeError):
+        command_id = _command_id(json.loads(raw))
+    except (ValueError, RecursionError):
         command_id = None
-    if isinstance(command_id, str) and 0 < len(command_id) <= 64:
+    if command_id is not None:
         reply = proto.Rejected(id=command_id, code="rate_limited", message=text, details={"retry_after": wait})
         send_now(ws, reply.model_dump_json())
     else:

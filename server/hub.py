@@ -11,10 +11,18 @@ see earlier ones; if the commit fails, the hub rebuilds its state from the
 database and nothing of the batch is acknowledged.
 
 Fan-out serialises an event once per audience (see
-:func:`kompsesjon.method.visibility.deliveries`) and writes it to every
-recipient's transport without waiting. A client whose unsent data grows past
-``SLOW_CLIENT_BYTES`` is disconnected instead of holding anyone up; it
-resumes when it reconnects.
+:func:`kompsesjon.method.visibility.deliveries`) and frames it once: a server
+frame is not masked, so the same bytes go to every recipient. Everything a
+batch sends (events, acks, welcomes) is gathered per connection and written
+with one ``transport.write`` per connection at the end of the batch, in
+order, without waiting: a batch of 200 joins costs each connection one write
+instead of 200 (see benchmarks/README.md for the measurements). A client
+whose unsent data grows past ``SLOW_CLIENT_BYTES`` is disconnected instead of
+holding anyone up; it resumes when it reconnects.
+
+Snapshots (for a new participant, a facilitator or screen, or a client too
+far behind) are made once per audience per batch, after the batch's events:
+a burst of joins costs one snapshot per batch, not one per person.
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection, broadcast
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State as WsState
 
 from kompsesjon import protocol as proto
 from kompsesjon.method import Actor, Rejection, decide, deliveries, evolve, view_state
@@ -46,6 +56,12 @@ MAX_BATCH = 512  # requests committed in one transaction at most
 SLOW_CLIENT_BYTES = 1 << 20  # unsent bytes after which a client is dropped
 REJECTION_MEMORY = 10_000  # remembered rejections, for retried command ids
 
+
+# The view of a participant who has just joined: nothing of their own yet (no
+# cards, dots, notes, pair or plan edits), so no content is visible to them
+# that another newcomer would not see. One snapshot serves every newcomer of a
+# batch; tests/server/test_snapshots.py checks that it equals their own view.
+NEWCOMER = Audience("participant", None)
 
 # How a hello ended.
 GREETED, RETRY, FATAL = "greeted", "retry", "fatal"
@@ -85,6 +101,17 @@ class _Planned:
     event: Event
     body: str
     plan: list[tuple[Delivery, str]]
+
+
+class _Out:
+    """A message to send: serialised and framed once, for any number of connections."""
+
+    __slots__ = ("message", "frame")
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        # Server frames are not masked: the same bytes suit every connection.
+        self.frame = Frame(Opcode.TEXT, message.encode()).serialize(mask=False, extensions=[])
 
 
 @dataclass
@@ -136,6 +163,11 @@ class Hub:
         self._task: asyncio.Task | None = None
         self._busy = asyncio.Lock()  # held while a batch is being handled
         self.on_removed: Callable[[Client], None] | None = None
+        # While a batch is being sent: what each connection gets, in order.
+        self._batch: dict[Client, list[_Out]] | None = None
+        self._snapshots: dict[Audience, _Out] = {}  # made for this batch
+        self._all_participants: list[Client] | None = None  # every participant connection (cached)
+        self._named: set[str] = set()  # participants sent something of their own in this batch
 
     # ---- life cycle -----------------------------------------------------
 
@@ -196,6 +228,7 @@ class Hub:
         elif client.participant is not None:
             clients = self.participants.get(client.participant)
             if clients is not None:
+                self._all_participants = None
                 clients.discard(client)
                 if not clients:
                     del self.participants[client.participant]
@@ -226,50 +259,57 @@ class Hub:
         # What to send once the batch is durable, in order: ("events", n) fans
         # out the first n planned events not yet sent; a callable replies.
         outbox: list[tuple[int, Callable[[], None]]] = []
+        later: list[Callable[[], None]] = []  # hellos answered with a snapshot: after all events
         pending_keys: dict[tuple[str, str], int] = {}
 
-        def append_events(events: list[Event]) -> None:
-            for event in events:
+        def append_events(events: list[Event], bodies: list[str]) -> None:
+            for event, body in zip(events, bodies, strict=True):
                 self.seq += 1
                 evolve(self.state, event)
-                planned.append(self._plan(self.state, self.seq, event))
+                planned.append(self._plan(self.state, self.seq, event, body))
                 self.ring.append(planned[-1])  # a later hello in this batch needs it
 
         for request in batch:
             if isinstance(request, _Hello):
-                reply = self._decide_hello(request, now, append_events, joined)
-                outbox.append((len(planned), reply))
+                reply, snapshot = self._decide_hello(request, now, append_events, joined)
+                if snapshot:
+                    later.append(reply)
+                else:
+                    outbox.append((len(planned), reply))
                 continue
             client, command = request.client, request.command
             key = (client.actor_key, command.id)
             seq = self.applied.get(key) or pending_keys.get(key)
             if seq is not None:
-                outbox.append((len(planned), _sender(client, proto.Ack(id=command.id, seq=seq, duplicate=True))))
+                outbox.append((len(planned), self._sender(client, proto.Ack(id=command.id, seq=seq, duplicate=True))))
                 continue
             remembered = self.rejections.get(key)
             if remembered is not None:
-                outbox.append((len(planned), _sender(client, remembered)))
+                outbox.append((len(planned), self._sender(client, remembered)))
                 continue
             try:
                 events = decide(self.state, client.actor, command, now)
+                # Serialised before the state changes: an event that cannot be
+                # stored fails its own command, not the whole batch.
+                bodies = [event.model_dump_json() for event in events]
             except Rejection as rejection:
                 message = proto.Rejected(
                     id=command.id, code=rejection.code, message=rejection.message, details=rejection.details
                 ).model_dump_json()
                 self._remember(key, message)
-                outbox.append((len(planned), _sender(client, message)))
+                outbox.append((len(planned), self._sender(client, message)))
                 continue
             except Exception:  # a bug in a rule must not stop the session
                 log.exception("hub %s: deciding %s failed", self.code, command.type)
                 message = proto.Rejected(
                     id=command.id, code="internal_error", message="The server could not handle that command."
                 ).model_dump_json()
-                outbox.append((len(planned), _sender(client, message)))
+                outbox.append((len(planned), self._sender(client, message)))
                 continue
-            append_events(events)
+            append_events(events, bodies)
             pending_keys[key] = self.seq
             applied.append(Applied(key[0], key[1], self.seq))
-            outbox.append((len(planned), _sender(client, proto.Ack(id=command.id, seq=self.seq))))
+            outbox.append((len(planned), self._sender(client, proto.Ack(id=command.id, seq=self.seq))))
 
         if planned or joined:
             try:
@@ -285,15 +325,22 @@ class Hub:
         for j in joined:
             self.resume[j.resume_hash] = j.participant
 
-        sent = 0
-        for upto, reply in outbox:
-            while sent < upto:
+        self._batch, self._snapshots, self._named = {}, {}, set()
+        try:
+            sent = 0
+            for upto, reply in outbox:
+                while sent < upto:
+                    self._fan_out(planned[sent])
+                    sent += 1
+                reply()
+            while sent < len(planned):
                 self._fan_out(planned[sent])
                 sent += 1
-            reply()
-        while sent < len(planned):
-            self._fan_out(planned[sent])
-            sent += 1
+            for reply in later:
+                reply()
+        finally:
+            batch, self._batch, self._snapshots = self._batch, None, {}
+            self._flush(batch)
 
     async def _recover(self, batch: list[_Hello | _Command], why: str) -> None:
         """The batch failed: rebuild from what is stored and tell every sender.
@@ -303,8 +350,12 @@ class Hub:
         """
         await self.load()
         for request in batch:
+            if isinstance(request, _Command):
+                # A rejection decided in this batch saw state that was never
+                # stored: decide again when the sender retries.
+                self.rejections.pop((request.client.actor_key, request.command.id), None)
             if isinstance(request, _Hello):
-                _push(request.client, proto.Error(code="storage_error", message=why).model_dump_json())
+                self._send(request.client, proto.Error(code="storage_error", message=why).model_dump_json())
                 if not request.done.done():
                     request.done.set_result(RETRY)
             else:
@@ -313,15 +364,16 @@ class Hub:
                     code="storage_error",
                     message="The server could not save this; try again.",
                 ).model_dump_json()
-                _push(request.client, message)
+                self._send(request.client, message)
 
     def _remember(self, key: tuple[str, str], message: str) -> None:
         self.rejections[key] = message
         if len(self.rejections) > REJECTION_MEMORY:
             self.rejections.popitem(last=False)
 
-    def _plan(self, state: State, seq: int, event: Event) -> _Planned:
-        body = event.model_dump_json()
+    def _plan(self, state: State, seq: int, event: Event, body: str | None = None) -> _Planned:
+        if body is None:
+            body = event.model_dump_json()
         plan = []
         for delivery in deliveries(state, event):
             text = body if delivery.event is event else delivery.event.model_dump_json()
@@ -332,11 +384,18 @@ class Hub:
 
     def _decide_hello(
         self, request: _Hello, now: float, append_events: Callable, joined: list[NewParticipant]
-    ) -> Callable[[], None]:
-        """Work out the answer to a hello now; send it after the commit."""
+    ) -> tuple[Callable[[], None], bool]:
+        """Work out the answer to a hello now; send it after the commit.
+
+        Returns the reply and whether it carries a snapshot. A snapshot reply
+        is sent after all of the batch's events, with the state as of the end
+        of the batch (one snapshot per audience per batch, however many
+        hellos); any other reply goes at its place among the batch's events.
+        """
         client, hello = request.client, request.hello
         assert self.state is not None
         resumed = hello.last_seq > 0
+        newcomer = False
         if client.role == "participant":
             resume_hash = secret_hash(hello.resume or "")
             pid = self.resume.get(resume_hash) or next(
@@ -345,50 +404,73 @@ class Hub:
             if pid is None:
                 try:
                     events = decide(self.state, GUEST, cmd.Join(id="join", name=hello.name, org=hello.org), now)
+                    bodies = [event.model_dump_json() for event in events]
                 except Rejection as rejection:
-                    return _refuse(request, rejection.code, rejection.message)
-                append_events(events)
+                    return _refuse(self, request, rejection.code, rejection.message), False
+                except Exception:  # a bug must not fail the whole batch
+                    log.exception("hub %s: a join failed", self.code)
+                    return _refuse(self, request, "internal_error", "The server could not handle that hello."), False
+                append_events(events, bodies)
                 pid = events[0].participant
                 joined.append(NewParticipant(pid, resume_hash))
                 resumed = False
+                newcomer = True
             elif self.state.participants[pid].removed:
-                return _refuse(request, "participant_removed", "You have been removed from this session.", fatal=True)
+                return _refuse(
+                    self, request, "participant_removed", "You have been removed from this session.", fatal=True
+                ), False
             else:
                 resumed = True
             client.participant = pid
 
-        welcome = proto.Welcome(
-            session=self.session,
-            code=self.code,
-            title=self.state.title,
-            role=client.role,  # type: ignore[arg-type]
-            participant=client.participant,
-            resumed=resumed,
-            seq=self.seq,
-            server_time=now,
-        ).model_dump_json()
-        catch_up = self._catch_up(client.audience, hello.last_seq if resumed else 0)
-        if catch_up is None:
-            catch_up = [snapshot_message(self.seq, view_state(self.state, client.audience))]
-        presence = None
-        if client.role == "facilitator":
-            online = {pid: True for pid in self.participants}
-            presence = proto.Presence(online=online, full=True).model_dump_json()
+        catch_up = None if newcomer else self._catch_up(client.audience, hello.last_seq if resumed else 0)
+        # A catch-up reply goes out at its place among the batch's events: its
+        # welcome must name the seq as of now, not as of the end of the batch
+        # (the client would drop the batch's later events as already seen).
+        seq_now, title_now = self.seq, self.state.title
 
         def reply() -> None:
             # What was missed first, then welcome: a client that has seen the
             # welcome is up to date as of its seq, and one that lost the
             # connection before it simply asks again from where it was.
-            for message in catch_up:
-                _push(client, message)
-            _push(client, welcome)
-            if presence is not None:
-                _push(client, presence)
+            assert self.state is not None
+            if catch_up is None:
+                # A newcomer shares the newcomers' snapshot, unless something
+                # of their own happened later in this batch (a pair's card …).
+                shared = newcomer and client.participant not in self._named
+                self._send(client, self._snapshot(NEWCOMER if shared else client.audience))
+            else:
+                for message in catch_up:
+                    self._send(client, message)
+            welcome = proto.Welcome(
+                session=self.session,
+                code=self.code,
+                title=self.state.title if catch_up is None else title_now,
+                role=client.role,  # type: ignore[arg-type]
+                participant=client.participant,
+                resumed=resumed,
+                seq=self.seq if catch_up is None else seq_now,
+                server_time=now,
+            ).model_dump_json()
+            self._send(client, welcome)
+            if client.role == "facilitator":
+                online = {pid: True for pid in self.participants}
+                self._send(client, proto.Presence(online=online, full=True).model_dump_json())
             self._register(client)
             if not request.done.done():
                 request.done.set_result(GREETED)
 
-        return reply
+        return reply, catch_up is None
+
+    def _snapshot(self, audience: Audience) -> _Out:
+        """The snapshot message for ``audience`` as of now, made once per batch."""
+        assert self.state is not None
+        out = self._snapshots.get(audience)
+        if out is None:
+            out = _Out(snapshot_message(self.seq, view_state(self.state, audience)))
+            if self._batch is not None:
+                self._snapshots[audience] = out
+        return out
 
     def _catch_up(self, audience: Audience, last_seq: int) -> list[str] | None:
         """The messages after ``last_seq`` for ``audience``; None: send a snapshot."""
@@ -415,13 +497,14 @@ class Hub:
             assert client.participant is not None
             first = client.participant not in self.participants
             self.participants.setdefault(client.participant, set()).add(client)
+            self._all_participants = None
             if first:
                 self._presence({client.participant: True})
 
     def _presence(self, changes: dict[str, bool]) -> None:
         if self.facilitators:
             message = proto.Presence(online=changes).model_dump_json()
-            self._push_all(list(self.facilitators), message)
+            self._send_all(list(self.facilitators), message)
 
     # ---- fan-out --------------------------------------------------------
 
@@ -429,6 +512,7 @@ class Hub:
         named: set[str] = set()
         for delivery, _ in planned.plan:
             named.update(delivery.only)
+        self._named.update(named)
         for delivery, message in planned.plan:
             targets: list[Client] = []
             if delivery.facilitators:
@@ -436,30 +520,71 @@ class Hub:
             if delivery.screens:
                 targets.extend(self.screens)
             if delivery.participants:
-                for pid, clients in self.participants.items():
-                    if pid not in named:
-                        targets.extend(clients)
+                if named:
+                    for pid, clients in self.participants.items():
+                        if pid not in named:
+                            targets.extend(clients)
+                else:
+                    if self._all_participants is None:
+                        self._all_participants = [c for clients in self.participants.values() for c in clients]
+                    targets.extend(self._all_participants)
             for pid in delivery.only:
                 targets.extend(self.participants.get(pid, ()))
             if targets:
-                self._push_all(targets, message)
+                self._send_all(targets, message)
         if isinstance(planned.event, ParticipantRemoved):
             for client in list(self.participants.get(planned.event.participant, ())):
-                _push(client, proto.Error(
+                self._send(client, proto.Error(
                     code="participant_removed", message="You have been removed from this session.", fatal=True
                 ).model_dump_json())
                 self.disconnect(client)
                 asyncio.get_running_loop().create_task(client.ws.close(1008, "removed"))
 
-    def _push_all(self, clients: list[Client], message: str) -> None:
-        ready = []
+    def _send(self, client: Client, message: str | _Out) -> None:
+        """Send to one connection: gathered while a batch is sent, else at once."""
+        out = message if isinstance(message, _Out) else _Out(message)
+        if self._batch is None:
+            self._flush({client: [out]})
+        else:
+            self._batch.setdefault(client, []).append(out)
+
+    def _send_all(self, clients: list[Client], message: str) -> None:
+        out = _Out(message)
+        batch = self._batch
+        if batch is None:
+            self._flush({client: [out] for client in clients})
+            return
         for client in clients:
-            transport = client.ws.transport
-            if transport is not None and transport.get_write_buffer_size() > SLOW_CLIENT_BYTES:
-                self._drop_slow(client)
+            queued = batch.get(client)
+            if queued is None:
+                batch[client] = [out]
             else:
-                ready.append(client.ws)
-        broadcast(ready, message)
+                queued.append(out)
+
+    def _sender(self, client: Client, message: proto.Ack | str) -> Callable[[], None]:
+        text = message if isinstance(message, str) else message.model_dump_json()
+        return lambda: self._send(client, text)
+
+    def _flush(self, batch: dict[Client, list[_Out]]) -> None:
+        """Write what each connection gets, one write per connection, never waiting."""
+        slow = []
+        for client, outs in batch.items():
+            ws = client.ws
+            transport = ws.transport
+            if transport is None or transport.is_closing() or ws.protocol.state is not WsState.OPEN:
+                continue  # closing or closed: like broadcast(), skip it
+            if transport.get_write_buffer_size() > SLOW_CLIENT_BYTES:
+                slow.append(client)
+                continue
+            if ws.protocol.extensions or ws.send_in_progress is not None:
+                # Not the plain frames built above (never the case with
+                # compression=None): let websockets frame each message.
+                for out in outs:
+                    broadcast([ws], out.message)
+                continue
+            transport.write(outs[0].frame if len(outs) == 1 else b"".join([out.frame for out in outs]))
+        for client in slow:
+            self._drop_slow(client)
 
     def _drop_slow(self, client: Client) -> None:
         """A client that stopped reading: cut it loose; it resyncs on reconnect."""
@@ -475,18 +600,9 @@ def send_now(ws: ServerConnection, message: str) -> None:
     broadcast([ws], message)
 
 
-def _push(client: Client, message: str) -> None:
-    send_now(client.ws, message)
-
-
-def _sender(client: Client, message: proto.Ack | str) -> Callable[[], None]:
-    text = message if isinstance(message, str) else message.model_dump_json()
-    return lambda: _push(client, text)
-
-
-def _refuse(request: _Hello, code: str, message: str, *, fatal: bool = False) -> Callable[[], None]:
+def _refuse(hub: Hub, request: _Hello, code: str, message: str, *, fatal: bool = False) -> Callable[[], None]:
     def reply() -> None:
-        _push(request.client, proto.Error(code=code, message=message, fatal=fatal).model_dump_json())
+        hub._send(request.client, proto.Error(code=code, message=message, fatal=fatal).model_dump_json())
         if not request.done.done():
             request.done.set_result(FATAL if fatal else RETRY)
 

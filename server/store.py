@@ -14,7 +14,9 @@ survives power loss at the cost of an fsync per commit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -108,13 +110,22 @@ class Store:
         path = str(path)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # Readable by its owner only: it holds every card, and who wrote
+            # it even in anonymous sessions. SQLite gives the -wal and -shm
+            # files the database file's permissions.
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         db = await aiosqlite.connect(path, isolation_level=None)
         await db.execute("PRAGMA journal_mode=WAL")
         await db.execute(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
         await db.execute("PRAGMA foreign_keys=ON")
         await db.execute("PRAGMA busy_timeout=5000")
         store = cls(db, path)
-        await store._migrate()
+        try:
+            await store._migrate()
+        except BaseException:
+            await db.close()  # else its worker thread outlives the event loop
+            raise
         return store
 
     async def close(self) -> None:
@@ -232,18 +243,22 @@ class Store:
         async with self._lock:
             try:
                 await self._db.execute("BEGIN IMMEDIATE")
-                await self._db.executemany(
-                    "INSERT INTO events (session, seq, type, body, at) VALUES (?, ?, ?, ?, ?)",
-                    [(session, seq, kind, body, now) for seq, kind, body in events],
-                )
-                await self._db.executemany(
-                    "INSERT INTO commands (session, actor, command_id, seq) VALUES (?, ?, ?, ?)",
-                    [(session, a.actor, a.command_id, a.seq) for a in applied],
-                )
-                await self._db.executemany(
-                    "INSERT INTO participants (session, participant, resume_hash) VALUES (?, ?, ?)",
-                    [(session, j.participant, j.resume_hash) for j in joined],
-                )
+                # Each statement is a round trip to aiosqlite's thread: skip empty ones.
+                rows = [(session, seq, kind, body, now) for seq, kind, body in events]
+                if rows:
+                    await self._db.executemany(
+                        "INSERT INTO events (session, seq, type, body, at) VALUES (?, ?, ?, ?, ?)", rows
+                    )
+                rows = [(session, a.actor, a.command_id, a.seq) for a in applied]
+                if rows:
+                    await self._db.executemany(
+                        "INSERT INTO commands (session, actor, command_id, seq) VALUES (?, ?, ?, ?)", rows
+                    )
+                rows = [(session, j.participant, j.resume_hash) for j in joined]
+                if rows:
+                    await self._db.executemany(
+                        "INSERT INTO participants (session, participant, resume_hash) VALUES (?, ?, ?)", rows
+                    )
                 await self._db.execute("COMMIT")
             except Exception as exc:
                 try:

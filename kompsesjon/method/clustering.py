@@ -36,24 +36,49 @@ def members(state: State, unit: str) -> list[Item]:
     return [i for i in state.items.values() if i.theme is not None and unit_of(state, i.id) == unit]
 
 
+def changed(state: State) -> None:
+    """Note that cards or themes changed (``evolve`` calls this).
+
+    Which units are live is asked for on every dot; it only changes when a
+    card is added, withdrawn or revealed or a merge is made or undone. The
+    answer is kept on the state object (outside its fields: it is never
+    compared, copied or stored) until the next such change.
+    """
+    state.__dict__["_structure"] = state.__dict__.get("_structure", 0) + 1
+
+
+def _live(state: State, board: str) -> tuple[list[str], frozenset[str]]:
+    version = state.__dict__.get("_structure", 0)
+    memo = state.__dict__.setdefault("_live_units", {})
+    found = memo.get(board)
+    if found is None or found[0] != version:
+        order: dict[str, None] = {}
+        for item in state.items.values():
+            if item.board != board or item.withdrawn:
+                continue
+            unit = unit_of(state, item.id)
+            if unit is not None:
+                order.setdefault(unit, None)
+        found = (version, list(order), frozenset(order))
+        memo[board] = found
+    return found[1], found[2]
+
+
 def live_units(state: State, board: str) -> list[str]:
     """Units of a board that still hold a card that is not withdrawn.
 
     Ordered by their first card, so lists are stable and tie-breaks can use it.
     """
-    order: dict[str, None] = {}
-    for item in state.items.values():
-        if item.board != board or item.withdrawn:
-            continue
-        unit = unit_of(state, item.id)
-        if unit is not None:
-            order.setdefault(unit, None)
-    return list(order)
+    return list(_live(state, board)[0])
+
+
+def is_live(state: State, board: str, unit: str) -> bool:
+    return unit in _live(state, board)[1]
 
 
 def first_card_order(state: State, board: str) -> dict[str, int]:
     """Position of each live unit by its earliest card (for tie-breaks)."""
-    return {unit: pos for pos, unit in enumerate(live_units(state, board))}
+    return {unit: pos for pos, unit in enumerate(_live(state, board)[0])}
 
 
 def unit_title(state: State, unit: str) -> str:

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from . import commands as cmd
 from . import events as ev
 from .agenda import BoardKind, PhaseKind
-from .clustering import live_units, members, unit_of, unit_title
+from .clustering import is_live, live_units, members, unit_of, unit_title
 from .grouping import buzz_pairs
 from .islands import active_islands, island_sizes, placement, too_small
 from .rejection import Rejection
@@ -486,7 +486,7 @@ def _live_unit(state: State, board: str, card: str) -> str:
     theme = state.themes.get(card)
     owner = item.board if item is not None else theme.board if theme is not None else None
     unit = unit_of(state, card) if owner == board else None
-    if unit is None or unit not in live_units(state, board):
+    if unit is None or not is_live(state, board, unit):
         raise Rejection("unknown_card", f"There is no card or theme {card!r} on this board.", card=card)
     return unit
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import events as ev
+from .clustering import changed
 from .state import (
     Board,
     BuzzPair,
@@ -162,6 +163,7 @@ def _item_from(data: ev.ItemData, private: bool) -> Item:
 
 @_on(ev.ItemAdded)
 def _item_added(state: State, e: ev.ItemAdded) -> None:
+    changed(state)
     state.items[e.item.id] = _item_from(e.item, e.private)
     _bump(state, f"item:{e.item.board}", e.item.id)
 
@@ -175,6 +177,7 @@ def _item_edited(state: State, e: ev.ItemEdited) -> None:
 
 @_on(ev.ItemWithdrawn)
 def _item_withdrawn(state: State, e: ev.ItemWithdrawn) -> None:
+    changed(state)
     item = state.items.get(e.item)
     if item is not None:
         item.withdrawn = True
@@ -182,6 +185,7 @@ def _item_withdrawn(state: State, e: ev.ItemWithdrawn) -> None:
 
 @_on(ev.ItemsRevealed)
 def _items_revealed(state: State, e: ev.ItemsRevealed) -> None:
+    changed(state)
     board = state.boards[e.board]
     board.revealed = True
     for data in e.items:
@@ -226,6 +230,7 @@ def _red_card_dismissed(state: State, e: ev.RedCardDismissed) -> None:
 
 @_on(ev.Merged)
 def _merged(state: State, e: ev.Merged) -> None:
+    changed(state)
     state.themes[e.theme] = Theme(id=e.theme, board=e.board, title=e.title)
     _bump(state, "theme", e.theme)
     for item_id in e.items:
@@ -240,6 +245,7 @@ def _merged(state: State, e: ev.Merged) -> None:
 
 @_on(ev.MergeUndone)
 def _merge_undone(state: State, e: ev.MergeUndone) -> None:
+    changed(state)
     # What was merged directly into the theme stands alone again; the theme
     # goes. Dots placed on the theme itself fall back to no unit (see voting).
     for item in state.items.values():
@@ -260,6 +266,7 @@ def _theme_renamed(state: State, e: ev.ThemeRenamed) -> None:
 
 @_on(ev.ItemDetached)
 def _item_detached(state: State, e: ev.ItemDetached) -> None:
+    changed(state)
     item = state.items.get(e.item)
     if item is not None:
         item.theme = None

@@ -49,13 +49,16 @@ def clean(kind: str, text: str, *, required: bool = True) -> str:
             limit=limit,
             length=len(text),
         )
+    if text.isprintable():  # fast path: no control or format characters at all
+        return text
     multiline = kind in MULTILINE
     for ch in text:
         if ch in "\n\t" and multiline:
             continue
         if ch == "\t":
             continue
-        if unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS:
+        # Cc: control characters; Cs: lone surrogates, which are not text.
+        if unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI_CONTROLS:
             raise Rejection(
                 "bad_text",
                 f"The {kind} text contains a control character (U+{ord(ch):04X}); "

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .clustering import first_card_order, live_units, unit_of
+from .clustering import first_card_order, is_live, live_units, unit_of
 from .state import State, TallyEntry, VoteStatus
 
 
 def dots_by_unit(state: State, board: str, participant: str) -> dict[str, int]:
     """A participant's live dots per unit."""
-    live = set(live_units(state, board))
     out: dict[str, int] = {}
     for card, n in state.boards[board].vote.dots.get(participant, {}).items():
         unit = unit_of(state, card)
-        if unit is not None and unit in live:
+        if unit is not None and is_live(state, board, unit):
             out[unit] = out.get(unit, 0) + n
     return out
 

@@ -1,0 +1,82 @@
+"""``kompsesjon host`` and ``kompsesjon screen``: the projected host view.
+
+Thin: the role, the projector theme by default, the command palette's
+facilitator actions, and the join code to show. Everything else is in
+:mod:`.screen` and the phase views.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App
+from textual.screen import Screen
+
+from kompsesjon.client import SessionClient
+from kompsesjon.tui.base import SessionApp
+from kompsesjon.tui.host.commands import HostCommands
+from kompsesjon.tui.host.screen import HostScreen
+
+
+class HostApp(SessionApp):
+    """The facilitator's host view (``role="facilitator"``) or a read-only
+    projector view (``role="screen"``) of one session."""
+
+    CSS_PATH = "host.tcss"
+    DEFAULT_THEME = "projector"
+    COMMANDS = App.COMMANDS | {HostCommands}
+    TITLE = "kompsesjon"
+
+    def __init__(
+        self, client: SessionClient | None, *, role: str = "facilitator", lang: str = "nb", theme: str | None = None
+    ) -> None:
+        super().__init__(client, lang=lang, theme=theme)
+        self.role = role
+        self.join_code: str | None = client.code if client is not None else None
+
+    @property
+    def facilitator(self) -> bool:
+        return self.role == "facilitator"
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        # The base gives defaults such as "$accent", but Textual does not
+        # resolve a variable inside a variable's value: with a theme that
+        # lacks our variables (Textual's own themes, or the default theme
+        # before ours is set) the CSS would not parse. Resolve them here.
+        defaults = super().get_theme_variable_defaults()
+        colours = self.current_theme.to_color_system().generate()
+        return {k: colours.get(v[1:], v) if v.startswith("$") else v for k, v in defaults.items()}
+
+    def get_default_screen(self) -> Screen:
+        self.host_screen = HostScreen(facilitator=self.facilitator)
+        return self.host_screen
+
+    def attach(self, client: SessionClient) -> None:
+        self._learn_code(client)
+        super().attach(client)
+
+    def _learn_code(self, client: SessionClient) -> None:
+        # The server's welcome carries the join code, but SessionClient does
+        # not keep it (a facilitator connects with a token, not a code). Read
+        # it as the welcome passes by; a screen already knows its code.
+        receive = getattr(client, "_receive", None)
+        if receive is None or getattr(receive, "_host_wrapped", False):
+            return
+
+        def spy(message: Any) -> None:
+            if getattr(message, "type", None) == "welcome" and getattr(message, "code", None):
+                self.join_code = message.code
+            receive(message)
+
+        spy._host_wrapped = True  # type: ignore[attr-defined]
+        client._receive = spy  # type: ignore[method-assign]
+
+    def _on_client(self, kind: str, payload: Any) -> None:
+        super()._on_client(kind, payload)
+        if kind == "presence":
+            self._mirror_changed("presence")
+
+    def tick(self) -> None:
+        screen = getattr(self, "host_screen", None)
+        if screen is not None and screen.is_mounted:
+            screen.tick()

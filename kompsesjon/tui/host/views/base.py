@@ -1,0 +1,189 @@
+"""What every phase view shares."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.text import Text
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widget import Widget
+
+from kompsesjon.i18n import t
+from kompsesjon.method import State
+from kompsesjon.method.voting import Ranked
+from kompsesjon.tui.host.keys import Translated
+from kompsesjon.tui.host.messages import Propose
+from kompsesjon.tui.host.modals import Confirm, Picker, TextPrompt
+from kompsesjon.tui.host.rows import Palette
+from kompsesjon.tui.text import person, plain, safe
+
+# Refresh for these whatever the view says it depends on.
+ALWAYS = frozenset({"snapshot", "online", "phase_changed", "session_edited", "rules_changed"})
+PEOPLE = frozenset({"participant_joined", "profile_changed", "participant_removed"})
+CARDS = frozenset(
+    {"item_added", "item_edited", "item_withdrawn", "items_revealed", "merged", "merge_undone", "theme_renamed",
+     "item_detached"}
+)
+VOTES = frozenset({"dots_changed", "vote_status_changed", "vote_closed", "vote_reopened", "tally_revealed"})
+ISLANDS = frozenset({"island_created", "island_updated", "island_removed", "island_chosen", "plan_edited",
+                     "island_presented"})
+
+
+class PhaseView(Translated, Vertical, can_focus=True):
+    """The body of the host view for one phase.
+
+    The screen makes one per phase and calls :meth:`show` with the mirror and
+    the kinds of events since the last call; a view redraws only what those
+    events touch. Commands go up as :class:`Propose` messages. On a screen
+    (``facilitator=False``) every action not listed in ``PUBLIC_ACTIONS`` is
+    unavailable: not shown, not run.
+    """
+
+    DEPENDS: frozenset[str] = frozenset()  # event kinds this view shows
+    PUBLIC_ACTIONS: frozenset[str] = frozenset()
+
+    class Ready(Message):
+        """The view is mounted and composed: the screen may fill it."""
+
+        def __init__(self, view: PhaseView) -> None:
+            super().__init__()
+            self.view = view
+
+    def __init__(self, *, facilitator: bool, phase: int) -> None:
+        super().__init__(classes="phase-view")
+        self.facilitator = facilitator
+        self.phase = phase
+        self.state: State | None = None
+
+    def on_mount(self) -> None:
+        self.post_message(self.Ready(self))
+
+    # ---- downward -------------------------------------------------------
+
+    def wants(self, kinds: frozenset[str]) -> bool:
+        return bool(kinds & (ALWAYS | self.DEPENDS))
+
+    def show(self, state: State, kinds: frozenset[str]) -> None:
+        self.state = state
+        if self.wants(kinds):
+            self.redraw(state, kinds)
+
+    def redraw(self, state: State, kinds: frozenset[str]) -> None:
+        """Draw what changed (override)."""
+
+    def focus_default(self) -> None:
+        """Focus the first list that takes keys, else the view itself (so its
+        bindings are active)."""
+        for widget in self.query("*"):
+            if isinstance(widget, Widget) and widget.focusable and widget.can_focus and widget is not self:
+                widget.focus()
+                return
+        self.focus()
+
+    def tick(self, now: float) -> None:
+        """Once a second."""
+
+    # ---- upward -----------------------------------------------------------
+
+    def propose(self, command: Any) -> None:
+        self.post_message(Propose(command))
+
+    def ask(self, title: str, then: Callable[[str], None], *, value: str = "", hint: str = "",
+            allow_empty: bool = False) -> None:
+        def answered(text: str | None) -> None:
+            if text is None:
+                return
+            if not text.strip() and not allow_empty:
+                return
+            then(text)
+
+        self.app.push_screen(TextPrompt(title, value=value, hint=hint), answered)
+
+    def pick(self, title: str, options: list[tuple[str, str]], then: Callable[[str], None]) -> None:
+        def answered(key: str | None) -> None:
+            if key is not None:
+                then(key)
+
+        self.app.push_screen(Picker(title, options), answered)
+
+    def confirm(self, question: str, then: Callable[[], None]) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+
+        self.app.push_screen(Confirm(question), answered)
+
+    def say(self, key: str, **values: object) -> None:
+        self.app.notify(t(key, **values), markup=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.facilitator and action not in self.PUBLIC_ACTIONS:
+            return False
+        if self.state is None:
+            return True
+        # Controls that make no sense right now are hidden (footer, palette).
+        return self.available(action, self.state)
+
+    def available(self, action: str, state: State) -> bool:
+        return True
+
+
+# ---- rendering helpers ----------------------------------------------------
+
+_MEASURE = Console(width=200, file=io.StringIO(), color_system=None)
+
+
+def hang(prefix: Text, body: Text, width: int, indent: int | None = None) -> Text:
+    """``prefix`` then ``body`` wrapped so that its lines hang under itself."""
+    indent = prefix.cell_len if indent is None else indent
+    room = max(8, width - indent)
+    lines = body.wrap(_MEASURE, room)
+    out = Text()
+    out.append_text(prefix)
+    if prefix.cell_len < indent:
+        out.append(" " * (indent - prefix.cell_len))
+    for n, line in enumerate(lines):
+        if n:
+            out.append("\n" + " " * indent)
+        out.append_text(line)
+    return out
+
+
+def bar_line(p: Palette, entry: Ranked, most: int, width: int, *, muted: bool = False) -> Text:
+    """``████████ 12 ● · 7 voted (tie note)``: a bar scaled to the largest entry."""
+    tail = f" {entry.dots} "
+    voters = f" · {t('host.vote.voters', n=entry.voters)}"
+    note = f"  ({t('tie.' + entry.tie_break)})" if entry.tie_break else ""
+    room = max(4, min(width - 4 - len(tail) - 1 - len(voters) - len(note) - 1, 60))
+    filled = max(1, round(room * entry.dots / most)) if most else 0
+    text = Text("    ")
+    text.append("█" * filled, style=p.muted if muted else p.bar)
+    text.append(tail, style="" if not muted else p.muted)
+    text.append("●", style=p.muted if muted else p.dot)
+    text.append(voters, style=p.muted)
+    if note:
+        text.append(note, style=p.warning if not muted else p.muted)
+    return text
+
+
+def ranked_row(state: State, entry: Ranked, most: int, title: str, *, muted: bool = False):
+    """A ranked unit: rank and title on one line, the bar below."""
+
+    def make(p: Palette, width: int) -> RenderableType:
+        rank = Text(f"{entry.rank:>2}. ", style=p.muted if muted else p.accent)
+        head = hang(rank, Text(safe(title), style=p.muted if muted else p.heading), width)
+        return Group(head, bar_line(p, entry, most, width, muted=muted))
+
+    return make
+
+
+def names(state: State, ids: list[str]) -> str:
+    return " · ".join(person(state, pid) for pid in ids)
+
+
+def literal(text: str) -> Text:
+    return plain(text)

@@ -1,0 +1,44 @@
+"""Intro: the shared question, large; check-in hopes as a wall."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+
+from kompsesjon.i18n import t
+from kompsesjon.method import State
+from kompsesjon.tui.host.header import Texty
+from kompsesjon.tui.host.rows import Card, CardFace, CardWall, Palette
+from kompsesjon.tui.host.views.base import PEOPLE, PhaseView
+from kompsesjon.tui.text import person, safe
+
+
+def note_card(text: str, who: str | None):
+    def make(p: Palette, width: int) -> CardFace:
+        return CardFace(Text(safe(text)), title=Text(safe(who), style=p.name) if who else None, border=p.border)
+
+    return make
+
+
+def note_cards(state: State, notes) -> list[Card]:
+    cards = []
+    for note in notes.values():
+        who = person(state, note.author) if note.author else None
+        cards.append(Card(note.id, (note.text, who), note_card(note.text, who)))
+    return cards
+
+
+class IntroView(PhaseView):
+    DEPENDS = frozenset({"checked_in"}) | PEOPLE
+
+    def compose(self) -> ComposeResult:
+        yield Texty(id="intro-question", classes="big-question")
+        yield Texty(id="check-in-title", classes="section-title")
+        yield CardWall(id="check-ins", card_width=30, empty=t("host.intro.no_check_ins"))
+
+    def redraw(self, state: State, kinds: frozenset[str]) -> None:
+        prompt = state.current.prompt
+        question = state.question or prompt or t("host.intro.no_question")
+        self.query_one("#intro-question", Texty).show(question)
+        self.query_one("#check-in-title", Texty).show(t("host.intro.check_ins", n=len(state.check_ins)))
+        self.query_one("#check-ins", CardWall).set_cards(note_cards(state, state.check_ins))

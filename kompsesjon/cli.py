@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     join.add_argument("--org", default=None, help="your organisation or municipality")
     join.add_argument("--fresh", action="store_true", help="join as a new participant, not the remembered one")
     join.add_argument("--resume-file", help="where to keep this participant's resume secret")
+    join.add_argument("--forget", action="store_true",
+                      help="a new participant whose resume secret is kept in memory only: reconnects resume,"
+                           " a relaunch joins anew (shared SSH logins)")
     join.set_defaults(handler=run_join)
 
     host = sub.add_parser("host", help="run a session: the facilitator's host view")

@@ -180,10 +180,8 @@ class SSHGateway:
             if username and username not in GENERIC_USERS:
                 args += ["--name", username]
             resume = self.resume_file(username, who.key_id)
-            if resume is None:
-                args.append("--fresh")
-                resume = config.state_dir / "resume" / f"once-{os.getpid()}-{id(process)}.txt"
-            args += ["--resume-file", str(resume)]
+            # Nobody to recognise next time: the secret lives only as long as the app.
+            args += ["--forget"] if resume is None else ["--resume-file", str(resume)]
         if config.lang:
             args += ["--lang", config.lang]
         return args

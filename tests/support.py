@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 
 async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -11,3 +14,27 @@ async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
     async with asyncio.timeout(timeout):
         while not predicate():
             await asyncio.sleep(0.01)
+
+
+async def start_server(db: Path, port: int = 0, *extra: str) -> tuple[asyncio.subprocess.Process, dict]:
+    """``kompsesjon serve`` as a subprocess; returns it and what it printed
+    (url, port, and for a new session its code and token)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "kompsesjon", "serve", "--db", str(db), "--port", str(port), *extra,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    info: dict = {}
+    async with asyncio.timeout(20):
+        while "ready" not in info:
+            line = (await proc.stdout.readline()).decode()
+            assert line, f"server exited early: {info}"
+            if m := re.search(r"serving on (ws://\S+)", line):
+                info["url"] = m.group(1)
+                info["port"] = int(info["url"].rsplit(":", 1)[1])
+            elif m := re.search(r"join code:\s+(\w+)", line):
+                info["code"] = m.group(1)
+            elif m := re.search(r"facilitator token:\s+(\S+)", line):
+                info["token"] = m.group(1)
+            elif "Stop with Ctrl+C" in line:
+                info["ready"] = True
+    return proc, info

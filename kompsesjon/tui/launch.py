@@ -39,6 +39,7 @@ def run_join(args: argparse.Namespace) -> int:
         org=args.org,
         resume_file=Path(args.resume_file) if args.resume_file else None,
         fresh=args.fresh,
+        forget=args.forget,
         lang=i18n.detect(args.lang),
         theme=args.theme,
         ssl_context=_ssl_context(url, args.cafile),

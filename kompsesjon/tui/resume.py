@@ -2,7 +2,8 @@
 
 The secret is kept per server address and join code in the user data
 folder. ``--fresh`` joins as a new participant; ``--resume-file`` keeps it
-somewhere else (the SSH gateway gives each connection its own).
+somewhere else (the SSH gateway gives each key its own); ``--forget`` keeps
+it in memory only (a shared SSH login).
 """
 
 from __future__ import annotations

@@ -47,9 +47,13 @@ class Tmux:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
 
     async def wait_for(self, text: str, timeout: float = 15.0) -> str:
-        async with asyncio.timeout(timeout):
-            while True:
-                screen = self.screen()
-                if text in screen:
-                    return screen
-                await asyncio.sleep(0.1)
+        screen = ""
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    screen = self.screen()
+                    if text in screen:
+                        return screen
+                    await asyncio.sleep(0.1)
+        except TimeoutError:
+            raise AssertionError(f"{text!r} did not appear within {timeout} s; the screen:\n{screen}") from None

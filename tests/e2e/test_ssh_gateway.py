@@ -79,7 +79,7 @@ async def test_child_exit_ends_the_ssh_session(gateway):
     try:
         screen = await term.wait_for("SIZE")
         assert "--name" not in screen, "a generic user name is asked for, not used"
-        assert "--fresh" in screen
+        assert "--forget" in screen
         term.keys("q")
         async with asyncio.timeout(10):
             while term.alive():

@@ -4,38 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import signal
 import sqlite3
-import sys
 from pathlib import Path
 
 from kompsesjon.client import SessionClient, Status, new_id
 from kompsesjon.method import commands as c
 
-from support import until
-
-
-async def start_server(db: Path, port: int = 0, *extra: str) -> tuple[asyncio.subprocess.Process, dict]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "kompsesjon", "serve", "--db", str(db), "--port", str(port), *extra,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )
-    info: dict = {}
-    async with asyncio.timeout(20):
-        while "ready" not in info:
-            line = (await proc.stdout.readline()).decode()
-            assert line, f"server exited early: {info}"
-            if m := re.search(r"serving on (ws://\S+)", line):
-                info["url"] = m.group(1)
-                info["port"] = int(info["url"].rsplit(":", 1)[1])
-            elif m := re.search(r"join code:\s+(\w+)", line):
-                info["code"] = m.group(1)
-            elif m := re.search(r"facilitator token:\s+(\S+)", line):
-                info["token"] = m.group(1)
-            elif "Stop with Ctrl+C" in line:
-                info["ready"] = True
-    return proc, info
+from support import start_server, until  # noqa: F401  (start_server: also imported from here)
 
 
 async def test_sigkill_loses_no_acknowledged_command(tmp_path, clients):

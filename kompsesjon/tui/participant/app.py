@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from kompsesjon import i18n
-from kompsesjon.client import Refused, SessionClient, Status
+from kompsesjon.client import Refused, SessionClient, Status, new_resume_secret
 from kompsesjon.i18n import t
 from kompsesjon.tui.base import ConnectionChanged, MirrorChanged, SessionApp
 from kompsesjon.tui.participant.join import JoinScreen, RefusedScreen
@@ -70,6 +70,7 @@ class ParticipantApp(SessionApp):
         org: str | None = None,
         resume_file: Path | None = None,
         fresh: bool = False,
+        forget: bool = False,
         lang: str = "nb",
         theme: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
@@ -81,7 +82,8 @@ class ParticipantApp(SessionApp):
         self.person_name = name or ""
         self.org = org or ""
         self.resume_file = resume_file
-        self.fresh = fresh
+        self.fresh = fresh or forget
+        self.forget = forget  # keep the resume secret in memory only
         self.ssl_context = ssl_context
         self.session_screen = SessionScreen()
 
@@ -113,7 +115,7 @@ class ParticipantApp(SessionApp):
             self.url,
             role="participant",
             code=code,
-            resume=resume_secret(self._resume_file(code), fresh=self.fresh),
+            resume=new_resume_secret() if self.forget else resume_secret(self._resume_file(code), fresh=self.fresh),
             name=name,
             org=org,
             ssl_context=self.ssl_context,

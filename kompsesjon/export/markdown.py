@@ -18,6 +18,9 @@ _INLINE = re.compile(r"([\\`*_\[\]<>|~#])")  # "#" also ends an ATX heading
 _ENTITY = re.compile(r"&(?=#?\w+;)")  # "&amp;" would be read as "&"
 # At the start of a line: headings, quotes, lists, thematic breaks.
 _LINE_START = re.compile(r"^([ \t]*)(>|[-+=](?=\s|$|[-=]*$)|\d+(?=[.)](?:\s|$)))", re.MULTILINE)
+# Indentation: after a blank line, four spaces or a tab start a code block. A
+# paragraph drops a line's leading whitespace anyway, so it is dropped here.
+_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
 
 
 def escape(text: str, *, line_start: bool = True) -> str:
@@ -27,9 +30,9 @@ def escape(text: str, *, line_start: bool = True) -> str:
     """
     text = _ENTITY.sub(r"\\&", _INLINE.sub(r"\\\1", text.replace("\r", "")))
     if line_start:
-        return _LINE_START.sub(_escape_marker, text)
+        return _LINE_START.sub(_escape_marker, _INDENT.sub("", text))
     head, newline, rest = text.partition("\n")
-    return head + newline + _LINE_START.sub(_escape_marker, rest) if newline else head
+    return head + newline + _LINE_START.sub(_escape_marker, _INDENT.sub("", rest)) if newline else head
 
 
 def _escape_marker(match: re.Match) -> str:

@@ -18,7 +18,7 @@ from .client import SessionClient, new_id
 from .method import State
 from .method import commands as c
 from .method.agenda import BoardKind, PhaseKind
-from .method.clustering import live_units, top_level_themes
+from .method.clustering import live_units, top_level_themes, unit_title
 from .method.group_work import active_groups, follow_up_groups, group_of, org_group, questions_of
 from .method.islands import active_islands, island_sizes
 from .method.state import PLAN_FIELDS
@@ -210,6 +210,18 @@ class SimulatedParticipant:
             await self._send(c.CheckOut(id=new_id(), text=self.rng.choice(CHECK_OUT)))
 
 
+def same_text_groups(state: State, board: str) -> list[tuple[list[str], str]]:
+    """Loose cards of a board that say the same thing, as (cards, title):
+    what a facilitator merges first when sorting a wall."""
+    themed = {t.id for t in top_level_themes(state, board)}
+    by_text: dict[str, list[str]] = {}
+    for unit in live_units(state, board):
+        item = state.items.get(unit)
+        if unit not in themed and item is not None:
+            by_text.setdefault(" ".join(item.text.split()).casefold(), []).append(unit)
+    return [(cards, state.items[cards[0]].text[:120]) for cards in by_text.values() if len(cards) >= 2]
+
+
 class AutoFacilitator:
     """Runs the agenda by itself for ``--autopilot``: one phase every
     ``phase_seconds``, doing the facilitator's part on the way."""
@@ -250,14 +262,13 @@ class AutoFacilitator:
             if phase.kind == PhaseKind.BRAINSTORM and phase.board:
                 await self._do(c.RevealItems(id=new_id(), board=phase.board))
             if phase.kind == PhaseKind.CLUSTER and phase.board:
-                units = [u for u in live_units(state, phase.board) if u not in {t.id for t in top_level_themes(state, phase.board)}]
-                if len(units) >= 2:
-                    await self._do(c.Merge(id=new_id(), board=phase.board, cards=units[:2]))
+                for cards, title in same_text_groups(state, phase.board):
+                    await self._do(c.Merge(id=new_id(), board=phase.board, cards=cards, title=title))
             if phase.kind == PhaseKind.ISLANDS and not active_islands(state):
                 lists = {b: ranked_list(state, b) for b in state.boards}
                 pairs = list(zip(lists.get("critique", []), lists.get("vision", [])))[:3]
-                for n, (low, high) in enumerate(pairs, start=1):
-                    await self._do(c.CreateIsland(id=new_id(), title=f"Øy {n}", links=[
+                for low, high in pairs:
+                    await self._do(c.CreateIsland(id=new_id(), title=unit_title(state, high.unit)[:80], links=[
                         c.LinkRef(board="critique", card=low.unit), c.LinkRef(board="vision", card=high.unit)]))
             await asyncio.sleep(self.phase_seconds * 0.4)
             state = self.client.state

@@ -165,3 +165,19 @@ def test_merging_after_a_vote_carries_dots_into_the_theme_and_gives_back_dots_ov
     w.do(FACILITATOR, "undo_merge", theme=theme)
     assert dots_by_unit(w.state, "critique", kari) == {k1: 2, k2: 1}
     assert k3 in live_units(w.state, "critique")
+
+
+def test_the_autopilot_merges_cards_that_say_the_same(workshop):
+    """The demo's facilitator sorts a wall the way people do: same words, one theme."""
+    from kompsesjon.simulate import same_text_groups
+
+    kari, ola = workshop.join("Kari", "Bodø"), workshop.join("Ola", "Meløy")
+    k1, k2, k3, k4 = workshop.wall(
+        "critique", (kari, "Lite tid"), (ola, "lite  TID"), (kari, "Uklare roller"), (ola, "Lite tid")
+    )
+    workshop.advance()
+    groups = same_text_groups(workshop.state, "critique")
+    assert groups == [([k1, k2, k4], "Lite tid")]
+    theme = merge(workshop, *groups[0][0], title=groups[0][1])
+    assert same_text_groups(workshop.state, "critique") == [], "a theme is not merged again"
+    assert live_units(workshop.state, "critique") == [theme, k3]

@@ -1,0 +1,119 @@
+"""Make the README's screenshots: ``uv run python docs/screenshots.py``.
+
+Runs a real server in this process with a throwaway database, lets eight
+people from the Salten demo check in, write critique cards in buzz pairs and
+start voting, then saves SVG screenshots of the real apps:
+
+- ``docs/host.svg``: the facilitator's host view during the critique phase;
+- ``docs/participant.svg``: Kari's participant app while she votes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kompsesjon.client import SessionClient, new_id  # noqa: E402
+from kompsesjon.method import commands as c  # noqa: E402
+from kompsesjon.method.agenda import PhaseKind  # noqa: E402
+from kompsesjon.simulate import HOPES, OBSTACLES, PEOPLE, QUESTION, same_text_groups  # noqa: E402
+from kompsesjon.tui.host.app import HostApp  # noqa: E402
+from kompsesjon.tui.participant.app import ParticipantApp  # noqa: E402
+from server.app import Limits, SessionServer  # noqa: E402
+from server.store import Store  # noqa: E402
+
+HOST_SIZE = (130, 38)
+PARTICIPANT_SIZE = (80, 24)  # what a participant's laptop terminal gives
+
+
+async def ok(client: SessionClient, command) -> None:
+    outcome = await client.send(command)
+    if not outcome.ok:
+        raise SystemExit(f"{command.type} was refused: {outcome}")
+
+
+async def advance_to(fac: SessionClient, kind: PhaseKind) -> None:
+    while fac.state.current.kind != kind:
+        await ok(fac, c.AdvancePhase(id=new_id(), current=fac.state.phase))
+
+
+async def settle(app, fac: SessionClient, pilot) -> None:
+    """Until the app's mirror has everything the facilitator has, drawn."""
+    async with asyncio.timeout(10):
+        while app.client is None or app.client.state is None or app.client.seq < fac.seq:
+            await pilot.pause(0.05)
+    await pilot.pause(0.5)
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        store = await Store.open(Path(tmp) / "screenshots.sqlite3")
+        server = SessionServer(store, Limits(rate=1000, burst=1000))
+        await server.start("127.0.0.1", 0)
+        url = f"ws://127.0.0.1:{server.port}"
+        created = await server.create_session(
+            "framtidsverksted", title="Framtidsverksted: kompetanse i Salten", question=QUESTION, lang="nb"
+        )
+        fac = SessionClient(url, role="facilitator", token=created.token)
+        fac.start()
+        await fac.wait_ready()
+        people = []
+        for name, org in PEOPLE[:8]:
+            person = SessionClient(url, role="participant", code=created.code, name=name, org=org)
+            person.start()
+            await person.wait_ready()
+            people.append(person)
+        for n, person in enumerate(people):
+            await ok(person, c.CheckIn(id=new_id(), text=HOPES[n % len(HOPES)]))
+
+        await advance_to(fac, PhaseKind.BRAINSTORM)
+        await ok(fac, c.FormBuzzPairs(id=new_id(), seed=7))
+        await ok(fac, c.SetTimer(id=new_id(), seconds=27 * 60))
+        for n, text in enumerate(OBSTACLES[:9]):
+            await ok(people[n % len(people)], c.AddItem(id=new_id(), board="critique", text=text))
+        await ok(people[1], c.AddItem(id=new_id(), board="critique", text=OBSTACLES[0]))
+        await ok(fac, c.RevealItems(id=new_id(), board="critique"))
+        for n, text in enumerate(OBSTACLES[9:]):  # still private: counted, not shown
+            await ok(people[n], c.AddItem(id=new_id(), board="critique", text=text))
+
+        host = HostApp(SessionClient(url, role="facilitator", token=created.token), role="facilitator", lang="nb",
+                       theme="projector")
+        async with host.run_test(size=HOST_SIZE) as pilot:
+            await settle(host, fac, pilot)
+            print("saved", host.save_screenshot("host.svg", str(ROOT / "docs")))
+
+        await advance_to(fac, PhaseKind.CLUSTER)
+        for cards, title in same_text_groups(fac.state, "critique"):
+            await ok(fac, c.Merge(id=new_id(), board="critique", cards=cards, title=title))
+        await advance_to(fac, PhaseKind.VOTE)
+        await ok(fac, c.SetTimer(id=new_id(), seconds=11 * 60))
+        units = sorted(fac.state.items)  # stable order: c1, c2, …
+        for n, person in enumerate(people[1:]):
+            for card in (units[n % 5], units[(n + 2) % 7]):
+                item = fac.state.items[card]
+                await ok(person, c.PlaceDot(id=new_id(), board="critique", card=item.theme or card))
+        kari = people[0]
+        for card in (units[0], units[0], units[3]):
+            item = fac.state.items[card]
+            await ok(kari, c.PlaceDot(id=new_id(), board="critique", card=item.theme or card))
+
+        resume = Path(tmp) / "kari.txt"
+        resume.write_text(kari.resume, encoding="ascii")
+        await kari.close()  # the app below is Kari again, on her own terminal
+        app = ParticipantApp(url, code=created.code, resume_file=resume, lang="nb", theme="kompsesjon-dark")
+        async with app.run_test(size=PARTICIPANT_SIZE) as pilot:
+            await settle(app, fac, pilot)
+            print("saved", app.save_screenshot("participant.svg", str(ROOT / "docs")))
+
+        for client in (fac, *people[1:]):
+            await client.close()
+        await server.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

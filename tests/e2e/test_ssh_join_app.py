@@ -1,0 +1,78 @@
+"""The real participant app over the SSH gateway, with the stock OpenSSH client.
+
+A ``kompsesjon serve`` subprocess holds the session; the gateway runs in this
+process; ``ssh kari@127.0.0.1`` runs in tmux. The app appears, a keystroke
+reaches the session, a resized window is followed, and when the SSH client
+goes away the app ends while Kari stays in the session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+
+import pytest
+
+from kompsesjon.client import SessionClient
+from server.ssh_gateway import GatewayConfig, SSHGateway
+
+from support import start_server, until
+
+from .ssh import HAVE_TOOLS, SSH_OPTIONS, Tmux
+
+pytestmark = pytest.mark.skipif(not HAVE_TOOLS, reason="needs tmux and the OpenSSH client")
+
+
+def right_edge(screen: str, text: str) -> int:
+    """The column just after ``text`` on the first line that shows it."""
+    for line in screen.splitlines():
+        if text in line:
+            return line.index(text) + len(text)
+    raise AssertionError(f"{text!r} is not on the screen:\n{screen}")
+
+
+def app_running(code: str) -> bool:
+    return subprocess.run(["pgrep", "-f", f"kompsesjon join .* --code {code}"], capture_output=True).returncode == 0
+
+
+async def test_the_participant_app_over_ssh(tmp_path):
+    server, info = await start_server(tmp_path / "db.sqlite3", 0, "--title", "Over SSH i Salten")
+    gateway = SSHGateway(GatewayConfig(url=info["url"], code=info["code"], port=0,
+                                       host_key=tmp_path / "hostkey", state_dir=tmp_path / "state"))
+    await gateway.start()
+    host = SessionClient(info["url"], role="facilitator", token=info["token"])
+    host.start()
+    term = Tmux(["ssh", *SSH_OPTIONS, "-p", str(gateway.port), "kari@127.0.0.1"], width=80, height=24)
+    try:
+        await host.wait_ready()
+        screen = await term.wait_for("Tilkoblet", timeout=30)  # joined with the SSH user name
+        assert "Over SSH i Salten" in screen and "Innsjekk" in screen
+        await until(lambda: any(p.name == "kari" for p in host.state.participants.values()), timeout=10)
+        (kari,) = [p for p in host.state.participants.values() if p.name == "kari"]
+
+        term.keys("Lære av nabokommunene", literal=True)
+        term.keys("Enter")
+        await until(lambda: [n.text for n in host.state.check_ins.values() if n.author == kari.id]
+                    == ["Lære av nabokommunene"], timeout=10)
+
+        assert right_edge(screen, "Tilkoblet") <= 80
+        term.resize(120, 32)
+        async with asyncio.timeout(10):
+            while right_edge(term.screen(), "Tilkoblet") <= 80:
+                await asyncio.sleep(0.1)
+        assert 100 < right_edge(term.screen(), "Tilkoblet") <= 120, "the app follows the new window size"
+
+        assert app_running(info["code"])
+        term.kill()  # the SSH client goes away
+        async with asyncio.timeout(15):
+            while app_running(info["code"]):
+                await asyncio.sleep(0.1)
+        await until(lambda: host.presence.get(kari.id) is False, timeout=10)
+        assert not host.state.participants[kari.id].removed, "disconnecting leaves the session intact"
+        assert [n.text for n in host.state.check_ins.values() if n.author == kari.id] == ["Lære av nabokommunene"]
+    finally:
+        term.kill()
+        await host.close()
+        await gateway.stop()
+        server.terminate()
+        await server.wait()

@@ -79,12 +79,13 @@ class SessionApp(App):
         for theme in themes:
             self.register_theme(theme)
         for problem in problems:
-            self.notify(problem, title="theme", severity="warning", markup=False)
+            self.notify(problem, title=i18n.t("theme.title"), severity="warning", markup=False)
         wanted = resolve_name(self._theme_choice) or self.DEFAULT_THEME
         if wanted in self.available_themes:
             self.theme = wanted
         else:
-            self.notify(f"Unknown theme {wanted!r}", severity="warning", markup=False)
+            self.notify(i18n.t("theme.unknown", name=wanted), title=i18n.t("theme.title"), severity="warning",
+                        markup=False)
             self.theme = self.DEFAULT_THEME
         self.set_interval(1.0, self.tick)
         # A terminal that hangs up (SSH gone, terminal window closed) ends the

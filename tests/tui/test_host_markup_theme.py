@@ -78,6 +78,14 @@ async def test_theme_can_be_switched(room):
         assert "cycle_theme" in actions and "next_phase" in actions
 
 
+async def test_an_unknown_theme_is_said_in_the_users_language(room):
+    app = room.host(theme="finnes-ikke")
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await opened(pilot, app, room)
+        assert app.theme == "projector"
+        await shows(pilot, app, "Ukjent fargetema «finnes-ikke»")
+
+
 async def test_command_palette_lists_facilitator_actions(room):
     await room.advance_to(PhaseKind.BRAINSTORM, "critique")
     app = room.host()

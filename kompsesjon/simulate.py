@@ -20,7 +20,7 @@ from .method import commands as c
 from .method.agenda import BoardKind, PhaseKind
 from .method.clustering import live_units, top_level_themes, unit_title
 from .method.group_work import active_groups, follow_up_groups, group_of, org_group, questions_of
-from .method.islands import active_islands, island_sizes
+from .method.islands import active_islands, island_sizes, too_small
 from .method.state import PLAN_FIELDS
 from .method.voting import dots_left, ranked_list
 
@@ -99,21 +99,15 @@ class Pace:
         return rng.uniform(self.low, self.high)
 
 
-class SimulatedParticipant:
-    def __init__(self, url: str, code: str, name: str, org: str, *, seed: int, pace: Pace) -> None:
-        self.client = SessionClient(url, role="participant", code=code, name=name, org=org)
-        self.rng = random.Random(seed)
-        self.pace = pace
-        self._done: set[tuple] = set()  # (phase, what) already done
-        self._task: asyncio.Task | None = None
+class _Simulated:
+    """A simulated person: a client and the task that acts through it."""
 
-    @property
-    def state(self) -> State | None:
-        return self.client.state
+    client: SessionClient
+    _task: asyncio.Task | None = None
 
     def start(self) -> None:
         self.client.start()
-        self._task = asyncio.create_task(self._live())
+        self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -122,7 +116,22 @@ class SimulatedParticipant:
                 await self._task
         await self.client.close()
 
-    async def _live(self) -> None:
+    async def _run(self) -> None:
+        raise NotImplementedError
+
+
+class SimulatedParticipant(_Simulated):
+    def __init__(self, url: str, code: str, name: str, org: str, *, seed: int, pace: Pace) -> None:
+        self.client = SessionClient(url, role="participant", code=code, name=name, org=org)
+        self.rng = random.Random(seed)
+        self.pace = pace
+        self._done: set[tuple] = set()  # (phase, what) already done
+
+    @property
+    def state(self) -> State | None:
+        return self.client.state
+
+    async def _run(self) -> None:
         await self.client.wait_ready(timeout=30)
         while True:
             await asyncio.sleep(self.pace.wait(self.rng))
@@ -222,25 +231,13 @@ def same_text_groups(state: State, board: str) -> list[tuple[list[str], str]]:
     return [(cards, state.items[cards[0]].text[:120]) for cards in by_text.values() if len(cards) >= 2]
 
 
-class AutoFacilitator:
+class AutoFacilitator(_Simulated):
     """Runs the agenda by itself for ``--autopilot``: one phase every
     ``phase_seconds``, doing the facilitator's part on the way."""
 
     def __init__(self, url: str, token: str, *, phase_seconds: float = 45.0) -> None:
         self.client = SessionClient(url, role="facilitator", token=token)
         self.phase_seconds = phase_seconds
-        self._task: asyncio.Task | None = None
-
-    def start(self) -> None:
-        self.client.start()
-        self._task = asyncio.create_task(self._run())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self.client.close()
 
     async def _do(self, command) -> None:
         with contextlib.suppress(Exception):
@@ -274,6 +271,12 @@ class AutoFacilitator:
             state = self.client.state
             if state.current.kind == PhaseKind.ISLANDS:
                 await self._do(c.PlaceUnassigned(id=new_id()))
+                # Nobody is left alone: an island too small to work is given
+                # up and its people join the smallest of the others.
+                for island in too_small(self.client.state):
+                    if len(active_islands(self.client.state)) > 1:
+                        await self._do(c.RemoveIsland(id=new_id(), island=island))
+                        await self._do(c.PlaceUnassigned(id=new_id()))
             if state.phase + 1 >= len(state.agenda):
                 return
             await self._do(c.AdvancePhase(id=new_id(), current=state.phase))

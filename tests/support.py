@@ -24,17 +24,22 @@ async def start_server(db: Path, port: int = 0, *extra: str) -> tuple[asyncio.su
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
     info: dict = {}
-    async with asyncio.timeout(20):
-        while "ready" not in info:
-            line = (await proc.stdout.readline()).decode()
-            assert line, f"server exited early: {info}"
-            if m := re.search(r"serving on (ws://\S+)", line):
-                info["url"] = m.group(1)
-                info["port"] = int(info["url"].rsplit(":", 1)[1])
-            elif m := re.search(r"join code:\s+(\w+)", line):
-                info["code"] = m.group(1)
-            elif m := re.search(r"facilitator token:\s+(\S+)", line):
-                info["token"] = m.group(1)
-            elif "Stop with Ctrl+C" in line:
-                info["ready"] = True
+    try:
+        async with asyncio.timeout(20):
+            while "ready" not in info:
+                line = (await proc.stdout.readline()).decode()
+                assert line, f"server exited early: {info}"
+                if m := re.search(r"serving on (ws://\S+)", line):
+                    info["url"] = m.group(1)
+                    info["port"] = int(info["url"].rsplit(":", 1)[1])
+                elif m := re.search(r"join code:\s+(\w+)", line):
+                    info["code"] = m.group(1)
+                elif m := re.search(r"facilitator token:\s+(\S+)", line):
+                    info["token"] = m.group(1)
+                elif "Stop with Ctrl+C" in line:
+                    info["ready"] = True
+    except BaseException:
+        proc.kill()
+        await proc.wait()
+        raise
     return proc, info

@@ -21,7 +21,7 @@ from .clustering import is_live, live_units, members, unit_of, unit_title
 from .grouping import buzz_pairs
 from .islands import active_islands, island_sizes, placement, too_small
 from .rejection import Rejection
-from .state import PLAN_FIELDS, Rules, State, VoteStatus
+from .state import PLAN_FIELDS, PlanField, Rules, State, VoteStatus
 from .text import clean
 from .voting import dots_by_unit, dots_used, live_tally
 
@@ -809,25 +809,36 @@ def _edit_plan(state: State, actor: Actor, c: cmd.EditPlan, now: float) -> list:
     assert c.field in PLAN_FIELDS
     text = clean("plan", c.text, required=False)
     current = state.plans.get(island.id, {}).get(c.field)
+    version = next_version(state, actor, current, c.base_version, text, "field", island=island.id, field=c.field)
+    return [ev.PlanEdited(island=island.id, field=c.field, text=text, version=version, by=actor.id)]
+
+
+def next_version(
+    state: State, actor: Actor, current: PlanField | None, base_version: int, text: str, what: str, **where: Any
+) -> int:
+    """The version a versioned text (a plan field, a group's answer) gets
+    when ``text`` is written over ``base_version``.
+
+    Never a silent overwrite: a writer who started from an older version is
+    refused with the newer text to merge (``where`` says which text it is).
+    """
     version = current.version if current else 0
-    if c.base_version != version:
-        # Never a silent overwrite: the writer gets the newer text to merge.
+    if base_version != version:
         # Rejections reach the client: in anonymous sessions name only oneself.
         by = current.by if current else None
         if state.anonymous and by != actor.id:
             by = None
         raise Rejection(
             "stale_version",
-            "Someone else changed this field while you were writing; here is the newer text.",
-            island=island.id,
-            field=c.field,
+            f"Someone else changed this {what} while you were writing; here is the newer text.",
+            **where,
             version=version,
             text=current.text if current else "",
             by=by,
         )
     if current is not None and current.text == text:
-        raise Rejection("nothing_to_change", "The field already says that.")
-    return [ev.PlanEdited(island=island.id, field=c.field, text=text, version=version + 1, by=actor.id)]
+        raise Rejection("nothing_to_change", f"The {what} already says that.")
+    return version + 1
 
 
 @_on(cmd.PresentIsland)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from . import commands as cmd
 from . import events as ev
 from .agenda import ANSWER_PHASES, GroupMode, PhaseKind
-from .decide import Actor, _on, _participant, _require_phase
+from .decide import Actor, _on, _participant, _require_phase, next_version
 from .grouping import groups_by_org, groups_of_at_most
 from .rejection import Rejection
 from .state import Group, PlanField, State
@@ -168,26 +168,10 @@ def _edit_answer(state: State, actor: Actor, c: cmd.EditAnswer, now: float) -> l
             raise Rejection("not_group_member", "Only the group's own members write its answers.")
     text = clean("plan", c.text, required=False)
     current = state.answers.get(answer_key(c.phase, c.question, c.group))
-    version = current.version if current else 0
-    if c.base_version != version:
-        # Rejections reach the client: in anonymous sessions name only oneself.
-        by = current.by if current else None
-        if state.anonymous and by != actor.id:
-            by = None
-        raise Rejection(
-            "stale_version",
-            "Someone else in the group changed this answer while you were writing; here is the newer text.",
-            group=c.group,
-            question=c.question,
-            version=version,
-            text=current.text if current else "",
-            by=by,
-        )
-    if current is not None and current.text == text:
-        raise Rejection("nothing_to_change", "The answer already says that.")
+    version = next_version(state, actor, current, c.base_version, text, "answer", group=c.group, question=c.question)
     return [
         ev.AnswerEdited(
-            phase=c.phase, question=c.question, group=c.group, text=text, version=version + 1, by=actor.id
+            phase=c.phase, question=c.question, group=c.group, text=text, version=version, by=actor.id
         )
     ]
 

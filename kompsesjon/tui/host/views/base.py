@@ -59,6 +59,11 @@ class PhaseView(Translated, Vertical, can_focus=True):
         self.phase = phase
         self.state: State | None = None
 
+    @property
+    def board(self) -> str:
+        """The board this phase works on ("" for phases without one)."""
+        return (self.state.agenda[self.phase].board or "") if self.state else ""
+
     def on_mount(self) -> None:
         self.post_message(self.Ready(self))
 

@@ -55,10 +55,6 @@ class BrainstormView(PhaseView):
         super().__init__(**kwargs)
         self._cards: dict[str, Card] = {}  # by card id, reused while unchanged
 
-    @property
-    def board(self) -> str:
-        return (self.state.agenda[self.phase].board or "") if self.state else ""
-
     def compose(self) -> ComposeResult:
         yield Texty(id="prompt", classes="phase-prompt")
         yield Texty(id="wall-info", classes="info-line")

@@ -27,10 +27,6 @@ class RankingView(PhaseView):
         yield Texty(id="list-note", classes="info-line")
         yield Rows(id="ranked", interactive=self.facilitator, empty=t("host.ranking.not_revealed"))
 
-    @property
-    def board(self) -> str:
-        return (self.state.agenda[self.phase].board or "") if self.state else ""
-
     def redraw(self, state: State, kinds: frozenset[str]) -> None:
         board_id = state.agenda[self.phase].board
         if board_id not in state.boards:

@@ -93,10 +93,6 @@ class VoteView(PhaseView):
         with Horizontal(id="tally-row"):
             yield Rows(id="tally", interactive=self.facilitator, empty=t("host.vote.hidden"))
 
-    @property
-    def board(self) -> str:
-        return (self.state.agenda[self.phase].board or "") if self.state else ""
-
     def redraw(self, state: State, kinds: frozenset[str]) -> None:
         board_id = state.agenda[self.phase].board
         if board_id not in state.boards:

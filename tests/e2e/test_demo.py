@@ -1,0 +1,58 @@
+"""``kompsesjon demo`` end to end, sped up: simulated people and the autopilot
+facilitator run a whole Future Workshop; stopping keeps it all; export works.
+
+The host view is left out here (it has its own pilot tests); the demo is
+otherwise the one ``uv run kompsesjon demo --autopilot`` runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from kompsesjon.cli import main
+from kompsesjon.client import SessionClient
+from kompsesjon.demo import run_demo
+from kompsesjon.method.agenda import PhaseKind
+from kompsesjon.simulate import Pace
+
+from support import until
+
+
+async def test_the_demo_runs_a_workshop_that_can_be_exported(tmp_path, capsys):
+    db = tmp_path / "demo.sqlite3"
+    lines: list[str] = []
+    ready = asyncio.Event()
+    demo = asyncio.create_task(run_demo(
+        db=db, participants=8, autopilot=True, host_view=False, pace=Pace(0.05, 0.3),
+        phase_seconds=2.0, out=lines.append, ready=ready,
+    ))
+    screen = None
+    try:
+        await asyncio.wait_for(ready.wait(), 20)
+        url = re.search(r"on (ws://\S+)", lines[0]).group(1)
+        code = re.search(r"--code (\w+)", "\n".join(lines)).group(1)
+        screen = SessionClient(url, role="screen", code=code)
+        screen.start()
+        await screen.wait_ready()
+
+        def reached(kind: PhaseKind) -> bool:
+            return screen.state.current.kind == kind
+
+        await until(lambda: reached(PhaseKind.CLOSING), timeout=90)
+        state = screen.state
+        assert len(state.participants) == 8 and len(state.check_ins) == 8
+        assert any(t.board == "critique" for t in state.themes.values()), "the autopilot sorted the wall"
+        islands = [i for i in state.islands.values() if not i.removed]
+        assert islands and all(len(state.plans.get(i.id, {})) for i in islands), "islands wrote plans"
+    finally:
+        if screen is not None:
+            await screen.close()
+        demo.cancel()
+        await asyncio.gather(demo, return_exceptions=True)
+    assert any("Everything is stored in" in line for line in lines), lines
+
+    capsys.readouterr()
+    assert main(["export", "--db", str(db), code, "--format", "md"]) == 0
+    report = capsys.readouterr().out
+    assert "## Bunnliste" in report and "## Toppliste" in report and "kompetanse i Salten" in report

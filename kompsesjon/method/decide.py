@@ -250,15 +250,7 @@ def _advance(state: State, actor: Actor, c: cmd.AdvancePhase, now: float) -> lis
         if vote.revealed is None:
             out.append(_reveal_tally(state, leaving.board))
     if leaving.kind == PhaseKind.ISLANDS:
-        small = too_small(state)
-        if small:
-            names = ", ".join(state.islands[i].title for i in small)
-            raise Rejection(
-                "island_too_small",
-                f"Nobody should be left alone: these islands have fewer than "
-                f"{max(state.rules.island_min, 2)} people: {names}.",
-                islands=small,
-            )
+        _refuse_lonely(state, too_small(state))
     out.append(ev.PhaseChanged(phase=state.phase + 1, previous=state.phase))
     return out
 
@@ -775,7 +767,31 @@ def _assign_island(state: State, actor: Actor, c: cmd.AssignIsland, now: float) 
     person = _participant(state, c.participant)
     if person.removed:
         raise Rejection("participant_removed", "That participant has been removed.")
-    return _join_island(state, person.id, c.island)
+    events = _join_island(state, person.id, c.island)
+    if state.current.kind == PhaseKind.ACTION_PLANS:
+        # The islands are settled and at work: a move may not leave anyone
+        # alone, on the island they leave or the one they join.
+        sizes = island_sizes(state)
+        left, joined = state.island_of.get(person.id), c.island
+        if left is not None:
+            sizes[left] = sizes.get(left, 0) - 1
+        if joined is not None:
+            sizes[joined] = sizes.get(joined, 0) + 1
+        minimum = max(state.rules.island_min, 2)
+        _refuse_lonely(state, {i: sizes[i] for i in (left, joined) if i is not None and 0 < sizes[i] < minimum})
+    return events
+
+
+def _refuse_lonely(state: State, small: dict[str, int]) -> None:
+    """Nobody is left alone: refuse when islands would be too small."""
+    if small:
+        names = ", ".join(state.islands[i].title for i in small)
+        raise Rejection(
+            "island_too_small",
+            f"Nobody should be left alone: these islands have fewer than "
+            f"{max(state.rules.island_min, 2)} people: {names}.",
+            islands=small,
+        )
 
 
 @_on(cmd.PlaceUnassigned)

@@ -171,6 +171,29 @@ def test_facilitator_assigns_people(islands):
     w.rejects("unknown_participant", FACILITATOR, "assign_island", participant="p99", island=tid)
 
 
+def test_moves_during_action_plans_leave_nobody_alone(islands):
+    w, (a, b, c, d), tid, roller = islands
+    choose(w, a, tid)
+    choose(w, b, tid)
+    choose(w, c, roller)
+    choose(w, d, roller)
+    w.advance()
+    assert w.phase.kind == PhaseKind.ACTION_PLANS
+    refused = w.rejects("island_too_small", FACILITATOR, "assign_island", participant=a, island=roller)
+    assert refused.details == {"islands": {tid: 1}}, "Tid would be left with one"
+    w.rejects("island_too_small", FACILITATOR, "assign_island", participant=a, island=None)
+    latecomer = w.join("Sen Ankomst", "Kommune 9")
+    w.do(FACILITATOR, "assign_island", participant=latecomer, island=tid)  # joining is fine
+    w.do(FACILITATOR, "assign_island", participant=a, island=roller)  # Tid keeps two
+    assert island_sizes(w.state) == {tid: 2, roller: 3}
+    # Someone went home and left a person alone: moving that person is allowed.
+    w.do(FACILITATOR, "remove_participant", participant=latecomer)
+    w.do(FACILITATOR, "assign_island", participant=b, island=roller)
+    assert island_sizes(w.state) == {tid: 0, roller: 4}
+    # A new island for one person alone is refused.
+    w.rejects("island_too_small", FACILITATOR, "assign_island", participant=b, island=tid)
+
+
 def test_a_removed_participant_leaves_their_island(islands):
     w, (a, b, *_), tid, _ = islands
     choose(w, a, tid)

@@ -32,8 +32,7 @@ async def test_brainstorm_private_cards_reveal_and_buzz_pairs(room):
         assert "Lapper: 3" in text
         await pilot.press("k")  # Lag bikuber
         await until(lambda: any(p.active for p in room.fac.state.buzz_pairs.values()))
-        text = await shows(pilot, app, "Bikuber (2)")
-        assert "Kari" in text and " + " in text
+        await shows(pilot, app, lambda s: "Bikuber (2)" in s and "Kari" in s and " + " in s)
         await pilot.press("K")  # Oppløs bikuber
         await until(lambda: not any(p.active for p in room.fac.state.buzz_pairs.values()))
         await shows(pilot, app, lambda s: "Bikuber" not in s)
@@ -129,3 +128,19 @@ async def test_cluster_merge_rename_detach_undo_by_keyboard(room):
         await until(lambda: outer not in room.fac.state.themes)
         await shows(pilot, app, "▣ Tidsklemma  (1 lapper)")
         assert room.fac.state.items[k3].theme is None
+
+
+async def test_buzz_pairs_show_their_names_every_time_they_are_formed(room):
+    """The pairs list is hidden while there are none; shown again it must
+    show the new pairs, not what it held before it was hidden."""
+    await room.advance_to(PhaseKind.BRAINSTORM, "critique")
+    app = room.host()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await opened(pilot, app, room)
+        for seed in (1, 2, 3):
+            await ok(room.fac, c.FormBuzzPairs(id=cid(), seed=seed))
+            pairs = [p for p in room.fac.state.buzz_pairs.values() if p.active]
+            first = room.fac.state.participants[pairs[0].members[0]].name
+            await shows(pilot, app, lambda s, first=first: "Bikuber (2)" in s and first in s)
+            await ok(room.fac, c.ClearBuzzPairs(id=cid()))
+            await shows(pilot, app, lambda s: "Bikuber" not in s)

@@ -220,6 +220,10 @@ class _LineWidget(ScrollView):
     def relayout(self) -> None:
         width = self._content_width()
         if width <= 0 or not self.is_mounted:
+            # Hidden (display: none) or not there yet: lay out when it gets a
+            # size. Forget the old width, or a list shown again at that same
+            # width would keep the lines it had before it was hidden.
+            self._laid_out_width = -1
             return
         at_end = self.scroll_y >= self.max_scroll_y
         old_height = self.virtual_size.height

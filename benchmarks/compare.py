@@ -9,6 +9,7 @@ alternately (before, after, before, after) is what benchmarks/README.md shows.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 from collections.abc import Callable
@@ -43,10 +44,8 @@ def medians(paths: list[str]) -> dict[int, dict[str, float]]:
         for result in report["results"]:
             row = by_n.setdefault(result["n"], {})
             for name, get, _ in METRICS:
-                try:
+                with contextlib.suppress(KeyError):
                     row.setdefault(name, []).append(get(result))
-                except KeyError:
-                    pass
     return {n: {k: statistics.median(v) for k, v in row.items()} for n, row in by_n.items()}
 
 
@@ -58,9 +57,7 @@ def main() -> None:
     after = medians(args.after)
     before = medians(args.before) if args.before else {}
     ns = sorted(after)
-    head = "| metric | " + " | ".join(
-        (f"N={n:,} before | N={n:,} after" if before else f"N={n:,}") for n in ns
-    ) + " |"
+    head = "| metric | " + " | ".join((f"N={n:,} before | N={n:,} after" if before else f"N={n:,}") for n in ns) + " |"
     print(head)
     print("|---|" + "---:|" * (len(ns) * (2 if before else 1)))
     for name, _, fmt in METRICS:

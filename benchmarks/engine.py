@@ -38,8 +38,17 @@ def do(state: State | None, actor, command) -> State:
 def build(people: int, cards: int) -> State:
     t = load_template("framtidsverksted")
     created = SessionCreated(
-        session="bench", title="Benchmark", question="?", lang="nb", anonymous=False, template=t.name,
-        created_at=NOW, rules=t.rules, boards=t.boards, agenda=t.phases, group_sets=t.group_sets,
+        session="bench",
+        title="Benchmark",
+        question="?",
+        lang="nb",
+        anonymous=False,
+        template=t.name,
+        created_at=NOW,
+        rules=t.rules,
+        boards=t.boards,
+        agenda=t.phases,
+        group_sets=t.group_sets,
     )
     state = evolve(None, created)
     for n in range(people):
@@ -75,8 +84,10 @@ def main() -> None:
     parser.add_argument("--people", type=int, nargs="+", default=[100, 500, 1000])
     parser.add_argument("--cards-per-person", type=int, default=2)
     args = parser.parse_args()
-    print("| P participants, C cards | decide place_dot | decide remove_dot | live_units | dots_by_unit "
-          "| clean(100 chars) | view_state (newcomer) |")
+    print(
+        "| P participants, C cards | decide place_dot | decide remove_dot | live_units | dots_by_unit "
+        "| clean(100 chars) | view_state (newcomer) |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for people in args.people:
         cards = people * args.cards_per_person
@@ -94,7 +105,9 @@ def main() -> None:
             per_call(lambda: clean("item", text)),
             per_call(lambda: view_state(state, Audience("participant", None)), budget=0.5),
         ]
-        print(f"| P={people}, C={cards} | " + " | ".join("–" if v is None else f"{v * 1e6:,.0f} µs" for v in row) + " |")
+        print(
+            f"| P={people}, C={cards} | " + " | ".join("–" if v is None else f"{v * 1e6:,.0f} µs" for v in row) + " |"
+        )
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import random
@@ -71,7 +72,11 @@ class LeanSocket(asyncio.Protocol):
 
     @classmethod
     async def connect(
-        cls, host: str, port: int, on_frame: Callable[[bytes, float], None], on_close: Callable[[], None],
+        cls,
+        host: str,
+        port: int,
+        on_frame: Callable[[bytes, float], None],
+        on_close: Callable[[], None],
         timeout: float = 30.0,
     ) -> LeanSocket:
         loop = asyncio.get_running_loop()
@@ -218,8 +223,15 @@ class Participant:
     """
 
     def __init__(
-        self, host: str, port: int, code: str, index: int, *, probe: Probe | None = None,
-        org: str = "", max_delay: float = 0.5,
+        self,
+        host: str,
+        port: int,
+        code: str,
+        index: int,
+        *,
+        probe: Probe | None = None,
+        org: str = "",
+        max_delay: float = 0.5,
     ) -> None:
         self.host, self.port, self.code, self.index = host, port, code, index
         self.name = f"Deltaker {index}"
@@ -258,13 +270,17 @@ class Participant:
             self._lost.clear()
             try:
                 self.sock = await LeanSocket.connect(self.host, self.port, self._on_frame, self._lost.set)
-            except (OSError, ConnectionError, asyncio.TimeoutError):
+            except (TimeoutError, OSError, ConnectionError):
                 self.sock = None
             else:
                 self.connects += 1
                 hello: dict[str, Any] = {
-                    "type": "hello", "role": "participant", "code": self.code, "resume": self.resume,
-                    "name": self.name, "org": self.org,
+                    "type": "hello",
+                    "role": "participant",
+                    "code": self.code,
+                    "resume": self.resume,
+                    "name": self.name,
+                    "org": self.org,
                 }
                 if self.seq > 0:
                     hello["last_seq"] = self.seq
@@ -284,10 +300,8 @@ class Participant:
             self.sock.close()
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
 
     # ---- receiving -------------------------------------------------------------
 

@@ -58,13 +58,13 @@ class _Process:
             self.proc.send_signal(sig)
             try:
                 await asyncio.wait_for(self.proc.wait(), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 self.proc.kill()
                 await self.proc.wait()
         if self._drain is not None:
             try:
                 await asyncio.wait_for(self._drain, 5)
-            except (asyncio.TimeoutError, asyncio.CancelledError):
+            except (TimeoutError, asyncio.CancelledError):
                 self._drain.cancel()
         return self.proc.returncode if self.proc.returncode is not None else -1
 
@@ -79,13 +79,33 @@ class KompsesjonServer(_Process):
 
     @classmethod
     async def start(
-        cls, db: Path, *, port: int = 0, rate: float = 1_000_000, extra: tuple[str, ...] = (),
+        cls,
+        db: Path,
+        *,
+        port: int = 0,
+        rate: float = 1_000_000,
+        extra: tuple[str, ...] = (),
         timeout: float = 60.0,
     ) -> KompsesjonServer:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "kompsesjon", "serve", "--db", str(db), "--host", HOST, "--port", str(port),
-            "--title", "Benchmark", "--rate", str(rate), *extra,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=SERVER_SRC,
+            sys.executable,
+            "-m",
+            "kompsesjon",
+            "serve",
+            "--db",
+            str(db),
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--title",
+            "Benchmark",
+            "--rate",
+            str(rate),
+            *extra,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            cwd=SERVER_SRC,
             env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(SERVER_SRC)},
         )
         self = cls(proc)
@@ -101,9 +121,7 @@ class KompsesjonServer(_Process):
                 if m := re.search(r"serving on (ws://\S+)", line):
                     info["url"] = m.group(1)
                     info["port"] = int(info["url"].rsplit(":", 1)[1])
-                elif m := re.search(r"join code:\s+(\w+)", line):
-                    info["code"] = m.group(1)
-                elif m := re.search(r"join code (\w+)", line):  # "Resumed «…»  join code X"
+                elif (m := re.search(r"join code:\s+(\w+)", line)) or (m := re.search(r"join code (\w+)", line)):
                     info["code"] = m.group(1)
                 elif m := re.search(r"facilitator token:\s+(\S+)", line):
                     info["token"] = m.group(1)
@@ -121,8 +139,14 @@ class RawServer(_Process):
     @classmethod
     async def start(cls, timeout: float = 30.0) -> RawServer:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "benchmarks.raw_server", "--port", "0",
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=ROOT,
+            sys.executable,
+            "-m",
+            "benchmarks.raw_server",
+            "--port",
+            "0",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            cwd=ROOT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         self = cls(proc)

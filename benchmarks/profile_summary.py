@@ -46,7 +46,9 @@ def main() -> None:
     idle = 0
     for frames, n in stacks:
         names = [short(f) for f in frames]
-        if names and names[-1].startswith(("select (", "poll (", "run (selectors")) or "select (selectors.py)" in names[-1]:
+        if (
+            names and names[-1].startswith(("select (", "poll (", "run (selectors"))
+        ) or "select (selectors.py)" in names[-1]:
             idle += n
         own[names[-1]] += n
         for name in set(names):

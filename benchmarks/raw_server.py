@@ -32,7 +32,13 @@ async def handler(ws: ServerConnection) -> None:
 
 async def main(port: int, backlog: int) -> None:
     async with serve(
-        handler, "127.0.0.1", port, compression=None, max_size=1 << 20, ping_interval=20, ping_timeout=20,
+        handler,
+        "127.0.0.1",
+        port,
+        compression=None,
+        max_size=1 << 20,
+        ping_interval=20,
+        ping_timeout=20,
         backlog=backlog,
     ) as server:
         print(f"listening on {server.sockets[0].getsockname()[1]}", flush=True)

@@ -101,8 +101,19 @@ class Profiler:
         self.folder.mkdir(parents=True, exist_ok=True)
         target = self.folder / f"server-{self.n}-{name}.txt"
         spy = await asyncio.create_subprocess_exec(
-            "py-spy", "record", "--pid", str(pid), "--rate", "250", "--format", "raw", "--nonblocking",
-            "-o", str(target), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            "py-spy",
+            "record",
+            "--pid",
+            str(pid),
+            "--rate",
+            "250",
+            "--format",
+            "raw",
+            "--nonblocking",
+            "-o",
+            str(target),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
         )
         await asyncio.sleep(0.5)  # let it attach
         try:
@@ -170,7 +181,11 @@ class Room:
         return {"commands": len(who), "seconds": wall, "per_second": len(who) / wall if wall else 0.0}
 
     async def saturate(
-        self, make: Callable[[Participant, int, int, dict], dict], seconds: float, warmup: float, window: int,
+        self,
+        make: Callable[[Participant, int, int, dict], dict],
+        seconds: float,
+        warmup: float,
+        window: int,
         on_answer: Callable[[Participant, int, dict, dict], None] | None = None,
     ) -> dict:
         """Every participant keeps ``window`` commands in flight; count acks in the measuring window."""
@@ -255,24 +270,33 @@ async def workshop(n: int, cfg: Config, db: Path) -> dict:
             await wait_until(lambda: all(p.welcomed.is_set() for p in people), 60 + n * 0.1, "all joined")
         joined = [p.welcomed_at - p.created_at for p in people]
         out["join"] = {
-            "p50_s": pct(joined, 50), "p99_s": pct(joined, 99), "max_s": max(joined),
+            "p50_s": pct(joined, 50),
+            "p99_s": pct(joined, 99),
+            "max_s": max(joined),
             "all_joined_s": max(p.welcomed_at for p in people) - t0,
         }
-        log(f"  N={n}: joined in {out['join']['all_joined_s']:.2f} s "
-            f"(start→welcome p50 {out['join']['p50_s'] * 1000:.0f} ms, p99 {out['join']['p99_s'] * 1000:.0f} ms)")
+        log(
+            f"  N={n}: joined in {out['join']['all_joined_s']:.2f} s "
+            f"(start→welcome p50 {out['join']['p50_s'] * 1000:.0f} ms, p99 {out['join']['p99_s'] * 1000:.0f} ms)"
+        )
         await room.barrier()
         await asyncio.sleep(1.0)
         rss_after = server.rss()
         out["rss"] = {
-            "before_mb": rss_before / 2**20, "after_mb": rss_after / 2**20,
+            "before_mb": rss_before / 2**20,
+            "after_mb": rss_after / 2**20,
             "per_participant_kb": (rss_after - rss_before) / n / 1024,
         }
-        log(f"  N={n}: server RSS {rss_before / 2**20:.1f} → {rss_after / 2**20:.1f} MiB, "
-            f"{out['rss']['per_participant_kb']:.1f} KiB per participant")
+        log(
+            f"  N={n}: server RSS {rss_before / 2**20:.1f} → {rss_after / 2**20:.1f} MiB, "
+            f"{out['rss']['per_participant_kb']:.1f} KiB per participant"
+        )
 
         # ---- intro: everybody checks in (each check-in reaches everyone) ------------------
         async with prof.phase("checkin", server.pid):
-            out["check_in_wave"] = await room.wave(lambda p: {"kind": "check_in", "text": f"Håper på gode ideer fra {p.name}"})
+            out["check_in_wave"] = await room.wave(
+                lambda p: {"kind": "check_in", "text": f"Håper på gode ideer fra {p.name}"}
+            )
         await room.barrier()
 
         # ---- critique: buzz pairs, private cards, editing at saturation --------------------
@@ -303,18 +327,28 @@ async def workshop(n: int, cfg: Config, db: Path) -> dict:
             out["baseline"] = baseline_result
             out["ratio_p50"] = out["fanout"]["p50_ms"] / baseline_result["p50_ms"]
             out["ratio_p99"] = out["fanout"]["p99_ms"] / baseline_result["p99_ms"]
-        log(f"  N={n}: fan-out to all N p50 {out['fanout']['p50_ms']:.2f} ms, p99 {out['fanout']['p99_ms']:.2f} ms "
-            f"({out['fanout']['frame_bytes']} B frames)")
+        log(
+            f"  N={n}: fan-out to all N p50 {out['fanout']['p50_ms']:.2f} ms, p99 {out['fanout']['p99_ms']:.2f} ms "
+            f"({out['fanout']['frame_bytes']} B frames)"
+        )
         if baseline_result is not None:
-            log(f"  N={n}: raw websockets.broadcast p50 {baseline_result['p50_ms']:.2f} ms, "
-                f"p99 {baseline_result['p99_ms']:.2f} ms; ratio p50 {out['ratio_p50']:.2f}×, p99 {out['ratio_p99']:.2f}×")
+            log(
+                f"  N={n}: raw websockets.broadcast p50 {baseline_result['p50_ms']:.2f} ms, "
+                f"p99 {baseline_result['p99_ms']:.2f} ms; ratio p50 {out['ratio_p50']:.2f}×, p99 {out['ratio_p99']:.2f}×"
+            )
 
         # ---- cluster and vote: dots at saturation --------------------------------------------
         await room.advance(PhaseKind.CLUSTER, "critique")
         cards = n * cfg.cards
         for j in range(min(10, cards // 3)):
-            await room.ok(c.Merge(id=new_id(), board="critique", cards=[f"K{3 * j + 1}", f"K{3 * j + 2}", f"K{3 * j + 3}"],
-                                  title=f"Tema {j + 1}"))
+            await room.ok(
+                c.Merge(
+                    id=new_id(),
+                    board="critique",
+                    cards=[f"K{3 * j + 1}", f"K{3 * j + 2}", f"K{3 * j + 3}"],
+                    title=f"Tema {j + 1}",
+                )
+            )
         await room.advance(PhaseKind.VOTE, "critique")
 
         def dot(p: Participant, k: int, i: int, memo: dict) -> dict:
@@ -323,10 +357,14 @@ async def workshop(n: int, cfg: Config, db: Path) -> dict:
 
         async with prof.phase("dots", server.pid):
             out["throughput_dots"] = await room.saturate(dot, cfg.seconds, cfg.warmup, cfg.window)
-        log(f"  N={n}: place/remove dots: {out['throughput_dots']['acks_per_second']:.0f} acks/s "
-            f"({cards + cfg.probes} cards on the board)")
-        await room.wave(lambda p: {"kind": "place_dot", "board": "critique", "card": f"K{p.index % 30 + 1}"},
-                        [p for p in people if p.index % 2 == 0])
+        log(
+            f"  N={n}: place/remove dots: {out['throughput_dots']['acks_per_second']:.0f} acks/s "
+            f"({cards + cfg.probes} cards on the board)"
+        )
+        await room.wave(
+            lambda p: {"kind": "place_dot", "board": "critique", "card": f"K{p.index % 30 + 1}"},
+            [p for p in people if p.index % 2 == 0],
+        )
         await room.advance(PhaseKind.RANKING, "critique")
 
         # ---- vision, quickly ---------------------------------------------------------------------
@@ -341,20 +379,31 @@ async def workshop(n: int, cfg: Config, db: Path) -> dict:
         # ---- islands: everybody chooses one (each choice reaches everyone) ----------------------
         islands = max(2, math.ceil(n / 6))
         for j in range(islands):
-            await room.ok(c.CreateIsland(id=new_id(), title=f"Øy {j + 1}", links=[
-                c.LinkRef(board="critique", card="K1"), c.LinkRef(board="vision", card=f"V{j % 3 + 1}")]))
+            await room.ok(
+                c.CreateIsland(
+                    id=new_id(),
+                    title=f"Øy {j + 1}",
+                    links=[c.LinkRef(board="critique", card="K1"), c.LinkRef(board="vision", card=f"V{j % 3 + 1}")],
+                )
+            )
         async with prof.phase("islands", server.pid):
-            out["island_wave"] = await room.wave(lambda p: {"kind": "choose_island", "island": f"I{p.index % islands + 1}"})
-        log(f"  N={n}: everyone chose an island: {out['island_wave']['per_second']:.0f} choices/s "
-            f"(each to all N)")
+            out["island_wave"] = await room.wave(
+                lambda p: {"kind": "choose_island", "island": f"I{p.index % islands + 1}"}
+            )
+        log(f"  N={n}: everyone chose an island: {out['island_wave']['per_second']:.0f} choices/s (each to all N)")
         await room.advance(PhaseKind.ACTION_PLANS)
         await room.barrier()
 
         # ---- action plans: edits at saturation (each edit reaches everyone) -----------------------
         def plan(p: Participant, k: int, i: int, memo: dict) -> dict:
             island = p.index % islands
-            return {"kind": "edit_plan", "island": f"I{island + 1}", "field": PLAN_FIELDS[(p.index // islands) % 5],
-                    "text": f"Felles fagdag, utkast {i} fra {p.name}", "base_version": memo.get("version", 0)}
+            return {
+                "kind": "edit_plan",
+                "island": f"I{island + 1}",
+                "field": PLAN_FIELDS[(p.index // islands) % 5],
+                "text": f"Felles fagdag, utkast {i} fra {p.name}",
+                "base_version": memo.get("version", 0),
+            }
 
         def plan_answer(p: Participant, k: int, answer: dict, memo: dict) -> None:
             if answer["type"] == "ack":
@@ -376,16 +425,16 @@ async def workshop(n: int, cfg: Config, db: Path) -> dict:
         # ---- restart: stop, start again on the same port and database ----------------------------
         if cfg.restart:
             out["restart"] = await restart(room, db, seq, prof)
-            log(f"  N={n}: restart with {seq} events: all {n} back in {out['restart']['total_s']:.2f} s after spawn "
-                f"(startup {out['restart']['startup_s']:.2f} s, reconnect+resync {out['restart']['resync_s']:.2f} s)")
+            log(
+                f"  N={n}: restart with {seq} events: all {n} back in {out['restart']['total_s']:.2f} s after spawn "
+                f"(startup {out['restart']['startup_s']:.2f} s, reconnect+resync {out['restart']['resync_s']:.2f} s)"
+            )
         return out
     finally:
         await asyncio.gather(*(p.stop() for p in people), return_exceptions=True)
         for client in (host, screen):
-            try:
+            with contextlib.suppress(Exception):
                 await asyncio.wait_for(client.close(), 10)
-            except Exception:
-                pass
         await room_server_stop(locals().get("room"), server)
 
 
@@ -408,8 +457,9 @@ async def restart(room: Room, db: Path, seq: int, prof: Profiler) -> dict:
         return p.welcomed.is_set() and p.welcome_seq == seq and p.seq == seq
 
     async with prof.phase("restart", room.server.pid):
-        await wait_until(lambda: all(back(p) for p in people), 60 + len(people) * 0.05, "every client resynced",
-                         step=0.005)
+        await wait_until(
+            lambda: all(back(p) for p in people), 60 + len(people) * 0.05, "every client resynced", step=0.005
+        )
     t_all = now()
     back_at = [p.welcomed_at - t_ready for p in people]
     await wait_until(lambda: room.host.seq == seq and room.screen.seq == seq, 30, "host and screen resynced")
@@ -467,16 +517,22 @@ async def fanout(room: Room, cfg: Config, prof: Profiler) -> tuple[dict, dict | 
                         r_lat.append(last)
                         await asyncio.sleep(0.005)
         result = {
-            "p50_ms": pct(k_lat, 50) * 1000, "p99_ms": pct(k_lat, 99) * 1000,
-            "first_p50_ms": pct(k_first, 50) * 1000, "ack_p50_ms": pct(k_ack, 50) * 1000,
-            "probes": len(k_lat), "frame_bytes": int(statistics.median(sizes)),
+            "p50_ms": pct(k_lat, 50) * 1000,
+            "p99_ms": pct(k_lat, 99) * 1000,
+            "first_p50_ms": pct(k_first, 50) * 1000,
+            "ack_p50_ms": pct(k_ack, 50) * 1000,
+            "probes": len(k_lat),
+            "frame_bytes": int(statistics.median(sizes)),
         }
         base = None
         if raw is not None:
             base = {
-                "p50_ms": pct(r_lat, 50) * 1000, "p99_ms": pct(r_lat, 99) * 1000,
-                "first_p50_ms": pct(r_first, 50) * 1000, "frame_bytes": raw.probe_state.size,
-                "probes": len(r_lat), "server_rss_mb": raw.rss_connected / 2**20,
+                "p50_ms": pct(r_lat, 50) * 1000,
+                "p99_ms": pct(r_lat, 99) * 1000,
+                "first_p50_ms": pct(r_first, 50) * 1000,
+                "frame_bytes": raw.probe_state.size,
+                "probes": len(r_lat),
+                "server_rss_mb": raw.rss_connected / 2**20,
             }
         return result, base
     finally:
@@ -559,7 +615,7 @@ def machine() -> dict:
     import websockets
 
     try:
-        import uvloop  # noqa: F401
+        import uvloop
 
         loop = "uvloop " + uvloop.__version__
     except ImportError:
@@ -577,17 +633,24 @@ def machine() -> dict:
 
 ROWS = [
     ("fan-out p50 / p99 (ms)", lambda r: f"{r['fanout']['p50_ms']:.2f} / {r['fanout']['p99_ms']:.2f}"),
-    ("raw broadcast p50 / p99 (ms)",
-     lambda r: f"{r['baseline']['p50_ms']:.2f} / {r['baseline']['p99_ms']:.2f}" if "baseline" in r else "–"),
+    (
+        "raw broadcast p50 / p99 (ms)",
+        lambda r: f"{r['baseline']['p50_ms']:.2f} / {r['baseline']['p99_ms']:.2f}" if "baseline" in r else "–",
+    ),
     ("ratio p50 / p99", lambda r: f"{r['ratio_p50']:.2f}× / {r['ratio_p99']:.2f}×" if "ratio_p50" in r else "–"),
     ("acks/s: edit own cards", lambda r: f"{r['throughput_cards']['acks_per_second']:.0f}"),
     ("acks/s: place/remove dots", lambda r: f"{r['throughput_dots']['acks_per_second']:.0f}"),
     ("acks/s: edit plans (to all N)", lambda r: f"{r['throughput_plans']['acks_per_second']:.0f}"),
     ("check-ins/s (each to all N)", lambda r: f"{r['check_in_wave']['per_second']:.0f}"),
     ("island choices/s (each to all N)", lambda r: f"{r['island_wave']['per_second']:.0f}"),
-    ("restart → all resynced (s)",
-     lambda r: f"{r['restart']['total_s']:.2f} ({r['restart']['startup_s']:.2f} + {r['restart']['resync_s']:.2f})"
-     if "restart" in r else "–"),
+    (
+        "restart → all resynced (s)",
+        lambda r: (
+            f"{r['restart']['total_s']:.2f} ({r['restart']['startup_s']:.2f} + {r['restart']['resync_s']:.2f})"
+            if "restart" in r
+            else "–"
+        ),
+    ),
     ("events replayed at restart", lambda r: f"{r['restart']['events_replayed']}" if "restart" in r else "–"),
     ("RSS per participant (KiB)", lambda r: f"{r['rss']['per_participant_kb']:.1f}"),
     ("start → joined p50 / p99 (ms)", lambda r: f"{r['join']['p50_s'] * 1000:.0f} / {r['join']['p99_s'] * 1000:.0f}"),
@@ -614,9 +677,18 @@ async def run_all(cfg: Config) -> dict:
             shutil.rmtree(workdir, ignore_errors=True)
         elif cfg.keep:
             cfg.log(f"databases kept in {workdir}")
-    return {"machine": machine(), "config": {
-        "probes": cfg.probes, "seconds": cfg.seconds, "warmup": cfg.warmup, "window": cfg.window,
-        "cards": cfg.cards, "server_rate": 1_000_000}, "results": results}
+    return {
+        "machine": machine(),
+        "config": {
+            "probes": cfg.probes,
+            "seconds": cfg.seconds,
+            "warmup": cfg.warmup,
+            "window": cfg.window,
+            "cards": cfg.cards,
+            "server_rate": 1_000_000,
+        },
+        "results": results,
+    }
 
 
 async def _run_each(cfg: Config, workdir: Path, results: list[dict]) -> None:
@@ -638,9 +710,16 @@ def _loop_factory():
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", nargs="?", default="all", choices=["all"], help="which benchmark (all metrics come "
-                        "from one workshop run)")
-    parser.add_argument("--n", type=int, nargs="+", default=[100, 500, 1000], help="participants (default 100 500 1000)")
+    parser.add_argument(
+        "what",
+        nargs="?",
+        default="all",
+        choices=["all"],
+        help="which benchmark (all metrics come from one workshop run)",
+    )
+    parser.add_argument(
+        "--n", type=int, nargs="+", default=[100, 500, 1000], help="participants (default 100 500 1000)"
+    )
     parser.add_argument("--probes", type=int, default=200, help="fan-out events measured per N")
     parser.add_argument("--seconds", type=float, default=5.0, help="measuring time of each throughput workload")
     parser.add_argument("--warmup", type=float, default=1.0)
@@ -653,9 +732,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
     parser.add_argument("--profile", help="folder for py-spy profiles of the server, one per phase (slows it down)")
     args = parser.parse_args(argv)
-    cfg = Config(n=args.n, probes=args.probes, seconds=args.seconds, warmup=args.warmup, window=args.window,
-                 restart=not args.no_restart, baseline=not args.no_baseline,
-                 profile=Path(args.profile) if args.profile else None, log=lambda line: print(line, flush=True))
+    cfg = Config(
+        n=args.n,
+        probes=args.probes,
+        seconds=args.seconds,
+        warmup=args.warmup,
+        window=args.window,
+        restart=not args.no_restart,
+        baseline=not args.no_baseline,
+        profile=Path(args.profile) if args.profile else None,
+        log=lambda line: print(line, flush=True),
+    )
     if args.server_src:
         from . import procs
 

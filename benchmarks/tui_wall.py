@@ -63,10 +63,28 @@ if str(ROOT) not in sys.path:
 
 now = time.perf_counter  # CLOCK_MONOTONIC on Linux: comparable across processes
 
-WORDS = (
-    "tid samarbeid roller koordinator kommune region nettverk møter reiser budsjett kompetanse ledelse "
-    "digitalisering rekruttering oppfølging ansvar informasjon planer tjenester brukere"
-).split()
+WORDS = [
+    "tid",
+    "samarbeid",
+    "roller",
+    "koordinator",
+    "kommune",
+    "region",
+    "nettverk",
+    "møter",
+    "reiser",
+    "budsjett",
+    "kompetanse",
+    "ledelse",
+    "digitalisering",
+    "rekruttering",
+    "oppfølging",
+    "ansvar",
+    "informasjon",
+    "planer",
+    "tjenester",
+    "brukere",
+]
 
 
 def card_text(rng: random.Random, n: int) -> str:
@@ -77,7 +95,7 @@ def stats(values: list[float]) -> str:
     if not values:
         return "n=0"
     ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return (
         f"median {statistics.median(ordered) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms   "
         f"max {ordered[-1] * 1000:7.1f} ms   (n={len(ordered)})"
@@ -273,7 +291,13 @@ async def host_main(args: argparse.Namespace) -> None:
         server, created, url = await start_server(tmp)
         code, token = created.code, created.token
         proc = await asyncio.create_subprocess_exec(
-            *child_args, "--url", url, "--code", code, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            *child_args,
+            "--url",
+            url,
+            "--code",
+            code,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
             cwd=ROOT,
         )
         child = Child(proc)
@@ -428,8 +452,10 @@ async def host_main(args: argparse.Namespace) -> None:
         await server.stop()
 
     print()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{'server in child process' if args.server_in_child else 'server in the host process'}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{'server in child process' if args.server_in_child else 'server in the host process'}"
+    )
     print(f"{args.people} participants, {args.cards} cards (private writing), host view 160×45 headless")
     print()
     pace = f"paced at {args.rate:g}/s" if args.rate else "as fast as the server takes them"
@@ -457,10 +483,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=300)
     parser.add_argument("--cards", type=int, default=500)
-    parser.add_argument("--rate", type=float, default=25.0,
-                        help="cards per second for the whole room (0: as fast as the server takes them)")
-    parser.add_argument("--voters-per-second", type=float, default=50.0,
-                        help="how many people start voting each second (0: all at once)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=25.0,
+        help="cards per second for the whole room (0: as fast as the server takes them)",
+    )
+    parser.add_argument(
+        "--voters-per-second",
+        type=float,
+        default=50.0,
+        help="how many people start voting each second (0: all at once)",
+    )
     parser.add_argument("--quick", action="store_true", help="a small run (50 people, 100 cards)")
     parser.add_argument("--server-in-child", action="store_true", help="run the server in the participants' process")
     parser.add_argument("--verbose", action="store_true", help="also list the slowest refreshes")

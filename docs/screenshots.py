@@ -81,8 +81,12 @@ async def main() -> None:
         for n, text in enumerate(OBSTACLES[9:]):  # still private: counted, not shown
             await ok(people[n], c.AddItem(id=new_id(), board="critique", text=text))
 
-        host = HostApp(SessionClient(url, role="facilitator", token=created.token), role="facilitator", lang="nb",
-                       theme="projector")
+        host = HostApp(
+            SessionClient(url, role="facilitator", token=created.token),
+            role="facilitator",
+            lang="nb",
+            theme="projector",
+        )
         async with host.run_test(size=HOST_SIZE) as pilot:
             await settle(host, fac, pilot)
             print("saved", host.save_screenshot("host.svg", str(ROOT / "docs")))

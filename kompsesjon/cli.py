@@ -129,8 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write a stored session as a report")
     export.add_argument("session", nargs="?", help="session id or join code (default: the only one)")
     export.add_argument("--db", default=str(default_db()), help="SQLite database file")
-    export.add_argument("--format", default="md", choices=["md", "csv", "json", "html"],
-                        help="md (default), html (print-friendly, one file), json, csv (zip or folder)")
+    export.add_argument(
+        "--format",
+        default="md",
+        choices=["md", "csv", "json", "html"],
+        help="md (default), html (print-friendly, one file), json, csv (zip or folder)",
+    )
     export.add_argument("-o", "--output", help="file to write (csv: a folder or a .zip); default: standard output")
     export.set_defaults(handler=_export)
 
@@ -143,15 +147,21 @@ def build_parser() -> argparse.ArgumentParser:
     join.add_argument("--org", default=None, help="your organisation or municipality")
     join.add_argument("--fresh", action="store_true", help="join as a new participant, not the remembered one")
     join.add_argument("--resume-file", help="where to keep this participant's resume secret")
-    join.add_argument("--forget", action="store_true",
-                      help="a new participant whose resume secret is kept in memory only: reconnects resume,"
-                           " a relaunch joins anew (shared SSH logins)")
+    join.add_argument(
+        "--forget",
+        action="store_true",
+        help="a new participant whose resume secret is kept in memory only: reconnects resume,"
+        " a relaunch joins anew (shared SSH logins)",
+    )
     join.set_defaults(handler=run_join)
 
     host = sub.add_parser("host", help="run a session: the facilitator's host view")
     add_client_options(host, default_theme="projector")
-    host.add_argument("--token", default=os.environ.get("KOMPSESJON_TOKEN"),
-                      help="the facilitator token printed by serve (or $KOMPSESJON_TOKEN)")
+    host.add_argument(
+        "--token",
+        default=os.environ.get("KOMPSESJON_TOKEN"),
+        help="the facilitator token printed by serve (or $KOMPSESJON_TOKEN)",
+    )
     host.set_defaults(handler=run_host)
 
     screen = sub.add_parser("screen", help="read-only projector view of a session")
@@ -167,8 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
     gateway.add_argument("--host-key", help="host key file (generated once if missing)")
     gateway.add_argument("--authorized-keys", help="only these public keys may join")
     gateway.add_argument("--facilitator-keys", help="these keys get the host view (ssh host@…)")
-    gateway.add_argument("--token", default=os.environ.get("KOMPSESJON_TOKEN"),
-                         help="facilitator token for the host view (or $KOMPSESJON_TOKEN)")
+    gateway.add_argument(
+        "--token",
+        default=os.environ.get("KOMPSESJON_TOKEN"),
+        help="facilitator token for the host view (or $KOMPSESJON_TOKEN)",
+    )
     gateway.add_argument("--lang", choices=["nb", "sv", "en"])
     gateway.add_argument("--max-sessions", type=int, default=300)
     gateway.set_defaults(handler=_ssh_gateway)

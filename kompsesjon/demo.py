@@ -72,8 +72,9 @@ async def run_demo(
             from .client import SessionClient
             from .tui.host.app import HostApp
 
-            app = HostApp(SessionClient(url, role="facilitator", token=created.token), role="facilitator",
-                          lang=lang, theme=theme)
+            app = HostApp(
+                SessionClient(url, role="facilitator", token=created.token), role="facilitator", lang=lang, theme=theme
+            )
             await app.run_async()
         else:
             out("Running without a host view; stop with Ctrl+C.")

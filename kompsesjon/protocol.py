@@ -131,7 +131,7 @@ class Presence(_Message):
 
 
 ServerMessage = Annotated[
-    Union[Welcome, Snapshot, EventMessage, Ack, Rejected, Error, Presence], Field(discriminator="type")
+    Welcome | Snapshot | EventMessage | Ack | Rejected | Error | Presence, Field(discriminator="type")
 ]
 SERVER_ADAPTER: TypeAdapter[Any] = TypeAdapter(ServerMessage)
 

@@ -166,8 +166,14 @@ class SimulatedParticipant(_Simulated):
                 written = {i.text for i in state.items.values()}
                 fresh = [text for text in pool if text not in written] or pool
                 with_pair = any(p.active and me in p.members for p in state.buzz_pairs.values())
-                await self._send(c.AddItem(id=new_id(), board=phase.board, text=self.rng.choice(fresh),
-                                           with_pair=with_pair and self.rng.random() < 0.3))
+                await self._send(
+                    c.AddItem(
+                        id=new_id(),
+                        board=phase.board,
+                        text=self.rng.choice(fresh),
+                        with_pair=with_pair and self.rng.random() < 0.3,
+                    )
+                )
         elif kind == PhaseKind.VOTE and phase.board:
             vote = state.boards[phase.board].vote
             if vote.closed or me in vote.status:
@@ -212,8 +218,16 @@ class SimulatedParticipant(_Simulated):
             for number, _ in enumerate(questions_of(state, state.phase)):
                 key = f"{state.phase}:{number}:{group}"
                 if key not in state.answers and self._once(state, f"answer{number}"):
-                    await self._send(c.EditAnswer(id=new_id(), phase=state.phase, question=number, group=group,
-                                                  text=self.rng.choice(VISIONS), base_version=0))
+                    await self._send(
+                        c.EditAnswer(
+                            id=new_id(),
+                            phase=state.phase,
+                            question=number,
+                            group=group,
+                            text=self.rng.choice(VISIONS),
+                            base_version=0,
+                        )
+                    )
                     return
         elif kind == PhaseKind.CLOSING and self._once(state, "check_out"):
             await self._send(c.CheckOut(id=new_id(), text=self.rng.choice(CHECK_OUT)))
@@ -263,10 +277,18 @@ class AutoFacilitator(_Simulated):
                     await self._do(c.Merge(id=new_id(), board=phase.board, cards=cards, title=title))
             if phase.kind == PhaseKind.ISLANDS and not active_islands(state):
                 lists = {b: ranked_list(state, b) for b in state.boards}
-                pairs = list(zip(lists.get("critique", []), lists.get("vision", [])))[:3]
+                pairs = list(zip(lists.get("critique", []), lists.get("vision", []), strict=False))[:3]
                 for low, high in pairs:
-                    await self._do(c.CreateIsland(id=new_id(), title=unit_title(state, high.unit)[:80], links=[
-                        c.LinkRef(board="critique", card=low.unit), c.LinkRef(board="vision", card=high.unit)]))
+                    await self._do(
+                        c.CreateIsland(
+                            id=new_id(),
+                            title=unit_title(state, high.unit)[:80],
+                            links=[
+                                c.LinkRef(board="critique", card=low.unit),
+                                c.LinkRef(board="vision", card=high.unit),
+                            ],
+                        )
+                    )
             await asyncio.sleep(self.phase_seconds * 0.4)
             state = self.client.state
             if state.current.kind == PhaseKind.ISLANDS:

@@ -365,13 +365,13 @@ def _lone_surrogate(data: Any) -> str | None:
 def _describe(exc: ValidationError, data: Any) -> str:
     """One short sentence about what is wrong with a message."""
     if not isinstance(data, dict):
-        return "A message must be a JSON object with a \"type\"."
+        return 'A message must be a JSON object with a "type".'
     first = exc.errors()[0]
     loc = [str(part) for part in first["loc"]]
     if first["type"] == "union_tag_invalid":
         return f"Unknown message type {str(data.get('type'))[:40]!r}."
     if first["type"] == "union_tag_not_found":
-        return "A message needs a \"type\"."
+        return 'A message needs a "type".'
     kind, where = (loc[0], ".".join(loc[1:])) if loc else ("message", "")
     return f"Invalid {kind} message: {where or 'message'}: {first['msg']}"
 

@@ -28,11 +28,12 @@ a burst of joins costs one snapshot per batch, not one per person.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection, broadcast
@@ -106,7 +107,7 @@ class _Planned:
 class _Out:
     """A message to send: serialised and framed once, for any number of connections."""
 
-    __slots__ = ("message", "frame")
+    __slots__ = ("frame", "message")
 
     def __init__(self, message: str) -> None:
         self.message = message
@@ -197,10 +198,8 @@ class Hub:
             if self._task is not None:
                 self._task.cancel()
         if self._task is not None:
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
 
     @property
     def connected(self) -> list[Client]:
@@ -313,9 +312,7 @@ class Hub:
 
         if planned or joined:
             try:
-                await self.store.append(
-                    self.session, [(p.seq, p.event.type, p.body) for p in planned], applied, joined
-                )
+                await self.store.append(self.session, [(p.seq, p.event.type, p.body) for p in planned], applied, joined)
             except StoreError as exc:
                 log.error("hub %s: could not store a batch: %s", self.code, exc)
                 await self._recover(batch, str(exc))
@@ -454,7 +451,7 @@ class Hub:
             ).model_dump_json()
             self._send(client, welcome)
             if client.role == "facilitator":
-                online = {pid: True for pid in self.participants}
+                online = dict.fromkeys(self.participants, True)
                 self._send(client, proto.Presence(online=online, full=True).model_dump_json())
             self._register(client)
             if not request.done.done():
@@ -534,9 +531,12 @@ class Hub:
                 self._send_all(targets, message)
         if isinstance(planned.event, ParticipantRemoved):
             for client in list(self.participants.get(planned.event.participant, ())):
-                self._send(client, proto.Error(
-                    code="participant_removed", message="You have been removed from this session.", fatal=True
-                ).model_dump_json())
+                self._send(
+                    client,
+                    proto.Error(
+                        code="participant_removed", message="You have been removed from this session.", fatal=True
+                    ).model_dump_json(),
+                )
                 self.disconnect(client)
                 asyncio.get_running_loop().create_task(client.ws.close(1008, "removed"))
 

@@ -151,9 +151,7 @@ class Store:
 
     # ---- sessions -------------------------------------------------------
 
-    async def create_session(
-        self, session: str, code: str, token: str, title: str, created: Event
-    ) -> None:
+    async def create_session(self, session: str, code: str, token: str, title: str, created: Event) -> None:
         """Store a new session together with its first event."""
         now = time.time()
         async with self._lock:
@@ -174,9 +172,7 @@ class Store:
 
     async def replace_token(self, session: str, token: str) -> None:
         async with self._lock:
-            await self._db.execute(
-                "UPDATE sessions SET token_hash = ? WHERE id = ?", (secret_hash(token), session)
-            )
+            await self._db.execute("UPDATE sessions SET token_hash = ? WHERE id = ?", (secret_hash(token), session))
 
     async def sessions(self) -> list[SessionRow]:
         async with self._lock:
@@ -222,9 +218,7 @@ class Store:
     async def applied_commands(self, session: str) -> dict[tuple[str, str], int]:
         async with self._lock:
             rows = await (
-                await self._db.execute(
-                    "SELECT actor, command_id, seq FROM commands WHERE session = ?", (session,)
-                )
+                await self._db.execute("SELECT actor, command_id, seq FROM commands WHERE session = ?", (session,))
             ).fetchall()
         return {(actor, command_id): seq for actor, command_id, seq in rows}
 
@@ -261,10 +255,8 @@ class Store:
                     )
                 await self._db.execute("COMMIT")
             except Exception as exc:
-                try:
+                with contextlib.suppress(Exception):  # rollback of a broken connection
                     await self._db.execute("ROLLBACK")
-                except Exception:  # pragma: no cover - rollback of a broken connection
-                    pass
                 raise StoreError(str(exc)) from exc
 
 

@@ -20,8 +20,17 @@ async def start_server(db: Path, port: int = 0, *extra: str) -> tuple[asyncio.su
     """``kompsesjon serve`` as a subprocess; returns it and what it printed
     (url, port, and for a new session its code and token)."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "kompsesjon", "serve", "--db", str(db), "--port", str(port), *extra,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "kompsesjon",
+        "serve",
+        "--db",
+        str(db),
+        "--port",
+        str(port),
+        *extra,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     info: dict = {}
     try:

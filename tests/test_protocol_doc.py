@@ -26,9 +26,9 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from kompsesjon import protocol as proto
-from kompsesjon.method import load_state
 from kompsesjon.method import commands as cmd
 from kompsesjon.method import events as ev
+from kompsesjon.method import load_state
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "protocol.md"
@@ -115,8 +115,8 @@ def _section(text: str, title: str) -> str:
     """The text of the "## title" section, up to the next "## " heading."""
     match = re.search(rf"^## {re.escape(title)}\s*$", text, re.M)
     assert match, f"docs/protocol.md has no '## {title}' section"
-    end = re.search(r"^## ", text[match.end():], re.M)
-    return text[match.end(): match.end() + end.start()] if end else text[match.end():]
+    end = re.search(r"^## ", text[match.end() :], re.M)
+    return text[match.end() : match.end() + end.start()] if end else text[match.end() :]
 
 
 def _table_codes(section: str) -> set[str]:

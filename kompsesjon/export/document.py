@@ -114,10 +114,7 @@ def build_document(report: Report) -> list[Block]:
         out.append(Heading(2, title))
         out.append(
             ItemList(
-                [
-                    ListItem([Run(n.text), *([Run(f" — {n.author}", muted=True)] if n.author else [])])
-                    for n in entries
-                ]
+                [ListItem([Run(n.text), *([Run(f" — {n.author}", muted=True)] if n.author else [])]) for n in entries]
             )
         )
 
@@ -134,7 +131,9 @@ def build_document(report: Report) -> list[Block]:
         for n, island in enumerate(report.islands, start=1):
             out.append(Heading(3, f"{t('export.island')} {n}: {island.title}"))
             if island.links:
-                out.append(Para([Run(t("export.linked") + ": ", strong=True), Run("; ".join(k.title for k in island.links))]))
+                out.append(
+                    Para([Run(t("export.linked") + ": ", strong=True), Run("; ".join(k.title for k in island.links))])
+                )
             if island.members:
                 out.append(Para([Run(t("export.members") + ": ", strong=True), Run(_people(island.members))]))
             for name in PLAN_FIELDS:

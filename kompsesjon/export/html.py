@@ -53,9 +53,7 @@ def _runs(runs: list[Run]) -> str:
 
 def _list(items: list[ListItem], ordered: bool) -> str:
     tag = "ol" if ordered else "ul"
-    inner = "".join(
-        f"<li>{_runs(i.runs)}{_list(i.children, False) if i.children else ''}</li>" for i in items
-    )
+    inner = "".join(f"<li>{_runs(i.runs)}{_list(i.children, False) if i.children else ''}</li>" for i in items)
     return f"<{tag}>{inner}</{tag}>"
 
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from kompsesjon.method import State
-from kompsesjon.method.agenda import BoardKind
-from kompsesjon.method.agenda import ANSWER_PHASES, PhaseKind
+from kompsesjon.method.agenda import ANSWER_PHASES, BoardKind, PhaseKind
 from kompsesjon.method.clustering import members, unit_title
 from kompsesjon.method.group_work import answer, follow_up_groups, questions_of
 from kompsesjon.method.islands import active_islands, island_members

@@ -31,11 +31,21 @@ def tables(report: Report) -> dict[str, list[list[object]]]:
     for board in report.boards:
         titles = {t.id: t.title for t in board.themes}
         for card in board.cards:
-            items.append([board.id, card.id, card.text, card.author or "", card.theme or "",
-                          titles.get(card.theme or "", ""), card.withdrawn])
+            items.append(
+                [
+                    board.id,
+                    card.id,
+                    card.text,
+                    card.author or "",
+                    card.theme or "",
+                    titles.get(card.theme or "", ""),
+                    card.withdrawn,
+                ]
+            )
         for r in board.ranking:
-            votes.append([board.id, board.list_name, r.rank, r.unit, r.title, r.dots, r.voters,
-                          r.tie_break or "", r.on_list])
+            votes.append(
+                [board.id, board.list_name, r.rank, r.unit, r.title, r.dots, r.voters, r.tie_break or "", r.on_list]
+            )
     islands = [
         [i.id, i.title, "; ".join(link.title for link in i.links), "; ".join(m.name for m in i.members), len(i.members)]
         for i in report.islands
@@ -45,15 +55,22 @@ def tables(report: Report) -> dict[str, list[list[object]]]:
     for r in report.rounds:
         for g in r.groups:
             for n, (q, text) in enumerate(zip(r.questions, g.answers, strict=False), start=1):
-                answers.append([r.phase, r.title, r.kind, n, q.text, g.group, g.label,
-                                "; ".join(m.name for m in g.members), text])
+                answers.append(
+                    [r.phase, r.title, r.kind, n, q.text, g.group, g.label, "; ".join(m.name for m in g.members), text]
+                )
     notes = [["check_in", n.text, n.author or ""] for n in report.check_ins]
     notes += [["check_out", n.text, n.author or ""] for n in report.check_outs]
     notes += [["next_step", s, ""] for s in report.next_steps]
     if report.next_meeting:
         notes.append(["next_meeting", report.next_meeting, ""])
-    return {"items": items, "votes": votes, "islands": islands, "action_plans": plans, "answers": answers,
-            "notes": notes}
+    return {
+        "items": items,
+        "votes": votes,
+        "islands": islands,
+        "action_plans": plans,
+        "answers": answers,
+        "notes": notes,
+    }
 
 
 def render_csv(report: Report) -> dict[str, bytes]:

@@ -9,7 +9,7 @@ rejection code.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -337,57 +337,55 @@ class PresentGroup(_Command):
 
 
 Command = Annotated[
-    Union[
-        Join,
-        SetProfile,
-        CheckIn,
-        CheckOut,
-        AddItem,
-        EditItem,
-        WithdrawItem,
-        RaiseRedCard,
-        PlaceDot,
-        RemoveDot,
-        MoveDot,
-        MarkDone,
-        Abstain,
-        ChooseIsland,
-        EditPlan,
-        EditSession,
-        ChangeRules,
-        AdvancePhase,
-        StepBack,
-        SetTimer,
-        ExtendTimer,
-        PauseTimer,
-        ResumeTimer,
-        ClearTimer,
-        RevealItems,
-        Merge,
-        UndoMerge,
-        RenameTheme,
-        DetachItem,
-        CloseVote,
-        RevealTally,
-        FormBuzzPairs,
-        ClearBuzzPairs,
-        DismissRedCard,
-        CreateIsland,
-        UpdateIsland,
-        RemoveIsland,
-        AssignIsland,
-        PlaceUnassigned,
-        PresentIsland,
-        AddNextStep,
-        RemoveNextStep,
-        SetNextMeeting,
-        RemoveParticipant,
-        EditAnswer,
-        SetGroupRole,
-        FormGroups,
-        MoveToGroup,
-        PresentGroup,
-    ],
+    Join
+    | SetProfile
+    | CheckIn
+    | CheckOut
+    | AddItem
+    | EditItem
+    | WithdrawItem
+    | RaiseRedCard
+    | PlaceDot
+    | RemoveDot
+    | MoveDot
+    | MarkDone
+    | Abstain
+    | ChooseIsland
+    | EditPlan
+    | EditSession
+    | ChangeRules
+    | AdvancePhase
+    | StepBack
+    | SetTimer
+    | ExtendTimer
+    | PauseTimer
+    | ResumeTimer
+    | ClearTimer
+    | RevealItems
+    | Merge
+    | UndoMerge
+    | RenameTheme
+    | DetachItem
+    | CloseVote
+    | RevealTally
+    | FormBuzzPairs
+    | ClearBuzzPairs
+    | DismissRedCard
+    | CreateIsland
+    | UpdateIsland
+    | RemoveIsland
+    | AssignIsland
+    | PlaceUnassigned
+    | PresentIsland
+    | AddNextStep
+    | RemoveNextStep
+    | SetNextMeeting
+    | RemoveParticipant
+    | EditAnswer
+    | SetGroupRole
+    | FormGroups
+    | MoveToGroup
+    | PresentGroup,
     Field(discriminator="type"),
 ]
 

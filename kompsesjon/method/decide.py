@@ -17,13 +17,13 @@ from pydantic import ValidationError
 from . import commands as cmd
 from . import events as ev
 from .agenda import BoardKind, PhaseKind
-from .clustering import is_live, live_units, members, unit_of, unit_title
+from .clustering import is_live, members, unit_of, unit_title
 from .grouping import buzz_pairs
 from .islands import active_islands, island_sizes, placement, too_small
 from .rejection import Rejection
 from .state import PLAN_FIELDS, PlanField, Rules, State, VoteStatus
 from .text import clean
-from .voting import dots_by_unit, dots_used, live_tally
+from .voting import dots_by_unit, live_tally
 
 Role = Literal["facilitator", "participant", "screen", "guest"]
 
@@ -206,8 +206,7 @@ def _change_rules(state: State, actor: Actor, c: cmd.ChangeRules, now: float) ->
     if touches_dots and any(b.vote.dots for b in state.boards.values() if not b.vote.closed):
         raise Rejection(
             "votes_exist",
-            "Dots have already been placed in an open vote; the dot budget and cap "
-            "cannot change now.",
+            "Dots have already been placed in an open vote; the dot budget and cap cannot change now.",
         )
     if touches_dots:
         # A closed round can be reopened by stepping back; its dots must still
@@ -497,7 +496,7 @@ def _merge(state: State, actor: Actor, c: cmd.Merge, now: float) -> list:
         title = clean("title", c.title)
     else:
         first_theme = next((u for u in units if u in state.themes), None)
-        title = unit_title(state, first_theme or units[0])[: 120]
+        title = unit_title(state, first_theme or units[0])[:120]
     theme = _next_id(state, "theme", "T")
     merged = ev.Merged(
         board=c.board,

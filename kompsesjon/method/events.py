@@ -9,7 +9,7 @@ revealed content (``items_revealed``, ``tally_revealed``).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -342,49 +342,47 @@ class GroupPresented(_Event):
 
 
 Event = Annotated[
-    Union[
-        SessionCreated,
-        SessionEdited,
-        RulesChanged,
-        ParticipantJoined,
-        ProfileChanged,
-        ParticipantRemoved,
-        PhaseChanged,
-        TimerChanged,
-        CheckedIn,
-        CheckedOut,
-        ItemAdded,
-        ItemEdited,
-        ItemWithdrawn,
-        ItemsRevealed,
-        BuzzPairsFormed,
-        BuzzPairsCleared,
-        RedCardRaised,
-        RedCardDismissed,
-        Merged,
-        MergeUndone,
-        ThemeRenamed,
-        ItemDetached,
-        DotsChanged,
-        VoteStatusChanged,
-        VoteClosed,
-        VoteReopened,
-        TallyRevealed,
-        IslandCreated,
-        IslandUpdated,
-        IslandRemoved,
-        IslandChosen,
-        PlanEdited,
-        IslandPresented,
-        NextStepAdded,
-        NextStepRemoved,
-        NextMeetingSet,
-        GroupsFormed,
-        GroupMemberMoved,
-        GroupRoleSet,
-        AnswerEdited,
-        GroupPresented,
-    ],
+    SessionCreated
+    | SessionEdited
+    | RulesChanged
+    | ParticipantJoined
+    | ProfileChanged
+    | ParticipantRemoved
+    | PhaseChanged
+    | TimerChanged
+    | CheckedIn
+    | CheckedOut
+    | ItemAdded
+    | ItemEdited
+    | ItemWithdrawn
+    | ItemsRevealed
+    | BuzzPairsFormed
+    | BuzzPairsCleared
+    | RedCardRaised
+    | RedCardDismissed
+    | Merged
+    | MergeUndone
+    | ThemeRenamed
+    | ItemDetached
+    | DotsChanged
+    | VoteStatusChanged
+    | VoteClosed
+    | VoteReopened
+    | TallyRevealed
+    | IslandCreated
+    | IslandUpdated
+    | IslandRemoved
+    | IslandChosen
+    | PlanEdited
+    | IslandPresented
+    | NextStepAdded
+    | NextStepRemoved
+    | NextMeetingSet
+    | GroupsFormed
+    | GroupMemberMoved
+    | GroupRoleSet
+    | AnswerEdited
+    | GroupPresented,
     Field(discriminator="type"),
 ]
 

@@ -311,9 +311,7 @@ def _vote_reopened(state: State, e: ev.VoteReopened) -> None:
 
 @_on(ev.TallyRevealed)
 def _tally_revealed(state: State, e: ev.TallyRevealed) -> None:
-    state.boards[e.board].vote.revealed = [
-        TallyEntry(unit=t.unit, dots=t.dots, voters=t.voters) for t in e.tally
-    ]
+    state.boards[e.board].vote.revealed = [TallyEntry(unit=t.unit, dots=t.dots, voters=t.voters) for t in e.tally]
 
 
 # ---- islands, plans, closing ------------------------------------------------

@@ -97,9 +97,7 @@ def _form_groups(state: State, actor: Actor, c: cmd.FormGroups, now: float) -> l
     elif spec.mode == GroupMode.ACROSS:
         base = _set(state, spec.across or "")
         if not active_groups(state, base.id):
-            raise Rejection(
-                "groups_missing", f"Form the {base.title or base.id} groups first; cross groups mix them."
-            )
+            raise Rejection("groups_missing", f"Form the {base.title or base.id} groups first; cross groups mix them.")
         keys = [(pid, (group_of(state, base.id, pid) or Group(pid, "", [])).id) for pid, _ in people]
         formed = groups_of_at_most(keys, spec.size, seed)
     else:
@@ -169,11 +167,7 @@ def _edit_answer(state: State, actor: Actor, c: cmd.EditAnswer, now: float) -> l
     text = clean("plan", c.text, required=False)
     current = state.answers.get(answer_key(c.phase, c.question, c.group))
     version = next_version(state, actor, current, c.base_version, text, "answer", group=c.group, question=c.question)
-    return [
-        ev.AnswerEdited(
-            phase=c.phase, question=c.question, group=c.group, text=text, version=version, by=actor.id
-        )
-    ]
+    return [ev.AnswerEdited(phase=c.phase, question=c.question, group=c.group, text=text, version=version, by=actor.id)]
 
 
 @_on(cmd.PresentGroup)

@@ -61,8 +61,7 @@ def clean(kind: str, text: str, *, required: bool = True) -> str:
         if unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI_CONTROLS:
             raise Rejection(
                 "bad_text",
-                f"The {kind} text contains a control character (U+{ord(ch):04X}); "
-                "only plain text is allowed.",
+                f"The {kind} text contains a control character (U+{ord(ch):04X}); only plain text is allowed.",
                 field=kind,
                 codepoint=ord(ch),
             )

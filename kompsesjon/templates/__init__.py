@@ -55,7 +55,9 @@ class Template(BaseModel):
             if phase.kind in BOARD_PHASES and phase.board not in boards:
                 out.append((["phases", n, "board"], f"a {phase.kind.value} phase needs a board defined in [[boards]]"))
             if phase.kind in GROUP_PHASES and phase.groups not in sets:
-                out.append((["phases", n, "groups"], f"a {phase.kind.value} phase needs 'groups' naming a [[group_sets]] id"))
+                out.append(
+                    (["phases", n, "groups"], f"a {phase.kind.value} phase needs 'groups' naming a [[group_sets]] id")
+                )
             if phase.kind == PhaseKind.GROUP_WORK and not phase.questions:
                 out.append((["phases", n, "kind"], "a group_work phase needs at least one [[phases.questions]]"))
         return out

@@ -84,8 +84,9 @@ class SessionApp(App):
         if wanted in self.available_themes:
             self.theme = wanted
         else:
-            self.notify(i18n.t("theme.unknown", name=wanted), title=i18n.t("theme.title"), severity="warning",
-                        markup=False)
+            self.notify(
+                i18n.t("theme.unknown", name=wanted), title=i18n.t("theme.title"), severity="warning", markup=False
+            )
             self.theme = self.DEFAULT_THEME
         self.set_interval(1.0, self.tick)
         # A terminal that hangs up (SSH gone, terminal window closed) ends the
@@ -127,10 +128,8 @@ class SessionApp(App):
         return self.client.state if self.client is not None else None
 
     def _on_client(self, kind: str, payload: Any) -> None:
-        try:
+        with contextlib.suppress(ScreenStackError):  # news that arrives while the app shuts down
             self._news(kind, payload)
-        except ScreenStackError:
-            pass  # news that arrives while the app shuts down
 
     def _news(self, kind: str, payload: Any) -> None:
         if kind == "event":

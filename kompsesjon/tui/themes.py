@@ -17,8 +17,20 @@ from textual.theme import Theme
 import themes as builtin
 
 THEME_FIELDS = {
-    "primary", "secondary", "accent", "warning", "error", "success", "foreground",
-    "background", "surface", "panel", "boost", "dark", "luminosity_spread", "text_alpha",
+    "primary",
+    "secondary",
+    "accent",
+    "warning",
+    "error",
+    "success",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+    "dark",
+    "luminosity_spread",
+    "text_alpha",
 }
 
 

@@ -10,11 +10,16 @@ import uuid
 HAVE_TOOLS = shutil.which("tmux") is not None and shutil.which("ssh") is not None
 
 SSH_OPTIONS = [
-    "-o", "StrictHostKeyChecking=no",
-    "-o", "UserKnownHostsFile=/dev/null",
-    "-o", "LogLevel=ERROR",
-    "-o", "BatchMode=yes",
-    "-o", "IdentitiesOnly=yes",
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "LogLevel=ERROR",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "IdentitiesOnly=yes",
     "-t",
 ]
 
@@ -25,8 +30,20 @@ class Tmux:
     def __init__(self, command: list[str], width: int = 100, height: int = 30) -> None:
         self.name = f"k-{uuid.uuid4().hex[:8]}"
         subprocess.run(
-            ["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
-             "env", "TERM=xterm-256color", *command],
+            [
+                "tmux",
+                "new-session",
+                "-d",
+                "-s",
+                self.name,
+                "-x",
+                str(width),
+                "-y",
+                str(height),
+                "env",
+                "TERM=xterm-256color",
+                *command,
+            ],
             check=True,
         )
 

@@ -38,9 +38,23 @@ METRICS = [
 def test_benchmark_runs_and_reports_every_metric(tmp_path):
     report_file = tmp_path / "report.json"
     run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "all", "--n", "50", "--quick", "--probes", "20",
-         "--json", str(report_file)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.run",
+            "all",
+            "--n",
+            "50",
+            "--quick",
+            "--probes",
+            "20",
+            "--json",
+            str(report_file),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "| fan-out p50 / p99 (ms) |" in run.stdout  # the table was printed

@@ -10,23 +10,31 @@ from __future__ import annotations
 import asyncio
 import re
 
+from support import until
+
 from kompsesjon.cli import main
 from kompsesjon.client import SessionClient
 from kompsesjon.demo import run_demo
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.simulate import Pace
 
-from support import until
-
 
 async def test_the_demo_runs_a_workshop_that_can_be_exported(tmp_path, capsys):
     db = tmp_path / "demo.sqlite3"
     lines: list[str] = []
     ready = asyncio.Event()
-    demo = asyncio.create_task(run_demo(
-        db=db, participants=8, autopilot=True, host_view=False, pace=Pace(0.05, 0.3),
-        phase_seconds=2.0, out=lines.append, ready=ready,
-    ))
+    demo = asyncio.create_task(
+        run_demo(
+            db=db,
+            participants=8,
+            autopilot=True,
+            host_view=False,
+            pace=Pace(0.05, 0.3),
+            phase_seconds=2.0,
+            out=lines.append,
+            ready=ready,
+        )
+    )
     screen = None
     try:
         await asyncio.wait_for(ready.wait(), 20)

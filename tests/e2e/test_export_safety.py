@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from export.sessions import NOW, Script
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -30,34 +31,110 @@ from kompsesjon.method import Rejection, participant
 from kompsesjon.method import commands as c
 from kompsesjon.method.text import clean
 
-from export.sessions import NOW, Script
-
 MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
 PIECES = [
-    *"\\`*_[]<>|~#!()&;:-+=.0123456789 ", "http://127.0.0.1/", "<http://127.0.0.1>", "&amp;", "&#123;", "&#x41;",
-    "&copy;", "<script>", "</p>", "<!-- x -->", "<?php", "<![CDATA[", "![x](y)", "[x](y)", "[x]", "***", "___",
-    "**", "__", "~~", "```", "~~~", "|a|b|", "\\\n", "  ", "[bold]", "[/]", "æøå", "e\u0301", "עברית", "🙂",
+    *"\\`*_[]<>|~#!()&;:-+=.0123456789 ",
+    "http://127.0.0.1/",
+    "<http://127.0.0.1>",
+    "&amp;",
+    "&#123;",
+    "&#x41;",
+    "&copy;",
+    "<script>",
+    "</p>",
+    "<!-- x -->",
+    "<?php",
+    "<![CDATA[",
+    "![x](y)",
+    "[x](y)",
+    "[x]",
+    "***",
+    "___",
+    "**",
+    "__",
+    "~~",
+    "```",
+    "~~~",
+    "|a|b|",
+    "\\\n",
+    "  ",
+    "[bold]",
+    "[/]",
+    "æøå",
+    "e\u0301",
+    "עברית",
+    "🙂",
 ]
-MARKERS = ["", "", "- ", "* ", "+ ", "1. ", "2) ", "10. ", "> ", "# ", "###### ", "#", "=", "==", "---", "***",
-           "___", "```", "~~~", "<div>", "<!--", "|", "[a]: /x", "-", "1.", "<", "&", "\\", "    ", "\t"]
+MARKERS = [
+    "",
+    "",
+    "- ",
+    "* ",
+    "+ ",
+    "1. ",
+    "2) ",
+    "10. ",
+    "> ",
+    "# ",
+    "###### ",
+    "#",
+    "=",
+    "==",
+    "---",
+    "***",
+    "___",
+    "```",
+    "~~~",
+    "<div>",
+    "<!--",
+    "|",
+    "[a]: /x",
+    "-",
+    "1.",
+    "<",
+    "&",
+    "\\",
+    "    ",
+    "\t",
+]
 words = st.lists(st.sampled_from(PIECES) | st.text(max_size=3), max_size=4).map("".join)
-line = st.tuples(st.sampled_from(["", " ", "  ", "   ", "    ", "\t", "      "]), st.sampled_from(MARKERS),
-                 words).map("".join)
-multiline = st.lists(st.tuples(line, st.sampled_from(["\n", "\n\n", "\n \n", "\n\n\n"])), min_size=1,
-                     max_size=5).map(lambda parts: "".join(a + b for a, b in parts))
+line = st.tuples(st.sampled_from(["", " ", "  ", "   ", "    ", "\t", "      "]), st.sampled_from(MARKERS), words).map(
+    "".join
+)
+multiline = st.lists(st.tuples(line, st.sampled_from(["\n", "\n\n", "\n \n", "\n\n\n"])), min_size=1, max_size=5).map(
+    lambda parts: "".join(a + b for a, b in parts)
+)
 
 # The renderer's contexts for user text (see kompsesjon/export/markdown.py).
 CONTEXTS = {
     "field": (lambda s: escape(s).replace("\n", "  \n"), set(), "plan"),
-    "list item": (lambda s: ("- " + escape(s).replace("\n", "  \n")).replace("  \n", "  \n   "),
-                  {"bullet_list_open"}, "plan"),
+    "list item": (
+        lambda s: ("- " + escape(s).replace("\n", "  \n")).replace("  \n", "  \n   "),
+        {"bullet_list_open"},
+        "plan",
+    ),
     "heading": (lambda s: "## " + escape(s).replace("\n", " "), {"heading_open"}, "item"),
     "ranked": (lambda s: f"1. **{escape(s, line_start=False)}** — x", {"ordered_list_open", "strong_open"}, "item"),
 }
-STRUCTURE = {"html_inline", "html_block", "link_open", "image", "code_inline", "code_block", "fence", "em_open",
-             "strong_open", "s_open", "heading_open", "bullet_list_open", "ordered_list_open", "blockquote_open",
-             "hr", "table_open"}
+STRUCTURE = {
+    "html_inline",
+    "html_block",
+    "link_open",
+    "image",
+    "code_inline",
+    "code_block",
+    "fence",
+    "em_open",
+    "strong_open",
+    "s_open",
+    "heading_open",
+    "bullet_list_open",
+    "ordered_list_open",
+    "blockquote_open",
+    "hr",
+    "table_open",
+}
 
 
 def walk(tokens):
@@ -151,8 +228,29 @@ def build(fields: dict[str, str]):
 
 
 class Reader(HTMLParser):
-    TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "h4", "p", "ul", "ol", "li",
-            "strong", "span", "div", "table", "tr", "td", "br"}
+    TAGS = {
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "p",
+        "ul",
+        "ol",
+        "li",
+        "strong",
+        "span",
+        "div",
+        "table",
+        "tr",
+        "td",
+        "br",
+    }
     ATTRS = {"lang", "charset", "name", "content", "class", "style"}
 
     def __init__(self) -> None:
@@ -185,15 +283,41 @@ class Reader(HTMLParser):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.fixed_dictionaries({
-    "title": texts, "question": texts, "name": texts, "org": texts, "check_in": texts, "card": texts,
-    "theme": texts, "island": texts, "plan": texts, "plan2": texts, "step": texts, "meeting": texts,
-    "check_out": texts,
-}))
+@given(
+    st.fixed_dictionaries(
+        {
+            "title": texts,
+            "question": texts,
+            "name": texts,
+            "org": texts,
+            "check_in": texts,
+            "card": texts,
+            "theme": texts,
+            "island": texts,
+            "plan": texts,
+            "plan2": texts,
+            "step": texts,
+            "meeting": texts,
+            "check_out": texts,
+        }
+    )
+)
 def test_every_user_text_in_a_report_stays_text(values):
-    kinds = {"title": "title", "question": "question", "name": "name", "org": "org", "check_in": "note",
-             "card": "item", "theme": "title", "island": "title", "plan": "plan", "plan2": "plan", "step": "step",
-             "meeting": "step", "check_out": "note"}
+    kinds = {
+        "title": "title",
+        "question": "question",
+        "name": "name",
+        "org": "org",
+        "check_in": "note",
+        "card": "item",
+        "theme": "title",
+        "island": "title",
+        "plan": "plan",
+        "plan2": "plan",
+        "step": "step",
+        "meeting": "step",
+        "check_out": "note",
+    }
     fields = {k: (kinds[k], v, f"tekst {k}") for k, v in values.items()}
     report, stored = build(fields)
 
@@ -209,8 +333,18 @@ def test_every_user_text_in_a_report_stays_text(values):
 
     tokens = MD.parse(render_markdown(report))
     found = {t.type for t in walk(tokens)}
-    assert not found & {"html_inline", "html_block", "link_open", "image", "code_inline", "code_block", "fence",
-                        "table_open", "s_open", "blockquote_open"}, found
+    assert not found & {
+        "html_inline",
+        "html_block",
+        "link_open",
+        "image",
+        "code_inline",
+        "code_block",
+        "fence",
+        "table_open",
+        "s_open",
+        "blockquote_open",
+    }, found
     seen = squash(literal(tokens))
     for key, text in stored.items():
         assert squash(text) in seen, f"{key}: {text!r} is not in the Markdown as text"

@@ -9,10 +9,9 @@ import signal
 import sys
 
 import pytest
+from support import start_server
 
 from kompsesjon.client import SessionClient
-
-from support import start_server
 
 from .ssh import Tmux
 
@@ -24,10 +23,23 @@ async def test_join_and_check_in_from_a_real_terminal(tmp_path):
     terminal = None
     host = None
     try:
-        terminal = Tmux([
-            sys.executable, "-m", "kompsesjon", "join", info["url"], "--code", info["code"],
-            "--name", "Kari", "--resume-file", str(tmp_path / "r.txt"), "--lang", "nb",
-        ])
+        terminal = Tmux(
+            [
+                sys.executable,
+                "-m",
+                "kompsesjon",
+                "join",
+                info["url"],
+                "--code",
+                info["code"],
+                "--name",
+                "Kari",
+                "--resume-file",
+                str(tmp_path / "r.txt"),
+                "--lang",
+                "nb",
+            ]
+        )
         screen = await terminal.wait_for("Tilkoblet", timeout=20)
         assert "Nettverksmøte [Salten]" in screen and "Innsjekk" in screen
         terminal.keys("Håper på [bold]mye[/] læring", literal=True)

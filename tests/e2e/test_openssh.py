@@ -16,10 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import start_server, until
 
 from kompsesjon.client import SessionClient
-
-from support import start_server, until
 
 from .ssh import HAVE_TOOLS, SSH_OPTIONS, Tmux
 
@@ -75,8 +74,9 @@ Match User {user}
 """
     )
     Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege separation directory
-    daemon = subprocess.Popen([SSHD, "-D", "-e", "-f", str(tmp_path / "sshd_config")],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    daemon = subprocess.Popen(
+        [SSHD, "-D", "-e", "-f", str(tmp_path / "sshd_config")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     async with asyncio.timeout(10):
         while True:
             with socket.socket() as probe:
@@ -110,16 +110,20 @@ async def test_forcecommand_gives_the_participant_app_and_nothing_else(sshd):
         await until(lambda: any(n.text == "Håper på mye" for n in host.state.check_ins.values()), timeout=20)
         term.kill()  # the SSH client goes away: no app may be left behind
         async with asyncio.timeout(20):
-            while subprocess.run(["pgrep", "-f", "kompsesjon join " + info["url"]], capture_output=True).returncode == 0:
+            while (
+                subprocess.run(["pgrep", "-f", "kompsesjon join " + info["url"]], capture_output=True).returncode == 0
+            ):
                 await asyncio.sleep(0.2)
-        assert any(p.name == "Eva Fjell" and not p.removed for p in host.state.participants.values()), \
+        assert any(p.name == "Eva Fjell" and not p.removed for p in host.state.participants.values()), (
             "disconnecting leaves the session intact"
+        )
     finally:
         term.kill()
         await host.close()
 
     # A command asked for by the client is ignored: no shell, no cat.
-    result = subprocess.run([a for a in ssh if a != "-t"] + ["cat", "/etc/passwd"], capture_output=True, text=True,
-                            timeout=30)
+    result = subprocess.run(
+        [a for a in ssh if a != "-t"] + ["cat", "/etc/passwd"], capture_output=True, text=True, timeout=30
+    )
     assert "root:" not in result.stdout
     assert result.returncode != 0 and "needs a terminal" in result.stderr

@@ -38,8 +38,9 @@ PROBE = textwrap.dedent(
 
 @pytest.fixture
 async def gateway(tmp_path, monkeypatch):
-    config = GatewayConfig(url="ws://127.0.0.1:9/", code="ABC234", port=0,
-                           host_key=tmp_path / "hostkey", state_dir=tmp_path / "state")
+    config = GatewayConfig(
+        url="ws://127.0.0.1:9/", code="ABC234", port=0, host_key=tmp_path / "hostkey", state_dir=tmp_path / "state"
+    )
     gw = SSHGateway(config)
     real = gw.command_for
 
@@ -89,8 +90,7 @@ async def test_child_exit_ends_the_ssh_session(gateway):
 
 
 async def test_no_command_no_shell_no_forwarding(gateway):
-    async with asyncssh.connect("127.0.0.1", gateway.port, username="join", known_hosts=None,
-                                client_keys=None) as conn:
+    async with asyncssh.connect("127.0.0.1", gateway.port, username="join", known_hosts=None, client_keys=None) as conn:
         result = await conn.run("cat /etc/passwd", check=False, encoding=None)
         assert result.exit_status == 1 and b"only runs kompsesjon" in result.stderr
         result = await conn.run(check=False, encoding=None)  # no pty requested
@@ -120,9 +120,15 @@ async def test_authorized_keys_and_facilitator_keys(tmp_path, monkeypatch):
     host_key = asyncssh.generate_private_key("ssh-ed25519")
     (tmp_path / "allowed").write_bytes(participant_key.export_public_key())
     (tmp_path / "hosts").write_bytes(host_key.export_public_key())
-    config = GatewayConfig(url="ws://127.0.0.1:9/", port=0, host_key=tmp_path / "hk", state_dir=tmp_path / "s",
-                           authorized_keys=tmp_path / "allowed", facilitator_keys=tmp_path / "hosts",
-                           token="f-secret-token")
+    config = GatewayConfig(
+        url="ws://127.0.0.1:9/",
+        port=0,
+        host_key=tmp_path / "hk",
+        state_dir=tmp_path / "s",
+        authorized_keys=tmp_path / "allowed",
+        facilitator_keys=tmp_path / "hosts",
+        token="f-secret-token",
+    )
     gw = SSHGateway(config)
     seen = []
     real = gw.command_for
@@ -135,9 +141,11 @@ async def test_authorized_keys_and_facilitator_keys(tmp_path, monkeypatch):
     monkeypatch.setattr(gw, "command_for", record)
     await gw.start()
     try:
+
         async def run(username, key):
-            async with asyncssh.connect("127.0.0.1", gw.port, username=username, known_hosts=None,
-                                        client_keys=[key], agent_path=None) as conn:
+            async with asyncssh.connect(
+                "127.0.0.1", gw.port, username=username, known_hosts=None, client_keys=[key], agent_path=None
+            ) as conn:
                 return await conn.run(term_type="xterm", check=False, encoding=None)
 
         result = await run("kari", participant_key)

@@ -12,11 +12,10 @@ import asyncio
 import subprocess
 
 import pytest
+from support import start_server, until
 
 from kompsesjon.client import SessionClient
 from server.ssh_gateway import GatewayConfig, SSHGateway
-
-from support import start_server, until
 
 from .ssh import HAVE_TOOLS, SSH_OPTIONS, Tmux
 
@@ -37,8 +36,11 @@ def app_running(code: str) -> bool:
 
 async def test_the_participant_app_over_ssh(tmp_path):
     server, info = await start_server(tmp_path / "db.sqlite3", 0, "--title", "Over SSH i Salten")
-    gateway = SSHGateway(GatewayConfig(url=info["url"], code=info["code"], port=0,
-                                       host_key=tmp_path / "hostkey", state_dir=tmp_path / "state"))
+    gateway = SSHGateway(
+        GatewayConfig(
+            url=info["url"], code=info["code"], port=0, host_key=tmp_path / "hostkey", state_dir=tmp_path / "state"
+        )
+    )
     await gateway.start()
     host = SessionClient(info["url"], role="facilitator", token=info["token"])
     host.start()
@@ -52,8 +54,10 @@ async def test_the_participant_app_over_ssh(tmp_path):
 
         term.keys("Lære av nabokommunene", literal=True)
         term.keys("Enter")
-        await until(lambda: [n.text for n in host.state.check_ins.values() if n.author == kari.id]
-                    == ["Lære av nabokommunene"], timeout=10)
+        await until(
+            lambda: [n.text for n in host.state.check_ins.values() if n.author == kari.id] == ["Lære av nabokommunene"],
+            timeout=10,
+        )
 
         assert right_edge(screen, "Tilkoblet") <= 80
         term.resize(120, 32)

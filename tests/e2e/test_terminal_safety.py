@@ -27,6 +27,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
+from support import until
 from textual.app import App
 
 from kompsesjon.client import SessionClient, new_id
@@ -36,8 +37,6 @@ from kompsesjon.templates import load_template
 from kompsesjon.tui.host.app import HostApp
 from kompsesjon.tui.participant.app import ParticipantApp
 from kompsesjon.tui.text import plain, safe
-
-from support import until
 
 # What a terminal acts on: C0 and C1 controls (ESC starts CSI, OSC, DCS …;
 # 0x9B is a one-byte CSI), DEL.
@@ -54,14 +53,31 @@ ESCAPES = [
     "\x1b]0;ny tittel\x07",  # window title
     "\x1bP+q544e\x1b\\",  # DCS
     "\x9b31m",  # C1 CSI
-    "abc\rxyz", "bak\x08\x08", "bjelle\x07", "\x7f", "nul\x00",
+    "abc\rxyz",
+    "bak\x08\x08",
+    "bjelle\x07",
+    "\x7f",
+    "nul\x00",
 ]
-MARKUP = ["[bold]fet[/]", "[/]", "[link=http://127.0.0.1/]lenke[/link]", "[red]rød", "\\[blink]", "[@click=app.quit]x[/]"]
+MARKUP = [
+    "[bold]fet[/]",
+    "[/]",
+    "[link=http://127.0.0.1/]lenke[/link]",
+    "[red]rød",
+    "\\[blink]",
+    "[@click=app.quit]x[/]",
+]
 
 
 def terminal_bytes(renderable, width: int = 80) -> str:
-    console = Console(width=width, file=io.StringIO(), force_terminal=True, color_system="truecolor",
-                      legacy_windows=False, soft_wrap=False)
+    console = Console(
+        width=width,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        legacy_windows=False,
+        soft_wrap=False,
+    )
     console.print(renderable)
     return console.file.getvalue()
 
@@ -168,8 +184,9 @@ async def hostile_room(running, clients):
     template = load_template("framtidsverksted")
     phases = list(template.phases)
     phases[0] = phases[0].model_copy(update={"title": PHASE_TITLE, "prompt": "[i]Innsjekk[/i] \x1b[5m"})
-    created = await running.new_session(template=template.model_copy(update={"phases": phases}),
-                                        title=TITLE, question=QUESTION)
+    created = await running.new_session(
+        template=template.model_copy(update={"phases": phases}), title=TITLE, question=QUESTION
+    )
     host = clients(running.url, role="facilitator", token=created.token)
     await host.wait_ready()
     people = []
@@ -191,10 +208,14 @@ async def to_closing(host: SessionClient, people: list[SessionClient]) -> None:
     for person in people:
         await ok(person, c.ChooseIsland(id=new_id(), island="I1"))
     await advance(host, PhaseKind.ACTION_PLANS)
-    await ok(people[0], c.EditPlan(id=new_id(), island="I1", field="what", text="[bold]Plan[/] 🙂\n[/]linje to",
-                                  base_version=0))
-    await ok(people[1], c.EditPlan(id=new_id(), island="I1", field="who", text="[link=http://127.0.0.1/]alle[/link]",
-                                  base_version=0))
+    await ok(
+        people[0],
+        c.EditPlan(id=new_id(), island="I1", field="what", text="[bold]Plan[/] 🙂\n[/]linje to", base_version=0),
+    )
+    await ok(
+        people[1],
+        c.EditPlan(id=new_id(), island="I1", field="who", text="[link=http://127.0.0.1/]alle[/link]", base_version=0),
+    )
     await advance(host, PhaseKind.CLOSING)
     await ok(host, c.PresentIsland(id=new_id(), island="I1"))
     await ok(host, c.AddNextStep(id=new_id(), text="[blink]Neste[/] steg"))
@@ -204,16 +225,29 @@ async def to_closing(host: SessionClient, people: list[SessionClient]) -> None:
 
 async def test_participant_app_shows_hostile_text_literally(running, clients, tmp_path):
     created, host, people = await hostile_room(running, clients)
-    app = ParticipantApp(running.url, code=created.code, name="Eva [i]", org="[/]",
-                         resume_file=tmp_path / "resume.txt")
+    app = ParticipantApp(running.url, code=created.code, name="Eva [i]", org="[/]", resume_file=tmp_path / "resume.txt")
     async with app.run_test(size=(110, 40)) as pilot:
         await until(lambda: app.client is not None and app.client.state is not None, timeout=10)
-        await shows(pilot, app, SHOWN["title"], "[bold]Kari[/]", "[/] håp [red]rødt",
-                    "[link=http://127.0.0.1/]klikk[/link]", SHOWN["phase"])
+        await shows(
+            pilot,
+            app,
+            SHOWN["title"],
+            "[bold]Kari[/]",
+            "[/] håp [red]rødt",
+            "[link=http://127.0.0.1/]klikk[/link]",
+            SHOWN["phase"],
+        )
         await shows(pilot, app, SHOWN["question"])
         await to_closing(host, people)
-        await shows(pilot, app, "[u]Øy[/u] [/]", "[bold]Plan[/] 🙂", "[link=http://127.0.0.1/]alle[/link]",
-                    "[blink]Neste[/] steg", "[red]Tirsdag[/red]")
+        await shows(
+            pilot,
+            app,
+            "[u]Øy[/u] [/]",
+            "[bold]Plan[/] 🙂",
+            "[link=http://127.0.0.1/]alle[/link]",
+            "[blink]Neste[/] steg",
+            "[red]Tirsdag[/red]",
+        )
 
 
 async def test_host_and_projector_show_hostile_text_literally(running, clients):
@@ -228,13 +262,26 @@ async def test_host_and_projector_show_hostile_text_literally(running, clients):
         app = host_app(role)
         async with app.run_test(size=(140, 44)) as pilot:
             await until(lambda app=app: app.state is not None, timeout=10)
-            await shows(pilot, app, SHOWN["title"], "[/] håp [red]rødt", "[bold]Kari[/]", SHOWN["phase"],
-                        "[link=http://127.0.0.1/]dette[/link]?")
+            await shows(
+                pilot,
+                app,
+                SHOWN["title"],
+                "[/] håp [red]rødt",
+                "[bold]Kari[/]",
+                SHOWN["phase"],
+                "[link=http://127.0.0.1/]dette[/link]?",
+            )
     app = host_app("facilitator")
     async with app.run_test(size=(140, 44)) as pilot:
         await until(lambda: app.state is not None, timeout=10)
         await to_closing(host, people)
-        await shows(pilot, app, "Rapport: [u]Øy[/u] [/]", "[bold]Plan[/] 🙂", "[link=http://127.0.0.1/]alle[/link]",
-                    "sist endret av [bold]Kari[/]")
+        await shows(
+            pilot,
+            app,
+            "Rapport: [u]Øy[/u] [/]",
+            "[bold]Plan[/] 🙂",
+            "[link=http://127.0.0.1/]alle[/link]",
+            "sist endret av [bold]Kari[/]",
+        )
         await ok(host, c.PresentIsland(id=new_id(), island=None))
         await shows(pilot, app, "[blink]Neste[/] steg", "[red]Tirsdag[/red]", "[/]ha det [bold]")

@@ -93,8 +93,11 @@ def future_workshop(anonymous: bool = False) -> Script:
     s.do(p(per), c.PlaceDot, board="vision", card="V2")
     s.advance()  # top list
     s.advance()  # islands
-    s.host(c.CreateIsland, title="Tid til læring", links=[c.LinkRef(board="critique", card="T1"),
-                                                         c.LinkRef(board="vision", card="V1")])
+    s.host(
+        c.CreateIsland,
+        title="Tid til læring",
+        links=[c.LinkRef(board="critique", card="T1"), c.LinkRef(board="vision", card="V1")],
+    )
     for pid in (kari, ola, siri, per):
         s.do(p(pid), c.ChooseIsland, island="I1")
     s.advance()  # action plans
@@ -145,8 +148,14 @@ def run_template(name: str, people: int = 9) -> Script:
             s.host(c.PlaceUnassigned)
         elif kind == PhaseKind.ACTION_PLANS:
             for island in s.state.islands:
-                s.do(p(island_members(s.state, island)[0]), c.EditPlan, island=island, field="what",
-                     text=f"Plan for {island}", base_version=0)
+                s.do(
+                    p(island_members(s.state, island)[0]),
+                    c.EditPlan,
+                    island=island,
+                    field="what",
+                    text=f"Plan for {island}",
+                    base_version=0,
+                )
         elif kind == PhaseKind.GROUP_WORK:
             if not active_groups(s.state, phase.groups):
                 s.host(c.FormGroups, set=phase.groups, seed=1)
@@ -155,12 +164,26 @@ def run_template(name: str, people: int = 9) -> Script:
                 if group.rapporteur is None:
                     s.do(p(writer), c.SetGroupRole, group=group.id, role="rapporteur", participant=writer)
                 for q in range(len(questions_of(s.state, s.state.phase))):
-                    s.do(p(writer), c.EditAnswer, phase=s.state.phase, question=q, group=group.id,
-                         text=f"Svar {group.id}/{q}", base_version=0)
+                    s.do(
+                        p(writer),
+                        c.EditAnswer,
+                        phase=s.state.phase,
+                        question=q,
+                        group=group.id,
+                        text=f"Svar {group.id}/{q}",
+                        base_version=0,
+                    )
                 if len(group.members) > 1:  # a second writer from the old version is refused
                     try:
-                        s.do(p(group.members[1]), c.EditAnswer, phase=s.state.phase, question=0,
-                             group=group.id, text="overskriv", base_version=0)
+                        s.do(
+                            p(group.members[1]),
+                            c.EditAnswer,
+                            phase=s.state.phase,
+                            question=0,
+                            group=group.id,
+                            text="overskriv",
+                            base_version=0,
+                        )
                     except Rejection as rejection:
                         assert rejection.code == "stale_version"
                     else:
@@ -169,15 +192,23 @@ def run_template(name: str, people: int = 9) -> Script:
             for group in active_groups(s.state, phase.groups):
                 s.host(c.PresentGroup, group=group.id)
             try:
-                s.do(p(pids[0]), c.EditAnswer, phase=s.state.phase - 1, question=0, group="G1", text="x",
-                     base_version=1)
+                s.do(
+                    p(pids[0]), c.EditAnswer, phase=s.state.phase - 1, question=0, group="G1", text="x", base_version=1
+                )
             except Rejection as rejection:
                 assert rejection.code == "discussion_locked"
         elif kind == PhaseKind.FOLLOW_UP:
             for key, members in follow_up_groups(s.state).items():
                 for q in range(len(questions_of(s.state, s.state.phase))):
-                    s.do(p(members[0]), c.EditAnswer, phase=s.state.phase, question=q, group=key,
-                         text=f"Oppfølging {key}/{q}", base_version=0)
+                    s.do(
+                        p(members[0]),
+                        c.EditAnswer,
+                        phase=s.state.phase,
+                        question=q,
+                        group=key,
+                        text=f"Oppfølging {key}/{q}",
+                        base_version=0,
+                    )
             assert org_group("Bodø", "p1") in follow_up_groups(s.state)
         elif kind == PhaseKind.CLOSING:
             s.host(c.AddNextStep, text="Nytt møte")

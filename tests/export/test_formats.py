@@ -51,14 +51,19 @@ def test_markdown_parses_and_keeps_user_text_literal():
     tokens = MarkdownIt("commonmark").parse(text)
     headings = [tokens[i + 1].content for i, tok in enumerate(tokens) if tok.type == "heading_open"]
     assert headings[0].startswith("Samarbeid i Salten")
-    for expected in ("Innsjekk – forhåpninger for dagen", "Bunnliste", "Toppliste",
-                     "Øyer og handlingsplaner", "Veien videre", "Utsjekk"):
+    for expected in (
+        "Innsjekk – forhåpninger for dagen",
+        "Bunnliste",
+        "Toppliste",
+        "Øyer og handlingsplaner",
+        "Veien videre",
+        "Utsjekk",
+    ):
         assert expected in headings
     # Nothing a participant typed became HTML, a link, a heading or a list.
-    assert not any(tok.type in ("html_block", "html_inline", "link_open", "image") for tok in tokens
-                   if tok.type) and not any(
-        child.type in ("html_inline", "link_open", "image") for tok in tokens for child in tok.children or []
-    )
+    assert not any(
+        tok.type in ("html_block", "html_inline", "link_open", "image") for tok in tokens if tok.type
+    ) and not any(child.type in ("html_inline", "link_open", "image") for tok in tokens for child in tok.children or [])
     rendered = MarkdownIt("commonmark").render(text)
     assert "<script>" not in rendered
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; [bold]fet[/] *stjerne* | rør" in rendered

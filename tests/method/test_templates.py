@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from export.sessions import run_template
+
 from kompsesjon.export.markdown import render_markdown
 from kompsesjon.export.report import build_report
 from kompsesjon.method.agenda import PhaseKind
@@ -56,7 +56,9 @@ def test_dialogue_conference_cross_groups_bring_new_people_together():
 def test_a_bad_template_names_field_and_line():
     text = load_template.__globals__["template_path"]("dialogkonferanse").read_text(encoding="utf-8")
     broken = text.replace('groups = "cross"', 'groups = "kors"', 1)
-    line = next(n for n, row in enumerate(text.splitlines(), start=1) if 'groups = "cross"' in row and not row.startswith("id"))
+    line = next(
+        n for n, row in enumerate(text.splitlines(), start=1) if 'groups = "cross"' in row and not row.startswith("id")
+    )
     with pytest.raises(TemplateError, match=rf"mal\.toml, line {line} \(phases\[3\]\.groups\)"):
         parse_template(broken, "mal.toml")
     with pytest.raises(TemplateError, match=r"line 4 \(phases\[0\]\.kind\): Input should be"):

@@ -11,8 +11,6 @@ from websockets.exceptions import ConnectionClosed
 
 from server.app import Limits
 
-from support import until
-
 
 class Raw:
     """A bare websocket client speaking JSON, for input no real client sends."""
@@ -36,7 +34,15 @@ class Raw:
 async def participant(url: str, code: str, name: str = "Kari") -> Raw:
     ws = await connect(url, proxy=None, max_size=None)
     raw = Raw(ws)
-    await raw.send({"type": "hello", "role": "participant", "code": code, "resume": f"{name}-resume-secret-0123456789", "name": name})
+    await raw.send(
+        {
+            "type": "hello",
+            "role": "participant",
+            "code": code,
+            "resume": f"{name}-resume-secret-0123456789",
+            "name": name,
+        }
+    )
     await raw.until_type("welcome")
     return raw
 
@@ -56,8 +62,13 @@ async def test_garbage_unknown_and_invalid_messages(running):
     assert (await p.recv())["code"] == "bad_json"
     await p.send({"type": "launch_missiles", "id": "x1"})
     reply = await p.recv()
-    assert reply == {"type": "rejected", "id": "x1", "code": "bad_message",
-                     "message": "Unknown message type 'launch_missiles'.", "details": {}}
+    assert reply == {
+        "type": "rejected",
+        "id": "x1",
+        "code": "bad_message",
+        "message": "Unknown message type 'launch_missiles'.",
+        "details": {},
+    }
     await p.send({"no": "type"})
     assert (await p.recv())["code"] == "bad_message"
     await p.send({"type": "add_item", "id": "x2", "board": "critique"})  # no text
@@ -110,13 +121,15 @@ async def test_participant_cannot_use_facilitator_commands(running):
     created = await running.new_session()
     p = await participant(running.url, created.code)
     before = events_of(running, created.session)
-    for n, command in enumerate([
-        {"type": "advance_phase", "current": 0},
-        {"type": "reveal_items", "board": "critique"},
-        {"type": "remove_participant", "participant": "p1"},
-        {"type": "set_timer", "seconds": 60},
-        {"type": "form_buzz_pairs"},
-    ]):
+    for n, command in enumerate(
+        [
+            {"type": "advance_phase", "current": 0},
+            {"type": "reveal_items", "board": "critique"},
+            {"type": "remove_participant", "participant": "p1"},
+            {"type": "set_timer", "seconds": 60},
+            {"type": "form_buzz_pairs"},
+        ]
+    ):
         await p.send(command | {"id": f"f{n}"})
         reply = await p.recv()
         assert reply["type"] == "rejected" and reply["code"] == "not_facilitator", reply
@@ -186,7 +199,9 @@ async def test_hello_problems(running):
     await raw.send({"type": "hello", "role": "participant", "code": created.code, "resume": "r" * 30, "name": ""})
     reply = await raw.recv()
     assert reply["code"] == "text_empty" and not reply["fatal"], "a name is needed in a named session"
-    await raw.send({"type": "hello", "role": "participant", "code": created.code.lower(), "resume": "r" * 30, "name": "Ola"})
+    await raw.send(
+        {"type": "hello", "role": "participant", "code": created.code.lower(), "resume": "r" * 30, "name": "Ola"}
+    )
     await raw.until_type("welcome")
 
     ws = await connect(running.url, proxy=None)
@@ -234,6 +249,15 @@ async def test_removed_participant_is_disconnected_and_cannot_return(running, cl
 
 async def participant_refused(url, code, name):
     ws = await connect(url, proxy=None)
-    await ws.send(json.dumps({"type": "hello", "role": "participant", "code": code,
-                              "resume": f"{name}-resume-secret-0123456789", "name": name}))
+    await ws.send(
+        json.dumps(
+            {
+                "type": "hello",
+                "role": "participant",
+                "code": code,
+                "resume": f"{name}-resume-secret-0123456789",
+                "name": name,
+            }
+        )
+    )
     return json.loads(await ws.recv())

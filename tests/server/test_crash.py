@@ -8,10 +8,10 @@ import signal
 import sqlite3
 from pathlib import Path
 
+from support import start_server, until
+
 from kompsesjon.client import SessionClient, Status, new_id
 from kompsesjon.method import commands as c
-
-from support import start_server, until  # noqa: F401  (start_server: also imported from here)
 
 
 async def test_sigkill_loses_no_acknowledged_command(tmp_path, clients):
@@ -83,7 +83,7 @@ async def test_sigterm_stops_gracefully_with_1001(tmp_path):
 
     proc, info = await start_server(tmp_path / "term.sqlite3")
     async with connect(info["url"], proxy=None) as ws:
-        await ws.send('{"type":"hello","role":"screen","code":"%s"}' % info["code"])
+        await ws.send('{{"type":"hello","role":"screen","code":"{}"}}'.format(info["code"]))
         await ws.recv()
         await ws.recv()
         proc.send_signal(signal.SIGTERM)

@@ -40,17 +40,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support import until
+from test_crash import start_server
 
 from kompsesjon.client import Outcome, SessionClient, Status, new_id
-from kompsesjon.method import dump_state, evolve, view_state
 from kompsesjon.method import commands as c
+from kompsesjon.method import dump_state, evolve, view_state
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.clustering import live_units
 from kompsesjon.method.events import load_event
 from kompsesjon.method.visibility import FACILITATOR_VIEW, participant_view
-
-from support import until
-from test_crash import start_server
 
 TEXT_EVENTS = {  # event type -> where its text is
     "item_added": lambda e: e["item"]["text"],
@@ -82,8 +81,16 @@ def difference(mine: dict, theirs: dict) -> str:
         if mine[key] != theirs.get(key):
             if isinstance(mine[key], dict) and isinstance(theirs.get(key), dict):
                 keys = sorted(set(mine[key]) | set(theirs[key]), key=str)
-                out.append(f"{key}: " + str({k: (mine[key].get(k), theirs[key].get(k))
-                                             for k in keys if mine[key].get(k) != theirs[key].get(k)})[:800])
+                out.append(
+                    f"{key}: "
+                    + str(
+                        {
+                            k: (mine[key].get(k), theirs[key].get(k))
+                            for k in keys
+                            if mine[key].get(k) != theirs[key].get(k)
+                        }
+                    )[:800]
+                )
             else:
                 out.append(f"{key}: {str(mine[key])[:300]} != {str(theirs.get(key))[:300]}")
     return "; ".join(out)
@@ -132,9 +139,13 @@ class Server:
 def read_db(db: Path) -> tuple[list[tuple[int, str, dict]], dict[tuple[str, str], int]]:
     conn = sqlite3.connect(db)
     try:
-        events = [(seq, kind, json.loads(body))
-                  for seq, kind, body in conn.execute("SELECT seq, type, body FROM events ORDER BY seq")]
-        commands = {(actor, cid): seq for actor, cid, seq in conn.execute("SELECT actor, command_id, seq FROM commands")}
+        events = [
+            (seq, kind, json.loads(body))
+            for seq, kind, body in conn.execute("SELECT seq, type, body FROM events ORDER BY seq")
+        ]
+        commands = {
+            (actor, cid): seq for actor, cid, seq in conn.execute("SELECT actor, command_id, seq FROM commands")
+        }
     finally:
         conn.close()
     return events, commands
@@ -181,8 +192,7 @@ class Load:
             text = f"håp {tag}"
             return c.CheckIn(id=new_id(), text=text), text
         if phase.kind == PhaseKind.BRAINSTORM:
-            mine = [i.id for i in state.items.values()
-                    if i.author == me and i.board == phase.board and not i.withdrawn]
+            mine = [i.id for i in state.items.values() if i.author == me and i.board == phase.board and not i.withdrawn]
             if mine and roll < 0.25:
                 text = f"endret {tag}"
                 return c.EditItem(id=new_id(), item=rng.choice(mine), text=text), text
@@ -213,8 +223,9 @@ class Load:
             field = rng.choice(["what", "how", "who", "first_step", "when"])
             current = state.plans.get(island, {}).get(field)
             text = f"plan {tag}"
-            return c.EditPlan(id=new_id(), island=island, field=field, text=text,
-                              base_version=current.version if current else 0), text
+            return c.EditPlan(
+                id=new_id(), island=island, field=field, text=text, base_version=current.version if current else 0
+            ), text
         if phase.kind == PhaseKind.CLOSING:
             text = f"takk {tag}"
             return c.CheckOut(id=new_id(), text=text), text
@@ -232,8 +243,13 @@ class Load:
             if phase.kind == PhaseKind.ISLANDS and not host.state.islands:
                 units = live_units(host.state, "vision") or live_units(host.state, "critique")
                 for n in range(4):
-                    await self.ok(c.CreateIsland(id=new_id(), title=f"Øy {n + 1}",
-                                                 links=[c.LinkRef(board="vision", card=units[n % len(units)])]))
+                    await self.ok(
+                        c.CreateIsland(
+                            id=new_id(),
+                            title=f"Øy {n + 1}",
+                            links=[c.LinkRef(board="vision", card=units[n % len(units)])],
+                        )
+                    )
             await asyncio.sleep(seconds_per_phase)
             if phase.kind == PhaseKind.CLUSTER:
                 units = [u for u in live_units(host.state, phase.board) if u in host.state.items][:3]
@@ -244,8 +260,17 @@ class Load:
             await self.ok(c.AdvancePhase(id=new_id(), current=host.state.phase))
 
 
-async def crash_under_load(tmp_path: Path, capsys, *, people: int, kills: int, seconds_per_phase: float,
-                           every: tuple[float, float], between: tuple[float, float], seed: int) -> None:
+async def crash_under_load(
+    tmp_path: Path,
+    capsys,
+    *,
+    people: int,
+    kills: int,
+    seconds_per_phase: float,
+    every: tuple[float, float],
+    between: tuple[float, float],
+    seed: int,
+) -> None:
     started = time.monotonic()
     rng = random.Random(seed)
     db = tmp_path / "crash-load.sqlite3"
@@ -260,8 +285,10 @@ async def crash_under_load(tmp_path: Path, capsys, *, people: int, kills: int, s
         return made[-1]
 
     host = client(role="facilitator", token=info["token"])
-    crowd = [client(role="participant", code=info["code"], name=f"Deltaker {n}", org=f"Kommune {n % 9}")
-             for n in range(people)]
+    crowd = [
+        client(role="participant", code=info["code"], name=f"Deltaker {n}", org=f"Kommune {n % 9}")
+        for n in range(people)
+    ]
     load = Load(host, crowd, rng)
     kill_times: list[float] = []
     in_flight: list[int] = []  # commands without an answer when the server died
@@ -316,7 +343,10 @@ async def crash_under_load(tmp_path: Path, capsys, *, people: int, kills: int, s
         mine, theirs = comparable(host.state), comparable(view_state(replay, FACILITATOR_VIEW))
         assert mine == theirs, f"the facilitator's mirror differs from the log: {difference(mine, theirs)}"
         for person in crowd:
-            mine, theirs = comparable(person.state), comparable(view_state(replay, participant_view(person.participant)))
+            mine, theirs = (
+                comparable(person.state),
+                comparable(view_state(replay, participant_view(person.participant))),
+            )
             assert mine == theirs, f"{person.participant}'s mirror differs from the log: {difference(mine, theirs)}"
         assert replay.current.kind == PhaseKind.CLOSING
 
@@ -344,11 +374,13 @@ async def crash_under_load(tmp_path: Path, capsys, *, people: int, kills: int, s
 
 
 async def test_sigkill_under_load_of_200_clients(tmp_path, capsys):
-    await crash_under_load(tmp_path, capsys, people=200, kills=3, seconds_per_phase=0.9, every=(0.4, 1.2),
-                           between=(1.0, 4.0), seed=7)
+    await crash_under_load(
+        tmp_path, capsys, people=200, kills=3, seconds_per_phase=0.9, every=(0.4, 1.2), between=(1.0, 4.0), seed=7
+    )
 
 
 @pytest.mark.slow
 async def test_twenty_sigkills_under_load(tmp_path, capsys):
-    await crash_under_load(tmp_path, capsys, people=200, kills=20, seconds_per_phase=6.0, every=(0.3, 1.0),
-                           between=(0.5, 5.0), seed=20)
+    await crash_under_load(
+        tmp_path, capsys, people=200, kills=20, seconds_per_phase=6.0, every=(0.3, 1.0), between=(0.5, 5.0), seed=20
+    )

@@ -7,13 +7,12 @@ import json
 import socket
 import time
 
+from support import until
 from websockets.asyncio.client import connect
 
 from kompsesjon.client import new_id
 from kompsesjon.method import commands as c
 from server import hub as hub_module
-
-from support import until
 
 
 async def test_slow_consumer_is_dropped_and_others_are_not_delayed(running, clients, monkeypatch):

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -51,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import RunningServer
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
@@ -62,8 +64,6 @@ from kompsesjon.client import SessionClient, new_id, new_resume_secret
 from kompsesjon.method import commands as c
 from kompsesjon.method import dump_state, evolve
 from server.app import Limits, normalise_code
-
-from conftest import RunningServer
 
 ROOT = Path(__file__).resolve().parents[2]
 # The sync client is used without "with" (connections outlive a block).
@@ -182,8 +182,9 @@ async def _build(live: LiveServer) -> tuple[dict[str, Session], dict[tuple[str, 
         people = []
         for n, org in enumerate(["Bodø kommune", "Fauske kommune", "Saltdal kommune"]):
             secret = new_resume_secret()
-            person = SessionClient(srv.url, role="participant", code=created.code, resume=secret,
-                                   name=f"{name}-{n}", org=org)
+            person = SessionClient(
+                srv.url, role="participant", code=created.code, resume=secret, name=f"{name}-{n}", org=org
+            )
             person.start()
             made.append(person)
             await person.wait_ready()
@@ -257,8 +258,14 @@ def _hello_of(actor: Actor) -> dict:
         return {"type": "hello", "role": "facilitator", "token": actor.session.token}
     if actor.role == "screen":
         return {"type": "hello", "role": "screen", "code": actor.session.code}
-    return {"type": "hello", "role": "participant", "code": actor.session.code, "resume": actor.secret,
-            "name": actor.name, "org": "Fuzz"}
+    return {
+        "type": "hello",
+        "role": "participant",
+        "code": actor.session.code,
+        "resume": actor.secret,
+        "name": actor.name,
+        "org": "Fuzz",
+    }
 
 
 def open_actor(world: World, actor: Actor) -> None:
@@ -284,16 +291,86 @@ def open_actor(world: World, actor: Actor) -> None:
 # ---- what is sent -------------------------------------------------------------------
 
 NASTY = [
-    "\x00", "\x1b", "\x1b[31m", "\x1b[2J\x1b[H", "\x1b]8;;http://127.0.0.1/\x1b\\link\x1b]8;;\x1b\\",
-    "\x1b]0;title\x07", "\x07", "\x08", "\r", "\n", "\t", "\x7f", "\x85", "\x9b31m", "\u202e", "\u202d",
-    "\u2066", "\u2069", "\u200b", "\u200d", "\ufeff", "\u2028", "\u0301", "\u0336\u0336\u0336", "\ud800",
-    "\udfff", "\ud83d", "[bold]", "[/]", "[link=http://127.0.0.1/]x[/link]", "[red]", "\\[", "**x**",
-    "<script>", "&amp;", "# ", "- ", "1. ", "`", "|", "e\u0301", "\ufdfa", "עברית", "مرحبا", "𝕏",
-    "👩\u200d👩\u200d👧", "🙂", "Zoë", " ", "",
+    "\x00",
+    "\x1b",
+    "\x1b[31m",
+    "\x1b[2J\x1b[H",
+    "\x1b]8;;http://127.0.0.1/\x1b\\link\x1b]8;;\x1b\\",
+    "\x1b]0;title\x07",
+    "\x07",
+    "\x08",
+    "\r",
+    "\n",
+    "\t",
+    "\x7f",
+    "\x85",
+    "\x9b31m",
+    "\u202e",
+    "\u202d",
+    "\u2066",
+    "\u2069",
+    "\u200b",
+    "\u200d",
+    "\ufeff",
+    "\u2028",
+    "\u0301",
+    "\u0336\u0336\u0336",
+    "\ud800",
+    "\udfff",
+    "\ud83d",
+    "[bold]",
+    "[/]",
+    "[link=http://127.0.0.1/]x[/link]",
+    "[red]",
+    "\\[",
+    "**x**",
+    "<script>",
+    "&amp;",
+    "# ",
+    "- ",
+    "1. ",
+    "`",
+    "|",
+    "e\u0301",
+    "\ufdfa",
+    "עברית",
+    "مرحبا",
+    "𝕏",
+    "👩\u200d👩\u200d👧",
+    "🙂",
+    "Zoë",
+    " ",
+    "",
 ]
 REFS = [
-    "K1", "K2", "K3", "K4", "K9", "V1", "V2", "T1", "T2", "I1", "I2", "p1", "p2", "p3", "p99", "G1", "G2",
-    "B1", "R1", "S1", "critique", "vision", "base", "cross", "org:bodø kommune", "org:#p1", "what", "how",
+    "K1",
+    "K2",
+    "K3",
+    "K4",
+    "K9",
+    "V1",
+    "V2",
+    "T1",
+    "T2",
+    "I1",
+    "I2",
+    "p1",
+    "p2",
+    "p3",
+    "p99",
+    "G1",
+    "G2",
+    "B1",
+    "R1",
+    "S1",
+    "critique",
+    "vision",
+    "base",
+    "cross",
+    "org:bodø kommune",
+    "org:#p1",
+    "what",
+    "how",
 ]
 ALL_TYPES = ["hello", *sorted(m.model_fields["type"].default for m in proto.COMMAND_TYPES)]
 EXTRA_KEYS = ["text", "board", "card", "item", "island", "participant", "extra", "__proto__", "\ud800", "id "]
@@ -327,16 +404,21 @@ json_values = st.recursive(
     max_leaves=6,
 )
 values = st.one_of(
-    odd_text, st.sampled_from(REFS), json_values, huge_text,
-    st.integers(-(2**70), 2**70), st.integers(-3, 3),
+    odd_text,
+    st.sampled_from(REFS),
+    json_values,
+    huge_text,
+    st.integers(-(2**70), 2**70),
+    st.integers(-3, 3),
     st.lists(st.sampled_from(REFS), max_size=4),
     st.lists(st.fixed_dictionaries({"board": st.sampled_from(REFS), "card": st.sampled_from(REFS)}), max_size=3),
 )
 mutation_ids = st.just(REPLAY) | odd_text | st.text("az09_.:-", min_size=1, max_size=80) | values
 types = st.sampled_from(ALL_TYPES) | values
 corpus = st.sampled_from(CORPUS)
-mutations = st.lists(st.tuples(st.sampled_from(["set", "set", "set", "delete", "add", "type", "id"]),
-                               st.integers(0, 20)), max_size=3)
+mutations = st.lists(
+    st.tuples(st.sampled_from(["set", "set", "set", "delete", "add", "type", "id"]), st.integers(0, 20)), max_size=3
+)
 
 # Commands a session's phase allows (with odd text): the fuzz must also reach
 # the rules that accept, not only the parser that refuses.
@@ -350,15 +432,30 @@ LIKELY: dict[str, list] = {
         lambda t, n: {"type": "withdraw_item", "item": f"V{n % 4 + 1}"},
     ],
     "S2": [  # action plans on island I1
-        lambda t, n: {"type": "edit_plan", "island": "I1", "field": ["what", "how", "who", "first_step", "when"][n % 5],
-                      "text": t, "base_version": n % 3},
+        lambda t, n: {
+            "type": "edit_plan",
+            "island": "I1",
+            "field": ["what", "how", "who", "first_step", "when"][n % 5],
+            "text": t,
+            "base_version": n % 3,
+        },
         lambda t, n: {"type": "set_profile", "name": t},
     ],
     "S3": [  # group work, base groups
-        lambda t, n: {"type": "edit_answer", "phase": 2, "question": n % 3, "group": f"G{1 if n % 4 else 2}", "text": t,
-                      "base_version": n % 2},
-        lambda t, n: {"type": "set_group_role", "group": f"G{1 if n % 4 else 2}", "role": ["rapporteur", "host"][n % 2],
-                      "participant": f"p{n % 4}"},
+        lambda t, n: {
+            "type": "edit_answer",
+            "phase": 2,
+            "question": n % 3,
+            "group": f"G{1 if n % 4 else 2}",
+            "text": t,
+            "base_version": n % 2,
+        },
+        lambda t, n: {
+            "type": "set_group_role",
+            "group": f"G{1 if n % 4 else 2}",
+            "role": ["rapporteur", "host"][n % 2],
+            "participant": f"p{n % 4}",
+        },
     ],
     "S4": [  # critique brainstorm; the facilitator may do anything
         lambda t, n: {"type": "add_item", "board": "critique", "text": t},
@@ -386,7 +483,7 @@ class Probe:
     ascii: bool = True
 
 
-def probes(world: "World") -> st.SearchStrategy[Probe]:
+def probes(world: World) -> st.SearchStrategy[Probe]:
     names = [a.name for a in world.actors]
     participants = [a.name for a in world.actors if a.role == "participant"]
     screens = [a.name for a in world.actors if a.role == "screen"]
@@ -422,8 +519,11 @@ def probes(world: "World") -> st.SearchStrategy[Probe]:
     @st.composite
     def role_violation(draw) -> Probe:
         if draw(st.booleans()):
-            return Probe("facilitator-command", draw(st.sampled_from(participants)),
-                         dict(draw(st.sampled_from(FACILITATOR_ONLY)), id=None))
+            return Probe(
+                "facilitator-command",
+                draw(st.sampled_from(participants)),
+                dict(draw(st.sampled_from(FACILITATOR_ONLY)), id=None),
+            )
         return Probe("screen-command", draw(st.sampled_from(screens)), dict(draw(corpus), id=None))
 
     @st.composite
@@ -455,25 +555,57 @@ def probes(world: "World") -> st.SearchStrategy[Probe]:
             return chosen() if callable(chosen) else chosen
 
         if draw(st.booleans()):  # well-formed: only the credentials vary
-            code = one_of(session.code, session.code.lower(), f"{session.code[:3]}-{session.code[3:]}",
-                          lambda: draw(letters))
+            code = one_of(
+                session.code, session.code.lower(), f"{session.code[:3]}-{session.code[3:]}", lambda: draw(letters)
+            )
             token = one_of(None, session.token, session.token, session.token + "x", lambda: "f-" + new_resume_secret())
             resume = one_of(new_resume_secret, lambda: Known(draw(st.integers(0, 63))), session.token)
-            message = {"type": "hello", "role": draw(st.sampled_from(["participant", "facilitator", "screen"])),
-                       "code": code, "token": token, "resume": resume,
-                       "name": one_of("Fuzz", lambda: draw(texty)), "org": one_of("", lambda: draw(texty))}
+            message = {
+                "type": "hello",
+                "role": draw(st.sampled_from(["participant", "facilitator", "screen"])),
+                "code": code,
+                "token": token,
+                "resume": resume,
+                "name": one_of("Fuzz", lambda: draw(texty)),
+                "org": one_of("", lambda: draw(texty)),
+            }
             if draw(st.booleans()):
                 message["last_seq"] = draw(st.integers(0, 200))
             return Probe("hello", "hello", {k: v for k, v in message.items() if v is not None})
-        code = one_of(session.code, session.code.lower(), f"{session.code[:3]}-{session.code[3:]}",
-                      lambda: draw(letters), lambda: draw(odd_text), None, lambda: draw(values))
-        token = one_of(None, session.token, session.token + "x", session.token[:-1],
-                       lambda: "f-" + new_resume_secret(), lambda: draw(odd_text), lambda: draw(values))
-        resume = one_of(new_resume_secret, lambda: Known(draw(st.integers(0, 63))), session.token,
-                        None, lambda: "abc" * draw(st.integers(0, 10)), lambda: draw(odd_text), lambda: draw(values))
+        code = one_of(
+            session.code,
+            session.code.lower(),
+            f"{session.code[:3]}-{session.code[3:]}",
+            lambda: draw(letters),
+            lambda: draw(odd_text),
+            None,
+            lambda: draw(values),
+        )
+        token = one_of(
+            None,
+            session.token,
+            session.token + "x",
+            session.token[:-1],
+            lambda: "f-" + new_resume_secret(),
+            lambda: draw(odd_text),
+            lambda: draw(values),
+        )
+        resume = one_of(
+            new_resume_secret,
+            lambda: Known(draw(st.integers(0, 63))),
+            session.token,
+            None,
+            lambda: "abc" * draw(st.integers(0, 10)),
+            lambda: draw(odd_text),
+            lambda: draw(values),
+        )
         name = one_of("Fuzz", "", lambda: draw(odd_text), lambda: draw(values))
         message: dict = {
-            "type": "hello", "role": draw(roles), "code": code, "token": token, "resume": resume,
+            "type": "hello",
+            "role": draw(roles),
+            "code": code,
+            "token": token,
+            "resume": resume,
             "name": name,
             "org": draw(st.just("") | odd_text),
         }
@@ -608,7 +740,7 @@ class Fuzzer:
                 actor.ws.send(encoded, text=True)
             elif probe.frame == "fragments":
                 cut = [0, len(encoded) // 3, 2 * len(encoded) // 3, len(encoded)]
-                actor.ws.send([encoded[a:b] for a, b in zip(cut, cut[1:]) if b > a])
+                actor.ws.send([encoded[a:b] for a, b in itertools.pairwise(cut) if b > a])
             else:
                 actor.ws.send(encoded)
             actor.ws.send(json.dumps({"type": "withdraw_item", "id": sentinel, "item": SENTINEL_ITEM}))
@@ -772,8 +904,13 @@ def run_fuzz(tmp_path: Path, capsys, *, seconds: float, examples: int) -> Tally:
     probe = probes(world)
     deadline = time.monotonic() + seconds
 
-    @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.lists(probe, min_size=1, max_size=12))
     def fuzz(probes: list[Probe]) -> None:
         for one in probes:

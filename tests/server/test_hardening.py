@@ -20,20 +20,21 @@ import asyncio
 import json
 import logging
 
+from support import until
+from test_bad_input import Raw, participant
 from websockets.asyncio.client import connect
 
 from kompsesjon.client import new_id
 from kompsesjon.method import commands as c
 from server.store import StoreError
 
-from support import until
-
-from test_bad_input import Raw, participant
-
 
 def server_errors(caplog) -> list[str]:
-    return [f"{r.name}: {r.getMessage()}" for r in caplog.records
-            if r.levelno >= logging.ERROR and r.name.startswith(("kompsesjon", "websockets.server"))]
+    return [
+        f"{r.name}: {r.getMessage()}"
+        for r in caplog.records
+        if r.levelno >= logging.ERROR and r.name.startswith(("kompsesjon", "websockets.server"))
+    ]
 
 
 async def test_deeply_nested_json_is_bad_json_before_and_after_hello(running, caplog):
@@ -55,8 +56,11 @@ async def test_lone_surrogates_are_refused_before_they_reach_the_hub(running, ca
     # In a new participant's name: a clear error, and the hello may be retried.
     ws = await connect(running.url, proxy=None)
     raw = Raw(ws)
-    await raw.send('{"type":"hello","role":"participant","code":"%s","resume":"%s","name":"Kari\\ud800"}'
-                   % (created.code, "s" * 30))
+    await raw.send(
+        '{{"type":"hello","role":"participant","code":"{}","resume":"{}","name":"Kari\\ud800"}}'.format(
+            created.code, "s" * 30
+        )
+    )
     reply = await raw.recv()
     assert reply["code"] == "bad_message" and "U+D800" in reply["message"] and not reply["fatal"]
     p = await participant(running.url, created.code)
@@ -68,8 +72,7 @@ async def test_lone_surrogates_are_refused_before_they_reach_the_hub(running, ca
         reply = await p.recv()
         assert reply["type"] == "rejected" and reply["code"] == "bad_message", reply
     await p.send('{"type":"check_in","id":"x\\ud800","text":"hei"}')  # in the id: not echoed
-    assert (await p.recv()) | {"message": ""} == {"type": "error", "code": "bad_message", "message": "",
-                                                  "fatal": False}
+    assert (await p.recv()) | {"message": ""} == {"type": "error", "code": "bad_message", "message": "", "fatal": False}
     hub = running.server.hubs[created.session]
     assert hub.state.check_ins == {}
     assert server_errors(caplog) == []
@@ -155,8 +158,11 @@ async def test_a_resume_in_the_middle_of_a_batch_misses_nothing(running, clients
     async with hub._busy:
         first = b.submit(c.CheckIn(id=new_id(), text="en"))
         await asyncio.sleep(0.1)  # taken alone as the first batch
-        await ws.send(json.dumps({"type": "hello", "role": "participant", "code": created.code,
-                                  "resume": secret, "last_seq": last_seq}))
+        await ws.send(
+            json.dumps(
+                {"type": "hello", "role": "participant", "code": created.code, "resume": secret, "last_seq": last_seq}
+            )
+        )
         await until(lambda: hub.queue.qsize() == 1)
         later = b.submit(c.CheckIn(id=new_id(), text="to"))  # after the hello, in the same batch
         await until(lambda: hub.queue.qsize() == 2)

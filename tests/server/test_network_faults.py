@@ -22,6 +22,8 @@ import socket
 import struct
 import time
 
+from conftest import RunningServer
+from support import until
 from websockets.asyncio.client import connect
 from websockets.frames import Frame, Opcode
 
@@ -31,9 +33,6 @@ from kompsesjon.method import dump_state, view_state
 from kompsesjon.method.visibility import participant_view
 from server import hub as hub_module
 from server.app import Limits
-
-from conftest import RunningServer
-from support import until
 
 
 def reset(transport) -> None:
@@ -130,8 +129,17 @@ async def _half_open(tmp_path, vanish) -> float:
         proxy = BlackholeProxy(srv.port)
         await proxy.start()
         ws = await connect(f"ws://127.0.0.1:{proxy.port}/", proxy=None, ping_interval=None)
-        await ws.send(json.dumps({"type": "hello", "role": "participant", "code": created.code,
-                                  "resume": new_resume_secret(), "name": "Borte"}))
+        await ws.send(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "role": "participant",
+                    "code": created.code,
+                    "resume": new_resume_secret(),
+                    "name": "Borte",
+                }
+            )
+        )
         while json.loads(await ws.recv())["type"] != "welcome":
             pass
         hub = srv.server.hubs[created.session]
@@ -211,8 +219,10 @@ class BlackholeProxy:
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
         self._writers += [writer, up_writer]
-        self._tasks += [asyncio.create_task(self._pipe(reader, up_writer)),
-                        asyncio.create_task(self._pipe(up_reader, writer))]
+        self._tasks += [
+            asyncio.create_task(self._pipe(reader, up_writer)),
+            asyncio.create_task(self._pipe(up_reader, writer)),
+        ]
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

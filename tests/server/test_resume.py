@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+from support import until
+
 from kompsesjon.client import Status, new_id
 from kompsesjon.method import commands as c
 from kompsesjon.method.state import dump_state
 from kompsesjon.method.visibility import participant_view, view_state
-
-from support import until
 
 
 def _same_as_server(running, session, client) -> bool:
@@ -75,7 +75,6 @@ async def test_offline_client_gets_exactly_what_it_missed(running, clients):
 
 
 async def test_far_behind_client_gets_a_snapshot(running, clients, monkeypatch):
-    import server.hub as hub_module
 
     created = await running.new_session(title="Far behind")
     host = clients(running.url, role="facilitator", token=created.token)

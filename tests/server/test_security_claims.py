@@ -23,7 +23,6 @@ from server.limits import ConnectionCount, GuessThrottle
 from server.store import secret_hash
 
 
-
 async def test_secrets_are_stored_only_as_hashes_in_an_owner_only_file(running, clients):
     created = await running.new_session()
     secret = new_resume_secret()
@@ -55,8 +54,7 @@ async def test_a_secret_of_one_session_means_nothing_in_another(running, clients
     assert running.server.hubs[first.session].state.participants[kari.participant].name == "Kari"
     # A token names its session: it cannot be pointed at another one.
     async with connect(running.url, proxy=None) as ws:
-        await ws.send(json.dumps({"type": "hello", "role": "facilitator", "token": first.token,
-                                  "code": second.code}))
+        await ws.send(json.dumps({"type": "hello", "role": "facilitator", "token": first.token, "code": second.code}))
         while (message := json.loads(await ws.recv()))["type"] != "welcome":
             pass
         assert message["session"] == first.session
@@ -116,8 +114,17 @@ async def test_a_connection_must_say_hello_soon_and_may_fail_only_five_times(run
     monkeypatch.setattr(app_module, "HELLO_TIMEOUT", 5.0)
     async with connect(running.url, proxy=None) as ws:
         for _ in range(5):  # refused, but not fatal: an empty name in a named session
-            await ws.send(json.dumps({"type": "hello", "role": "participant", "code": created.code,
-                                      "resume": new_resume_secret(), "name": ""}))
+            await ws.send(
+                json.dumps(
+                    {
+                        "type": "hello",
+                        "role": "participant",
+                        "code": created.code,
+                        "resume": new_resume_secret(),
+                        "name": "",
+                    }
+                )
+            )
             assert json.loads(await ws.recv())["code"] == "text_empty"
         reply = json.loads(await ws.recv())
         assert reply["code"] == "hello_failed" and reply["fatal"]

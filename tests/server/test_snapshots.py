@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 
+from support import until
+
 from kompsesjon.client import new_id
 from kompsesjon.method import commands as c
 from kompsesjon.method.state import dump_state
 from kompsesjon.method.visibility import participant_view, view_state
 from server.hub import NEWCOMER
-
-from support import until
 
 
 def _mirror_matches(running, session, client) -> bool:
@@ -45,7 +45,7 @@ async def _busy_room(running, clients, *, anonymous: bool):
 
 async def test_a_newcomers_view_is_the_shared_newcomer_view(running, clients):
     for anonymous in (False, True):
-        created, host, early = await _busy_room(running, clients, anonymous=anonymous)
+        created, _host, _early = await _busy_room(running, clients, anonymous=anonymous)
         late = clients(running.url, role="participant", code=created.code, name="Sen")
         await late.wait_ready()
         hub = running.server.hubs[created.session]

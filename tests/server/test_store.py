@@ -6,12 +6,11 @@ import asyncio
 import sqlite3
 
 import pytest
+from support import until
 
 from kompsesjon.client import new_id
 from kompsesjon.method import commands as c
 from server.store import MIGRATIONS, Store, StoreError
-
-from support import until
 
 
 async def test_schema_is_versioned_and_migrated_once(tmp_path):
@@ -48,8 +47,11 @@ async def test_commands_that_arrive_together_commit_together(running, clients, m
         await original(session, events, applied, joined)
 
     monkeypatch.setattr(store, "append", counting)
-    futures = [p.submit(c.AddItem(id=new_id(), board="critique", text=f"{n}-{i}"))
-               for i in range(40) for n, p in enumerate(people)]
+    futures = [
+        p.submit(c.AddItem(id=new_id(), board="critique", text=f"{n}-{i}"))
+        for i in range(40)
+        for n, p in enumerate(people)
+    ]
     outcomes = await asyncio.gather(*futures)
     assert all(o.ok for o in outcomes)
     assert sum(batches) == 200

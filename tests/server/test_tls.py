@@ -7,8 +7,8 @@ import ssl
 import subprocess
 
 import pytest
-
 from conftest import RunningServer
+
 from kompsesjon.client import SessionClient
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
@@ -17,9 +17,26 @@ pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs t
 def self_signed(tmp_path):
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
     )
     return cert, key
 
@@ -37,8 +54,9 @@ async def test_tls_session(tmp_path):
     try:
         created = await srv.server.create_session(title="Kryptert")
         client_ctx = ssl.create_default_context(cafile=str(cert))
-        client = SessionClient(f"wss://127.0.0.1:{srv.server.port}/", role="screen", code=created.code,
-                               ssl_context=client_ctx)
+        client = SessionClient(
+            f"wss://127.0.0.1:{srv.server.port}/", role="screen", code=created.code, ssl_context=client_ctx
+        )
         client.start()
         await client.wait_ready()
         assert client.state.title == "Kryptert"

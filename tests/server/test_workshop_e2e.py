@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
+from support import until
+
 from kompsesjon.client import SessionClient, new_id
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.islands import island_members
+from kompsesjon.method.state import dump_state
 from kompsesjon.method.visibility import FACILITATOR_VIEW, participant_view, view_state
 from kompsesjon.method.voting import dots_used, ranked_list
-from kompsesjon.method.state import dump_state
-
-from support import until
 
 ORGS = ["Bodø", "Fauske", "Saltdal", "Meløy", "Gildeskål"]
 
@@ -56,9 +56,7 @@ async def test_full_future_workshop(running, clients):
         await ok(p, c.AddItem(id=new_id(), board="critique", text=f"Hinder {n}b", with_pair=True))
     # Private writing: a participant sees only their own and their pair's cards.
     sample = people[0]
-    assert all(
-        i.author == sample.participant or i.pair is not None for i in sample.state.items.values()
-    )
+    assert all(i.author == sample.participant or i.pair is not None for i in sample.state.items.values())
     assert screen.state.items == {}
     await ok(host, c.RevealItems(id=new_id(), board="critique"))
     await until(lambda: len(screen.state.items) == 20)
@@ -94,8 +92,14 @@ async def test_full_future_workshop(running, clients):
     assert [r.unit for r in top][:3] == ["V1", "V2", "V3"]
 
     # Islands from both lists; everyone chooses.
-    await ok(host, c.CreateIsland(id=new_id(), title="Tid til læring", links=[
-        c.LinkRef(board="critique", card="T1"), c.LinkRef(board="vision", card="V1")]))
+    await ok(
+        host,
+        c.CreateIsland(
+            id=new_id(),
+            title="Tid til læring",
+            links=[c.LinkRef(board="critique", card="T1"), c.LinkRef(board="vision", card="V1")],
+        ),
+    )
     await ok(host, c.CreateIsland(id=new_id(), title="Nettverk", links=[c.LinkRef(board="vision", card="V2")]))
     for n, p in enumerate(people):
         await ok(p, c.ChooseIsland(id=new_id(), island="I1" if n < 6 else "I2"))
@@ -119,10 +123,14 @@ async def test_full_future_workshop(running, clients):
 
     # Every mirror equals what the server would show that audience.
     hub = running.server.hubs[created.session]
+
     def same(client, audience):
-        a = dump_state(client.state); a.pop("counters")
-        b = dump_state(view_state(hub.state, audience)); b.pop("counters")
+        a = dump_state(client.state)
+        a.pop("counters")
+        b = dump_state(view_state(hub.state, audience))
+        b.pop("counters")
         return a == b
+
     await until(lambda: all(p.seq == hub.seq or p.seq > 0 for p in people))
     await until(lambda: same(host, FACILITATOR_VIEW))
     for p in people:

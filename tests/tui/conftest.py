@@ -125,16 +125,24 @@ class Workshop:
     async def joined(self, pilot: Pilot) -> str:
         """Wait until the app's participant is in the session; its id."""
         app = pilot.app
-        await settle(pilot, lambda: app.client is not None and app.client.participant is not None
-                     and app.client.state is not None and app.screen is app.session_screen)
+        await settle(
+            pilot,
+            lambda: (
+                app.client is not None
+                and app.client.participant is not None
+                and app.client.state is not None
+                and app.screen is app.session_screen
+            ),
+        )
         await pilot.pause()
         return app.client.participant
 
 
 @pytest.fixture
 async def workshop(running, clients, tmp_path) -> Workshop:
-    return await Workshop(running, clients, tmp_path).start(title="Framtidsverksted i Salten",
-                                                            question="Hvordan får vi flere lærlinger?")
+    return await Workshop(running, clients, tmp_path).start(
+        title="Framtidsverksted i Salten", question="Hvordan får vi flere lærlinger?"
+    )
 
 
 async def critique_wall(workshop: Workshop) -> tuple[SessionClient, SessionClient]:

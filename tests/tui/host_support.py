@@ -66,8 +66,14 @@ class Room:
         self.clients = clients
         self.people: list[SessionClient] = []
 
-    async def start(self, *, people=PEOPLE, title: str = "Framtidsverksted i Salten",
-                    question: str = "Hvordan lærer kommunene av hverandre?", **kwargs) -> "Room":
+    async def start(
+        self,
+        *,
+        people=PEOPLE,
+        title: str = "Framtidsverksted i Salten",
+        question: str = "Hvordan lærer kommunene av hverandre?",
+        **kwargs,
+    ) -> Room:
         created = await self.running.new_session(title=title, question=question, **kwargs)
         self.code, self.token = created.code, created.token
         self.fac = self.clients(self.running.url, role="facilitator", token=self.token)
@@ -95,8 +101,9 @@ class Room:
         ids = []
         for n, text in enumerate(texts):
             await ok(self.people[n % len(self.people)], c.AddItem(id=cid(), board=board, text=text))
-            ids.append(max((i for i in self.fac.state.items.values() if i.board == board),
-                           key=lambda i: int(i.id[1:])).id)
+            ids.append(
+                max((i for i in self.fac.state.items.values() if i.board == board), key=lambda i: int(i.id[1:])).id
+            )
         if reveal:
             await ok(self.fac, c.RevealItems(id=cid(), board=board))
         return ids

@@ -29,14 +29,29 @@ async def test_closing_shows_the_report_and_takes_my_check_out(workshop):
         await ok(ola, c.EditPlan(id=new_id(), island="I1", field="what", text="Felles fagdag", base_version=0))
         await ok(ola, c.EditPlan(id=new_id(), island="I1", field="when", text="Innen 1. mars", base_version=0))
         await advance(host, PhaseKind.CLOSING)
-        await shows(pilot, "Avslutning og utsjekk", "Øyene presenterer etter tur.", "Ikke bestemt ennå.",
-                    "Ditt håp ved innsjekk", "Å gå hjem med en plan", "Du har ikke sjekket ut ennå.")
+        await shows(
+            pilot,
+            "Avslutning og utsjekk",
+            "Øyene presenterer etter tur.",
+            "Ikke bestemt ennå.",
+            "Ditt håp ved innsjekk",
+            "Å gå hjem med en plan",
+            "Du har ikke sjekket ut ennå.",
+        )
 
         await ok(host, c.PresentIsland(id=new_id(), island="I1"))
         await ok(host, c.AddNextStep(id=new_id(), text="Rapport til kommunene innen fredag"))
         await ok(host, c.SetNextMeeting(id=new_id(), text="12. mars i Bodø"))
-        await shows(pilot, "Presenteres nå", "Tid til læring", "Felles fagdag", "NÅR?", "Innen 1. mars",
-                    "• Rapport til kommunene innen fredag", "Neste møte: 12. mars i Bodø")
+        await shows(
+            pilot,
+            "Presenteres nå",
+            "Tid til læring",
+            "Felles fagdag",
+            "NÅR?",
+            "Innen 1. mars",
+            "• Rapport til kommunene innen fredag",
+            "Neste møte: 12. mars i Bodø",
+        )
 
         await focused(pilot, "checkout-input")
         await type_text(pilot, "Takknemlig")

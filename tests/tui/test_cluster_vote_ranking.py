@@ -43,8 +43,14 @@ async def test_vote_with_plus_and_minus_done_and_abstain(workshop):
         for _ in range(3):
             await ok(ola, c.PlaceDot(id=new_id(), board="critique", card="K3"))
 
-        screen = await shows(pilot, "Stemming: Kritikk", "●●●●● 5 av 5 prikker igjen", "···  Tid  (2 lapper)",
-                             "···  Dårlig nett", "Du har ikke stemt ennå")
+        screen = await shows(
+            pilot,
+            "Stemming: Kritikk",
+            "●●●●● 5 av 5 prikker igjen",
+            "···  Tid  (2 lapper)",
+            "···  Dårlig nett",
+            "Du har ikke stemt ennå",
+        )
         await focused(pilot, "units")
         mine = lambda: dots_by_unit(host.state, "critique", pid)  # noqa: E731
 
@@ -94,8 +100,16 @@ async def test_bottom_list_after_the_reveal(workshop):
             for _ in range(n):
                 await ok(who, c.PlaceDot(id=new_id(), board="critique", card=card))
         await advance(host, PhaseKind.RANKING, "critique")  # closes the vote and reveals
-        screen = await shows(pilot, "Bunnliste", "2 av 3 med prikker", "Tid", "3 prikker (2 stemte)",
-                             "Dårlig nett", "3 prikker (1 stemte)", "(likt – flere stemte)")
+        screen = await shows(
+            pilot,
+            "Bunnliste",
+            "2 av 3 med prikker",
+            "Tid",
+            "3 prikker (2 stemte)",
+            "Dårlig nett",
+            "3 prikker (1 stemte)",
+            "(likt – flere stemte)",
+        )
         assert screen.index("Tid") < screen.index("Dårlig nett"), "more voters wins the tie"
         assert "For mange skjema" not in screen, "cut at list_cut"
         assert "Lite tid · Ingen tid til veiledning" in screen, "a theme shows its cards"

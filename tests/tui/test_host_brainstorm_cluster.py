@@ -46,8 +46,9 @@ async def test_red_cards_visible_and_dismissed(room):
     app = room.host()
     async with app.run_test(size=(120, 40)) as pilot:
         await opened(pilot, app, room)
-        text = await shows(pilot, app, lambda s: "Røde kort (2)" in s and "Hersketeknikk i rommet" in s
-                           and "rødt kort ×1" in s)  # marked on the card itself
+        text = await shows(
+            pilot, app, lambda s: "Røde kort (2)" in s and "Hersketeknikk i rommet" in s and "rødt kort ×1" in s
+        )  # marked on the card itself
         assert "Per Olsen" not in text and "Ingrid Johansen" not in text  # never who raised it
         await pilot.press("d")  # two open: pick one
         await shows(pilot, app, "Hvilket røde kort skal avvises?")

@@ -63,8 +63,9 @@ async def test_timer_and_phase_controls(room):
 
         app.screen.query_one(Input).value = "4:30"
         await pilot.press("enter")
-        await until(lambda: room.fac.state.timer.running and
-                    room.fac.state.timer.deadline - room.fac.server_now() < 271)
+        await until(
+            lambda: room.fac.state.timer.running and room.fac.state.timer.deadline - room.fac.server_now() < 271
+        )
         text = await shows(pilot, app, "5 minutter igjen")
         assert app.query_one("#timer-box").has_class("-five")
         assert "Tiden er ute" not in text

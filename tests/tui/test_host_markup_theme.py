@@ -16,9 +16,7 @@ MARKUP_PEOPLE = [("[bold]Kari[/]", "[red]Bodø"), ("Ola [/]", "Fauske")]
 
 
 async def test_markup_in_user_text_is_literal(running, clients):
-    room = await Room(running, clients).start(
-        people=MARKUP_PEOPLE, title="Økt [bold]x[/]", question="Hva [red]nå[/]?"
-    )
+    room = await Room(running, clients).start(people=MARKUP_PEOPLE, title="Økt [bold]x[/]", question="Hva [red]nå[/]?")
     kari, ola = room.people
     await ok(kari, c.CheckIn(id=cid(), text="Håper [italic]mye[/italic]"))
     app = room.host()

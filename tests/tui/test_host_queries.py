@@ -18,14 +18,31 @@ from kompsesjon.tui.host.queries import hidden_at_least, unit_cards, vote_progre
 
 def session(people: int = 30, cards: int = 60, seed: int = 1):
     rng = random.Random(seed)
-    state = evolve(None, ev.SessionCreated(
-        session="s", title="T", question="Q", lang="nb", anonymous=False, template="framtidsverksted",
-        created_at=0, rules=Rules(), agenda=framtidsverksted_agenda(), boards=framtidsverksted_boards()))
+    state = evolve(
+        None,
+        ev.SessionCreated(
+            session="s",
+            title="T",
+            question="Q",
+            lang="nb",
+            anonymous=False,
+            template="framtidsverksted",
+            created_at=0,
+            rules=Rules(),
+            agenda=framtidsverksted_agenda(),
+            boards=framtidsverksted_boards(),
+        ),
+    )
     for n in range(people):
         evolve(state, ev.ParticipantJoined(participant=f"p{n + 1}", name=f"P{n}", org=""))
     for n in range(cards):
-        evolve(state, ev.ItemAdded(item=ev.ItemData(id=f"K{n + 1}", board="critique", text=f"kort {n}",
-                                                    author=f"p{n % people + 1}"), private=False))
+        evolve(
+            state,
+            ev.ItemAdded(
+                item=ev.ItemData(id=f"K{n + 1}", board="critique", text=f"kort {n}", author=f"p{n % people + 1}"),
+                private=False,
+            ),
+        )
     # Themes (one nested), a withdrawn card, dots, statuses, a removed person.
     if cards < 6:
         return state
@@ -95,8 +112,12 @@ async def test_one_new_card_renders_one_card():
     state = session(people=50, cards=0)
     evolve(state, ev.PhaseChanged(phase=1, previous=0))
     for n in range(400):
-        evolve(state, ev.ItemAdded(item=ev.ItemData(id=f"K{n + 1}", board="critique", text=f"kort nummer {n}",
-                                                    author="p1"), private=True))
+        evolve(
+            state,
+            ev.ItemAdded(
+                item=ev.ItemData(id=f"K{n + 1}", board="critique", text=f"kort nummer {n}", author="p1"), private=True
+            ),
+        )
     app = HostApp(_Client(state))
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause(0.2)
@@ -104,8 +125,7 @@ async def test_one_new_card_renders_one_card():
         wall = screen.query_one(CardWall)
         assert len(wall.cards) == 400
         before = wall.rendered
-        evolve(state, ev.ItemAdded(item=ev.ItemData(id="K401", board="critique", text="ny", author="p2"),
-                                   private=True))
+        evolve(state, ev.ItemAdded(item=ev.ItemData(id="K401", board="critique", text="ny", author="p2"), private=True))
         screen.draw(frozenset({"item_added"}))
         assert wall.rendered - before == 1
         layouts = wall.layouts

@@ -8,8 +8,32 @@ from kompsesjon.tui.host.commands import available_actions
 
 from .host_support import cid, ok, opened, room, shows  # noqa: F401
 
-CONTROL_KEYS = ["n", "b", "t", "T", "plus", "minus", "p", "X", "r", "k", "K", "d", "c", "l", "m", "u", "f", "s",
-                "space", "delete", "left", "right", "escape", "enter"]
+CONTROL_KEYS = [
+    "n",
+    "b",
+    "t",
+    "T",
+    "plus",
+    "minus",
+    "p",
+    "X",
+    "r",
+    "k",
+    "K",
+    "d",
+    "c",
+    "l",
+    "m",
+    "u",
+    "f",
+    "s",
+    "space",
+    "delete",
+    "left",
+    "right",
+    "escape",
+    "enter",
+]
 
 
 async def test_screen_binds_no_control_and_shows_no_hidden_cards(room):

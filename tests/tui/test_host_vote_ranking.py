@@ -19,8 +19,8 @@ async def _vote_setup(room, texts):
 
 
 async def test_vote_progress_who_has_not_voted_peek_and_reveal(room):
-    k1, k2, k3 = await _vote_setup(room, ["Lite tid", "Uklare roller", "Lange reiser"])
-    kari, ola, ingrid, per = room.people
+    k1, k2, _k3 = await _vote_setup(room, ["Lite tid", "Uklare roller", "Lange reiser"])
+    kari, ola, ingrid, _per = room.people
     app = room.host()
     async with app.run_test(size=(120, 40)) as pilot:
         await opened(pilot, app, room)

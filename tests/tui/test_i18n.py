@@ -22,8 +22,14 @@ KEY_USE = re.compile(r"""\b(?:t|tn|N_)\(\s*f?(["'])([A-Za-z0-9_.]+)\1\s*[,)]""")
 DYNAMIC = {
     "participant.vote.status_{}": ["done", "abstained", "voting", "not_voted"],
     "participant.brainstorm.rules_{}": ["critique", "vision"],
-    "participant.refused.{}": ["participant_removed", "protocol_version", "hello_failed", "hello_timeout",
-                               "too_many_attempts", "bad_url"],
+    "participant.refused.{}": [
+        "participant_removed",
+        "protocol_version",
+        "hello_failed",
+        "hello_timeout",
+        "too_many_attempts",
+        "bad_url",
+    ],
     "tie.{}": ["voters", "earlier"],
     "plan.{}": ["what", "how", "who", "first_step", "when"],
 }

@@ -31,8 +31,16 @@ async def test_choose_and_leave_an_island(workshop):
         ola, per = await islands(workshop)
         await ok(host, c.ChangeRules(id=new_id(), island_max=2))
         await ok(ola, c.ChooseIsland(id=new_id(), island="I2"))
-        screen = await shows(pilot, "Øyer", "Tid til læring  0/2", "Bunnliste #1: Tid", "Bedre nett  1/2",
-                             "Bunnliste: Dårlig nett", "Deltakere: Ola (Fauske)", "Du har ikke valgt øy ennå.")
+        screen = await shows(
+            pilot,
+            "Øyer",
+            "Tid til læring  0/2",
+            "Bunnliste #1: Tid",
+            "Bedre nett  1/2",
+            "Bunnliste: Dårlig nett",
+            "Deltakere: Ola (Fauske)",
+            "Du har ikke valgt øy ennå.",
+        )
         assert "2–2 personer per øy" in screen
         await focused(pilot, "islands")
         await pilot.press("enter")
@@ -86,8 +94,14 @@ async def test_action_plan_live_unclobbered_and_merged_without_loss(workshop):
         # Saving is refused as stale by the server: both texts side by side.
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: isinstance(app.screen, MergeScreen))
-        screen = await shows(pilot, "HVEM? ble endret mens du skrev", "Ola lagret først",
-                             "Nyeste lagrede tekst (versjon 1)", "Per [bold]leder[/]", "Kari og Ola")
+        screen = await shows(
+            pilot,
+            "HVEM? ble endret mens du skrev",
+            "Ola lagret først",
+            "Nyeste lagrede tekst (versjon 1)",
+            "Per [bold]leder[/]",
+            "Kari og Ola",
+        )
         merge = app.screen
         assert merge.query_one("#merge-theirs").text == "Per [bold]leder[/]"
         assert merge.query_one("#merge-result").text == "Per [bold]leder[/]\nKari og Ola"

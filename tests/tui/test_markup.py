@@ -31,8 +31,9 @@ async def test_markup_and_odd_unicode_are_shown_literally(running, clients, tmp_
     async with run(app) as pilot:
         pid = await workshop.joined(pilot)
         assert host.state.participants[pid].name == "[red]Kari[/]"
-        await shows(pilot, "[bold]Tittel[/] \\[red]", "Hva med [red]farge[/]?", "Ola [i]: [/] slutt",
-                    "2. [blink]Kritikk[/]")
+        await shows(
+            pilot, "[bold]Tittel[/] \\[red]", "Hva med [red]farge[/]?", "Ola [i]: [/] slutt", "2. [blink]Kritikk[/]"
+        )
         await type_text(pilot, "[bold]x[/]")
         await pilot.press("enter")
         await shows(pilot, "Ditt håp: [bold]x[/]")
@@ -40,8 +41,9 @@ async def test_markup_and_odd_unicode_are_shown_literally(running, clients, tmp_
         await advance(host, PhaseKind.BRAINSTORM, "critique")
         await ok(host, c.FormBuzzPairs(id=new_id(), seed=3))
         # The phase title (from the template) in the header and in a notification.
-        screen = await shows(pilot, "Ny fase: [blink]Kritikk[/] [", "Hva er [i]vanskelig[/i]?",
-                             "Bikube med: Ola [i] (Kommune \\[x])")
+        screen = await shows(
+            pilot, "Ny fase: [blink]Kritikk[/] [", "Hva er [i]vanskelig[/i]?", "Bikube med: Ola [i] (Kommune \\[x])"
+        )
         assert screen.splitlines()[1].startswith(" [blink]Kritikk[/] [")
         await focused(pilot, "card-input")
         for text in ("[bold]x[/]", "\\[red]", "[/]", ODD):

@@ -21,8 +21,11 @@ async def test_status_while_the_server_is_away_and_pending_commands_survive(work
 
         await running.start()
         await shows(pilot, "Tilkoblet", timeout=15)
-        await settle(pilot, lambda: any(n.author == pid and n.text == "Skrevet uten nett"
-                                        for n in host.state.check_ins.values()), timeout=15)
+        await settle(
+            pilot,
+            lambda: any(n.author == pid and n.text == "Skrevet uten nett" for n in host.state.check_ins.values()),
+            timeout=15,
+        )
         screen = await shows(pilot, "Ditt håp: Skrevet uten nett")
         assert "venter på svar" not in screen
 

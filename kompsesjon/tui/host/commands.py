@@ -25,7 +25,7 @@ def available_actions(screen) -> Iterator[tuple[str, str, DOMNode, str]]:
     nodes.append(screen)
     seen: set[tuple[int, str]] = set()
     for node in nodes:
-        for key, bindings in node._bindings.key_to_bindings.items():
+        for bindings in node._bindings.key_to_bindings.values():
             for binding in bindings:
                 if not binding.description or (id(node), binding.action) in seen:
                     continue

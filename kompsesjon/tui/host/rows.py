@@ -88,6 +88,9 @@ class Card:
     make: Builder  # may return a CardFace (drawn fast) or any renderable
 
 
+NO_STYLE = Style()  # immutable: one shared default is safe
+
+
 @dataclass(frozen=True, slots=True)
 class CardFace:
     """A card with a rounded border: title top left, subtitle bottom right.
@@ -99,7 +102,7 @@ class CardFace:
     body: Text
     title: Text | None = None
     subtitle: Text | None = None
-    border: Style = Style()
+    border: Style = NO_STYLE
 
 
 class _LineWidget(ScrollView):
@@ -428,9 +431,7 @@ class Rows(Translated, _LineWidget, can_focus=True):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("toggle_mark", "clear_marks"):
             return self.markable
-        if action in ("cursor", "edge") and not self.interactive:
-            return False
-        return True
+        return not (action in ("cursor", "edge") and not self.interactive)
 
     def action_cursor(self, step: int) -> None:
         if not self.rows:

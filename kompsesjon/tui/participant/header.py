@@ -17,7 +17,7 @@ from kompsesjon.tui.widgets.status import ConnectionStatus, PhaseTimer, timer_cl
 
 
 def dots_text(left: int, budget: int) -> Text:
-    """"●●●○○ 3 prikker igjen" (filled: still to place)."""
+    """ "●●●○○ 3 prikker igjen" (filled: still to place)."""
     out = Text()
     out.append("●" * left, style="bold")
     out.append("○" * max(0, budget - left))

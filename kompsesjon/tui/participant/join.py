@@ -52,20 +52,19 @@ class JoinScreen(Translated, Screen):
 
     def compose(self) -> ComposeResult:
         code, name, org = self.initial
-        with Center():
-            with Vertical(id="join-form"):
-                yield Static(t("participant.join.title"), id="join-title")
-                yield Static(t("participant.join.intro"), id="join-intro")
-                yield Static(t("participant.join.code"), classes="join-label")
-                yield JoinInput(code, placeholder=t("participant.join.code_placeholder"), id="join-code", max_length=32)
-                yield Static(t("participant.join.name"), classes="join-label")
-                yield JoinInput(name, placeholder=t("participant.join.name_placeholder"), id="join-name", max_length=60)
-                yield Static(t("participant.join.org"), classes="join-label")
-                yield JoinInput(org, placeholder=t("participant.join.org_placeholder"), id="join-org", max_length=80)
-                yield Static(id="join-error", markup=False)
-                with Horizontal(id="join-buttons"):
-                    yield Button(t("participant.join.button"), variant="primary", id="join-button")
-                    yield Static(id="join-status", markup=False)
+        with Center(), Vertical(id="join-form"):
+            yield Static(t("participant.join.title"), id="join-title")
+            yield Static(t("participant.join.intro"), id="join-intro")
+            yield Static(t("participant.join.code"), classes="join-label")
+            yield JoinInput(code, placeholder=t("participant.join.code_placeholder"), id="join-code", max_length=32)
+            yield Static(t("participant.join.name"), classes="join-label")
+            yield JoinInput(name, placeholder=t("participant.join.name_placeholder"), id="join-name", max_length=60)
+            yield Static(t("participant.join.org"), classes="join-label")
+            yield JoinInput(org, placeholder=t("participant.join.org_placeholder"), id="join-org", max_length=80)
+            yield Static(id="join-error", markup=False)
+            with Horizontal(id="join-buttons"):
+                yield Button(t("participant.join.button"), variant="primary", id="join-button")
+                yield Static(id="join-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -129,9 +128,8 @@ class RefusedScreen(Translated, Screen):
         self.message = message
 
     def compose(self) -> ComposeResult:
-        with Center():
-            with Vertical(id="refused-box"):
-                yield Static(t("participant.refused.title"), id="refused-title")
-                yield Static(Text(self.message), id="refused-message", markup=False)
-                yield Static(t("participant.refused.quit"), id="refused-hint")
+        with Center(), Vertical(id="refused-box"):
+            yield Static(t("participant.refused.title"), id="refused-title")
+            yield Static(Text(self.message), id="refused-message", markup=False)
+            yield Static(t("participant.refused.quit"), id="refused-hint")
         yield Footer()

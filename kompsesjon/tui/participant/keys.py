@@ -15,7 +15,7 @@ from textual.dom import DOMNode
 from kompsesjon.i18n import t
 
 
-def N_(key: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
+def N_(key: str) -> str:
     """Mark an i18n key for translation when the widget is made."""
     return key
 

@@ -12,7 +12,7 @@ from kompsesjon.tui.text import clock
 
 
 class ConnectionStatus(Static):
-    """"Connected" / "Disconnected – retrying …", always visible."""
+    """ "Connected" / "Disconnected – retrying …", always visible."""
 
     # layout=True: the text's width changes ("Tilkoblet" → "Frakoblet – prøver igjen …").
     status: reactive[Status] = reactive(Status.CONNECTING, layout=True)

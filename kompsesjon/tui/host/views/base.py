@@ -25,12 +25,21 @@ from kompsesjon.tui.text import person, plain, safe
 ALWAYS = frozenset({"snapshot", "online", "phase_changed", "session_edited", "rules_changed"})
 PEOPLE = frozenset({"participant_joined", "profile_changed", "participant_removed"})
 CARDS = frozenset(
-    {"item_added", "item_edited", "item_withdrawn", "items_revealed", "merged", "merge_undone", "theme_renamed",
-     "item_detached"}
+    {
+        "item_added",
+        "item_edited",
+        "item_withdrawn",
+        "items_revealed",
+        "merged",
+        "merge_undone",
+        "theme_renamed",
+        "item_detached",
+    }
 )
 VOTES = frozenset({"dots_changed", "vote_status_changed", "vote_closed", "vote_reopened", "tally_revealed"})
-ISLANDS = frozenset({"island_created", "island_updated", "island_removed", "island_chosen", "plan_edited",
-                     "island_presented"})
+ISLANDS = frozenset(
+    {"island_created", "island_updated", "island_removed", "island_chosen", "plan_edited", "island_presented"}
+)
 
 
 class PhaseView(Translated, Vertical, can_focus=True):
@@ -97,8 +106,9 @@ class PhaseView(Translated, Vertical, can_focus=True):
     def propose(self, command: Any) -> None:
         self.post_message(Propose(command))
 
-    def ask(self, title: str, then: Callable[[str], None], *, value: str = "", hint: str = "",
-            allow_empty: bool = False) -> None:
+    def ask(
+        self, title: str, then: Callable[[str], None], *, value: str = "", hint: str = "", allow_empty: bool = False
+    ) -> None:
         def answered(text: str | None) -> None:
             if text is None:
                 return

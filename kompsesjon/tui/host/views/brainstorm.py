@@ -39,10 +39,21 @@ def item_card(item: Item, reds: int, facilitator: bool):
 
 
 class BrainstormView(PhaseView):
-    DEPENDS = frozenset(
-        {"item_added", "item_edited", "item_withdrawn", "items_revealed", "buzz_pairs_formed",
-         "buzz_pairs_cleared", "red_card_raised", "red_card_dismissed"}
-    ) | PEOPLE
+    DEPENDS = (
+        frozenset(
+            {
+                "item_added",
+                "item_edited",
+                "item_withdrawn",
+                "items_revealed",
+                "buzz_pairs_formed",
+                "buzz_pairs_cleared",
+                "red_card_raised",
+                "red_card_dismissed",
+            }
+        )
+        | PEOPLE
+    )
 
     BINDINGS = [
         control("r", "reveal", "host.key.reveal_cards"),
@@ -158,8 +169,9 @@ class BrainstormView(PhaseView):
             self.propose(c.DismissRedCard(id=new_id(), card=reds[0].id))
             return
         options = [(r.id, _red_label(state, r)) for r in reds]
-        self.pick(t("host.brainstorm.pick_red"), options,
-                  lambda key: self.propose(c.DismissRedCard(id=new_id(), card=key)))
+        self.pick(
+            t("host.brainstorm.pick_red"), options, lambda key: self.propose(c.DismissRedCard(id=new_id(), card=key))
+        )
 
 
 def _card_text(state: State, item_id: str | None) -> str:

@@ -72,8 +72,10 @@ def _paired_head(ins: int, outs: int):
         grid = Table.grid(expand=True, padding=(0, 2))
         grid.add_column(ratio=1)
         grid.add_column(ratio=1)
-        grid.add_row(Text(t("host.closing.check_ins", n=ins), style=p.accent),
-                     Text(t("host.closing.check_outs", n=outs), style=p.accent))
+        grid.add_row(
+            Text(t("host.closing.check_ins", n=ins), style=p.accent),
+            Text(t("host.closing.check_outs", n=outs), style=p.accent),
+        )
         return grid
 
     return make
@@ -96,8 +98,11 @@ def paired_rows(state: State) -> list[Row] | None:
 
 
 class ClosingView(PhaseView):
-    DEPENDS = ISLANDS | PEOPLE | frozenset({"next_step_added", "next_step_removed", "next_meeting_set",
-                                            "checked_out", "checked_in"})
+    DEPENDS = (
+        ISLANDS
+        | PEOPLE
+        | frozenset({"next_step_added", "next_step_removed", "next_meeting_set", "checked_out", "checked_in"})
+    )
 
     BINDINGS = [
         control("left", "present(-1)", "host.key.prev_report"),
@@ -193,11 +198,15 @@ class ClosingView(PhaseView):
         if not steps:
             self.say("host.closing.no_steps")
             return
-        self.pick(t("host.closing.remove_step"), steps,
-                  lambda key: self.propose(c.RemoveNextStep(id=new_id(), step=key)))
+        self.pick(
+            t("host.closing.remove_step"), steps, lambda key: self.propose(c.RemoveNextStep(id=new_id(), step=key))
+        )
 
     def action_next_meeting(self) -> None:
         current = self.state.next_meeting if self.state else ""
-        self.ask(t("host.closing.meeting_prompt"),
-                 lambda text: self.propose(c.SetNextMeeting(id=new_id(), text=text.strip())),
-                 value=current, allow_empty=True)
+        self.ask(
+            t("host.closing.meeting_prompt"),
+            lambda text: self.propose(c.SetNextMeeting(id=new_id(), text=text.strip())),
+            value=current,
+            allow_empty=True,
+        )

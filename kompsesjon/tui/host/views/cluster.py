@@ -80,16 +80,16 @@ class ClusterView(PhaseView):
             theme = state.themes.get(unit)
             if theme is not None:
                 themes += 1
-                rows.append(Row(f"U:{unit}", (theme.title, len(cards)), _theme_row(theme.title, len(cards)),
-                                markable=True))
+                rows.append(
+                    Row(f"U:{unit}", (theme.title, len(cards)), _theme_row(theme.title, len(cards)), markable=True)
+                )
                 for item in cards:
                     self._theme_of[item.id] = unit
                     rows.append(Row(f"C:{item.id}", (item.text, item.private, True), _card_row(item, True)))
             else:
                 loose += 1
                 item = cards[0]
-                rows.append(Row(f"U:{unit}", (item.text, item.private, False), _card_row(item, False),
-                                markable=True))
+                rows.append(Row(f"U:{unit}", (item.text, item.private, False), _card_row(item, False), markable=True))
         self.units.set_rows(rows)
         self._show_info(themes, loose)
 

@@ -120,19 +120,40 @@ class IslandsView(PhaseView):
             for entry in ranked_list(state, board):
                 label = unit_label(state, entry.unit)
                 isl = tuple(linked_to.get((board, entry.unit), ()))
-                rows.append(Row(f"L:{board}:{entry.unit}", (entry.rank, label, entry.dots, isl),
-                                _entry_row(entry.rank, label, entry.dots, isl), markable=True))
+                rows.append(
+                    Row(
+                        f"L:{board}:{entry.unit}",
+                        (entry.rank, label, entry.dots, isl),
+                        _entry_row(entry.rank, label, entry.dots, isl),
+                        markable=True,
+                    )
+                )
         self.query_one("#lists", Rows).set_rows(rows)
 
         board_rows = []
         for island in islands:
-            linked = [f"{list_name(state, link.board)}: {unit_label(state, link.unit)}" for link in island.links
-                      if link.board in state.boards]
+            linked = [
+                f"{list_name(state, link.board)}: {unit_label(state, link.unit)}"
+                for link in island.links
+                if link.board in state.boards
+            ]
             who = [person(state, pid) for pid in members[island.id]]
             size = sizes.get(island.id, 0)
-            board_rows.append(Row(f"I:{island.id}", (island.title, tuple(linked), tuple(who), size, island.id in small,
-                                                     state.rules.island_min, state.rules.island_max),
-                                  island_row(state, island, size, island.id in small, linked, who)))
+            board_rows.append(
+                Row(
+                    f"I:{island.id}",
+                    (
+                        island.title,
+                        tuple(linked),
+                        tuple(who),
+                        size,
+                        island.id in small,
+                        state.rules.island_min,
+                        state.rules.island_max,
+                    ),
+                    island_row(state, island, size, island.id in small, linked, who),
+                )
+            )
         self.query_one("#islands", Rows).set_rows(board_rows)
 
         waiting = unassigned(state)

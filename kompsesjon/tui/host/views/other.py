@@ -35,6 +35,8 @@ class OtherView(PhaseView):
         phase = state.agenda[self.phase]
         self.query_one("#other-prompt", Texty).show(phase.prompt or state.question or t("host.other.no_prompt"))
         self.query_one("#questions", Rows).set_rows(
-            [Row(f"Q{n}", (q.text, tuple(q.sub)), _question_row(n, q.text, tuple(q.sub)))
-             for n, q in enumerate(phase.questions, 1)]
+            [
+                Row(f"Q{n}", (q.text, tuple(q.sub)), _question_row(n, q.text, tuple(q.sub)))
+                for n, q in enumerate(phase.questions, 1)
+            ]
         )

@@ -93,8 +93,9 @@ class PlansView(PhaseView):
             done = filled(state, island.id)
             people = len(island_members(state, island.id))
             here = island.id == self.current
-            overview.append(Row(island.id, (island.title, here, done, people),
-                                _overview_row(state, island, here, done, people)))
+            overview.append(
+                Row(island.id, (island.title, here, done, people), _overview_row(state, island, here, done, people))
+            )
         self.query_one("#plan-overview", Rows).set_rows(overview)
         if self.current is None:
             self.query_one("#plan-island", Texty).show(t("host.plans.no_islands"))

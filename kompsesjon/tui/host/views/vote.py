@@ -36,8 +36,11 @@ def tally_rows(state: State, ranked, *, cut: int | None = None) -> list[Row]:
         title = unit_label(state, entry.unit)
         muted = cut is not None and entry.rank > cut
         rows.append(
-            Row(f"R:{entry.unit}", (entry.rank, entry.dots, entry.voters, entry.tie_break, title, most, muted),
-                ranked_row(state, entry, most, title, muted=muted))
+            Row(
+                f"R:{entry.unit}",
+                (entry.rank, entry.dots, entry.voters, entry.tie_break, title, most, muted),
+                ranked_row(state, entry, most, title, muted=muted),
+            )
         )
     return rows
 

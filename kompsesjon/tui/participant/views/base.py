@@ -118,7 +118,7 @@ def is_mine(state: State, me: str | None, item: Item) -> bool:
 
 
 def who(state: State, pid: str) -> str:
-    """"Name (organisation)" for lists of people."""
+    """ "Name (organisation)" for lists of people."""
     found = state.participants.get(pid)
     name = person(state, pid)
     if found is not None and found.org:

@@ -67,9 +67,7 @@ class CardList(Translated, KeyedList):
         self.red_cards_allowed = False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "card" and parameters and parameters[0] == "red" and not self.red_cards_allowed:
-            return False
-        return True
+        return not (action == "card" and parameters and parameters[0] == "red" and not self.red_cards_allowed)
 
     def action_card(self, action: str) -> None:
         if self.highlighted_id is not None:
@@ -119,9 +117,7 @@ class BrainstormView(PhaseView):
         checkbox = self.query_one("#with-pair", Checkbox)
         if pair is not None:
             others = [p for p in pair.members if p != me]
-            pair_info.update(
-                Text.assemble((t("participant.brainstorm.pair") + " ", "bold"), names(state, others))
-            )
+            pair_info.update(Text.assemble((t("participant.brainstorm.pair") + " ", "bold"), names(state, others)))
             pair_info.display = True
             checkbox.display = True
         else:

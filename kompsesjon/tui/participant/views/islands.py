@@ -21,7 +21,7 @@ from kompsesjon.tui.text import list_name, plain, unit_label
 
 
 def link_lines(state: State, island: Island) -> list[Text]:
-    """"Bunnliste #2: Tema …" for each item the island links."""
+    """ "Bunnliste #2: Tema …" for each item the island links."""
     out = []
     for link in island.links:
         if link.board not in state.boards:

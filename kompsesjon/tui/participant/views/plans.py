@@ -184,14 +184,12 @@ class PlansView(PhaseView):
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="plan-tabs"):
-            with TabPane(t("participant.plans.own_tab"), id="own"):
-                with VerticalScroll(id="own-plan"):
-                    yield Static(id="island-info", markup=False)
-                    for field in PLAN_FIELDS:
-                        yield PlanFieldEditor(field)
-            with TabPane(t("participant.plans.others_tab"), id="others"):
-                with VerticalScroll(id="others-scroll"):
-                    yield Static(id="other-plans", markup=False)
+            with TabPane(t("participant.plans.own_tab"), id="own"), VerticalScroll(id="own-plan"):
+                yield Static(id="island-info", markup=False)
+                for field in PLAN_FIELDS:
+                    yield PlanFieldEditor(field)
+            with TabPane(t("participant.plans.others_tab"), id="others"), VerticalScroll(id="others-scroll"):
+                yield Static(id="other-plans", markup=False)
 
     def show(self, state: State, me: str | None) -> None:
         super().show(state, me)

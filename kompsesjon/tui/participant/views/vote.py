@@ -40,7 +40,6 @@ class VoteView(PhaseView):
         yield Static(id="vote-status", markup=False)
         yield VoteList(id="units")
 
-
     @property
     def closed(self) -> bool:
         state = self.state
@@ -83,9 +82,7 @@ class VoteView(PhaseView):
         self.query_one(VoteList).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("dot", "done", "abstain") and self.closed:
-            return False
-        return True
+        return not (action in ("dot", "done", "abstain") and self.closed)
 
     def action_dot(self, change: int) -> None:
         unit = self.query_one(VoteList).highlighted_id

@@ -111,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--template", default="framtidsverksted", help="template name or .toml file for a new session")
     serve.add_argument("--title", help="title of a new session")
     serve.add_argument("--question", help="the shared question of a new session")
+    serve.add_argument("--purpose", help="purpose of a new session, for the report (default: the template's)")
+    serve.add_argument("--background", help="background of a new session, for the report (default: the template's)")
     serve.add_argument("--lang", choices=["nb", "sv", "en"], default="nb")
     serve.add_argument("--anonymous", action="store_true", help="no author ever leaves the server")
     serve.add_argument("--new", action="store_true", help="create a new session even if the database has some")

@@ -26,6 +26,7 @@ from websockets.exceptions import ConnectionClosed
 
 from kompsesjon import protocol as proto
 from kompsesjon.method.events import SessionCreated
+from kompsesjon.method.text import clean
 from kompsesjon.templates import Template, load_template
 
 from .hub import FATAL, GREETED, Client, Hub, send_now
@@ -117,6 +118,8 @@ class SessionServer:
         question: str | None = None,
         lang: str = "nb",
         anonymous: bool | None = None,
+        purpose: str | None = None,
+        background: str | None = None,
     ) -> CreatedSession:
         if isinstance(template, str):
             template = load_template(template)
@@ -137,6 +140,8 @@ class SessionServer:
             boards=template.boards,
             agenda=template.phases,
             group_sets=template.group_sets,
+            purpose=clean("report", template.purpose if purpose is None else purpose, required=False),
+            background=clean("report", template.background if background is None else background, required=False),
         )
         await self.store.create_session(session, code, token, created.title, created)
         hub = Hub(session, code, self.store)

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from kompsesjon.method import Rejection
+from kompsesjon.method.text import clean
 from kompsesjon.templates import TemplateError, load_template
 
 from .app import CreatedSession, Limits, SessionServer
@@ -62,6 +64,8 @@ async def serve_forever(
     limits: Limits,
     out: Callable[[str], None] = print,
     ready: asyncio.Event | None = None,
+    purpose: str | None = None,
+    background: str | None = None,
 ) -> int:
     try:
         store = await Store.open(db, durability=durability)
@@ -73,7 +77,13 @@ async def serve_forever(
     created = None
     if new or not resumed:
         created = await server.create_session(
-            load_template(template), title=title, question=question, lang=lang, anonymous=anonymous or None
+            load_template(template),
+            title=title,
+            question=question,
+            lang=lang,
+            anonymous=anonymous or None,
+            purpose=purpose,
+            background=background,
         )
     try:
         await server.start(host, port, ssl_context=ssl_context)
@@ -126,6 +136,12 @@ def run(args) -> int:
     except TemplateError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    for name in ("purpose", "background"):
+        try:
+            clean("report", getattr(args, name) or "", required=False)
+        except Rejection as exc:
+            print(f"error: --{name}: {exc.message}", file=sys.stderr)
+            return 2
     limits = Limits(rate=args.rate, burst=max(args.rate * 3, 10), per_address=args.max_per_address)
     return asyncio.run(
         serve_forever(
@@ -142,5 +158,7 @@ def run(args) -> int:
             durability=args.durability,
             limits=limits,
             out=lambda line: print(line, flush=True),
+            purpose=args.purpose,
+            background=args.background,
         )
     )

@@ -41,6 +41,9 @@ class Question(BaseModel):
 
     text: str = Field(min_length=1, max_length=500)
     sub: list[str] = Field(default_factory=list, max_length=20)
+    # The part of the phase's plan this answer fills (e.g. «Mål» of the
+    # municipality's plan); empty: the question is not a plan part.
+    part: str = Field(default="", max_length=120)
 
 
 class GroupMode(StrEnum):
@@ -74,6 +77,9 @@ class Phase(BaseModel):
     prompt: str = ""  # e.g. "What is hard, slow, impossible?"
     groups: str | None = None  # group set worked in (group_work, report)
     questions: list[Question] = Field(default_factory=list, max_length=50)
+    # A group_work phase whose answers make up a plan per group (seed 004:
+    # «Kommunens plan»): its title; the questions with a ``part`` fill it.
+    plan: str = Field(default="", max_length=120)
 
 
 class BoardSpec(BaseModel):
@@ -84,6 +90,7 @@ class BoardSpec(BaseModel):
     id: str
     kind: BoardKind
     prefix: str = Field(min_length=1, max_length=3)  # cards are numbered K1, K2 …
+    title: str = Field(default="", max_length=120)  # empty: the list's name (bottom list, top list)
 
 
 BOARD_PHASES = frozenset({PhaseKind.BRAINSTORM, PhaseKind.CLUSTER, PhaseKind.VOTE, PhaseKind.RANKING})

@@ -336,6 +336,26 @@ class PresentGroup(_Command):
     group: Ref | None
 
 
+# ---- the report -------------------------------------------------------------
+
+
+class EditReportText(_Command):
+    """Replace one of the facilitator's report texts (versioned like plans)."""
+
+    type: Literal["edit_report_text"] = "edit_report_text"
+    field: Literal["purpose", "background", "summary", "decisions"]
+    text: str
+    base_version: int = Field(ge=0)
+
+
+class Evaluate(_Command):
+    """At check-out: rate the day 1–5 and say what we should do differently."""
+
+    type: Literal["evaluate"] = "evaluate"
+    rating: int | None = Field(default=None, ge=1, le=5)
+    text: str = ""
+
+
 Command = Annotated[
     Join
     | SetProfile
@@ -385,7 +405,9 @@ Command = Annotated[
     | SetGroupRole
     | FormGroups
     | MoveToGroup
-    | PresentGroup,
+    | PresentGroup
+    | EditReportText
+    | Evaluate,
     Field(discriminator="type"),
 ]
 
@@ -411,6 +433,7 @@ PARTICIPANT_COMMANDS = frozenset(
         "edit_plan",
         "edit_answer",
         "set_group_role",
+        "evaluate",
     }
 )
 FACILITATOR_ALSO = frozenset({"add_item", "edit_item", "withdraw_item", "edit_plan", "edit_answer", "set_group_role"})

@@ -69,6 +69,8 @@ class SessionCreated(_Event):
     boards: list[BoardSpec]
     agenda: list[Phase]
     group_sets: list[GroupSetSpec] = []
+    purpose: str = ""  # the facilitator's purpose and background, for everyone
+    background: str = ""
 
 
 class SessionEdited(_Event):
@@ -341,6 +343,29 @@ class GroupPresented(_Event):
     group: str | None
 
 
+# ---- the report -------------------------------------------------------------
+
+
+class ReportTextEdited(_Event):
+    """A facilitator wrote the purpose, background, summary or decisions."""
+
+    type: Literal["report_text_edited"] = "report_text_edited"
+    field: str
+    text: str
+    version: int
+    by: str | None = None
+
+
+class Evaluated(_Event):
+    """A participant's check-out evaluation; only they see that it is theirs."""
+
+    type: Literal["evaluated"] = "evaluated"
+    evaluation: str
+    rating: int | None = None
+    text: str = ""
+    author: str | None = None
+
+
 Event = Annotated[
     SessionCreated
     | SessionEdited
@@ -382,7 +407,9 @@ Event = Annotated[
     | GroupMemberMoved
     | GroupRoleSet
     | AnswerEdited
-    | GroupPresented,
+    | GroupPresented
+    | ReportTextEdited
+    | Evaluated,
     Field(discriminator="type"),
 ]
 

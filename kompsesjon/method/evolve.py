@@ -16,6 +16,7 @@ from .clustering import changed
 from .state import (
     Board,
     BuzzPair,
+    Evaluation,
     Group,
     Island,
     Item,
@@ -60,6 +61,11 @@ def evolve(state: State | None, event: ev.Event) -> State:
             agenda=list(event.agenda),
             boards={spec.id: Board(spec=spec) for spec in event.boards},
             group_sets={spec.id: spec for spec in event.group_sets},
+            report_texts={
+                name: PlanField(text=text)
+                for name, text in (("purpose", event.purpose), ("background", event.background))
+                if text
+            },
         )
     if state is None:
         raise ValueError(f"{event.type} before session_created")
@@ -421,3 +427,17 @@ def _answer_edited(state: State, e: ev.AnswerEdited) -> None:
 @_on(ev.GroupPresented)
 def _group_presented(state: State, e: ev.GroupPresented) -> None:
     state.presenting_group = e.group
+
+
+# ---- the report ---------------------------------------------------------------
+
+
+@_on(ev.ReportTextEdited)
+def _report_text_edited(state: State, e: ev.ReportTextEdited) -> None:
+    state.report_texts[e.field] = PlanField(text=e.text, version=e.version, by=e.by)
+
+
+@_on(ev.Evaluated)
+def _evaluated(state: State, e: ev.Evaluated) -> None:
+    state.evaluations[e.evaluation] = Evaluation(id=e.evaluation, rating=e.rating, text=e.text, author=e.author)
+    _bump(state, "evaluation", e.evaluation)

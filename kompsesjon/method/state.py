@@ -29,6 +29,7 @@ class Rules(BaseModel):
     island_max: int = Field(default=8, ge=1, le=200)
     private_writing: bool = True  # cards hidden from others until revealed
     max_red_cards: int = Field(default=3, ge=0, le=50)  # open red cards per person
+    evaluation: bool = False  # at check-out: a 1–5 rating and «what should we do differently?»
 
     @model_validator(mode="after")
     def _consistent(self) -> Rules:
@@ -161,6 +162,23 @@ class Note:
 
 
 @dataclass
+class Evaluation:
+    """One person's check-out evaluation of the day (always anonymous to others)."""
+
+    id: str
+    rating: int | None = None  # 1–5
+    text: str = ""  # what we should do differently
+    author: str | None = None  # only the server and the author know it
+
+
+# The facilitator's texts for the report: purpose and background (from the
+# template or ``serve --purpose``), then a summary and the decisions written
+# during or after the meeting. Purpose and background are public.
+REPORT_TEXTS = ("purpose", "background", "summary", "decisions")
+PUBLIC_REPORT_TEXTS = frozenset({"purpose", "background"})
+
+
+@dataclass
 class NextStep:
     id: str
     text: str
@@ -213,6 +231,8 @@ class State:
     next_steps: dict[str, NextStep] = field(default_factory=dict)
     next_meeting: str = ""
     timer: Timer = field(default_factory=Timer)
+    report_texts: dict[str, PlanField] = field(default_factory=dict)  # REPORT_TEXTS, versioned like plans
+    evaluations: dict[str, Evaluation] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
 
     @property

@@ -24,9 +24,10 @@ LIMITS: dict[str, int] = {
     "plan": 2000,
     "step": 300,
     "red_card": 200,
+    "report": 5000,  # the facilitator's summary, decisions, purpose, background
 }
 
-MULTILINE = frozenset({"plan", "note", "question"})
+MULTILINE = frozenset({"plan", "note", "question", "report"})
 
 # Bidirectional overrides can make a card display text that differs from what
 # was stored ("Trojan Source"); nothing in a meeting needs them.

@@ -10,7 +10,11 @@ The only place that knows the method's secrecy rules:
 * dot voting: a participant sees only their own dots and vote status; tallies
   reach participants and screens only as ``tally_revealed``; facilitators see
   every dot (to know who has not voted);
-* red cards never carry who raised them.
+* red cards never carry who raised them;
+* the facilitator's summary and decisions are for facilitators until the
+  report is made (purpose and background are for everyone);
+* a check-out evaluation reaches facilitators without its author (in every
+  session) and its author; nobody else.
 
 :func:`deliveries` plans the fan-out of one event so the server serialises
 once per audience, not once per socket. :func:`view_state` gives the snapshot a
@@ -26,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from . import events as ev
-from .state import Item, Note, PlanField, State, VoteRound
+from .state import PUBLIC_REPORT_TEXTS, Item, Note, PlanField, State, VoteRound
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,17 @@ def deliveries(state: State, event: ev.Event) -> list[Delivery]:
     if isinstance(event, (ev.PlanEdited, ev.AnswerEdited)):
         return _anonymised(state, event, event.by, lambda e: e.model_copy(update={"by": None}))
 
+    if isinstance(event, ev.ReportTextEdited):
+        if event.field in PUBLIC_REPORT_TEXTS:
+            return _everyone(event)
+        return [Delivery(event, facilitators=True)]
+
+    if isinstance(event, ev.Evaluated):
+        plan = [Delivery(event.model_copy(update={"author": None}), facilitators=True)]
+        if event.author is not None:
+            plan.append(Delivery(event, only=frozenset({event.author})))
+        return plan
+
     return _everyone(event)
 
 
@@ -195,6 +210,13 @@ def view_state(state: State, audience: Audience) -> State:
         for island, fields in state.plans.items()
     }
     answers = {k: PlanField(text=a.text, version=a.version, by=author(a.by)) for k, a in state.answers.items()}
+    report_texts = {
+        k: replace(v) for k, v in state.report_texts.items() if facilitator or k in PUBLIC_REPORT_TEXTS
+    }
+    if facilitator:
+        evaluations = {e.id: replace(e, author=None) for e in state.evaluations.values()}
+    else:
+        evaluations = {e.id: replace(e) for e in state.evaluations.values() if me is not None and e.author == me}
     return replace(
         state,
         agenda=list(state.agenda),
@@ -214,5 +236,7 @@ def view_state(state: State, audience: Audience) -> State:
         check_outs=notes(state.check_outs),
         next_steps=copy.deepcopy(state.next_steps),
         timer=replace(state.timer),
+        report_texts=report_texts,
+        evaluations=evaluations,
         counters={},
     )

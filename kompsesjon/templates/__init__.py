@@ -32,6 +32,10 @@ class Template(BaseModel):
     title: str = Field(min_length=1, max_length=120)
     description: str = ""
     question: str = ""
+    # The facilitator's purpose and background, the first section of the report
+    # (``serve --purpose`` / ``--background`` override them).
+    purpose: str = Field(default="", max_length=5000)
+    background: str = Field(default="", max_length=5000)
     anonymous: bool = False
     rules: Rules = Rules()
     boards: list[BoardSpec] = Field(default_factory=list)
@@ -60,6 +64,13 @@ class Template(BaseModel):
                 )
             if phase.kind == PhaseKind.GROUP_WORK and not phase.questions:
                 out.append((["phases", n, "kind"], "a group_work phase needs at least one [[phases.questions]]"))
+            if phase.plan and phase.kind != PhaseKind.GROUP_WORK:
+                out.append((["phases", n, "plan"], "only a group_work phase makes a plan from its answers"))
+            if phase.plan and not any(q.part for q in phase.questions):
+                out.append((["phases", n, "plan"], "a plan needs questions with 'part' (the plan's parts)"))
+            for m, question in enumerate(phase.questions):
+                if question.part and not phase.plan:
+                    out.append((["phases", n, "questions", m, "part"], "a 'part' needs the phase's 'plan' title"))
         return out
 
 

@@ -198,6 +198,11 @@ class Room:
         plan = deliveries(self.state, e)
         for delivery in plan:
             assert not raisers_in(delivery.event.model_dump(mode="json"))
+        if e.type == "evaluated":
+            for audience in self.audiences():
+                received = recipients_of(plan, audience)
+                if received is not None:
+                    assert received.author in (None, audience.participant), (audience, received)
         if not self.state.anonymous:
             return
         for audience in self.audiences():
@@ -230,6 +235,10 @@ class Room:
                         if unit_of(self.state, card) in live_units(self.state, board_id):
                             assert card in seen.items or card in seen.themes, (me, card)
             assert all(r.raised_by is None for r in seen.red_cards.values())
+            # Evaluations are anonymous in every session: only one's own is known as one's own.
+            assert all(e.author in (None, me) for e in seen.evaluations.values()), audience
+            if audience.role != "facilitator":
+                assert set(seen.report_texts) <= {"purpose", "background"}, audience
             if self.state.anonymous:
                 assert authors_of(seen) <= {me} - {None}, audience
                 assert not any(self.foreign_pair(i.pair, me) for i in seen.items.values()), audience
@@ -368,6 +377,19 @@ class Room:
         text = self.pick(["Skjerme tid", "Kari og Ola", "Innen mai", "1. Avklare\n2. Prøve", ""])
         self.act(actor, "edit_plan", island=island, field=field, text=text, base_version=base)
 
+    def report_text(self):
+        field = self.pick(["purpose", "background", "summary", "decisions"])
+        current = self.state.report_texts.get(field)
+        version = current.version if current else 0
+        base = self.draw(st.integers(0, version + 1)) if self.chance(5) else version
+        actor = participant(self.someone()) if self.chance(8) else FACILITATOR
+        text = self.pick(["Vi ble enige om tre tiltak.", "Formål: dele erfaringer", "", "x" * 5001])
+        self.act(actor, "edit_report_text", field=field, text=text, base_version=base)
+
+    def evaluate(self):
+        rating = self.draw(st.none() | st.integers(0, 6))
+        self.act(participant(self.someone()), "evaluate", rating=rating, text=self.pick(["", "Mer tid", "Kortere dag"]))
+
     def closing(self):
         move = self.draw(st.integers(0, 4))
         if move == 0:
@@ -425,7 +447,13 @@ class Room:
 
 
 Move = Callable[[Room], None]
-EVERYWHERE: list[Move] = [Room.advance] * 4 + [Room.step_back, Room.join, Room.timer, Room.people_change]
+EVERYWHERE: list[Move] = [Room.advance] * 4 + [
+    Room.step_back,
+    Room.join,
+    Room.timer,
+    Room.people_change,
+    Room.report_text,
+]
 BY_PHASE: dict[PhaseKind, list[Move]] = {
     PhaseKind.INTRO: [Room.join] * 3 + [Room.check_in] * 3 + [Room.buzz_pairs, Room.rules],
     PhaseKind.BRAINSTORM: [Room.add_item] * 6
@@ -436,7 +464,7 @@ BY_PHASE: dict[PhaseKind, list[Move]] = {
     PhaseKind.RANKING: [Room.close_vote, Room.rules, Room.dot],
     PhaseKind.ISLANDS: [Room.create_island] * 3 + [Room.choose_island] * 6,
     PhaseKind.ACTION_PLANS: [Room.edit_plan] * 6 + [Room.choose_island, Room.closing],
-    PhaseKind.CLOSING: [Room.closing] * 4 + [Room.edit_plan],
+    PhaseKind.CLOSING: [Room.closing] * 4 + [Room.edit_plan, Room.evaluate, Room.evaluate],
     PhaseKind.PLENARY: [Room.form_groups] * 3 + [Room.join, Room.move_to_group],
     PhaseKind.GROUP_WORK: [Room.edit_answer] * 6 + [Room.group_role] * 2 + [Room.move_to_group, Room.form_groups],
     PhaseKind.REPORT: [Room.present_group] * 3 + [Room.edit_answer, Room.group_role],
@@ -448,7 +476,7 @@ ANYWHERE: list[Move] = sorted(
 
 
 rules = st.builds(
-    lambda budget, cap_share, island_min, island_extra, private, red, cut: Rules(
+    lambda budget, cap_share, island_min, island_extra, private, red, cut, evaluation: Rules(
         dot_budget=budget,
         dot_cap=max(1, budget * cap_share // 4),
         island_min=island_min,
@@ -456,6 +484,7 @@ rules = st.builds(
         private_writing=private,
         max_red_cards=red,
         list_cut=cut,
+        evaluation=evaluation,
     ),
     budget=st.integers(1, 6),
     cap_share=st.integers(1, 4),
@@ -464,6 +493,7 @@ rules = st.builds(
     private=st.booleans(),
     red=st.integers(0, 2),
     cut=st.integers(1, 5),
+    evaluation=st.booleans(),
 )
 
 

@@ -65,3 +65,35 @@ def test_a_bad_template_names_field_and_line():
         parse_template('name = "x"\ntitle = "y"\n[[phases]]\nkind = "dans"\n', "mal.toml")
     with pytest.raises(TemplateError, match="not valid TOML"):
         parse_template("name = ", "mal.toml")
+
+
+def test_a_plan_part_needs_a_plan_and_a_plan_needs_parts():
+    head = 'name = "x"\ntitle = "y"\n[[group_sets]]\nid = "k"\nmode = "by_org"\n'
+    with pytest.raises(TemplateError, match=r"line 11 \(phases\[0\]\.questions\[0\]\.part\): a 'part' needs"):
+        parse_template(
+            head + '[[phases]]\nkind = "group_work"\ngroups = "k"\n[[phases.questions]]\ntext = "Mål?"\npart = "Mål"\n',
+            "mal.toml",
+        )
+    with pytest.raises(TemplateError, match=r"\(phases\[0\]\.plan\): a plan needs questions with 'part'"):
+        parse_template(
+            head + '[[phases]]\nkind = "group_work"\ngroups = "k"\nplan = "Plan"\n[[phases.questions]]\ntext = "Mål?"\n',
+            "mal.toml",
+        )
+    with pytest.raises(TemplateError, match=r"\(phases\[0\]\.plan\): only a group_work phase"):
+        parse_template('name = "x"\ntitle = "y"\n[[phases]]\nkind = "intro"\nplan = "Plan"\n', "mal.toml")
+
+
+def test_the_county_gathering_fills_the_seven_part_municipal_plan():
+    spec = load_template("fylkessamling")
+    (phase,) = [p for p in spec.phases if p.plan]
+    assert phase.plan == "Kommunens plan" and phase.groups == "kommune"
+    assert [q.part for q in phase.questions if q.part] == [
+        "Utviklingsområder og innhold",
+        "Mål",
+        "Organisering og forankring",
+        "Gjennomføring",
+        "Andre tiltak",
+        "Finansiering",
+        "Utfordringer og muligheter",
+    ]
+    assert spec.purpose and spec.rules.evaluation

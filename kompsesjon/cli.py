@@ -25,7 +25,8 @@ def _export(args: argparse.Namespace) -> int:
     from .export import ExportError, load_report, write_export
 
     try:
-        result = write_export(load_report(args.db, args.session), args.format, args.output)
+        report = load_report(args.db, args.session, names=not args.no_names)
+        result = write_export(report, args.format, args.output, per_org=args.per_org)
     except ExportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -134,10 +135,23 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--format",
         default="md",
-        choices=["md", "csv", "json", "html"],
-        help="md (default), html (print-friendly, one file), json, csv (zip or folder)",
+        choices=["md", "html", "docx", "csv", "json"],
+        help="md (default), html (print-friendly, one file), docx (Word), json, csv (zip or folder)",
     )
-    export.add_argument("-o", "--output", help="file to write (csv: a folder or a .zip); default: standard output")
+    export.add_argument(
+        "-o",
+        "--output",
+        help="file to write (csv and --per-org: a folder or a .zip); default: standard output"
+        " (docx, csv, --per-org: kompsesjon-CODE… in this folder)",
+    )
+    export.add_argument(
+        "--per-org",
+        action="store_true",
+        help="one extract per organisation (municipality): its plan, answers, follow-up, islands and the common lists",
+    )
+    export.add_argument(
+        "--no-names", action="store_true", help="leave every name out (authors, check-ins, attendance, members)"
+    )
     export.set_defaults(handler=_export)
 
     from .tui.launch import add_client_options, run_host, run_join, run_screen

@@ -1,43 +1,85 @@
-"""Export a stored session as a report: Markdown, CSV, JSON or HTML.
+"""Export a stored session as a report: Markdown, HTML, Word, CSV or JSON.
 
 Offline: reads the database file, folds the log with the engine's ``evolve``,
 builds one :class:`~.report.Report` and renders it. In anonymous sessions no
-author appears in any format.
+author appears in any format; ``names=False`` (``--no-names``) leaves every
+name out of any session's report. ``--per-org`` writes one extract per
+organisation (municipality) instead of the whole report.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .html import render_html
-from .markdown import render_markdown
+from .html import render_html, render_html_extract
+from .markdown import render_markdown, render_markdown_extract
 from .report import Report, build_report
 from .stored import ExportError, find_session, list_sessions, load_state
-from .tables import render_csv, render_zip
+from .tables import render_csv, render_zip, zip_of
+from .word import render_docx, render_docx_extract
 
-FORMATS = ("md", "csv", "json", "html")
+FORMATS = ("md", "html", "docx", "csv", "json")
+EXTRACT_FORMATS = ("md", "html", "docx")
+BINARY = frozenset({"docx", "csv"})
 
 
-def load_report(db: str | Path, ref: str | None) -> Report:
+def load_report(db: str | Path, ref: str | None, *, names: bool = True) -> Report:
     stored = find_session(db, ref)
     state = load_state(db, stored.id)
-    return build_report(state, code=stored.code, exported_at=time.time())
+    return build_report(state, code=stored.code, exported_at=time.time(), names=names)
 
 
 def render(report: Report, fmt: str) -> str | bytes:
-    """The report in a format; CSV comes as a zip of the tables."""
+    """The report in a format; CSV comes as a zip of the tables, Word as .docx bytes."""
     if fmt == "json":
         return json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
     if fmt == "md":
         return render_markdown(report)
     if fmt == "html":
         return render_html(report)
+    if fmt == "docx":
+        return render_docx(report)
     if fmt == "csv":
         return render_zip(report)
     raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def render_extract(report: Report, org: str, fmt: str) -> str | bytes:
+    """One organisation's extract (its plan, answers, follow-up, islands, the common lists)."""
+    if fmt == "md":
+        return render_markdown_extract(report, org)
+    if fmt == "html":
+        return render_html_extract(report, org)
+    if fmt == "docx":
+        return render_docx_extract(report, org)
+    raise ExportError(f"--per-org works with {', '.join(EXTRACT_FORMATS)}, not {fmt!r}")
+
+
+def file_stem(org: str) -> str:
+    """A file name for an organisation: its letters (æøå too), digits and dashes."""
+    stem = re.sub(r"[^\w]+", "-", org.strip(), flags=re.UNICODE).strip("-_")
+    return stem or "org"
+
+
+def render_extracts(report: Report, fmt: str) -> dict[str, bytes]:
+    """File name -> contents, one per organisation that took part."""
+    if fmt not in EXTRACT_FORMATS:
+        raise ExportError(f"--per-org works with {', '.join(EXTRACT_FORMATS)}, not {fmt!r}")
+    orgs = report.organisations()
+    if not orgs:
+        raise ExportError("nobody in this session gave an organisation: there is nothing to split by")
+    files: dict[str, bytes] = {}
+    for org in orgs:
+        name = file_stem(org)
+        while f"{name}.{fmt}" in files:  # two spellings that make one file name
+            name += "-2"
+        data = render_extract(report, org, fmt)
+        files[f"{name}.{fmt}"] = data.encode("utf-8") if isinstance(data, str) else data
+    return files
 
 
 @dataclass(frozen=True)
@@ -45,28 +87,48 @@ class Written:
     paths: list[Path]
 
 
-def write_export(report: Report, fmt: str, output: str | None) -> Written | str:
-    """Write to ``output`` (a file, or for CSV a folder or a .zip); without an
-    output the text formats are returned for standard output and CSV goes to
-    ``kompsesjon-<code>.zip`` in the current folder."""
+def _default_name(report: Report, suffix: str) -> Path:
+    return Path(f"kompsesjon-{report.session.code or report.session.id}{suffix}")
+
+
+def _write_files(files: dict[str, bytes], output: str | None, default: Path) -> Written:
+    """Into a folder (``output`` not ending in .zip) or one zip."""
+    if output and not output.endswith(".zip"):
+        folder = Path(output)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name, data in files.items():
+            (folder / name).write_bytes(data)
+            paths.append(folder / name)
+        return Written(paths)
+    target = Path(output) if output else default
+    target.write_bytes(zip_of(files))
+    return Written([target])
+
+
+def write_export(report: Report, fmt: str, output: str | None, *, per_org: bool = False) -> Written | str:
+    """Write to ``output`` (a file; for CSV and ``per_org`` a folder or a .zip).
+
+    Without an output, Markdown, HTML and JSON are returned for standard
+    output; Word goes to ``kompsesjon-<code>.docx``, CSV to
+    ``kompsesjon-<code>.zip`` and extracts to ``kompsesjon-<code>-<fmt>.zip``
+    in the current folder.
+    """
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if per_org:
+        return _write_files(render_extracts(report, fmt), output, _default_name(report, f"-{fmt}.zip"))
     if fmt == "csv":
-        if output and not output.endswith(".zip"):
-            folder = Path(output)
-            folder.mkdir(parents=True, exist_ok=True)
-            paths = []
-            for name, data in render_csv(report).items():
-                (folder / name).write_bytes(data)
-                paths.append(folder / name)
-            return Written(paths)
-        target = Path(output or f"kompsesjon-{report.session.code or report.session.id}.zip")
-        target.write_bytes(render_zip(report))
+        return _write_files(render_csv(report), output, _default_name(report, ".zip"))
+    data = render(report, fmt)
+    if isinstance(data, bytes):
+        target = Path(output) if output else _default_name(report, f".{fmt}")
+        target.write_bytes(data)
         return Written([target])
-    text = render(report, fmt)
-    assert isinstance(text, str)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        Path(output).write_text(data, encoding="utf-8")
         return Written([Path(output)])
-    return text
+    return data
 
 
 def export_session(db: str | Path, ref: str | None, fmt: str) -> str | bytes:
@@ -74,6 +136,7 @@ def export_session(db: str | Path, ref: str | None, fmt: str) -> str | bytes:
 
 
 __all__ = [
+    "EXTRACT_FORMATS",
     "FORMATS",
     "ExportError",
     "Report",
@@ -82,5 +145,7 @@ __all__ = [
     "list_sessions",
     "load_report",
     "render",
+    "render_extract",
+    "render_extracts",
     "write_export",
 ]

@@ -8,7 +8,22 @@ from __future__ import annotations
 
 from html import escape
 
-from .document import Block, Field, Heading, ItemList, ListItem, Para, Ranking, Run, build_document
+from .document import (
+    Bars,
+    Block,
+    Contents,
+    Field,
+    Form,
+    Heading,
+    ItemList,
+    ListItem,
+    Para,
+    Ranking,
+    Run,
+    Table,
+    build_document,
+    build_extract,
+)
 from .report import Report
 
 STYLE = """
@@ -30,7 +45,16 @@ table.ranking td.rank { width: 2rem; font-weight: 700; }
 table.ranking td.dots { width: 40%; }
 .bar { background: var(--bar); height: .8rem; display: inline-block; vertical-align: middle; margin-right: .4rem;
        -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-.cards { margin: .2rem 0 0 1rem; padding: 0; color: var(--muted); font-size: .95em; }
+.cards { margin: .2rem 0 0 1rem; padding: 0 0 0 .8rem; color: var(--muted); font-size: .95em; }
+.cards ul { padding-left: 1rem; }
+table.form, table.data { width: 100%; border-collapse: collapse; margin: .5rem 0 1rem; }
+table.form th, table.form td, table.data th, table.data td { padding: .3rem .5rem; vertical-align: top;
+       border: 1px solid var(--line); text-align: left; }
+table.form th { width: 28%; background: #f3f3f0; font-weight: 600; }
+table.form td { white-space: pre-wrap; }
+table.data th { background: #f3f3f0; }
+table.data tr.total td { font-weight: 700; }
+table.data td.bar { width: 50%; }
 @media print {
   body { margin: 0; max-width: none; }
   h2 { break-after: avoid; }
@@ -62,7 +86,7 @@ def _ranking(block: Ranking) -> str:
     rows = []
     for e in block.entries:
         width = round(100 * e.dots / most)
-        cards = "".join(f"<li>{escape(c)}</li>" for c in e.cards)
+        cards = _list(e.cards, False).removeprefix("<ul>").removesuffix("</ul>") if e.cards else ""
         note = f' <span class="muted">· {escape(e.note)}</span>' if e.note else ""
         rows.append(
             f'<tr><td class="rank">{e.rank}.</td>'
@@ -71,6 +95,10 @@ def _ranking(block: Ranking) -> str:
             f"{escape(e.detail)}{note}</td></tr>"
         )
     return f'<table class="ranking">{"".join(rows)}</table>'
+
+
+def _text(block: Field) -> str:
+    return escape(block.text) if block.text.strip() else f'<span class="muted">{escape(block.empty)}</span>'
 
 
 def _block(block: Block) -> str:
@@ -84,18 +112,47 @@ def _block(block: Block) -> str:
     if isinstance(block, Ranking):
         return _ranking(block)
     if isinstance(block, Field):
-        text = escape(block.text) if block.text.strip() else f'<span class="muted">{escape(block.empty)}</span>'
-        return f'<div class="field"><div class="label">{escape(block.label)}</div><div class="text">{text}</div></div>'
+        return (
+            f'<div class="field"><div class="label">{escape(block.label)}</div>'
+            f'<div class="text">{_text(block)}</div></div>'
+        )
+    if isinstance(block, Form):
+        rows = "".join(f'<tr><th scope="row">{escape(f.label)}</th><td>{_text(f)}</td></tr>' for f in block.fields)
+        return f'<table class="form">{rows}</table>'
+    if isinstance(block, Table):
+        head = "".join(f'<th scope="col">{escape(h)}</th>' for h in block.header)
+        rows = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in block.rows)
+        if block.total:
+            rows += '<tr class="total">' + "".join(f"<td>{escape(c)}</td>" for c in block.total) + "</tr>"
+        return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+    if isinstance(block, Bars):
+        most = max((n for _, n in block.rows), default=0) or 1
+        head = "".join(f'<th scope="col">{escape(h)}</th>' for h in block.head)
+        rows = "".join(
+            f"<tr><td>{escape(label)}</td><td>{n}</td>"
+            f'<td class="bar"><span class="bar" style="width:{round(100 * n / most)}%"></span></td></tr>'
+            for label, n in block.rows
+        )
+        return f'<table class="data"><thead><tr>{head}<th></th></tr></thead><tbody>{rows}</tbody></table>'
+    if isinstance(block, Contents):
+        return ""  # a page this short reads without one
     raise TypeError(block)  # pragma: no cover
 
 
-def render_html(report: Report) -> str:
-    blocks = build_document(report)
+def _page(report: Report, blocks: list[Block]) -> str:
     title = next((b.text for b in blocks if isinstance(b, Heading)), "kompsesjon")
-    body = "\n".join(_block(b) for b in blocks)
+    body = "\n".join(html for b in blocks if (html := _block(b)))
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{escape(report.session.lang)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
+
+
+def render_html(report: Report) -> str:
+    return _page(report, build_document(report))
+
+
+def render_html_extract(report: Report, org: str) -> str:
+    return _page(report, build_extract(report, org))

@@ -8,7 +8,22 @@ from __future__ import annotations
 
 import re
 
-from .document import Block, Field, Heading, ItemList, ListItem, Para, Ranking, Run, build_document
+from .document import (
+    Bars,
+    Block,
+    Contents,
+    Field,
+    Form,
+    Heading,
+    ItemList,
+    ListItem,
+    Para,
+    Ranking,
+    Run,
+    Table,
+    build_document,
+    build_extract,
+)
 from .report import Report
 
 # Characters that start emphasis, code, links, images, raw HTML, tables or
@@ -67,7 +82,26 @@ def _list(items: list[ListItem], ordered: bool, indent: str = "") -> list[str]:
     return lines
 
 
-def _block(block: Block) -> str:
+def _field(block: Field) -> str:
+    body = escape(block.text).replace("\n", "  \n") if block.text.strip() else f"*{escape(block.empty)}*"
+    return f"**{escape(block.label)}**  \n{body}"
+
+
+def _cell(text: str) -> str:
+    # A table row is one line: a newline in a cell becomes a space.
+    return escape(" ".join(text.split()), line_start=False) or " "
+
+
+def _table(header: list[str], rows: list[list[str]], total: list[str] | None = None) -> str:
+    """A GitHub-style pipe table (Markdown readers, pandoc and GitHub show it)."""
+    lines = ["| " + " | ".join(_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    if total:
+        lines.append("| " + " | ".join(f"**{_cell(c)}**" if c.strip() else " " for c in total) + " |")
+    return "\n".join(lines)
+
+
+def _block(block: Block) -> str | None:
     if isinstance(block, Heading):
         return "#" * block.level + " " + escape(block.text).replace("\n", " ")
     if isinstance(block, Para):
@@ -79,13 +113,29 @@ def _block(block: Block) -> str:
         for e in block.entries:
             detail = f"{e.detail} · {e.note}" if e.note else e.detail
             lines.append(f"{e.rank}. **{escape(e.title, line_start=False)}** — {escape(detail, line_start=False)}")
-            lines.extend(f"   - {escape(card)}" for card in e.cards)
+            lines.extend(_list(e.cards, False, "   "))
         return "\n".join(lines)
     if isinstance(block, Field):
-        body = escape(block.text).replace("\n", "  \n") if block.text.strip() else f"*{escape(block.empty)}*"
-        return f"**{escape(block.label)}**  \n{body}"
+        return _field(block)
+    if isinstance(block, Form):
+        return "\n\n".join(_field(f) for f in block.fields)
+    if isinstance(block, Table):
+        return _table(block.header, block.rows, block.total)
+    if isinstance(block, Bars):
+        most = max((n for _, n in block.rows), default=0) or 1
+        return _table([*block.head, ""], [[label, str(n), "█" * round(10 * n / most)] for label, n in block.rows])
+    if isinstance(block, Contents):
+        return None  # a Markdown reader makes its own outline from the headings
     raise TypeError(block)  # pragma: no cover
 
 
+def _render(blocks: list[Block]) -> str:
+    return "\n\n".join(text for b in blocks if (text := _block(b)) is not None) + "\n"
+
+
 def render_markdown(report: Report) -> str:
-    return "\n\n".join(_block(b) for b in build_document(report)) + "\n"
+    return _render(build_document(report))
+
+
+def render_markdown_extract(report: Report, org: str) -> str:
+    return _render(build_extract(report, org))

@@ -1,10 +1,13 @@
 """The report: one typed structure built from a session's state.
 
-Every export format (JSON, Markdown, CSV, HTML) renders this same structure,
-so they cannot disagree about what happened, and the JSON schema in
-``docs/report.schema.json`` is generated from these models. In anonymous
+Every export format (JSON, Markdown, CSV, HTML, Word) renders this same
+structure, so they cannot disagree about what happened, and the JSON schema
+in ``docs/report.schema.json`` is generated from these models. In anonymous
 sessions the report is built from the facilitator's view, which holds no
-authors.
+authors; ``names=False`` leaves every name out of any session's report.
+
+This is the one module that reads the session's state (cards, votes, group
+answers …); the renderers only read the report.
 """
 
 from __future__ import annotations
@@ -13,10 +16,10 @@ from pydantic import BaseModel, Field
 
 from kompsesjon.method import State
 from kompsesjon.method.agenda import ANSWER_PHASES, BoardKind, PhaseKind
-from kompsesjon.method.clustering import members, unit_title
+from kompsesjon.method.clustering import live_units, members, unit_title
 from kompsesjon.method.group_work import answer, follow_up_groups, questions_of
 from kompsesjon.method.islands import active_islands, island_members
-from kompsesjon.method.state import PLAN_FIELDS
+from kompsesjon.method.state import PLAN_FIELDS, REPORT_TEXTS
 from kompsesjon.method.visibility import FACILITATOR_VIEW, view_state
 from kompsesjon.method.voting import live_tally, ranking
 
@@ -37,12 +40,40 @@ class SessionInfo(BaseModel):
     created_at: float = Field(description="epoch seconds")
     phase: int = Field(description="index of the phase the session was in")
     phase_kind: str
+    names: bool = Field(default=True, description="false: made without names (--no-names)")
 
 
 class Person(BaseModel):
-    name: str
+    name: str = Field(description="'' when the report is made without names")
     org: str
     removed: bool = False
+    roles: list[str] = Field(default=[], description="group roles held: rapporteur, host (table host)")
+
+
+class ReportTexts(BaseModel):
+    """The facilitator's own texts: the report's first section."""
+
+    purpose: str = ""
+    background: str = ""
+    summary: str = ""
+    decisions: str = ""
+
+
+class Attendance(BaseModel):
+    """Who took part from one organisation."""
+
+    org: str = Field(description="the organisation as first written; '' for people who gave none")
+    count: int
+    people: list[Person] = Field(description="empty in anonymous sessions and in reports without names")
+
+
+class Evaluation(BaseModel):
+    """The check-out evaluation, summed up; never with names."""
+
+    count: int = Field(description="how many gave an evaluation")
+    average: float | None = Field(description="mean rating 1–5, null when nobody rated")
+    ratings: list[int] = Field(description="how many rated 1, 2, 3, 4 and 5")
+    comments: list[str] = Field(description="what we should do differently")
 
 
 class Note(BaseModel):
@@ -75,14 +106,33 @@ class Ranked(BaseModel):
     on_list: bool = Field(description="within the cut (the bottom/top list proper)")
 
 
+class Unit(BaseModel):
+    """A theme or a loose card as it stands on the wall, with what is inside it."""
+
+    unit: str = Field(description="theme id, or card id of a card in no theme")
+    title: str
+    rank: int | None = Field(default=None, description="place in the ranking; null: no dots")
+    dots: int = 0
+    voters: int = 0
+    tie_break: str | None = None
+    on_list: bool = Field(default=False, description="within the cut (the bottom/top list proper)")
+    cards: list[str] = Field(default=[], description="ids of the cards directly in it (a loose card: itself)")
+    themes: list[Unit] = Field(default=[], description="themes merged into this one, with their cards")
+
+
 class BoardReport(BaseModel):
     id: str
     kind: str = Field(description="critique or vision")
     list_name: str = Field(description="bottom_list or top_list")
+    title: str = Field(default="", description="the board's own title from the template ('' : the list's name)")
     cards: list[Card]
     themes: list[ThemeEntry]
     votes_revealed: bool
     ranking: list[Ranked]
+    units: list[Unit] = Field(
+        default=[],
+        description="every theme and card still on the wall: the ranking first, then all without dots",
+    )
 
 
 class Link(BaseModel):
@@ -110,11 +160,12 @@ class IslandReport(BaseModel):
 class QuestionEntry(BaseModel):
     text: str
     sub: list[str] = []
+    part: str = Field(default="", description="the part of the round's plan this question fills")
 
 
 class GroupAnswers(BaseModel):
     group: str = Field(description="group id (G3), or org:<name> in a follow-up")
-    label: str = Field(description="organisation name in a follow-up, else empty")
+    label: str = Field(description="the organisation when all members share one, else empty")
     members: list[Person]
     rapporteur: str | None = None
     host: str | None = Field(default=None, description="table host")
@@ -132,6 +183,7 @@ class Round(BaseModel):
     group_set_title: str = ""
     questions: list[QuestionEntry]
     groups: list[GroupAnswers]
+    plan: str = Field(default="", description="title of the plan each group's answers fill (parts: questions)")
 
 
 class RedCard(BaseModel):
@@ -146,9 +198,11 @@ class Report(BaseModel):
     version: int = REPORT_VERSION
     exported_at: float | None = None
     session: SessionInfo
+    texts: ReportTexts = ReportTexts()
     rules: dict[str, int | bool]
     agenda: list[dict]
     participants: list[Person]
+    attendance: list[Attendance] = []
     check_ins: list[Note]
     boards: list[BoardReport]
     red_cards: list[RedCard]
@@ -157,55 +211,39 @@ class Report(BaseModel):
     next_steps: list[str]
     next_meeting: str
     check_outs: list[Note]
+    evaluation: Evaluation | None = Field(default=None, description="null when the session asked for none")
 
     def board(self, kind: str) -> BoardReport | None:
         return next((b for b in self.boards if b.kind == kind), None)
 
+    def organisations(self) -> list[str]:
+        """The organisations that took part (one spelling each), as in the attendance."""
+        return [a.org for a in self.attendance if a.org]
 
-def build_report(state: State, *, code: str = "", exported_at: float | None = None) -> Report:
+
+def org_key(org: str) -> str:
+    """Organisations are typed by people: «Bodø» and «bodø » are one."""
+    return org.strip().casefold()  # as the engine's follow-up groups (``org_group``)
+
+
+def build_report(state: State, *, code: str = "", exported_at: float | None = None, names: bool = True) -> Report:
+    """The report of a session. ``names=False``: no name anywhere (authors,
+    attendance, members, roles), even in a named session."""
     seen = view_state(state, FACILITATOR_VIEW)  # no authors in anonymous sessions
     people = seen.participants
 
     def name(pid: str | None) -> str | None:
-        if pid is None or pid not in people:
+        if not names or pid is None or pid not in people:
             return None
         return people[pid].name or None
 
-    boards = []
-    for board_id, board in seen.boards.items():
-        revealed = board.vote.revealed
-        entries = revealed if revealed is not None else live_tally(seen, board_id)
-        boards.append(
-            BoardReport(
-                id=board_id,
-                kind=board.spec.kind.value,
-                list_name=LIST_NAMES.get(board.spec.kind, "list"),
-                cards=[
-                    Card(id=i.id, text=i.text, author=name(i.author), theme=i.theme, withdrawn=i.withdrawn)
-                    for i in seen.items.values()
-                    if i.board == board_id
-                ],
-                themes=[
-                    ThemeEntry(id=t.id, title=t.title, inside=t.merged_into)
-                    for t in seen.themes.values()
-                    if t.board == board_id
-                ],
-                votes_revealed=revealed is not None,
-                ranking=[
-                    Ranked(
-                        rank=r.rank,
-                        unit=r.unit,
-                        title=unit_title(seen, r.unit),
-                        dots=r.dots,
-                        voters=r.voters,
-                        tie_break=r.tie_break,
-                        cards=[i.text for i in members(seen, r.unit) if not i.withdrawn],
-                        on_list=r.rank <= seen.rules.list_cut,
-                    )
-                    for r in ranking(seen, board_id, entries)
-                ],
-            )
-        )
+    roles = _group_roles(seen)
+
+    def person(pid: str) -> Person:
+        p = people[pid]
+        return Person(name=p.name if names else "", org=p.org, removed=p.removed, roles=roles.get(pid, []))
+
+    boards = [_board(seen, board_id, name) for board_id in seen.boards]
 
     islands = []
     for island in active_islands(seen):
@@ -215,16 +253,13 @@ def build_report(state: State, *, code: str = "", exported_at: float | None = No
                 id=island.id,
                 title=island.title,
                 links=[Link(board=k.board, unit=k.unit, title=unit_title(seen, k.unit)) for k in island.links],
-                members=[
-                    Person(name=people[p].name, org=people[p].org)
-                    for p in island_members(seen, island.id)
-                    if p in people
-                ],
+                members=[person(p) for p in island_members(seen, island.id) if p in people],
                 plan=Plan(**{f: plan[f].text for f in PLAN_FIELDS if f in plan}),
             )
         )
 
-    rounds = [_round(seen, n, name) for n, phase in enumerate(seen.agenda) if phase.kind in ANSWER_PHASES]
+    rounds = [_round(seen, n, name, person) for n, phase in enumerate(seen.agenda) if phase.kind in ANSWER_PHASES]
+    texts = {f: seen.report_texts[f].text for f in REPORT_TEXTS if f in seen.report_texts}
 
     return Report(
         exported_at=exported_at,
@@ -239,10 +274,13 @@ def build_report(state: State, *, code: str = "", exported_at: float | None = No
             created_at=seen.created_at,
             phase=seen.phase,
             phase_kind=seen.current.kind.value,
+            names=names,
         ),
+        texts=ReportTexts(**texts),
         rules=seen.rules.model_dump(),
         agenda=[p.model_dump(mode="json") for p in seen.agenda],
-        participants=[Person(name=p.name, org=p.org, removed=p.removed) for p in people.values()],
+        participants=[person(pid) for pid in people],
+        attendance=_attendance(seen, person, listed=names and not seen.anonymous),
         check_ins=[Note(text=n.text, author=name(n.author)) for n in seen.check_ins.values()],
         boards=boards,
         red_cards=[RedCard(id=r.id, item=r.item, note=r.note, dismissed=r.dismissed) for r in seen.red_cards.values()],
@@ -251,18 +289,141 @@ def build_report(state: State, *, code: str = "", exported_at: float | None = No
         next_steps=[s.text for s in seen.next_steps.values() if not s.removed],
         next_meeting=seen.next_meeting,
         check_outs=[Note(text=n.text, author=name(n.author)) for n in seen.check_outs.values()],
+        evaluation=_evaluation(seen),
     )
 
 
-def _round(seen: State, number: int, name) -> Round:
+def _group_roles(seen: State) -> dict[str, list[str]]:
+    """Participant -> the group roles they hold in groups still at work."""
+    out: dict[str, list[str]] = {}
+    for group in seen.groups.values():
+        if not group.active:
+            continue
+        for role in ("rapporteur", "host"):
+            pid = getattr(group, role)
+            if pid is not None and role not in out.setdefault(pid, []):
+                out[pid].append(role)
+    return out
+
+
+def _attendance(seen: State, person, *, listed: bool) -> list[Attendance]:
+    """Who took part, by organisation (first-seen spelling), largest first."""
+    by_org: dict[str, list[str]] = {}
+    spelling: dict[str, str] = {}
+    for p in seen.participants.values():
+        if p.removed:
+            continue
+        key = org_key(p.org)
+        spelling.setdefault(key, p.org.strip())
+        by_org.setdefault(key, []).append(p.id)
+    rows = [
+        Attendance(org=spelling[key], count=len(pids), people=[person(pid) for pid in pids] if listed else [])
+        for key, pids in by_org.items()
+    ]
+    # Organisations by size, then name; people without one last.
+    return sorted(rows, key=lambda a: (not a.org, -a.count, a.org.casefold()))
+
+
+def _evaluation(seen: State) -> Evaluation | None:
+    given = list(seen.evaluations.values())
+    if not seen.rules.evaluation and not given:
+        return None
+    rated = [e.rating for e in given if e.rating is not None]
+    return Evaluation(
+        count=len(given),
+        average=round(sum(rated) / len(rated), 2) if rated else None,
+        ratings=[rated.count(n) for n in range(1, 6)],
+        comments=[e.text for e in given if e.text],
+    )
+
+
+def _board(seen: State, board_id: str, name) -> BoardReport:
+    board = seen.boards[board_id]
+    revealed = board.vote.revealed
+    entries = revealed if revealed is not None else live_tally(seen, board_id)
+    ranked = ranking(seen, board_id, entries)
+    cut = seen.rules.list_cut
+    placed: set[str] = set()  # cards already in a unit: each card appears once
+
+    def unit(unit_id: str, r=None) -> Unit:
+        theme = seen.themes.get(unit_id)
+        if theme is None:  # a loose card
+            item = seen.items.get(unit_id)
+            cards = [unit_id] if item is not None and not item.withdrawn and unit_id not in placed else []
+            inner: list[Unit] = []
+        else:
+            cards = [
+                i.id
+                for i in seen.items.values()
+                if i.theme == unit_id and not i.withdrawn and i.board == board_id and i.id not in placed
+            ]
+            inner = [unit(t.id) for t in seen.themes.values() if t.merged_into == unit_id]
+            inner = [u for u in inner if u.cards or u.themes]
+        placed.update(cards)
+        return Unit(
+            unit=unit_id,
+            title=unit_title(seen, unit_id),
+            rank=r.rank if r else None,
+            dots=r.dots if r else 0,
+            voters=r.voters if r else 0,
+            tie_break=r.tie_break if r else None,
+            on_list=bool(r and r.rank <= cut),
+            cards=cards,
+            themes=inner,
+        )
+
+    units = [unit(r.unit, r) for r in ranked]
+    ranked_ids = {r.unit for r in ranked}
+    units += [unit(u) for u in live_units(seen, board_id) if u not in ranked_ids]
+    return BoardReport(
+        id=board_id,
+        kind=board.spec.kind.value,
+        list_name=LIST_NAMES.get(board.spec.kind, "list"),
+        title=board.spec.title,
+        cards=[
+            Card(id=i.id, text=i.text, author=name(i.author), theme=i.theme, withdrawn=i.withdrawn)
+            for i in seen.items.values()
+            if i.board == board_id
+        ],
+        themes=[
+            ThemeEntry(id=t.id, title=t.title, inside=t.merged_into)
+            for t in seen.themes.values()
+            if t.board == board_id
+        ],
+        votes_revealed=revealed is not None,
+        ranking=[
+            Ranked(
+                rank=r.rank,
+                unit=r.unit,
+                title=unit_title(seen, r.unit),
+                dots=r.dots,
+                voters=r.voters,
+                tie_break=r.tie_break,
+                cards=[i.text for i in members(seen, r.unit) if not i.withdrawn],
+                on_list=r.rank <= cut,
+            )
+            for r in ranked
+        ],
+        units=units,
+    )
+
+
+def _one_org(people: list[Person]) -> str:
+    """The organisation all members share, or ''."""
+    keys = {org_key(p.org) for p in people}
+    return people[0].org.strip() if len(keys) == 1 and people and people[0].org.strip() else ""
+
+
+def _round(seen: State, number: int, name, person) -> Round:
     phase = seen.agenda[number]
     people = seen.participants
     texts = questions_of(seen, number)
     if phase.questions:
-        questions = [QuestionEntry(text=q.text, sub=list(q.sub)) for q in phase.questions]
+        questions = [QuestionEntry(text=q.text, sub=list(q.sub), part=q.part) for q in phase.questions]
     else:
         questions = [QuestionEntry(text=text) for text in texts]
 
+    # The one place that reads group answers out of the state.
     def answers_of(group: str) -> list[str]:
         return [(a.text if (a := answer(seen, number, q, group)) else "") for q in range(len(texts))]
 
@@ -271,23 +432,19 @@ def _round(seen: State, number: int, name) -> Round:
         for key, pids in follow_up_groups(seen).items():
             label = next((people[p].org for p in pids if people[p].org), "")
             groups.append(
-                GroupAnswers(
-                    group=key,
-                    label=label,
-                    members=[Person(name=people[p].name, org=people[p].org) for p in pids],
-                    answers=answers_of(key),
-                )
+                GroupAnswers(group=key, label=label, members=[person(p) for p in pids], answers=answers_of(key))
             )
     else:
         answered = {k.split(":", 2)[2] for k in seen.answers if k.startswith(f"{number}:")}
         for group in seen.groups.values():
             if group.set != phase.groups or not (group.active or group.id in answered):
                 continue
+            members_ = [person(p) for p in group.members if p in people]
             groups.append(
                 GroupAnswers(
                     group=group.id,
-                    label="",
-                    members=[Person(name=people[p].name, org=people[p].org) for p in group.members if p in people],
+                    label=_one_org(members_),
+                    members=members_,
                     rapporteur=name(group.rapporteur),
                     host=name(group.host),
                     answers=answers_of(group.id),
@@ -303,4 +460,5 @@ def _round(seen: State, number: int, name) -> Round:
         group_set_title=spec.title if spec else "",
         questions=questions,
         groups=groups,
+        plan=phase.plan,
     )

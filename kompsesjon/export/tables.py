@@ -85,9 +85,14 @@ def render_csv(report: Report) -> dict[str, bytes]:
     return files
 
 
-def render_zip(report: Report) -> bytes:
+def zip_of(files: dict[str, bytes]) -> bytes:
+    """Files (name -> contents) in one zip."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in render_csv(report).items():
+        for name, data in files.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def render_zip(report: Report) -> bytes:
+    return zip_of(render_csv(report))

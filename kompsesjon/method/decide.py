@@ -886,8 +886,8 @@ def _next_meeting(state: State, actor: Actor, c: cmd.SetNextMeeting, now: float)
     return [ev.NextMeetingSet(text=clean("step", c.text, required=False))]
 
 
-from . import group_work  # noqa: E402,F401  (registers the group-round rules)
-from . import reporting  # noqa: E402,F401  (registers the report texts and the evaluation)
+# Register the rules of group rounds, and of the report texts and the evaluation.
+from . import group_work, reporting  # noqa: E402,F401
 
 # Every command type must have a handler; fail at import, not in a meeting.
 _missing = [t for t in cmd.Command.__args__[0].__args__ if t not in _HANDLERS]  # type: ignore[attr-defined]

@@ -210,9 +210,7 @@ def view_state(state: State, audience: Audience) -> State:
         for island, fields in state.plans.items()
     }
     answers = {k: PlanField(text=a.text, version=a.version, by=author(a.by)) for k, a in state.answers.items()}
-    report_texts = {
-        k: replace(v) for k, v in state.report_texts.items() if facilitator or k in PUBLIC_REPORT_TEXTS
-    }
+    report_texts = {k: replace(v) for k, v in state.report_texts.items() if facilitator or k in PUBLIC_REPORT_TEXTS}
     if facilitator:
         evaluations = {e.id: replace(e, author=None) for e in state.evaluations.values()}
     else:

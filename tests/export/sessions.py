@@ -19,7 +19,7 @@ HOSTILE = '<script>alert("x")</script> [bold]fet[/] *stjerne* | rør, "sitat" æ
 class Script:
     """Drive a session through decide/evolve with fixed ids and times."""
 
-    def __init__(self, template: str = "framtidsverksted", *, anonymous: bool = False) -> None:
+    def __init__(self, template: str = "framtidsverksted", *, anonymous: bool = False, background: str = "") -> None:
         spec = load_template(template)
         self.state: State = evolve(
             None,
@@ -35,6 +35,8 @@ class Script:
                 boards=spec.boards,
                 agenda=spec.phases,
                 group_sets=spec.group_sets,
+                purpose=spec.purpose,
+                background=background,
             ),
         )
         self.n = 0
@@ -61,11 +63,12 @@ class Script:
 
 
 def future_workshop(anonymous: bool = False) -> Script:
-    s = Script(anonymous=anonymous)
+    s = Script(anonymous=anonymous, background="Salten-kommunene har delt en kompetansekoordinator siden 2024.")
     kari = s.join("Kari [red]Nordmann[/]", "Bodø")
     ola = s.join("Ola", "Fauske")
     siri = s.join("Siri", "Saltdal")
     per = s.join("Per", "Meløy")
+    s.join("Åse", "bodø ")  # the same municipality, typed another way
     p = participant
     s.do(p(kari), c.CheckIn, text="Håper på *konkrete* tiltak")
     s.do(p(ola), c.CheckIn, text=HOSTILE)
@@ -74,9 +77,14 @@ def future_workshop(anonymous: bool = False) -> Script:
     s.do(p(ola), c.AddItem, board="critique", text="For lite tid")
     s.do(p(siri), c.AddItem, board="critique", text=HOSTILE)
     s.do(p(per), c.AddItem, board="critique", text="1. Mangler felles mål")
+    s.do(p(kari), c.AddItem, board="critique", text="Uklare roller")  # K5: no dots
+    s.do(p(ola), c.AddItem, board="critique", text="Hvem gjør hva?")  # K6: no dots
+    s.do(p(per), c.AddItem, board="critique", text="Skrevet feil")  # K7: withdrawn
+    s.do(p(per), c.WithdrawItem, item="K7")
     s.host(c.RevealItems, board="critique")
     s.advance()  # cluster
     s.host(c.Merge, board="critique", cards=["K1", "K2"], title="Tid")
+    s.host(c.Merge, board="critique", cards=["K5", "K6"], title="Roller")
     s.advance()  # vote
     for pid, cards in ((kari, ["T1", "K3"]), (ola, ["T1", "K4"]), (siri, ["K3", "K4"]), (per, ["T1"])):
         for card in cards:
@@ -85,8 +93,13 @@ def future_workshop(anonymous: bool = False) -> Script:
     s.advance()  # vision
     s.do(p(kari), c.AddItem, board="vision", text="Felles fagdager hver måned")
     s.do(p(siri), c.AddItem, board="vision", text="Delingskultur # overalt")
+    s.do(p(per), c.AddItem, board="vision", text="Delt kompetansebank")
+    s.do(p(ola), c.AddItem, board="vision", text="Felles kalender")
+    s.do(p(kari), c.AddItem, board="vision", text="Åpne nettverk")
     s.host(c.RevealItems, board="vision")
     s.advance()  # cluster
+    s.host(c.Merge, board="vision", cards=["V3", "V4"], title="Verktøy")
+    s.host(c.Merge, board="vision", cards=["T3", "V5"], title="Infrastruktur for deling")  # a theme in a theme
     s.advance()  # vote
     for pid in (kari, ola, siri):
         s.do(p(pid), c.PlaceDot, board="vision", card="V1")
@@ -108,6 +121,16 @@ def future_workshop(anonymous: bool = False) -> Script:
     s.host(c.AddNextStep, text="Nytt møte i mars | Bodø")
     s.host(c.SetNextMeeting, text="12. mars 2027")
     s.do(p(per), c.CheckOut, text="Takk for <i>i dag</i>")
+    s.host(c.EditReportText, field="summary", text="Vi fant tid som det største hinderet.\n" + HOSTILE, base_version=0)
+    s.host(
+        c.EditReportText,
+        field="decisions",
+        text="1. Fagdag hver måned fra mars\n2. Rapport til kommunene",
+        base_version=0,
+    )
+    s.do(p(kari), c.Evaluate, rating=5, text="Mer tid til øyene")
+    s.do(p(ola), c.Evaluate, rating=4)
+    s.do(p(per), c.Evaluate, rating=2, text="Kortere *pauser*")
     return s
 
 
@@ -163,7 +186,10 @@ def run_template(name: str, people: int = 9) -> Script:
                 writer = group.members[0]
                 if group.rapporteur is None:
                     s.do(p(writer), c.SetGroupRole, group=group.id, role="rapporteur", participant=writer)
-                for q in range(len(questions_of(s.state, s.state.phase))):
+                questions = len(questions_of(s.state, s.state.phase))
+                for q in range(questions):
+                    if phase.plan and q == questions - 1 and group.id == active_groups(s.state, phase.groups)[0].id:
+                        continue  # one plan part left empty: the report must say so
                     s.do(
                         p(writer),
                         c.EditAnswer,
@@ -214,6 +240,11 @@ def run_template(name: str, people: int = 9) -> Script:
             s.host(c.AddNextStep, text="Nytt møte")
             for pid in pids:
                 s.do(p(pid), c.CheckOut, text=f"Takk fra {pid}")
+            if s.state.rules.evaluation:
+                for n, pid in enumerate(pids):
+                    s.do(p(pid), c.Evaluate, rating=5 - n % 3, text="Mer tid i gruppene" if n % 4 == 0 else "")
+            s.host(c.EditReportText, field="summary", text=f"Oppsummering av {s.state.template}.", base_version=0)
+            s.host(c.EditReportText, field="decisions", text="Neste samling i mars.", base_version=0)
         if s.state.phase == len(s.state.agenda) - 1:
             return s
         s.advance()

@@ -1,4 +1,10 @@
-"""Every export format, checked against golden files and read back with real parsers."""
+"""Every export format, checked against golden files and read back with real parsers.
+
+Golden files are made from stored sessions of every template (see
+``sessions.py``): Markdown, HTML, JSON and the Word document's outline
+(``*.docx.txt``, read back with python-docx), and for the county gathering
+one extract per municipality.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +19,14 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from kompsesjon.export import render
+from kompsesjon.export import render, render_extract, render_extracts, write_export
 from kompsesjon.export.report import Report, build_report
+from kompsesjon.export.stored import ExportError
 from kompsesjon.export.tables import COLUMNS, render_csv
+from kompsesjon.templates import builtin_names
 
-from .sessions import HOSTILE, NOW, future_workshop
+from .sessions import HOSTILE, NOW, future_workshop, run_template
+from .word_reader import outline
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"  # regenerate after a deliberate change
@@ -35,10 +44,39 @@ def golden(name: str, content: str | bytes) -> None:
     assert data == path.read_bytes(), f"{name} changed; run with UPDATE_GOLDEN=1 if that was intended"
 
 
-@pytest.mark.parametrize("fmt,suffix", [("md", "md"), ("html", "html"), ("json", "json")])
+def text_of(fmt: str, data: str | bytes) -> str | bytes:
+    """What a golden file holds: the text, or for Word its outline."""
+    return outline(data) if fmt == "docx" else data
+
+
+@pytest.mark.parametrize("fmt,suffix", [("md", "md"), ("html", "html"), ("json", "json"), ("docx", "docx.txt")])
 def test_golden_files(fmt, suffix):
-    golden(f"framtidsverksted.{suffix}", render(report(), fmt))
-    golden(f"framtidsverksted-anonymous.{suffix}", render(report(anonymous=True), fmt))
+    golden(f"framtidsverksted.{suffix}", text_of(fmt, render(report(), fmt)))
+    golden(f"framtidsverksted-anonymous.{suffix}", text_of(fmt, render(report(anonymous=True), fmt)))
+    nameless = build_report(future_workshop().state, code="K7PQ2M", exported_at=NOW + 3600, names=False)
+    golden(f"framtidsverksted-no-names.{suffix}", text_of(fmt, render(nameless, fmt)))
+
+
+def template_report(name: str) -> Report:
+    return build_report(run_template(name).state, code="TMPL01", exported_at=NOW + 3600)
+
+
+@pytest.mark.parametrize("name", [n for n in builtin_names() if n != "framtidsverksted"])
+@pytest.mark.parametrize("fmt,suffix", [("md", "md"), ("html", "html"), ("json", "json"), ("docx", "docx.txt")])
+def test_golden_files_of_every_template(name, fmt, suffix):
+    golden(f"{name}.{suffix}", text_of(fmt, render(template_report(name), fmt)))
+
+
+@pytest.mark.parametrize("fmt,suffix", [("md", "md"), ("docx", "docx.txt")])
+def test_golden_extracts_per_municipality(fmt, suffix):
+    county = template_report("fylkessamling")
+    files = render_extracts(county, fmt)
+    assert sorted(files) == [f"{org}.{fmt}" for org in ("Bodø", "Fauske", "Meløy", "Saltdal")]
+    for name, data in files.items():
+        golden(
+            f"fylkessamling-{name.removesuffix('.' + fmt)}.{suffix}",
+            text_of(fmt, data if fmt == "docx" else data.decode()),
+        )
 
 
 def test_golden_csv():
@@ -76,7 +114,7 @@ def test_markdown_report_has_what_the_municipality_needs():
     for needed in (
         "Hvordan løfter vi kompetansen \\# sammen?",  # the shared question
         "23.11.2026",  # date
-        "Deltakere:** 4",  # number of participants
+        "Deltakere:** 5",  # number of participants
         "Håper på \\*konkrete\\* tiltak",  # check-in
         "1. **Tid** — 3 prikker, 3 stemte",  # bottom list with votes
         "1. **Felles fagdager hver måned** — 3 prikker, 3 stemte",  # top list
@@ -163,14 +201,9 @@ def test_json_is_the_whole_report_and_matches_its_schema():
     assert schema == Report.model_json_schema(), "docs/report.schema.json is stale: regenerate it"
 
 
-def test_golden_dialogue_conference_with_group_rounds():
-    from .sessions import run_template
-
-    state = run_template("dialogkonferanse").state
-    dialogue = build_report(state, code="D1ALOG", exported_at=NOW + 3600)
+def test_dialogue_conference_with_group_rounds():
+    dialogue = template_report("dialogkonferanse")
     text = render(dialogue, "md")
-    golden("dialogkonferanse.md", text)
-    golden("dialogkonferanse.html", render(dialogue, "html"))
     assert "## Grupperunder" in text and "## Lokal oppfølging" in text
     assert "referent: Deltaker" in text
     answers = list(csv.DictReader(io.StringIO(render_csv(dialogue)["answers.csv"].decode("utf-8-sig"))))

@@ -33,7 +33,9 @@ def test_the_facilitator_writes_summary_and_decisions_and_a_stale_edit_is_refuse
     # A second facilitator (a secretary) who started from version 0 gets the newer text back.
     refused = w.rejects("stale_version", FACILITATOR, "edit_report_text", field="summary", text="Annet", base_version=0)
     assert refused.details["text"] == "Vi fant tre tema." and refused.details["version"] == 1
-    w.rejects("nothing_to_change", FACILITATOR, "edit_report_text", field="summary", text="Vi fant tre tema.", base_version=1)
+    w.rejects(
+        "nothing_to_change", FACILITATOR, "edit_report_text", field="summary", text="Vi fant tre tema.", base_version=1
+    )
     w.rejects("text_too_long", FACILITATOR, "edit_report_text", field="summary", text="x" * 5001, base_version=1)
     w.rejects("bad_text", FACILITATOR, "edit_report_text", field="summary", text="\x1b[2J", base_version=1)
     # Emptying a text is allowed (and is a new version).

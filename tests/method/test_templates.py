@@ -76,7 +76,8 @@ def test_a_plan_part_needs_a_plan_and_a_plan_needs_parts():
         )
     with pytest.raises(TemplateError, match=r"\(phases\[0\]\.plan\): a plan needs questions with 'part'"):
         parse_template(
-            head + '[[phases]]\nkind = "group_work"\ngroups = "k"\nplan = "Plan"\n[[phases.questions]]\ntext = "Mål?"\n',
+            head
+            + '[[phases]]\nkind = "group_work"\ngroups = "k"\nplan = "Plan"\n[[phases.questions]]\ntext = "Mål?"\n',
             "mal.toml",
         )
     with pytest.raises(TemplateError, match=r"\(phases\[0\]\.plan\): only a group_work phase"):

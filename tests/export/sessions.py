@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from kompsesjon.method import FACILITATOR, GUEST, State, decide, evolve, participant
 from kompsesjon.method import commands as c
-from kompsesjon.method.events import SessionCreated
+from kompsesjon.method.events import Event, SessionCreated
 from kompsesjon.templates import load_template
 
 NOW = 1_795_400_000.0  # 2026-11-23, fixed so golden files never change
@@ -19,26 +19,27 @@ HOSTILE = '<script>alert("x")</script> [bold]fet[/] *stjerne* | rør, "sitat" æ
 class Script:
     """Drive a session through decide/evolve with fixed ids and times."""
 
-    def __init__(self, template: str = "framtidsverksted", *, anonymous: bool = False, background: str = "") -> None:
+    def __init__(
+        self, template: str = "framtidsverksted", *, anonymous: bool = False, background: str = "", lang: str = "nb"
+    ) -> None:
         spec = load_template(template)
-        self.state: State = evolve(
-            None,
-            SessionCreated(
-                session="s-golden",
-                title=f"Samarbeid i Salten {HOSTILE[:9]}",
-                question="Hvordan løfter vi kompetansen # sammen?",
-                lang="nb",
-                anonymous=anonymous,
-                template=spec.name,
-                created_at=NOW,
-                rules=spec.rules,
-                boards=spec.boards,
-                agenda=spec.phases,
-                group_sets=spec.group_sets,
-                purpose=spec.purpose,
-                background=background,
-            ),
+        created = SessionCreated(
+            session="s-golden",
+            title=f"Samarbeid i Salten {HOSTILE[:9]}",
+            question="Hvordan løfter vi kompetansen # sammen?",
+            lang=lang,
+            anonymous=anonymous,
+            template=spec.name,
+            created_at=NOW,
+            rules=spec.rules,
+            boards=spec.boards,
+            agenda=spec.phases,
+            group_sets=spec.group_sets,
+            purpose=spec.purpose,
+            background=background,
         )
+        self.state: State = evolve(None, created)
+        self.log: list[Event] = [created]  # every event, as the server would store it
         self.n = 0
         self.people: list[str] = []
 
@@ -48,6 +49,7 @@ class Script:
         events = decide(self.state, actor, command, NOW + self.n)
         for event in events:
             evolve(self.state, event)
+            self.log.append(event)
         return events
 
     def host(self, command_type, **fields):
@@ -62,8 +64,10 @@ class Script:
         self.host(c.AdvancePhase, current=self.state.phase)
 
 
-def future_workshop(anonymous: bool = False) -> Script:
-    s = Script(anonymous=anonymous, background="Salten-kommunene har delt en kompetansekoordinator siden 2024.")
+def future_workshop(anonymous: bool = False, lang: str = "nb") -> Script:
+    s = Script(
+        anonymous=anonymous, lang=lang, background="Salten-kommunene har delt en kompetansekoordinator siden 2024."
+    )
     kari = s.join("Kari [red]Nordmann[/]", "Bodø")
     ola = s.join("Ola", "Fauske")
     siri = s.join("Siri", "Saltdal")
@@ -248,3 +252,17 @@ def run_template(name: str, people: int = 9) -> Script:
         if s.state.phase == len(s.state.agenda) - 1:
             return s
         s.advance()
+
+
+async def store(script: Script, db, code: str = "K7PQ2M") -> None:
+    """Write a script's session into a database file, as the server does."""
+    from kompsesjon.method.events import dump_event
+    from server.store import Store
+
+    opened = await Store.open(db)
+    try:
+        created, *rest = script.log
+        await opened.create_session(script.state.session, code, "f-test-token", script.state.title, created)
+        await opened.append(script.state.session, [(n, e.type, dump_event(e)) for n, e in enumerate(rest, start=2)])
+    finally:
+        await opened.close()

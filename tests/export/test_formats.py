@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import re
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,10 +24,14 @@ from kompsesjon.export import render, render_extract, render_extracts, write_exp
 from kompsesjon.export.report import Report, build_report
 from kompsesjon.export.stored import ExportError
 from kompsesjon.export.tables import COLUMNS, render_csv
+from kompsesjon.method import evolve, participant
+from kompsesjon.method import commands as c
+from kompsesjon.method.agenda import BoardKind, BoardSpec, Phase, PhaseKind
+from kompsesjon.method.events import SessionCreated
 from kompsesjon.templates import builtin_names
 
-from .sessions import HOSTILE, NOW, future_workshop, run_template
-from .word_reader import outline
+from .sessions import HOSTILE, NOW, Script, future_workshop, run_template
+from .word_reader import outline, texts
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"  # regenerate after a deliberate change
@@ -209,3 +214,134 @@ def test_dialogue_conference_with_group_rounds():
     answers = list(csv.DictReader(io.StringIO(render_csv(dialogue)["answers.csv"].decode("utf-8-sig"))))
     assert {row["kind"] for row in answers} == {"group_work", "follow_up"}
     assert any(row["group_label"] == "Bodø" for row in answers)
+
+
+def test_the_first_section_has_the_facilitators_purpose_summary_and_decisions():
+    text = render(report(), "md")
+    first = text.split("\n## ")[1]
+    assert first.startswith("Formål og oppsummering")
+    for needed in (
+        "**Formål**  \nSammen finne hva som hindrer oss",  # from the template
+        "**Bakgrunn**  \nSalten-kommunene har delt",  # given when the session was made
+        "**Oppsummering**  \nVi fant tid som det største hinderet.",
+        "**Beslutninger**  \n1\\. Fagdag hver måned fra mars  \n2\\. Rapport til kommunene",
+    ):
+        assert needed in first, needed
+
+
+def test_every_card_and_theme_of_both_boards_is_there_with_or_without_dots():
+    text = render(report(), "md")
+    bottom = text.split("## Bunnliste")[1].split("\n## ")[0]
+    assert "### Utenfor lista" in bottom and "**Uten prikker**" in bottom
+    assert "- **Roller**\n  - Uklare roller\n  - Hvem gjør hva?" in bottom  # a theme without dots, with its cards
+    assert "1 kort ble trukket tilbake" in bottom and "Skrevet feil" not in text
+    top = text.split("## Toppliste")[1].split("\n## ")[0]
+    assert "- **Infrastruktur for deling**\n  - Åpne nettverk\n  - **Verktøy**\n    - Delt kompetansebank" in top
+
+
+def test_a_second_board_of_the_same_kind_is_reported_under_its_own_title():
+    s = Script()
+    s.state = evolve(
+        None,
+        SessionCreated(
+            session="s-two",
+            title="To vegger",
+            created_at=NOW,
+            boards=[
+                BoardSpec(id="kritikk", kind=BoardKind.CRITIQUE, prefix="K", title="Hindre i skolen"),
+                BoardSpec(id="kritikk2", kind=BoardKind.CRITIQUE, prefix="B", title="Hindre i barnehagen"),
+                BoardSpec(id="visjon", kind=BoardKind.VISION, prefix="V"),
+            ],
+            agenda=[
+                Phase(kind=PhaseKind.BRAINSTORM, board="kritikk"),
+                Phase(kind=PhaseKind.BRAINSTORM, board="kritikk2"),
+                Phase(kind=PhaseKind.BRAINSTORM, board="visjon"),
+            ],
+        ),
+    )
+    kari = s.join("Kari", "Bodø")
+    for board, text in (("kritikk", "Lite tid i skolen"), ("kritikk2", "Lite tid i barnehagen"), ("visjon", "Tid")):
+        s.do(participant(kari), c.AddItem, board=board, text=text)
+        if board != "visjon":
+            s.advance()
+    text = render(build_report(s.state), "md")
+    assert "## Hindre i skolen" in text and "## Hindre i barnehagen" in text and "## Toppliste" in text
+    assert "Lite tid i barnehagen" in text.split("## Hindre i barnehagen")[1]
+
+
+def test_attendance_lists_names_by_organisation_and_only_counts_when_anonymous():
+    named = report()
+    assert [(a.org, a.count, [p.name for p in a.people]) for a in named.attendance] == [
+        ("Bodø", 2, ["Kari [red]Nordmann[/]", "Åse"]),
+        ("Fauske", 1, ["Ola"]),
+        ("Meløy", 1, ["Per"]),
+        ("Saltdal", 1, ["Siri"]),
+    ]
+    anonymous = render(report(anonymous=True), "md")
+    table = anonymous.split("## Deltakere")[1].split("\n## ")[0]
+    assert "| Organisasjon | Antall |\n" in table and "| Bodø | 2 |" in table
+    assert not any(name in table for name in ("Kari", "Ola", "Åse"))
+    assert "bare antall per organisasjon" in table
+
+
+def test_no_names_leaves_every_name_out_of_a_named_session():
+    nameless = build_report(future_workshop().state, code="K7PQ2M", names=False)
+    names = ("Kari", "Nordmann", "Ola", "Siri", "Per", "Åse")
+    word = "\n".join(texts(render(nameless, "docx")))
+    for fmt, text in (
+        ("md", render(nameless, "md")),
+        ("html", render(nameless, "html")),
+        ("json", render(nameless, "json")),
+        ("docx", word),
+    ):
+        assert isinstance(text, str)
+        # What people wrote stays as written (WHO? says «Kari og Ola»); «Per»
+        # is also inside words: look for whole words elsewhere.
+        text = text.replace("Kari og Ola", "")
+        found = [n for n in names if re.search(rf"(?<!\w){n}(?!\w)", text)]
+        assert found == [], (fmt, found)
+    md = render(nameless, "md")
+    assert "Rapporten er laget uten navn." in md
+    assert "**Deltakere på øya:** Bodø, Fauske, Saltdal, Meløy" in md  # organisations only
+    assert "| Bodø | 2 |" in md
+    # What people wrote is all still there.
+    assert "Håper på \\*konkrete\\* tiltak" in md and "Takk for \\<i\\>i dag\\</i\\>" in md
+
+
+def test_the_evaluation_is_summed_up_without_names():
+    r = report()
+    assert r.evaluation is not None
+    assert (r.evaluation.count, r.evaluation.average, r.evaluation.ratings) == (3, 3.67, [0, 1, 0, 1, 1])
+    assert r.evaluation.comments == ["Mer tid til øyene", "Kortere *pauser*"]
+    md = render(r, "md")
+    section = md.split("## Evaluering")[1]
+    assert "3 svar · gjennomsnitt 3,7 av 5" in section and "| 5 | 1 | ██████████ |" in section
+    assert "Kari" not in section and "Per" not in section
+    assert build_report(run_template("refleksjon").state).evaluation is None  # not asked for
+
+
+def test_extracts_per_organisation_and_their_errors(tmp_path):
+    county = template_report("fylkessamling")
+    bodo = render_extract(county, "Bodø", "md")
+    assert bodo.startswith("# Samarbeid i Salten \\<script\\>a – Bodø\n")
+    assert "## Kommunens plan – Bodø" in bodo and "Svar G4/1" not in bodo
+    assert "**Utfordringer og muligheter**  \n*(ikke fylt ut)*" in bodo
+    with pytest.raises(ExportError, match="--per-org works with md, html, docx"):
+        render_extracts(county, "csv")
+    # Written as a folder of files or as one zip.
+    written = write_export(county, "docx", str(tmp_path / "kommuner"), per_org=True)
+    assert sorted(p.name for p in written.paths) == ["Bodø.docx", "Fauske.docx", "Meløy.docx", "Saltdal.docx"]
+    written = write_export(county, "html", str(tmp_path / "kommuner.zip"), per_org=True)
+    assert sorted(zipfile.ZipFile(written.paths[0]).namelist()) == [
+        "Bodø.html",
+        "Fauske.html",
+        "Meløy.html",
+        "Saltdal.html",
+    ]
+
+
+def test_per_org_needs_someone_with_an_organisation():
+    s = Script()
+    s.join("Kari", "")
+    with pytest.raises(ExportError, match="nobody in this session gave an organisation"):
+        render_extracts(build_report(s.state), "md")

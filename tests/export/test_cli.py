@@ -1,0 +1,43 @@
+"""``kompsesjon export`` from a stored database: Word, extracts per municipality, no names."""
+
+from __future__ import annotations
+
+import zipfile
+
+from kompsesjon.cli import main
+
+from .sessions import future_workshop, run_template, store
+from .word_reader import open_docx, texts
+
+
+async def test_export_writes_a_word_document(tmp_path, capsys, monkeypatch):
+    db = tmp_path / "okt.sqlite3"
+    await store(future_workshop(), db)
+    out = tmp_path / "rapport.docx"
+    assert main(["export", "--db", str(db), "K7PQ2M", "--format", "docx", "-o", str(out)]) == 0
+    assert f"wrote {out}" in capsys.readouterr().err
+    doc = open_docx(out.read_bytes())
+    assert doc.paragraphs[0].text == "Samarbeid i Salten <script>a"
+    # Without -o the document goes next to you, named by the join code.
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", "--db", str(db), "--format", "docx"]) == 0
+    assert (tmp_path / "kompsesjon-K7PQ2M.docx").read_bytes().startswith(b"PK")
+
+
+async def test_export_per_org_and_without_names(tmp_path, capsys):
+    db = tmp_path / "fylke.sqlite3"
+    await store(run_template("fylkessamling"), db, code="FYLKE1")
+    target = tmp_path / "kommuner.zip"
+    assert main(["export", "--db", str(db), "--format", "docx", "--per-org", "--no-names", "-o", str(target)]) == 0
+    archive = zipfile.ZipFile(target)
+    assert sorted(archive.namelist()) == ["Bodø.docx", "Fauske.docx", "Meløy.docx", "Saltdal.docx"]
+    bodo = "\n".join(texts(archive.read("Bodø.docx")))
+    assert "Kommunens plan – Bodø" in bodo and "Deltaker 0" not in bodo
+
+    folder = tmp_path / "md"
+    assert main(["export", "--db", str(db), "--format", "md", "--per-org", "-o", str(folder)]) == 0
+    assert (folder / "Meløy.md").read_text(encoding="utf-8").startswith("# Samarbeid i Salten \\<script\\>a – Meløy")
+
+    capsys.readouterr()
+    assert main(["export", "--db", str(db), "--format", "csv", "--per-org"]) == 1
+    assert "--per-org works with md, html, docx" in capsys.readouterr().err

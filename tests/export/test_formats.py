@@ -24,8 +24,8 @@ from kompsesjon.export import render, render_extract, render_extracts, write_exp
 from kompsesjon.export.report import Report, build_report
 from kompsesjon.export.stored import ExportError
 from kompsesjon.export.tables import COLUMNS, render_csv
-from kompsesjon.method import evolve, participant
 from kompsesjon.method import commands as c
+from kompsesjon.method import evolve, participant
 from kompsesjon.method.agenda import BoardKind, BoardSpec, Phase, PhaseKind
 from kompsesjon.method.events import SessionCreated
 from kompsesjon.templates import builtin_names

@@ -22,10 +22,14 @@ def test_template_runs_to_its_end(name):
     assert len(report.check_outs) == 9
     for phase_no, phase in enumerate(state.agenda):
         if phase.kind == PhaseKind.GROUP_WORK:
-            # Every group of the round answered every question of the phase.
-            groups = {g.id for g in active_groups(state, phase.groups)}
+            # Every group of the round answered every question of the phase
+            # (but one plan part, which the script leaves empty on purpose).
+            groups = [g.id for g in active_groups(state, phase.groups)]
             answered = {tuple(k.split(":")[1:]) for k in state.answers if k.startswith(f"{phase_no}:")}
-            assert answered == {(str(q), g) for q in range(len(phase.questions)) for g in groups}
+            expected = {(str(q), g) for q in range(len(phase.questions)) for g in groups}
+            if phase.plan:
+                expected.discard((str(len(phase.questions) - 1), groups[0]))
+            assert answered == expected
     text = render_markdown(report)
     assert report.session.title in text.replace("\\", "")
 

@@ -27,6 +27,7 @@ from kompsesjon.tui.host.header import AgendaView, SessionHeader, StatusLine
 from kompsesjon.tui.host.keys import Translated, control
 from kompsesjon.tui.host.messages import Propose
 from kompsesjon.tui.host.modals import Confirm, Picker, TextPrompt
+from kompsesjon.tui.host.report_texts import Draft, ReportTextsScreen
 from kompsesjon.tui.host.views import PhaseView, view_for
 from kompsesjon.tui.host.views.base import ALWAYS, PEOPLE
 
@@ -58,6 +59,7 @@ class HostScreen(Translated, Screen):
         control("minus", "extend(-60)", "host.key.minus_minute", key_display="-"),
         control("p", "pause_resume", "host.key.pause"),
         control("X", "remove_participant", "host.key.remove_participant", show=False),
+        control("o", "report_texts", "host.key.report_texts", show=False),
         Binding("a", "toggle_agenda", "host.key.agenda", show=False),
         Binding("ctrl+t", "cycle_theme", "host.key.theme", show=False),
     ]
@@ -68,6 +70,7 @@ class HostScreen(Translated, Screen):
         self.facilitator = facilitator
         self.view: PhaseView | None = None
         self.refreshes = 0  # how many MirrorChanged were drawn (benchmarks)
+        self.report_drafts: dict[str, Draft] = {}  # unsaved report texts, kept between openings
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="header")
@@ -183,8 +186,17 @@ class HostScreen(Translated, Screen):
     @on(Propose)
     def _propose(self, message: Propose) -> None:
         message.stop()
-        if self.facilitator:
-            self.app.send(message.command)  # type: ignore[attr-defined]
+        if not self.facilitator:
+            return
+        future = self.app.send(message.command, quiet=message.quiet)  # type: ignore[attr-defined]
+        reply_to = message.reply_to
+        if reply_to is not None:
+
+            def answered(done) -> None:
+                if not done.cancelled():
+                    reply_to.command_answered(message.command, done.result())
+
+            future.add_done_callback(answered)
 
     def propose(self, command) -> None:
         self.post_message(Propose(command))
@@ -296,6 +308,20 @@ class HostScreen(Translated, Screen):
             )
 
         self.app.push_screen(Picker(t("host.people.remove_title"), people), picked)
+
+    def action_report_texts(self) -> None:
+        """Write the report's purpose, background, summary and decisions."""
+        state = self.state
+        if state is None:
+            return
+
+        def closed(drafts: dict[str, Draft] | None) -> None:
+            self.report_drafts = drafts or {}
+            if self.report_drafts:
+                self.app.notify(t("host.report.drafts_kept"), markup=False)
+
+        first = next(iter(self.report_drafts), "summary")
+        self.app.push_screen(ReportTextsScreen(state, self.report_drafts, first=first), closed)
 
     def action_toggle_agenda(self) -> None:
         if self.has_class("-narrow"):

@@ -122,6 +122,8 @@ class ClosingView(PhaseView):
             yield Texty(id="steps-title", classes="section-title")
             yield Rows(id="steps", interactive=False, empty=t("host.closing.no_steps"))
             yield Texty(id="meeting", classes="phase-prompt")
+            if self.facilitator:
+                yield Texty(t("host.closing.report_hint"), id="report-hint", classes="names")
             yield Rows(id="check-pairs", interactive=False)
             with Horizontal(id="check-row"):
                 with Vertical():

@@ -84,6 +84,7 @@ PLAN_TEXT = {
 }
 
 CHECK_OUT = ["Takk for en god dag!", "Inspirert!", "Mye å ta med hjem", "Godt å bli kjent", "Spent på oppfølgingen"]
+DIFFERENTLY = ["Mer tid til øyene", "Kortere kritikkfase", "Flere pauser", "Bedre lyd i rommet"]
 
 QUESTION = "Hvordan kan vi samarbeide bedre om kompetanseutvikling i kommunene i Salten?"
 
@@ -231,6 +232,9 @@ class SimulatedParticipant(_Simulated):
                     return
         elif kind == PhaseKind.CLOSING and self._once(state, "check_out"):
             await self._send(c.CheckOut(id=new_id(), text=self.rng.choice(CHECK_OUT)))
+        elif kind == PhaseKind.CLOSING and state.rules.evaluation and self._once(state, "evaluate"):
+            text = self.rng.choice(DIFFERENTLY) if self.rng.random() < 0.5 else ""
+            await self._send(c.Evaluate(id=new_id(), rating=self.rng.choice([3, 4, 4, 5, 5]), text=text))
 
 
 def same_text_groups(state: State, board: str) -> list[tuple[list[str], str]]:

@@ -6,7 +6,7 @@ from kompsesjon.client import new_id
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
 
-from .conftest import advance, focused, ok, run, settle, shows, type_text
+from .conftest import advance, focused, ok, run, screen_text, settle, shows, type_text
 from .test_islands_plans import islands
 
 
@@ -59,3 +59,55 @@ async def test_closing_shows_the_report_and_takes_my_check_out(workshop):
         mine = lambda: [n.text for n in host.state.check_outs.values() if n.author == pid]  # noqa: E731
         await settle(pilot, lambda: mine() == ["Takknemlig"])
         await shows(pilot, "Din utsjekk: Takknemlig")
+
+
+async def test_the_closing_evaluation_is_given_anonymously(workshop):
+    host = workshop.host
+    app = workshop.app()
+    async with run(app) as pilot:
+        pid = await workshop.joined(pilot)
+        await advance(host, PhaseKind.CLOSING)
+        await shows(pilot, "Ctrl+R: evaluer dagen (anonymt)")
+        await pilot.press("ctrl+r")
+        await shows(pilot, "Evaluering av dagen (anonym)", "Hva bør vi gjøre annerledes?", "5 Svært bra")
+        # A rating with the keyboard: right arrow to 4, space to choose it.
+        for _ in range(3):
+            await pilot.press("right")
+        await pilot.press("space")
+        await pilot.press("tab")
+        await focused(pilot, "evaluation-text")
+        await type_text(pilot, "Mer tid til [bold]øyene[/]")
+        await pilot.press("enter")
+        given = lambda: [(e.rating, e.text) for e in host.state.evaluations.values()]  # noqa: E731
+        await settle(pilot, lambda: given() == [(4, "Mer tid til [bold]øyene[/]")])
+        # The facilitator knows the rating, never whose it is.
+        assert all(e.author is None for e in host.state.evaluations.values())
+        await shows(pilot, "Din evaluering: ★★★★☆ Mer tid til", "[bold]øyene[/]  (Ctrl+R endrer)")
+        assert [e.author for e in app.client.state.evaluations.values()] == [pid]
+
+        # Changing it later: the dialog opens with what I gave.
+        await pilot.press("ctrl+r")
+        await shows(pilot, "Evaluering av dagen (anonym)")
+        assert app.screen.query_one("#evaluation-text").value == "Mer tid til [bold]øyene[/]"
+        await pilot.press("left", "space", "ctrl+s")  # from 4 to 3
+        await settle(pilot, lambda: given() == [(3, "Mer tid til [bold]øyene[/]")])
+        await shows(pilot, "Din evaluering: ★★★☆☆")
+        await pilot.press("ctrl+r")
+        await shows(pilot, "Evaluering av dagen (anonym)")
+        await pilot.press("5", "ctrl+s")  # a digit chooses the rating directly
+        await settle(pilot, lambda: given() == [(5, "Mer tid til [bold]øyene[/]")])
+
+
+async def test_no_evaluation_when_the_template_asks_for_none(workshop):
+    from kompsesjon.templates import load_template
+
+    await workshop.start(template=load_template("refleksjon"))
+    app = workshop.app()
+    async with run(app) as pilot:
+        await workshop.joined(pilot)
+        await advance(workshop.host, PhaseKind.CLOSING)
+        text = await shows(pilot, "Utsjekk")
+        assert "evaluer dagen" not in text
+        await pilot.press("ctrl+r")
+        await pilot.pause(0.2)
+        assert "Evaluering av dagen" not in screen_text(app)

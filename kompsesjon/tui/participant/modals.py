@@ -1,4 +1,4 @@
-"""Small dialogs: a line of text, a yes/no, and merging a plan field."""
+"""Small dialogs: a line of text, a yes/no, merging a plan field, the evaluation."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static, TextArea
+from textual.widgets import Button, Input, RadioButton, RadioSet, Static, TextArea
 
 from kompsesjon.i18n import t
 from kompsesjon.tui.participant.keys import N_, Translated
@@ -194,5 +194,86 @@ class MergeScreen(Translated, ModalScreen[Merged | None]):
     def action_save(self) -> None:
         self.dismiss(Merged(self.result.text, self.version))
 
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class Given:
+    """A check-out evaluation as written in the dialog."""
+
+    rating: int | None
+    text: str
+
+
+class EvaluationScreen(Translated, ModalScreen[Given | None]):
+    """The check-out evaluation: a rating from 1 to 5 and what we should do
+    differently. Anonymous: nobody but the writer sees who gave it."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", N_("participant.keys.cancel")),
+        Binding("ctrl+s", "save", N_("participant.keys.save_evaluation")),
+        *(Binding(str(n), f"rate({n})", show=False) for n in range(1, 6)),
+    ]
+
+    def __init__(self, rating: int | None = None, text: str = "") -> None:
+        super().__init__()
+        self.rating = rating
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="evaluation-dialog"):
+            yield Static(t("participant.evaluation.title"), classes="dialog-title", markup=False)
+            yield Static(t("participant.evaluation.rating"), classes="dialog-context", markup=False)
+            with RadioSet(id="evaluation-rating"):
+                for n in range(1, 6):
+                    yield RadioButton(t(f"participant.evaluation.grade_{n}"), value=n == self.rating, id=f"grade-{n}")
+            yield Static(t("participant.evaluation.differently"), classes="dialog-context", markup=False)
+            yield LineInput(
+                self.text,
+                placeholder=t("participant.evaluation.placeholder"),
+                id="evaluation-text",
+                clear_on_submit=False,
+            )
+            yield Static(t("participant.evaluation.hint"), classes="dialog-hint", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("participant.modal.save"), variant="primary", id="ok")
+                yield Button(t("participant.modal.cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(RadioSet).focus()
+        self.call_after_refresh(self._highlight_given)
+
+    def _highlight_given(self) -> None:
+        # The set's cursor starts on «1»: move it to the rating given before,
+        # so that the arrow keys start from there.
+        choices = self.query_one(RadioSet)
+        for _ in range((self.rating or 1) - 1):
+            choices.action_next_button()
+
+    def action_rate(self, rating: int) -> None:
+        self.query_one(f"#grade-{rating}", RadioButton).value = True
+
+    def _chosen(self) -> int | None:
+        pressed = self.query_one(RadioSet).pressed_button
+        return int(pressed.id.removeprefix("grade-")) if pressed is not None and pressed.id else None
+
+    def action_save(self) -> None:
+        rating, text = self._chosen(), self.query_one(Input).value.strip()
+        if rating is None and not text:
+            self.notify(t("participant.evaluation.empty"), severity="warning", markup=False)
+            return
+        self.dismiss(Given(rating, text))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)

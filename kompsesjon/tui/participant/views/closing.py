@@ -1,4 +1,4 @@
-"""Closing: the island being presented, next steps, and check-out."""
+"""Closing: the island being presented, next steps, check-out and the evaluation."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Static
 
@@ -15,6 +16,8 @@ from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method import commands as c
 from kompsesjon.method.islands import island_members
+from kompsesjon.tui.participant.keys import N_
+from kompsesjon.tui.participant.modals import EvaluationScreen, Given
 from kompsesjon.tui.participant.views.base import PhaseView, names, restore_input
 from kompsesjon.tui.participant.views.intro import my_note
 from kompsesjon.tui.participant.views.islands import link_lines
@@ -23,7 +26,13 @@ from kompsesjon.tui.participant.widgets import LineInput
 from kompsesjon.tui.text import plain
 
 
+def stars(rating: int) -> str:
+    return "★" * rating + "☆" * (5 - rating)
+
+
 class ClosingView(PhaseView):
+    BINDINGS = [Binding("ctrl+r", "evaluate", N_("participant.keys.evaluate"))]
+
     def compose(self) -> ComposeResult:
         with Horizontal():
             with VerticalScroll(id="presenting-col", classes="column"):
@@ -32,6 +41,7 @@ class ClosingView(PhaseView):
                 yield Static(t("participant.closing.checkout_label"), classes="section-title")
                 yield LineInput(placeholder=t("participant.closing.checkout_placeholder"), id="checkout-input")
                 yield Static(id="my-checkout", markup=False)
+                yield Static(id="my-evaluation", markup=False)
                 yield Static(t("participant.closing.my_hopes"), classes="section-title")
                 yield Static(id="my-hopes", markup=False)
                 with VerticalScroll(id="next-scroll"):
@@ -76,6 +86,39 @@ class ClosingView(PhaseView):
             if word
             else Text(t("participant.closing.none_yet"), style="dim italic")
         )
+        evaluation = self.query_one("#my-evaluation", Static)
+        evaluation.display = state.rules.evaluation
+        mine = self._my_evaluation(state, me)
+        if mine is None:
+            evaluation.update(Text(t("participant.evaluation.invite"), style="bold"))
+        else:
+            shown = Text.assemble((t("participant.evaluation.mine") + " ", "bold"))
+            if mine.rating:
+                shown.append(stars(mine.rating) + " ")
+            shown.append_text(plain(mine.text))
+            shown.append("  " + t("participant.evaluation.change"), style="dim")
+            evaluation.update(shown)
+
+    @staticmethod
+    def _my_evaluation(state: State, me: str | None):
+        return next((e for e in state.evaluations.values() if me is not None and e.author == me), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "evaluate":
+            return bool(self.state is not None and self.state.rules.evaluation)
+        return True
+
+    def action_evaluate(self) -> None:
+        state = self.state
+        if state is None or not state.rules.evaluation:
+            return
+        mine = self._my_evaluation(state, self.me)
+
+        def given(result: Given | None) -> None:
+            if result is not None:
+                self.propose(c.Evaluate(id=new_id(), rating=result.rating, text=result.text))
+
+        self.app.push_screen(EvaluationScreen(mine.rating if mine else None, mine.text if mine else ""), given)
 
     def focus_default(self) -> None:
         self.query_one("#checkout-input", Input).focus()
@@ -88,5 +131,5 @@ class ClosingView(PhaseView):
         self.propose(c.CheckOut(id=new_id(), text=text))
 
     def command_answered(self, command: Any, outcome: Outcome) -> None:
-        if not outcome.ok and self.is_attached:
+        if not outcome.ok and self.is_attached and isinstance(command, c.CheckOut):
             restore_input(self.query_one("#checkout-input", Input), command.text)

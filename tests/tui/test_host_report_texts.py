@@ -111,3 +111,16 @@ async def test_the_dialog_is_in_the_command_palette_and_not_on_a_screen(room):
         await pilot.press("o")
         await pilot.pause(0.2)
         assert not isinstance(screen.screen, ReportTextsScreen)
+
+
+async def test_the_closing_view_counts_evaluations_but_never_says_whose(room):
+    await room.advance_to(PhaseKind.CLOSING)
+    await ok(room.people[0], c.Evaluate(id=cid(), rating=5, text="Mer tid til øyene"))
+    await ok(room.people[1], c.Evaluate(id=cid(), rating=4))
+    app = room.host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await opened(pilot, app, room)
+        text = await shows(pilot, app, "Evaluering: 2 svar · snitt 4,5 av 5")
+        assert "Mer tid til øyene" not in text
+        await ok(room.people[2], c.Evaluate(id=cid(), rating=3))
+        await shows(pilot, app, "Evaluering: 3 svar · snitt 4,0 av 5")

@@ -101,7 +101,9 @@ class ClosingView(PhaseView):
     DEPENDS = (
         ISLANDS
         | PEOPLE
-        | frozenset({"next_step_added", "next_step_removed", "next_meeting_set", "checked_out", "checked_in"})
+        | frozenset(
+            {"next_step_added", "next_step_removed", "next_meeting_set", "checked_out", "checked_in", "evaluated"}
+        )
     )
 
     BINDINGS = [
@@ -124,6 +126,7 @@ class ClosingView(PhaseView):
             yield Texty(id="meeting", classes="phase-prompt")
             if self.facilitator:
                 yield Texty(t("host.closing.report_hint"), id="report-hint", classes="names")
+                yield Texty(id="evaluation-summary", classes="names")
             yield Rows(id="check-pairs", interactive=False)
             with Horizontal(id="check-row"):
                 with Vertical():
@@ -152,6 +155,8 @@ class ClosingView(PhaseView):
         )
         meeting = state.next_meeting or t("host.closing.no_meeting")
         self.query_one("#meeting", Texty).show(f"{t('host.closing.meeting')}: {meeting}")
+        if self.facilitator:
+            self._show_evaluation(state)
         paired = paired_rows(state)
         self.query_one("#check-pairs").display = paired is not None
         self.query_one("#check-row").display = paired is None
@@ -163,6 +168,17 @@ class ClosingView(PhaseView):
         self.query_one("#check-outs-title", Texty).show(t("host.closing.check_outs", n=len(outs)))
         self.query_one("#closing-check-ins", Rows).set_rows(ins)
         self.query_one("#closing-check-outs", Rows).set_rows(outs)
+
+    def _show_evaluation(self, state: State) -> None:
+        """How many evaluated and the mean rating (never who): for the facilitator only."""
+        shown = self.query_one("#evaluation-summary", Texty)
+        shown.display = state.rules.evaluation
+        rated = [e.rating for e in state.evaluations.values() if e.rating]
+        text = t("host.closing.evaluations", n=len(state.evaluations))
+        if rated:
+            mean = f"{sum(rated) / len(rated):.1f}".replace(".", t("host.closing.decimal"))
+            text += " · " + t("host.closing.average", average=mean)
+        shown.show(text)
 
     def available(self, action: str, state: State) -> bool:
         if action == "present":

@@ -66,6 +66,11 @@ class Ranking:
 
     entries: list[RankedEntry]
     head: tuple[str, str, str] = ("", "", "")  # column titles: place, theme, dots
+    most: int = 0  # the dots of a full bar: the board's winner, so bars compare across tables
+
+    @property
+    def scale(self) -> int:
+        return self.most or max((e.dots for e in self.entries), default=0) or 1
 
 
 @dataclass
@@ -237,9 +242,10 @@ class _Writer:
         elif not board.votes_revealed:
             self.add(Para([Run(t("export.not_revealed"), muted=True)]))
         texts = {c.id: c.text for c in board.cards}
+        most = max((u.dots for u in ranked), default=0)
         on_list = [u for u in ranked if u.on_list]
         if on_list:
-            self.add(self._ranking(on_list, texts))
+            self.add(self._ranking(on_list, texts, most))
         if not whole:
             return
         below = [u for u in ranked if not u.on_list]
@@ -247,7 +253,7 @@ class _Writer:
         if below or unvoted:
             self.add(Heading(level + 1, t("export.outside_list")))
         if below:
-            self.add(self._ranking(below, texts))
+            self.add(self._ranking(below, texts, most))
         if unvoted:
             if ranked:
                 self.add(Para([Run(t("export.no_dots"), strong=True)]))
@@ -256,7 +262,7 @@ class _Writer:
         if withdrawn:
             self.add(Para([Run(self.count("export.withdrawn", withdrawn), muted=True)]))
 
-    def _ranking(self, units: list[Unit], texts: dict[str, str]) -> Ranking:
+    def _ranking(self, units: list[Unit], texts: dict[str, str], most: int) -> Ranking:
         t = self.t
         return Ranking(
             [
@@ -271,6 +277,7 @@ class _Writer:
                 for u in units
             ],
             head=(t("export.place"), t("export.theme"), t("export.dots_head")),
+            most=most,
         )
 
     def _inside(self, unit: Unit, texts: dict[str, str], title: str | None = None) -> list[ListItem]:

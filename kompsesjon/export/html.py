@@ -82,7 +82,7 @@ def _list(items: list[ListItem], ordered: bool) -> str:
 
 
 def _ranking(block: Ranking) -> str:
-    most = max((e.dots for e in block.entries), default=0) or 1
+    most = block.scale
     rows = []
     for e in block.entries:
         width = round(100 * e.dots / most)

@@ -508,7 +508,7 @@ class _Writer:
         _cell_text(head.cells[0], block.head[0], strong=True)
         _cell_text(head.cells[1], block.head[1], strong=True)
         _cell_text(head.cells[2].merge(head.cells[-1]), block.head[2], strong=True)
-        most = max((e.dots for e in block.entries), default=0)
+        most = block.scale
         for entry in block.entries:
             row = _row(table, widths)
             cells = row.cells

@@ -11,6 +11,7 @@ not installed those tests are skipped with the reason printed.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -246,3 +247,21 @@ def test_the_first_page_renders_to_an_image(tmp_path):
     keep = os.environ.get("KOMPSESJON_PAGE_DIR")
     if keep:
         shutil.copy(page, Path(keep) / "rapport-side-1.png")
+
+
+def test_bars_compare_across_the_list_and_the_rest_below_it():
+    """A theme below the cut with 2 dots gets 2/3 of the winner's bar, not a full one."""
+    from kompsesjon.method import commands as c
+
+    s = future_workshop()
+    s.host(c.ChangeRules, list_cut=1)
+    r = build_report(s.state, code="K7PQ2M")
+    doc = open_docx(docx_of(r))
+    below = doc.tables[2]  # attendance, the bottom list (1 theme), the rest of it
+    assert below.rows[1].cells[1].text.startswith("<script>")
+    cells = below.rows[1]._tr.findall(qn("w:tc"))[2 : 2 + BAR_CELLS]
+    shaded = sum(1 for tc in cells if tc.find(f"{qn('w:tcPr')}/{qn('w:shd')}") is not None)
+    assert shaded == round(BAR_CELLS * 2 / 3)
+    rankings = "".join(re.findall(r'<table class="ranking">.*?</table>', render(r, "html")))
+    assert rankings.count('style="width:100%"') == 2  # the winner of each board, nothing below the cut
+    assert rankings.count('style="width:67%"') == 2  # 2 of 3 dots, on the list or below it

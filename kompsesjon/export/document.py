@@ -286,6 +286,9 @@ class _Writer:
         without a new title keeps the first one's) is not written again."""
         title = unit.title if title is None else title
         items = [ListItem([Run(texts.get(c, c))]) for c in unit.cards if texts.get(c, c) != title]
+        same = sum(1 for c in unit.cards if texts.get(c, c) == title)
+        if same > 1:  # several people wrote the title's words: say how many
+            items.insert(0, ListItem([Run(self.t("export.same_cards", n=same), muted=True)]))
         for inner in unit.themes:
             if inner.title == title:
                 items += self._inside(inner, texts, title)

@@ -345,3 +345,18 @@ def test_per_org_needs_someone_with_an_organisation():
     s.join("Kari", "")
     with pytest.raises(ExportError, match="nobody in this session gave an organisation"):
         render_extracts(build_report(s.state), "md")
+
+
+def test_cards_with_the_same_words_as_their_theme_are_counted_not_repeated():
+    s = Script()
+    people = [s.join(name, "Bodø") for name in ("Kari", "Ola", "Siri")]
+    s.advance()  # critique
+    for pid in people:
+        s.do(participant(pid), c.AddItem, board="critique", text="Lange reiseavstander")
+    s.do(participant(people[0]), c.AddItem, board="critique", text="Mye reising")
+    s.host(c.RevealItems, board="critique")
+    s.advance()  # cluster
+    s.host(c.Merge, board="critique", cards=["K1", "K2", "K3", "K4"])  # keeps the first card's words
+    text = render(build_report(s.state), "md")
+    assert "- **Lange reiseavstander**\n  - *3 lapper med denne teksten*\n  - Mye reising" in text
+    assert text.count("Lange reiseavstander") == 1

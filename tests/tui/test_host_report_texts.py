@@ -124,3 +124,12 @@ async def test_the_closing_view_counts_evaluations_but_never_says_whose(room):
         assert "Mer tid til øyene" not in text
         await ok(room.people[2], c.Evaluate(id=cid(), rating=3))
         await shows(pilot, app, "Evaluering: 3 svar · snitt 4,0 av 5")
+
+
+async def test_the_intro_shows_the_purpose_to_the_room(room):
+    app = room.host(role="screen")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await opened(pilot, app, room)
+        await shows(pilot, app, "Formål: Sammen finne hva som hindrer oss")
+        await ok(room.fac, c.EditReportText(id=cid(), field="purpose", text="Lære av hverandre", base_version=0))
+        await shows(pilot, app, "Formål: Lære av hverandre")

@@ -1,4 +1,4 @@
-"""Intro: the shared question, large; check-in hopes as a wall."""
+"""Intro: the shared question, large, and the purpose; check-in hopes as a wall."""
 
 from __future__ import annotations
 
@@ -29,10 +29,11 @@ def note_cards(state: State, notes) -> list[Card]:
 
 
 class IntroView(PhaseView):
-    DEPENDS = frozenset({"checked_in"}) | PEOPLE
+    DEPENDS = frozenset({"checked_in", "report_text_edited"}) | PEOPLE
 
     def compose(self) -> ComposeResult:
         yield Texty(id="intro-question", classes="big-question")
+        yield Texty(id="intro-purpose", classes="phase-prompt")
         yield Texty(id="check-in-title", classes="section-title")
         yield CardWall(id="check-ins", card_width=30, empty=t("host.intro.no_check_ins"))
 
@@ -40,5 +41,9 @@ class IntroView(PhaseView):
         prompt = state.current.prompt
         question = state.question or prompt or t("host.intro.no_question")
         self.query_one("#intro-question", Texty).show(question)
+        purpose = state.report_texts.get("purpose")
+        shown = self.query_one("#intro-purpose", Texty)
+        shown.display = bool(purpose and purpose.text)
+        shown.show(f"{t('export.text.purpose')}: {purpose.text}" if purpose and purpose.text else "")
         self.query_one("#check-in-title", Texty).show(t("host.intro.check_ins", n=len(state.check_ins)))
         self.query_one("#check-ins", CardWall).set_cards(note_cards(state, state.check_ins))

@@ -8,11 +8,13 @@ one extract per municipality.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
 import os
 import re
+import tempfile
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -22,15 +24,15 @@ from markdown_it import MarkdownIt
 
 from kompsesjon.export import render, render_extract, render_extracts, write_export
 from kompsesjon.export.report import Report, build_report
-from kompsesjon.export.stored import ExportError
+from kompsesjon.export.stored import ExportError, find_session, load_state
 from kompsesjon.export.tables import COLUMNS, render_csv
 from kompsesjon.method import commands as c
-from kompsesjon.method import evolve, participant
+from kompsesjon.method import dump_state, evolve, participant
 from kompsesjon.method.agenda import BoardKind, BoardSpec, Phase, PhaseKind
 from kompsesjon.method.events import SessionCreated
 from kompsesjon.templates import builtin_names
 
-from .sessions import HOSTILE, NOW, Script, future_workshop, run_template
+from .sessions import HOSTILE, NOW, Script, future_workshop, run_template, store
 from .word_reader import outline, texts
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -63,13 +65,26 @@ def test_golden_files(fmt, suffix):
 
 
 def template_report(name: str) -> Report:
-    return build_report(run_template(name).state, code="TMPL01", exported_at=NOW + 3600)
+    """A template's session as the export reads it: stored in a database file, folded back."""
+    script = run_template(name)
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "okt.sqlite3"
+        asyncio.run(store(script, db, code="TMPL01"))
+        state = load_state(db, find_session(db, "TMPL01").id)
+    assert dump_state(state) == dump_state(script.state)
+    return build_report(state, code="TMPL01", exported_at=NOW + 3600)
 
 
 @pytest.mark.parametrize("name", [n for n in builtin_names() if n != "framtidsverksted"])
 @pytest.mark.parametrize("fmt,suffix", [("md", "md"), ("html", "html"), ("json", "json"), ("docx", "docx.txt")])
 def test_golden_files_of_every_template(name, fmt, suffix):
     golden(f"{name}.{suffix}", text_of(fmt, render(template_report(name), fmt)))
+
+
+@pytest.mark.parametrize("name", [n for n in builtin_names() if n != "framtidsverksted"])
+def test_golden_csv_of_every_template(name):
+    for table, data in render_csv(template_report(name)).items():
+        golden(f"{name}-{table}", data)
 
 
 @pytest.mark.parametrize("fmt,suffix", [("md", "md"), ("docx", "docx.txt")])

@@ -503,11 +503,7 @@ class _Writer:
         what is inside the theme in a row of its own below, so the bar stays a bar."""
         bar = 0.4
         widths = [1.0, 7.0, *([bar] * BAR_CELLS), WIDTH - 8.0 - bar * BAR_CELLS]
-        table = _table(self.doc, widths, vertical=False)
-        head = _row(table, widths, header=True)
-        _cell_text(head.cells[0], block.head[0], strong=True)
-        _cell_text(head.cells[1], block.head[1], strong=True)
-        _cell_text(head.cells[2].merge(head.cells[-1]), block.head[2], strong=True)
+        table = self._bar_table(widths, block.head)
         most = block.scale
         for entry in block.entries:
             row = _row(table, widths)
@@ -574,11 +570,7 @@ class _Writer:
     def bars(self, block: Bars) -> None:
         bar = 1.0
         widths = [2.5, 2.0, *([bar] * BAR_CELLS), WIDTH - 4.5 - bar * BAR_CELLS]
-        table = _table(self.doc, widths, vertical=False)
-        head = _row(table, widths, header=True)
-        _cell_text(head.cells[0], block.head[0], strong=True)
-        _cell_text(head.cells[1], block.head[1], strong=True)
-        head.cells[2].merge(head.cells[-1])
+        table = self._bar_table(widths, (*block.head, ""))
         most = max((n for _, n in block.rows), default=0)
         for label, n in block.rows:
             row = _row(table, widths)
@@ -586,6 +578,16 @@ class _Writer:
             _cell_text(row.cells[1], str(n))
             _bar(row.cells[2 : 2 + BAR_CELLS], n, most)
         self._after_table()
+
+    def _bar_table(self, widths: list[float], head: tuple[str, str, str]) -> DocxTable:
+        """Two columns, a bar of ``BAR_CELLS`` cells and one more; the third
+        title heads the bar and the last column together."""
+        table = _table(self.doc, widths, vertical=False)
+        row = _row(table, widths, header=True)
+        _cell_text(row.cells[0], head[0], strong=True)
+        _cell_text(row.cells[1], head[1], strong=True)
+        _cell_text(row.cells[2].merge(row.cells[-1]), head[2], strong=True)
+        return table
 
     def _after_table(self) -> None:
         # Space after a table, and two tables in a row would otherwise merge.

@@ -13,6 +13,17 @@ from kompsesjon.templates import load_template
 
 NOW = 1_795_400_000.0  # 2026-11-23, fixed so golden files never change
 
+# The seven parts of a municipality's plan (seed 004), as the county gathering names them.
+SEVEN_PARTS = [
+    "Utviklingsområder og innhold",
+    "Mål",
+    "Organisering og forankring",
+    "Gjennomføring",
+    "Andre tiltak",
+    "Finansiering",
+    "Utfordringer og muligheter",
+]
+
 HOSTILE = '<script>alert("x")</script> [bold]fet[/] *stjerne* | rør, "sitat" æøå'
 
 

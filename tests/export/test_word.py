@@ -26,18 +26,8 @@ from kompsesjon.export.report import Report, build_report
 from kompsesjon.export.word import BAR_CELLS, TBL_PR, TC_PR
 from kompsesjon.templates import builtin_names
 
-from .sessions import HOSTILE, NOW, future_workshop, run_template
+from .sessions import HOSTILE, NOW, SEVEN_PARTS, future_workshop, run_template
 from .word_reader import open_docx, texts
-
-SEVEN_PARTS = [
-    "Utviklingsområder og innhold",
-    "Mål",
-    "Organisering og forankring",
-    "Gjennomføring",
-    "Andre tiltak",
-    "Finansiering",
-    "Utfordringer og muligheter",
-]
 
 
 def report(**kwargs) -> Report:

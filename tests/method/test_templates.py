@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from export.sessions import run_template
+from export.sessions import SEVEN_PARTS, run_template
 
 from kompsesjon.export.markdown import render_markdown
 from kompsesjon.export.report import build_report
@@ -92,13 +92,5 @@ def test_the_county_gathering_fills_the_seven_part_municipal_plan():
     spec = load_template("fylkessamling")
     (phase,) = [p for p in spec.phases if p.plan]
     assert phase.plan == "Kommunens plan" and phase.groups == "kommune"
-    assert [q.part for q in phase.questions if q.part] == [
-        "Utviklingsområder og innhold",
-        "Mål",
-        "Organisering og forankring",
-        "Gjennomføring",
-        "Andre tiltak",
-        "Finansiering",
-        "Utfordringer og muligheter",
-    ]
+    assert [q.part for q in phase.questions if q.part] == SEVEN_PARTS
     assert spec.purpose and spec.rules.evaluation

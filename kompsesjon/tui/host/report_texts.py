@@ -16,7 +16,6 @@ from, like an action-plan field. Never a silent overwrite and never lost:
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,11 +37,7 @@ from kompsesjon.tui.base import MirrorChanged
 from kompsesjon.tui.host.messages import Propose
 from kompsesjon.tui.host.modals import _Dialog
 from kompsesjon.tui.participant.modals import both
-
-
-def same_text(a: str, b: str) -> bool:
-    """Equal as the server stores them (trimmed, NFC)."""
-    return unicodedata.normalize("NFC", a).strip() == unicodedata.normalize("NFC", b).strip()
+from kompsesjon.tui.participant.views.plans import same_text
 
 
 @dataclass

@@ -6,6 +6,7 @@ import asyncio
 import shutil
 import subprocess
 import uuid
+from collections.abc import Callable
 
 HAVE_TOOLS = shutil.which("tmux") is not None and shutil.which("ssh") is not None
 
@@ -27,15 +28,29 @@ SSH_OPTIONS = [
 class Tmux:
     """A detached tmux session running one command, read with capture-pane."""
 
-    def __init__(self, command: list[str], width: int = 100, height: int = 30) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        width: int = 100,
+        height: int = 30,
+        *,
+        cwd: str | None = None,
+        server: str | None = None,
+        preexec_fn: Callable[[], None] | None = None,
+    ) -> None:
+        """``server`` names a private tmux server (``tmux -L``): it starts with
+        this process's environment, and ``preexec_fn`` runs in the process
+        that becomes it (its signal mask is inherited by the command)."""
         self.name = f"k-{uuid.uuid4().hex[:8]}"
+        self.tmux = ["tmux", *(["-L", server] if server else [])]
         subprocess.run(
             [
-                "tmux",
+                *self.tmux,
                 "new-session",
                 "-d",
                 "-s",
                 self.name,
+                *(["-c", cwd] if cwd else []),
                 "-x",
                 str(width),
                 "-y",
@@ -45,23 +60,33 @@ class Tmux:
                 *command,
             ],
             check=True,
+            preexec_fn=preexec_fn,
         )
 
     def screen(self) -> str:
-        result = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
+        result = subprocess.run([*self.tmux, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
         return result.stdout
 
     def keys(self, *keys: str, literal: bool = False) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *(["-l"] if literal else []), *keys], check=True)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.name, *(["-l"] if literal else []), *keys], check=True)
 
     def resize(self, width: int, height: int) -> None:
-        subprocess.run(["tmux", "resize-window", "-t", self.name, "-x", str(width), "-y", str(height)], check=True)
+        subprocess.run([*self.tmux, "resize-window", "-t", self.name, "-x", str(width), "-y", str(height)], check=True)
+
+    def pane_pid(self) -> int:
+        result = subprocess.run(
+            [*self.tmux, "display-message", "-p", "-t", self.name, "#{pane_pid}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return int(result.stdout)
 
     def alive(self) -> bool:
-        return subprocess.run(["tmux", "has-session", "-t", self.name], capture_output=True).returncode == 0
+        return subprocess.run([*self.tmux, "has-session", "-t", self.name], capture_output=True).returncode == 0
 
     def kill(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run([*self.tmux, "kill-session", "-t", self.name], capture_output=True)
 
     async def wait_for(self, text: str, timeout: float = 15.0) -> str:
         screen = ""

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from typing import Any
 
 from textual import work
@@ -23,6 +22,7 @@ from textual.message import Message
 from kompsesjon import i18n
 from kompsesjon.client import Outcome, Refused, SessionClient, Status
 from kompsesjon.method import State
+from kompsesjon.tui.hangup import EXIT_CODE, HangUpWatch
 from kompsesjon.tui.themes import load_themes, resolve_name
 
 log = logging.getLogger("kompsesjon.tui")
@@ -58,6 +58,7 @@ class SessionApp(App):
         self._theme_choice = theme
         self._pending_kinds: set[str] = set()
         self._refresh_scheduled = False
+        self._leaving = False
 
     # ---- start-up -------------------------------------------------------
 
@@ -89,15 +90,23 @@ class SessionApp(App):
             )
             self.theme = self.DEFAULT_THEME
         self.set_interval(1.0, self.tick)
-        # A terminal that hangs up (SSH gone, terminal window closed) ends the
-        # app; left running on a dead terminal it would spin.
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hang_up)
+        if not self.is_headless:
+            # A terminal that goes away (window closed, SSH gone) ends the app.
+            HangUpWatch(self._hang_up).start()
         if self.client is not None:
             self.attach(self.client)
 
     def _hang_up(self) -> None:
-        self.exit(return_code=129)
+        if not self._leaving:
+            self.run_worker(self._leave(EXIT_CODE), group="leave")
+
+    async def _leave(self, return_code: int = 0) -> None:
+        # A normal close first: the room sees us offline at once (and we come
+        # back as the same person: the resume secret stays where it is).
+        self._leaving = True
+        if self.client is not None:
+            await self.client.close()
+        self.exit(return_code=return_code)
 
     def attach(self, client: SessionClient) -> None:
         """Start talking to the session (at mount, or once we know the code)."""
@@ -184,6 +193,4 @@ class SessionApp(App):
             )
 
     async def action_quit(self) -> None:
-        if self.client is not None:
-            await self.client.close()
-        self.exit()
+        await self._leave()

@@ -91,8 +91,10 @@ class HangUpWatch:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGHUP})
         if not self.fds:
             return
-        self._continue = signal.getsignal(signal.SIGCONT)
-        signal.signal(signal.SIGCONT, self._continued)
+        with contextlib.suppress(ValueError):  # not the main thread: SIGCONT stays Textual's alone
+            previous = signal.getsignal(signal.SIGCONT)
+            signal.signal(signal.SIGCONT, self._continued)
+            self._continue = previous
         threading.Thread(target=self._wait_for_hang_up, name="kompsesjon-hangup", daemon=True).start()
 
     def stop(self) -> None:

@@ -6,7 +6,6 @@ import asyncio
 import shutil
 import subprocess
 import uuid
-from collections.abc import Callable
 
 HAVE_TOOLS = shutil.which("tmux") is not None and shutil.which("ssh") is not None
 
@@ -36,11 +35,9 @@ class Tmux:
         *,
         cwd: str | None = None,
         server: str | None = None,
-        preexec_fn: Callable[[], None] | None = None,
     ) -> None:
-        """``server`` names a private tmux server (``tmux -L``): it starts with
-        this process's environment, and ``preexec_fn`` runs in the process
-        that becomes it (its signal mask is inherited by the command)."""
+        """``server`` names a private tmux server (``tmux -L``): started here,
+        it has this process's environment and signal mask."""
         self.name = f"k-{uuid.uuid4().hex[:8]}"
         self.tmux = ["tmux", *(["-L", server] if server else [])]
         subprocess.run(
@@ -60,7 +57,6 @@ class Tmux:
                 *command,
             ],
             check=True,
-            preexec_fn=preexec_fn,
         )
 
     def screen(self) -> str:

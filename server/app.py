@@ -32,6 +32,7 @@ from kompsesjon.templates import Template, load_template
 from .hub import FATAL, GREETED, Client, Hub, send_now
 from .limits import ConnectionCount, GuessThrottle, TokenBucket
 from .store import Store, secret_hash
+from .web import WebPage
 
 log = logging.getLogger("kompsesjon.server")
 
@@ -88,6 +89,7 @@ class SessionServer:
         self._guesses = GuessThrottle(self.limits.guesses)
         self._connections = ConnectionCount(self.limits.per_address)
         self._server: Server | None = None
+        self._web = WebPage(self._page_lang)
 
     # ---- sessions -------------------------------------------------------
 
@@ -158,7 +160,7 @@ class SessionServer:
             self._handle,
             host,
             port,
-            process_request=_health,
+            process_request=self._process_request,
             max_size=HARD_FRAME_LIMIT,
             compression=None,  # small messages: saves ~50 KiB per connection
             ping_interval=self.limits.ping_interval,
@@ -184,6 +186,24 @@ class SessionServer:
             self._server.close(close_connections=True)  # 1001 going away
             await self._server.wait_closed()
         await self.store.close()
+
+    # ---- plain HTTP: health and the web page ----------------------------
+
+    def _process_request(self, connection: ServerConnection, request: Any) -> Any:
+        if request.path == "/healthz":
+            return connection.respond(HTTPStatus.OK, "OK\n")
+        address = connection.remote_address[0] if connection.remote_address else "?"
+        return self._web.respond(request, address)
+
+    def _page_lang(self, code: str, address: str) -> str | None:
+        """The language of the session a page address names; a wrong code counts as a guess."""
+        if self._guesses.wait(address) > 0:
+            return None
+        hub = self._by_code.get(normalise_code(code))
+        if hub is None or hub.state is None:
+            self._guesses.failed(address)
+            return None
+        return hub.state.lang
 
     # ---- one connection -------------------------------------------------
 
@@ -292,12 +312,6 @@ class SessionServer:
                 _error(client.ws, "already_greeted", "This connection has already said hello.")
                 continue
             await hub.submit(client, message)
-
-
-def _health(connection: ServerConnection, request: Any) -> Any:
-    if request.path == "/healthz":
-        return connection.respond(HTTPStatus.OK, "OK\n")
-    return None
 
 
 def _error(ws: ServerConnection, code: str, message: str, *, fatal: bool = False) -> None:

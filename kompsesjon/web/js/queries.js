@@ -1,0 +1,125 @@
+// Reading the mirror: the page's copies of the engine's query helpers.
+//
+// Each function does what the Python function of the same name does
+// (kompsesjon/method/clustering.py, voting.py, islands.py, and the
+// participant app's views/base.py); the browser tests compare their answers
+// with the Python ones on the same mirror.
+
+export function unitOf(state, card) {
+  const item = state.items[card];
+  if (item) {
+    if (item.theme == null) return item.id;
+    card = item.theme;
+  }
+  let theme = state.themes[card];
+  let seen = 0;
+  while (theme && theme.merged_into != null && seen++ < 10000) theme = state.themes[theme.merged_into];
+  return theme ? theme.id : null;
+}
+
+/** Units of a board that still hold a card that is not withdrawn, by first card. */
+export function liveUnits(state, board) {
+  const order = [];
+  const seen = new Set();
+  for (const item of Object.values(state.items)) {
+    if (item.board !== board || item.withdrawn) continue;
+    const unit = unitOf(state, item.id);
+    if (unit != null && !seen.has(unit)) {
+      seen.add(unit);
+      order.push(unit);
+    }
+  }
+  return order;
+}
+
+/** The cards inside a unit, in the order they were written. */
+export function members(state, unit) {
+  const item = state.items[unit];
+  if (item) return item.theme == null ? [item] : [];
+  return Object.values(state.items).filter((i) => i.theme != null && unitOf(state, i.id) === unit);
+}
+
+export function unitTitle(state, unit) {
+  if (state.themes[unit]) return state.themes[unit].title;
+  return state.items[unit] ? state.items[unit].text : unit;
+}
+
+export function dotsByUnit(state, board, who) {
+  const live = new Set(liveUnits(state, board));
+  const out = {};
+  for (const [card, n] of Object.entries(state.boards[board].vote.dots[who] || {})) {
+    const unit = unitOf(state, card);
+    if (unit != null && live.has(unit)) out[unit] = (out[unit] || 0) + n;
+  }
+  return out;
+}
+
+export function dotsUsed(state, board, who) {
+  return Object.values(dotsByUnit(state, board, who)).reduce((a, b) => a + b, 0);
+}
+
+export function dotsLeft(state, board, who) {
+  return Math.max(0, state.rules.dot_budget - dotsUsed(state, board, who));
+}
+
+/** "done", "abstained", "voting" (has dots) or "not_voted". */
+export function statusOf(state, board, who) {
+  const status = state.boards[board].vote.status[who];
+  if (status != null) return status;
+  return dotsUsed(state, board, who) ? "voting" : "not_voted";
+}
+
+/** The revealed tally ranked: by dots, then voters, then the earlier first card. */
+export function ranking(state, board) {
+  const entries = state.boards[board].vote.revealed || [];
+  const order = new Map(liveUnits(state, board).map((u, i) => [u, i]));
+  const fallback = order.size;
+  const scored = entries.filter((e) => e.dots > 0);
+  scored.sort((a, b) =>
+    b.dots - a.dots || b.voters - a.voters ||
+    (order.has(a.unit) ? order.get(a.unit) : fallback) - (order.has(b.unit) ? order.get(b.unit) : fallback) ||
+    (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
+  return scored.map((entry, pos) => {
+    const tied = [scored[pos - 1], scored[pos + 1]].filter((n) => n && n.dots === entry.dots);
+    let tieBreak = null;
+    if (tied.length) tieBreak = tied.every((n) => n.voters !== entry.voters) ? "voters" : "earlier";
+    return { rank: pos + 1, unit: entry.unit, dots: entry.dots, voters: entry.voters, tie_break: tieBreak };
+  });
+}
+
+/** The bottom list / top list: the ranking cut at list_cut. */
+export function rankedList(state, board) {
+  return ranking(state, board).slice(0, state.rules.list_cut);
+}
+
+export function activeIslands(state) {
+  return Object.values(state.islands).filter((i) => !i.removed);
+}
+
+export function islandMembers(state, island) {
+  return Object.entries(state.island_of).filter(([, i]) => i === island).map(([p]) => p);
+}
+
+export function islandSizes(state) {
+  const sizes = {};
+  for (const island of activeIslands(state)) sizes[island.id] = 0;
+  for (const island of Object.values(state.island_of)) if (island in sizes) sizes[island] += 1;
+  return sizes;
+}
+
+export function myPair(state, me) {
+  return Object.values(state.buzz_pairs).find((p) => p.active && p.members.includes(me)) || null;
+}
+
+/** Did I write this card (alone or with my buzz pair)? */
+export function isMine(state, me, item) {
+  if (me == null) return false;
+  if (item.author === me) return true;
+  const pair = item.pair ? state.buzz_pairs[item.pair] : null;
+  return Boolean(pair && pair.members.includes(me));
+}
+
+export function myNote(notes, me) {
+  const note = Object.values(notes).find((n) => me != null && n.author === me);
+  return note ? note.text : null;
+}

@@ -343,6 +343,13 @@ function announce(text) {
   }, 50);
 }
 
+// For the browser tests and anyone curious in the console: the connection and its mirror.
+window.kompsesjon = {
+  get client() {
+    return page.client;
+  },
+};
+
 boot().catch((error) => {
   fill($("main"), h("p", { role: "alert", text: `kompsesjon: ${error.message}` }));
 });

@@ -5,7 +5,10 @@ people from the Salten demo check in, write critique cards in buzz pairs and
 start voting, then saves SVG screenshots of the real apps:
 
 - ``docs/host.svg``: the facilitator's host view during the critique phase;
-- ``docs/participant.svg``: Kari's participant app while she votes.
+- ``docs/participant.svg``: Kari's participant app while she votes;
+- ``docs/phone-*.png``: Anders on the web page on a 360×740 phone in headless
+  Chromium (joining, writing critique cards, voting), when Chromium and
+  Playwright are there (``apt-get install chromium``; ``uv sync``).
 """
 
 from __future__ import annotations
@@ -28,6 +31,56 @@ from server.app import Limits, SessionServer  # noqa: E402
 from server.store import Store  # noqa: E402
 
 HOST_SIZE = (130, 38)
+PHONE = {"width": 360, "height": 740}
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class Phone:
+    """The web page on a phone-sized screen, or nothing when there is no Chromium."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.page = None
+
+    async def start(self, code: str) -> None:
+        try:
+            from playwright.async_api import async_playwright
+        except ImportError:
+            print("no phone screenshots: playwright is not installed")
+            return
+        if not Path(CHROMIUM).exists():
+            print(f"no phone screenshots: no {CHROMIUM} (apt-get install chromium)")
+            return
+        self._playwright = await async_playwright().start()
+        self._browser = await self._playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = await self._browser.new_context(viewport=PHONE, device_scale_factor=2, locale="nb-NO", is_mobile=True)
+        self.page = await context.new_page()
+        await self.page.goto(f"{self.base}/{code}")
+
+    async def shot(self, name: str, *, wait_for: str | None = None) -> None:
+        if self.page is None:
+            return
+        if wait_for:
+            await self.page.wait_for_selector(wait_for)
+        await self.page.wait_for_timeout(400)
+        path = ROOT / "docs" / name
+        await self.page.screenshot(path=str(path))
+        print("saved", path)
+
+    async def stop(self) -> None:
+        if self.page is not None:
+            await self._browser.close()
+            await self._playwright.stop()
 PARTICIPANT_SIZE = (80, 24)  # what a participant's laptop terminal gives
 
 
@@ -71,6 +124,16 @@ async def main() -> None:
         for n, person in enumerate(people):
             await ok(person, c.CheckIn(id=new_id(), text=HOPES[n % len(HOPES)]))
 
+        # Anders joins from his phone: the QR code on the projector opened the page.
+        phone = Phone(f"http://127.0.0.1:{server.port}")
+        await phone.start(created.code)
+        if phone.page is not None:
+            await phone.page.get_by_label("Navn").fill(PEOPLE[8][0])
+            await phone.page.get_by_label("Organisasjon").fill(PEOPLE[8][1])
+            await phone.shot("phone-join.png")
+            await phone.page.get_by_role("button", name="Bli med").click()
+            await phone.page.wait_for_selector("body[data-joined]")
+
         await advance_to(fac, PhaseKind.BRAINSTORM)
         await ok(fac, c.FormBuzzPairs(id=new_id(), seed=7))
         await ok(fac, c.SetTimer(id=new_id(), seconds=27 * 60))
@@ -80,6 +143,12 @@ async def main() -> None:
         await ok(fac, c.RevealItems(id=new_id(), board="critique"))
         for n, text in enumerate(OBSTACLES[9:]):  # still private: counted, not shown
             await ok(people[n], c.AddItem(id=new_id(), board="critique", text=text))
+        if phone.page is not None:
+            card = phone.page.get_by_label("Ny lapp")
+            await card.fill("Vanskelig å finne vikarer")
+            await card.press("Enter")
+            await card.fill("Ingen felles")
+            await phone.shot("phone-brainstorm.png", wait_for="li.card.mine")
 
         host = HostApp(
             SessionClient(url, role="facilitator", token=created.token),
@@ -105,6 +174,12 @@ async def main() -> None:
         for card in (units[0], units[0], units[3]):
             item = fac.state.items[card]
             await ok(kari, c.PlaceDot(id=new_id(), board="critique", card=item.theme or card))
+
+        if phone.page is not None:
+            for unit in ("Lite tid til samarbeid på tvers", "Lite tid til samarbeid på tvers"):
+                await phone.page.get_by_role("button", name=f"Gi en prikk til «{unit}»").click()
+            await phone.shot("phone-vote.png", wait_for="li.unit.has-dots")
+        await phone.stop()
 
         resume = Path(tmp) / "kari.txt"
         resume.write_text(kari.resume, encoding="ascii")

@@ -133,7 +133,7 @@ async def test_two_phones_and_a_terminal_hold_a_future_workshop(running, clients
     plus = kari.page.get_by_role("button", name="Gi en prikk til «Kompetanse»")
     for _ in range(3):
         await plus.click()
-    await expect(kari.page.locator("#dots-left")).to_contain_text("2 av 5 prikker igjen")
+    await expect(kari.page.locator(".vote-status")).to_contain_text("2 av 5 prikker igjen")
     await plus.press("Enter")  # a fourth dot on one theme: over the cap (3), said in words
     await expect(kari.page.locator("#notice")).to_contain_text("Høyst 3 prikker på samme tema")
     await expect(plus).to_be_focused()

@@ -21,7 +21,7 @@ const MAX_DELAY = 8000;
 const STALE_AFTER = 20000; // hidden this long (a sleeping phone): open a fresh connection
 
 function randomHex(bytes) {
-  // crypto.randomUUID needs a secure context; a page on http://192.168.… is not one.
+  // crypto.randomUUID needs a secure context; a page on the room network (plain http) is not one.
   const raw = crypto.getRandomValues(new Uint8Array(bytes));
   return [...raw].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -9,10 +9,8 @@ import * as i18n from "./i18n.js";
 import { t } from "./i18n.js";
 import { Memory, SessionClient, newId, normaliseCode, socketUrl } from "./client.js";
 import { fill, h, setText } from "./dom.js";
-import { dotsLeft } from "./queries.js";
 import { clock, phaseTitle, timerClass, timerLeft } from "./text.js";
 import { viewFor } from "./views/index.js";
-import { dotsText } from "./views/common.js";
 
 // Refusals after which the join form is offered again (a new connection).
 const ASK_AGAIN = new Set(["bad_code", "hello_failed", "hello_timeout", "too_many_attempts"]);
@@ -238,13 +236,6 @@ function render(event = null) {
   const where = t("participant.header.phase_of", { n: state.phase + 1, total: state.agenda.length });
   setText($("phase-title"), `${phaseTitle(state)} · ${where}`);
   document.title = `${phaseTitle(state)} – ${state.title}`;
-  const dots = $("dots-left");
-  if (phase.kind === "vote" && state.boards[phase.board] && me) {
-    setText(dots, dotsText(dotsLeft(state, phase.board, me), state.rules.dot_budget));
-    dots.hidden = false;
-  } else {
-    dots.hidden = true;
-  }
   const key = `${state.phase}:${phase.kind}:${phase.board || ""}:${i18n.language()}`;
   if (key !== page.viewKey) {
     const newPhase = page.phase !== null && page.phase !== state.phase;

@@ -17,7 +17,7 @@ export default function vote(ctx) {
   const status = h("p", { class: "vote-status", role: "status" });
   const left = h("span", { class: "dots-line" });
   const mark = h("span", { class: "mark" });
-  status.append(left, " ", mark);
+  status.append(left, " · ", mark);
   const done = h("button", { type: "button", class: "primary" });
   const abstain = h("button", { type: "button", text: t("participant.keys.abstain") });
   const list = h("ul", { class: "units", "aria-label": t("web.vote.units") });

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 
-from .a11y import assert_accessible
-from .phone import Phone
 from playwright.async_api import expect
 from support import until
 
@@ -23,6 +21,9 @@ from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.state import dump_state
 from kompsesjon.method.visibility import participant_view, view_state
 from kompsesjon.method.voting import ranked_list
+
+from .a11y import assert_accessible
+from .phone import Phone
 
 
 async def ok(client: SessionClient, command) -> int:

@@ -33,7 +33,12 @@ class Phone:
 
     def _watch(self, page: Page) -> None:
         page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("console", self._console)
+
+    def _console(self, message) -> None:
+        # The browser's own line about a refused connection is expected while offline.
+        if message.type == "error" and not message.text.startswith("WebSocket connection to"):
+            self.errors.append(message.text)
 
     async def join(self, name: str, org: str = "", code: str | None = None) -> None:
         page = self.page

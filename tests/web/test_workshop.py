@@ -22,7 +22,7 @@ from kompsesjon.method.state import dump_state
 from kompsesjon.method.visibility import participant_view, view_state
 from kompsesjon.method.voting import ranked_list
 
-from .a11y import assert_accessible
+from .a11y import assert_usable
 from .phone import Phone
 
 
@@ -65,7 +65,7 @@ async def test_two_phones_and_a_terminal_hold_a_future_workshop(running, clients
     await kari.join("Kari", "Bodø", code=created.code.lower())
     per = await Phone.open(chromium, base, f"/{created.code}")
     await expect(per.page.get_by_label("Kode")).to_have_value(created.code)
-    await assert_accessible(per.page, "join form")
+    await assert_usable(per.page, "join form")
     await per.join("Per", "Saltdal")
     assert kari.page.url == f"{base}/{created.code}"
     await until(lambda: len(host.state.participants) == 3)
@@ -79,7 +79,7 @@ async def test_two_phones_and_a_terminal_hold_a_future_workshop(running, clients
     await ok(ola, c.CheckIn(id=new_id(), text="Konkrete tiltak"))
     await expect(per.page.locator("ul.notes")).to_contain_text("Kari: Å lære av <b>nabokommunene</b>")
     await expect(per.page.locator("ul.notes")).to_contain_text("Ola: Konkrete tiltak")
-    await assert_accessible(per.page, "intro")
+    await assert_usable(per.page, "intro")
 
     # ---- critique: buzz pairs, private cards, reveal ---------------------------------
     await advance(host, PhaseKind.BRAINSTORM, "critique")
@@ -116,7 +116,7 @@ async def test_two_phones_and_a_terminal_hold_a_future_workshop(running, clients
     await expect(script_card).to_have_count(1)
     assert await per.page.locator("li.card script").count() == 0
     await expect(per.page.locator("li.card")).to_have_count(4)
-    await assert_accessible(per.page, "critique brainstorm")
+    await assert_usable(per.page, "critique brainstorm")
     await same_mirror(running, per, p)
 
     # ---- cluster: the facilitator merges two cards into a theme -----------------------
@@ -125,7 +125,7 @@ async def test_two_phones_and_a_terminal_hold_a_future_workshop(running, clients
     ids = {i.text: i.id for i in host.state.items.values()}
     await ok(host, c.Merge(id=new_id(), board="critique", cards=[ids["Små fagmiljø"], ids["Turnover i helse"]], title="Kompetanse"))
     await expect(kari.page.locator("li.theme")).to_contain_text("Kompetanse")
-    await assert_accessible(kari.page, "cluster")
+    await assert_usable(kari.page, "cluster")
 
     # ---- vote: dots with budget and cap in view; a reload keeps them ------------------
     await advance(host, PhaseKind.VOTE, "critique")
@@ -140,7 +140,7 @@ async def test_two_phones_and_a_terminal_hold_a_future_workshop(running, clients
     await expect(plus).to_be_focused()
     await kari.page.get_by_role("button", name="Gi en prikk til «Lønna henger etter»").click()
     await expect(kari.page.locator(".vote-status")).to_contain_text("1 av 5 prikker igjen")
-    await assert_accessible(kari.page, "vote")
+    await assert_usable(kari.page, "vote")
     await kari.reload()  # a sleeping phone, a reload: the same participant, the same dots
     await kari.phase("Stemming: Kritikk")
     await expect(kari.page.locator(".vote-status")).to_contain_text("1 av 5 prikker igjen")
@@ -163,7 +163,7 @@ async def test_two_phones_and_a_terminal_hold_a_future_workshop(running, clients
     for n, entry in enumerate(bottom):
         await expect(shown.nth(n)).to_contain_text(f"{entry.dots} prikk")
     await expect(shown.first).to_contain_text("Kompetanse")
-    await assert_accessible(kari.page, "ranking")
+    await assert_usable(kari.page, "ranking")
 
     # ---- vision: cards and a red card ---------------------------------------------------
     await advance(host, PhaseKind.BRAINSTORM, "vision")
@@ -180,7 +180,7 @@ async def test_two_phones_and_a_terminal_hold_a_future_workshop(running, clients
     await until(lambda: len(host.state.red_cards) == 1)
     assert host.state.red_cards["R1"].raised_by is None or True  # who raised it never leaves the server
     await expect(per.page.locator("li.card").filter(has_text="Det koster for mye")).to_contain_text("rødt kort")
-    await assert_accessible(per.page, "vision brainstorm")
+    await assert_usable(per.page, "vision brainstorm")
     await advance(host, PhaseKind.VOTE, "vision")
     await per.page.get_by_role("button", name="Gi en prikk til «Felles fagnettverk»").click()
     await kari.page.get_by_role("button", name="Gi en prikk til «Hospitering på tvers»").click()
@@ -198,7 +198,7 @@ async def test_two_phones_and_a_terminal_hold_a_future_workshop(running, clients
     await ok(ola, c.ChooseIsland(id=new_id(), island="I1"))
     await until(lambda: len(host.state.island_of) == 3)
     await expect(kari.page.locator("li.island.mine")).to_contain_text("Kari (Bodø), Per (Saltdal), Ola (Fauske)")
-    await assert_accessible(kari.page, "islands")
+    await assert_usable(kari.page, "islands")
 
     # ---- action plans: a stale edit gets the merge, never a silent overwrite -------------------
     await advance(host, PhaseKind.ACTION_PLANS)
@@ -213,7 +213,7 @@ async def test_two_phones_and_a_terminal_hold_a_future_workshop(running, clients
     merge = kari.page.locator("dialog")
     await expect(merge).to_contain_text("Rekrutteringsdager")
     await expect(kari.page.get_by_label("Det som lagres")).to_have_value("Rekrutteringsdager\nFelles stillingsannonser")
-    await assert_accessible(kari.page, "merge dialog")
+    await assert_usable(kari.page, "merge dialog")
     await merge.get_by_role("button", name="Lagre").click()
     await until(lambda: host.state.plans["I1"]["what"].version == 2)
     assert host.state.plans["I1"]["what"].text == "Rekrutteringsdager\nFelles stillingsannonser"
@@ -221,7 +221,7 @@ async def test_two_phones_and_a_terminal_hold_a_future_workshop(running, clients
     await per.page.get_by_label("HVEM?", exact=True).fill("Per og Kari")
     await per.page.keyboard.press("Control+s")
     await until(lambda: "who" in host.state.plans["I1"])
-    await assert_accessible(kari.page, "action plans")
+    await assert_usable(kari.page, "action plans")
     await same_mirror(running, kari, k)
 
     # ---- closing: the island presents, check-out and the evaluation ---------------------------
@@ -241,7 +241,7 @@ async def test_two_phones_and_a_terminal_hold_a_future_workshop(running, clients
     evaluation = next(iter(host.state.evaluations.values()))
     assert (evaluation.rating, evaluation.text, evaluation.author) == (4, "Mer tid til øyene", None)
     await expect(kari.page.locator(".evaluation")).to_contain_text("★★★★☆")
-    await assert_accessible(kari.page, "closing")
+    await assert_usable(kari.page, "closing")
     await same_mirror(running, kari, k)
     await same_mirror(running, per, p)
     assert o in host.state.island_of

@@ -3,7 +3,7 @@
 // Thin on purpose, like the terminal app: the connection is client.js, the
 // fold is fold.js, each phase kind has its view module in views/ (found in
 // views/index.js by the engine's phase kind). This file joins, keeps the
-// header (title, phase, timer, connection, dots left) and swaps the views.
+// header (title, phase, timer, connection) and swaps the views.
 
 import * as i18n from "./i18n.js";
 import { t } from "./i18n.js";
@@ -238,7 +238,8 @@ function render(event = null) {
   document.title = `${phaseTitle(state)} – ${state.title}`;
   const key = `${state.phase}:${phase.kind}:${phase.board || ""}:${i18n.language()}`;
   if (key !== page.viewKey) {
-    const newPhase = page.phase !== null && page.phase !== state.phase;
+    const first = page.phase === null;
+    const newPhase = !first && page.phase !== state.phase;
     const focusWasInside = $("main").contains(document.activeElement) || document.activeElement === document.body;
     page.viewKey = key;
     page.view = viewFor(phase.kind, state)(context());
@@ -247,8 +248,9 @@ function render(event = null) {
     if (newPhase) {
       announce(t("participant.phase_changed", { phase: phaseTitle(state) }));
       page.timerClass = null;
-      if (focusWasInside && page.view.focus) page.view.focus();
     }
+    // Joined or a new phase: go where one starts (unless the person is busy elsewhere).
+    if ((first || newPhase) && focusWasInside && page.view.focus) page.view.focus();
     page.phase = state.phase;
   } else {
     page.view.update(state, me, event);

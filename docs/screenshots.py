@@ -14,6 +14,7 @@ start voting, then saves SVG screenshots of the real apps:
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -45,6 +46,10 @@ CHROMIUM_ARGS = [
 ]
 
 
+def chromium_there() -> bool:
+    return os.path.exists(CHROMIUM)
+
+
 class Phone:
     """The web page on a phone-sized screen, or nothing when there is no Chromium."""
 
@@ -58,7 +63,7 @@ class Phone:
         except ImportError:
             print("no phone screenshots: playwright is not installed")
             return
-        if not Path(CHROMIUM).exists():
+        if not chromium_there():
             print(f"no phone screenshots: no {CHROMIUM} (apt-get install chromium)")
             return
         self._playwright = await async_playwright().start()
@@ -81,6 +86,8 @@ class Phone:
         if self.page is not None:
             await self._browser.close()
             await self._playwright.stop()
+
+
 PARTICIPANT_SIZE = (80, 24)  # what a participant's laptop terminal gives
 
 

@@ -154,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(handler=_export)
 
-    from .tui.launch import add_client_options, run_host, run_join, run_screen
+    from .tui.launch import add_client_options, add_page_option, run_host, run_join, run_screen
 
     join = sub.add_parser("join", help="take part in a session (participant app)")
     add_client_options(join, default_theme="kompsesjon-dark")
@@ -173,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     host = sub.add_parser("host", help="run a session: the facilitator's host view")
     add_client_options(host, default_theme="projector")
+    add_page_option(host)
     host.add_argument(
         "--token",
         default=os.environ.get("KOMPSESJON_TOKEN"),
@@ -182,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     screen = sub.add_parser("screen", help="read-only projector view of a session")
     add_client_options(screen, default_theme="projector")
+    add_page_option(screen)
     screen.add_argument("--code", required=True, help="the session's join code")
     screen.set_defaults(handler=run_screen)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import ssl
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from kompsesjon.addresses import room_addresses
 from kompsesjon.method import Rejection
 from kompsesjon.method.text import clean
 from kompsesjon.templates import TemplateError, load_template
@@ -18,22 +18,9 @@ from .app import CreatedSession, Limits, SessionServer
 from .store import Store, StoreError
 
 
-def room_addresses() -> list[str]:
-    """This machine's addresses that others on the network can reach."""
-    found: set[str] = set()
-    try:
-        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            found.add(info[4][0])
-    except OSError:
-        pass
-    try:  # the address of the default route, without sending anything
-        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        probe.connect(("10.255.255.255", 1))
-        found.add(probe.getsockname()[0])
-        probe.close()
-    except OSError:
-        pass
-    return sorted(a for a in found if not a.startswith("127."))
+def web_address(url: str) -> str:
+    """The web page's address on the same port as a websocket address."""
+    return "https" + url[3:] if url.startswith("wss:") else "http" + url[2:]
 
 
 def describe(created: CreatedSession, url: str) -> str:
@@ -42,7 +29,8 @@ def describe(created: CreatedSession, url: str) -> str:
         f"  join code:          {created.code}\n"
         f"  facilitator token:  {created.token}\n"
         f"    (shown once and stored only as a hash: keep it)\n"
-        f"  participants:  kompsesjon join {url} --code {created.code}\n"
+        f"  participants:  {web_address(url)}/{created.code}  (a browser, or a phone: the QR code on the host view)\n"
+        f"             or  kompsesjon join {url} --code {created.code}\n"
         f"  facilitator:   kompsesjon host {url} --token {created.token}\n"
         f"  projector:     kompsesjon screen {url} --code {created.code}\n"
     )
@@ -97,7 +85,8 @@ async def serve_forever(
     out(f"kompsesjon is serving on {url}  (database: {db})")
     if host in ("0.0.0.0", "::", ""):
         for address in room_addresses():
-            out(f"  on the room network: {scheme}://{address}:{server.port}")
+            room = f"{scheme}://{address}:{server.port}"
+            out(f"  on the room network: {room}  (web page {web_address(room)}/)")
     for hub in resumed:
         assert hub.state is not None
         out(f"Resumed «{hub.state.title}»  join code {hub.code}  ({hub.seq} events)")

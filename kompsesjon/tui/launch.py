@@ -62,7 +62,7 @@ def _host_like(args: argparse.Namespace, role: str) -> int:
         code=getattr(args, "code", None),
         ssl_context=_ssl_context(url, args.cafile),
     )
-    app = HostApp(client, role=role, lang=i18n.detect(args.lang), theme=args.theme)
+    app = HostApp(client, role=role, lang=i18n.detect(args.lang), theme=args.theme, page_base=args.page_url)
     app.run()
     return app.return_code or 0
 
@@ -83,3 +83,11 @@ def add_client_options(parser: argparse.ArgumentParser, *, default_theme: str) -
     parser.add_argument("--lang", choices=list(i18n.LANGUAGES), help="language (default: from $LANG, else nb)")
     parser.add_argument("--theme", default=None, help=f"theme name or .toml file (default {default_theme})")
     parser.add_argument("--cafile", help="certificate to trust for wss:// (self-signed servers)")
+
+
+def add_page_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--page-url",
+        help="the web page's address as phones reach it, for the QR code (default: the server's address,"
+        " with this machine's room address for 127.0.0.1), e.g. https://kurs.example.no",
+    )

@@ -50,7 +50,12 @@ def streams(log: list[Event]) -> list[dict]:
         if event.type == "participant_joined":
             view = view_state(state, participant_view(event.participant))
             snapshot = dump_state(view)
-            open_streams[event.participant] = {"me": event.participant, "snapshot": snapshot, "events": [], "mirror": view}
+            open_streams[event.participant] = {
+                "me": event.participant,
+                "snapshot": snapshot,
+                "events": [],
+                "mirror": view,
+            }
     out = []
     for stream in open_streams.values():
         mirror = stream.pop("mirror")

@@ -123,7 +123,12 @@ async def test_two_phones_and_a_terminal_hold_a_future_workshop(running, clients
     await advance(host, PhaseKind.CLUSTER, "critique")
     await kari.phase("Sortering: Kritikk")
     ids = {i.text: i.id for i in host.state.items.values()}
-    await ok(host, c.Merge(id=new_id(), board="critique", cards=[ids["Små fagmiljø"], ids["Turnover i helse"]], title="Kompetanse"))
+    await ok(
+        host,
+        c.Merge(
+            id=new_id(), board="critique", cards=[ids["Små fagmiljø"], ids["Turnover i helse"]], title="Kompetanse"
+        ),
+    )
     await expect(kari.page.locator("li.theme")).to_contain_text("Kompetanse")
     await assert_usable(kari.page, "cluster")
 
@@ -191,8 +196,13 @@ async def test_two_phones_and_a_terminal_hold_a_future_workshop(running, clients
     # ---- islands: choose by the page -------------------------------------------------------
     await advance(host, PhaseKind.ISLANDS)
     await kari.phase("Øyer")
-    await ok(host, c.CreateIsland(id=new_id(), title="Felles rekruttering", links=[c.LinkRef(board="critique", card=theme)]))
-    await ok(host, c.CreateIsland(id=new_id(), title="Hospitering", links=[c.LinkRef(board="vision", card=ids.get("x", "V3"))]))
+    await ok(
+        host, c.CreateIsland(id=new_id(), title="Felles rekruttering", links=[c.LinkRef(board="critique", card=theme)])
+    )
+    await ok(
+        host,
+        c.CreateIsland(id=new_id(), title="Hospitering", links=[c.LinkRef(board="vision", card=ids.get("x", "V3"))]),
+    )
     await kari.page.get_by_role("button", name="Velg øy: «Felles rekruttering»").click()
     await per.page.get_by_role("button", name="Velg øy: «Felles rekruttering»").click()
     await ok(ola, c.ChooseIsland(id=new_id(), island="I1"))
@@ -217,7 +227,9 @@ async def test_two_phones_and_a_terminal_hold_a_future_workshop(running, clients
     await merge.get_by_role("button", name="Lagre").click()
     await until(lambda: host.state.plans["I1"]["what"].version == 2)
     assert host.state.plans["I1"]["what"].text == "Rekrutteringsdager\nFelles stillingsannonser"
-    await expect(per.page.get_by_label("HVA?", exact=True)).to_have_value("Rekrutteringsdager\nFelles stillingsannonser")
+    await expect(per.page.get_by_label("HVA?", exact=True)).to_have_value(
+        "Rekrutteringsdager\nFelles stillingsannonser"
+    )
     await per.page.get_by_label("HVEM?", exact=True).fill("Per og Kari")
     await per.page.keyboard.press("Control+s")
     await until(lambda: "who" in host.state.plans["I1"])

@@ -12,6 +12,7 @@ from typing import Any
 from textual.app import App
 from textual.screen import Screen
 
+from kompsesjon.addresses import page_url
 from kompsesjon.client import SessionClient
 from kompsesjon.tui.base import SessionApp
 from kompsesjon.tui.host.commands import HostCommands
@@ -28,11 +29,27 @@ class HostApp(SessionApp):
     TITLE = "kompsesjon"
 
     def __init__(
-        self, client: SessionClient | None, *, role: str = "facilitator", lang: str = "nb", theme: str | None = None
+        self,
+        client: SessionClient | None,
+        *,
+        role: str = "facilitator",
+        lang: str = "nb",
+        theme: str | None = None,
+        page_base: str | None = None,
     ) -> None:
         super().__init__(client, lang=lang, theme=theme)
         self.role = role
         self.join_code: str | None = client.code if client is not None else None
+        self.page_base = page_base  # the web page's address as people reach it (else worked out)
+
+    @property
+    def page_address(self) -> str:
+        """The web page's address with the join code in it, for the QR code."""
+        if self.client is None or not self.join_code:
+            return ""
+        if self.page_base:
+            return f"{self.page_base.rstrip('/')}/{self.join_code}"
+        return page_url(self.client.url, self.join_code)
 
     @property
     def facilitator(self) -> bool:

@@ -14,6 +14,7 @@ from kompsesjon.tui.host.queries import online_count
 from kompsesjon.tui.host.rows import Palette, Row, Rows
 from kompsesjon.tui.text import clock, phase_title, plain, safe
 from kompsesjon.tui.widgets.bigtext import BigText
+from kompsesjon.tui.widgets.qr import QRCode
 from kompsesjon.tui.widgets.status import BigTimer, ConnectionStatus, timer_classes, timer_left
 
 
@@ -32,12 +33,14 @@ class Texty(Static):
 
 
 class SessionHeader(Horizontal):
-    """Join code (big), session title, phase and question, timer (big)."""
+    """Join code (big) with the page's QR code, session title, phase and question, timer (big)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="code-box"):
             yield Label(t("host.header.code"), id="code-label")
             yield BigText("", id="join-code")
+            yield Texty(id="join-address")
+        yield QRCode(id="join-qr")
         with Vertical(id="title-box"):
             yield Texty(id="session-title")
             yield Texty(id="phase-title")
@@ -45,6 +48,15 @@ class SessionHeader(Horizontal):
         with Vertical(id="timer-box"):
             yield BigTimer("--:--", id="timer")
             yield Texty(id="timer-note")
+
+    def show_page(self, address: str, shown: bool) -> None:
+        """The web page's address with the code in it: as a QR code, and readable."""
+        self.query_one(QRCode).show(address)
+        scheme, _, rest = address.partition("://")
+        host, _, path = rest.partition("/")
+        readable = f"{scheme.lower()}://{host.lower()}/{path}" if rest else address  # the code stays in capitals
+        self.query_one("#join-address", Texty).show(readable)
+        self.set_class(shown and bool(address), "-qr")
 
     def show_state(self, state: State, code: str | None) -> None:
         self.query_one("#join-code", BigText).update(code or "")

@@ -22,6 +22,7 @@ from kompsesjon.client import new_id
 from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method import commands as c
+from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.tui.base import ConnectionChanged, MirrorChanged
 from kompsesjon.tui.host.header import AgendaView, SessionHeader, StatusLine
 from kompsesjon.tui.host.keys import Translated, control
@@ -61,9 +62,10 @@ class HostScreen(Translated, Screen):
         control("X", "remove_participant", "host.key.remove_participant", show=False),
         control("o", "report_texts", "host.key.report_texts", show=False),
         Binding("a", "toggle_agenda", "host.key.agenda", show=False),
+        Binding("j", "toggle_qr", "host.key.qr", show=False),
         Binding("ctrl+t", "cycle_theme", "host.key.theme", show=False),
     ]
-    PUBLIC_ACTIONS = frozenset({"toggle_agenda", "cycle_theme"})
+    PUBLIC_ACTIONS = frozenset({"toggle_agenda", "cycle_theme", "toggle_qr"})
 
     def __init__(self, *, facilitator: bool) -> None:
         super().__init__(classes="-facilitator" if facilitator else "-screen")
@@ -71,6 +73,7 @@ class HostScreen(Translated, Screen):
         self.view: PhaseView | None = None
         self.refreshes = 0  # how many MirrorChanged were drawn (benchmarks)
         self.report_drafts: dict[str, Draft] = {}  # unsaved report texts, kept between openings
+        self.qr_shown: bool | None = None  # None: while people join (the intro); else as toggled
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="header")
@@ -92,6 +95,8 @@ class HostScreen(Translated, Screen):
 
     def _fit(self, width: int) -> None:
         self.set_class(width < NARROW, "-narrow")
+        if self.state is not None and self._composed():
+            self._show_page(self.state)
 
     # ---- news -------------------------------------------------------------
 
@@ -121,7 +126,9 @@ class HostScreen(Translated, Screen):
             return
         self.refreshes += 1
         everything = bool(kinds & ALWAYS)
-        self.query_one(SessionHeader).show_state(state, self.app.join_code)  # type: ignore[attr-defined]
+        header = self.query_one(SessionHeader)
+        header.show_state(state, self.app.join_code)  # type: ignore[attr-defined]
+        self._show_page(state)
         if everything:
             self.query_one(AgendaView).show_state(state)
         if everything or kinds & (PEOPLE | {"presence"}):
@@ -134,6 +141,21 @@ class HostScreen(Translated, Screen):
         elif view.is_mounted:
             view.show(state, kinds)
         self._refresh_bindings_if_changed()
+
+    def _show_page(self, state: State) -> None:
+        # By itself only where there is room for it (17 lines); "j" shows it anywhere.
+        shown = self.qr_shown
+        if shown is None:
+            shown = state.current.kind == PhaseKind.INTRO and not self.has_class("-narrow") and self.size.height >= 36
+        self.query_one(SessionHeader).show_page(self.app.page_address, shown)  # type: ignore[attr-defined]
+
+    def action_toggle_qr(self) -> None:
+        """Show or hide the QR code of the web page (it is shown by itself in the intro)."""
+        state = self.state
+        if state is None:
+            return
+        self.qr_shown = not self.query_one(SessionHeader).has_class("-qr")
+        self._show_page(state)
 
     def _refresh_bindings_if_changed(self) -> None:
         # The footer rebuilds itself on every refresh_bindings(); only ask when

@@ -20,6 +20,14 @@ So this client does only what the protocol needs:
 * it notes the arrival time of each frame (``time.perf_counter`` in
   ``data_received``, before any parsing) and reads an event's ``seq`` from the
   fixed prefix ``{"type":"event","seq":N,`` without parsing the JSON.
+
+With ``browser=True`` it is the web page at the protocol level instead: the
+opening handshake Chromium sends (``Origin``, ``User-Agent``, an offer of
+``permessage-deflate`` …), a random mask on every frame, and the hello and
+commands exactly as kompsesjon/web/js/client.js writes them (``JSON.stringify``
+of the page's objects: its key order, raw UTF-8, a 32-hex-digit command id).
+tests/web/test_workshop.py checks :func:`page_hello` and :func:`page_command`
+against the frames the real page sent in Chromium.
 """
 
 from __future__ import annotations
@@ -33,6 +41,8 @@ import random
 import time
 from collections.abc import Callable
 from typing import Any
+
+from websockets.frames import apply_mask  # websockets' C speedup where it is built
 
 now = time.perf_counter  # CLOCK_MONOTONIC on Linux: comparable across processes
 
@@ -52,6 +62,58 @@ def frame(payload: bytes, opcode: int = 0x1) -> bytes:
     return head + b"\0\0\0\0" + payload
 
 
+def masked_frame(payload: bytes, opcode: int = 0x1) -> bytes:
+    """A client frame masked with a random key, as a browser sends it."""
+    n = len(payload)
+    if n < 126:
+        head = bytes((0x80 | opcode, 0x80 | n))
+    elif n < 65536:
+        head = bytes((0x80 | opcode, 0x80 | 126)) + n.to_bytes(2, "big")
+    else:
+        head = bytes((0x80 | opcode, 0x80 | 127)) + n.to_bytes(8, "big")
+    key = os.urandom(4)
+    return head + key + apply_mask(payload, key)
+
+
+def browser_handshake(host: str, port: int, key: str) -> bytes:
+    """The opening handshake as Chromium sends it from the page at http://HOST:PORT/."""
+    return (
+        f"GET / HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: Upgrade\r\nPragma: no-cache\r\n"
+        "Cache-Control: no-cache\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36\r\nUpgrade: websocket\r\n"
+        f"Origin: http://{host}:{port}\r\nSec-WebSocket-Version: 13\r\n"
+        "Accept-Encoding: gzip, deflate, br, zstd\r\nAccept-Language: nb-NO,nb;q=0.9\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+    ).encode()
+
+
+def _js(value: Any) -> str:
+    """``JSON.stringify``: compact, non-ASCII as it is."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def page_hello(code: str, resume: str, last_seq: int, name: str = "", org: str = "") -> str:
+    """The hello the web page sends (client.js ``_hello``)."""
+    hello: dict[str, Any] = {
+        "type": "hello",
+        "protocol": 1,
+        "role": "participant",
+        "code": code,
+        "resume": resume,
+        "last_seq": last_seq,
+    }
+    if name:
+        hello["name"] = name
+    if org:
+        hello["org"] = org
+    return _js(hello)
+
+
+def page_command(kind: str, fields: dict[str, Any], command_id: str) -> str:
+    """A command as the web page sends it: ``{type, …fields, id}`` (main.js ``send``)."""
+    return _js({"type": kind, **fields, "id": command_id})
+
+
 def seq_of(payload: bytes, prefix_len: int) -> int:
     end = payload.index(b",", prefix_len)
     return int(payload[prefix_len:end])
@@ -60,7 +122,10 @@ def seq_of(payload: bytes, prefix_len: int) -> int:
 class LeanSocket(asyncio.Protocol):
     """One websocket connection. ``on_frame(payload, t)`` gets each text frame."""
 
-    def __init__(self, on_frame: Callable[[bytes, float], None], on_close: Callable[[], None]) -> None:
+    def __init__(
+        self, on_frame: Callable[[bytes, float], None], on_close: Callable[[], None], browser: bool = False
+    ) -> None:
+        self.browser = browser
         self.on_frame = on_frame
         self.on_close = on_close
         self.transport: asyncio.Transport | None = None
@@ -78,18 +143,22 @@ class LeanSocket(asyncio.Protocol):
         on_frame: Callable[[bytes, float], None],
         on_close: Callable[[], None],
         timeout: float = 30.0,
+        browser: bool = False,
     ) -> LeanSocket:
         loop = asyncio.get_running_loop()
-        sock = cls(on_frame, on_close)
+        sock = cls(on_frame, on_close, browser)
         await loop.create_connection(lambda: sock, host, port)
         key = base64.b64encode(os.urandom(16)).decode()
         assert sock.transport is not None
-        sock.transport.write(
-            (
-                f"GET / HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-            ).encode()
-        )
+        if browser:
+            sock.transport.write(browser_handshake(host, port, key))
+        else:
+            sock.transport.write(
+                (
+                    f"GET / HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+                ).encode()
+            )
         try:
             await asyncio.wait_for(asyncio.shield(sock.opened), timeout)
         except BaseException:
@@ -168,7 +237,7 @@ class LeanSocket(asyncio.Protocol):
 
     def write_frame(self, payload: bytes, opcode: int = 0x1) -> None:
         if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(frame(payload, opcode))
+            self.transport.write(masked_frame(payload, opcode) if self.browser else frame(payload, opcode))
 
     def send(self, text: str | bytes) -> None:
         self.write_frame(text.encode() if isinstance(text, str) else text)
@@ -232,8 +301,10 @@ class Participant:
         probe: Probe | None = None,
         org: str = "",
         max_delay: float = 0.5,
+        browser: bool = False,
     ) -> None:
         self.host, self.port, self.code, self.index = host, port, code, index
+        self.browser = browser  # the web page's handshake, masks and messages
         self.name = f"Deltaker {index}"
         self.org = org
         self.resume = base64.urlsafe_b64encode(os.urandom(18)).decode()  # 24 chars
@@ -269,22 +340,14 @@ class Participant:
         while not self._stopping:
             self._lost.clear()
             try:
-                self.sock = await LeanSocket.connect(self.host, self.port, self._on_frame, self._lost.set)
+                self.sock = await LeanSocket.connect(
+                    self.host, self.port, self._on_frame, self._lost.set, browser=self.browser
+                )
             except (TimeoutError, OSError, ConnectionError):
                 self.sock = None
             else:
                 self.connects += 1
-                hello: dict[str, Any] = {
-                    "type": "hello",
-                    "role": "participant",
-                    "code": self.code,
-                    "resume": self.resume,
-                    "name": self.name,
-                    "org": self.org,
-                }
-                if self.seq > 0:
-                    hello["last_seq"] = self.seq
-                self.sock.send(json.dumps(hello))
+                self.sock.send(self._hello())
                 await self._lost.wait()
                 self.sock = None
                 self.welcomed.clear()
@@ -293,6 +356,21 @@ class Participant:
                 return
             await asyncio.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, self.max_delay)
+
+    def _hello(self) -> str:
+        if self.browser:
+            return page_hello(self.code, self.resume, self.seq, self.name, self.org)
+        hello: dict[str, Any] = {
+            "type": "hello",
+            "role": "participant",
+            "code": self.code,
+            "resume": self.resume,
+            "name": self.name,
+            "org": self.org,
+        }
+        if self.seq > 0:
+            hello["last_seq"] = self.seq
+        return json.dumps(hello)
 
     async def stop(self) -> None:
         self._stopping = True
@@ -345,7 +423,7 @@ class Participant:
     def command(self, kind: str, **fields: Any) -> asyncio.Future:
         """Send a command; the future gets the ack or rejected message (a dict)."""
         self._n += 1
-        command_id = f"c{self._n}"
+        command_id = os.urandom(16).hex() if self.browser else f"c{self._n}"
         future = asyncio.get_running_loop().create_future()
         self.pending[command_id] = future
         fields["type"] = kind
@@ -353,6 +431,9 @@ class Participant:
         if self.sock is None:
             future.set_exception(ConnectionError("offline"))
             self.pending.pop(command_id, None)
+        elif self.browser:
+            del fields["type"], fields["id"]
+            self.sock.send(page_command(kind, fields, command_id))
         else:
             self.sock.send(json.dumps(fields, separators=(",", ":")))
         return future

@@ -85,6 +85,9 @@ class Config:
     profile: Path | None = None  # py-spy record of the server, one file per phase
     keep: bool = False  # keep the databases
     log: Callable[[str], None] = print
+    # "terminal": participants send what kompsesjon.client sends; "browser": what
+    # the web page sends (Chromium's handshake, masked frames, the page's JSON).
+    clients: str = "terminal"
 
 
 class Profiler:
@@ -243,7 +246,7 @@ class Room:
 
 async def workshop(n: int, cfg: Config, db: Path) -> dict:
     log = cfg.log
-    out: dict[str, Any] = {"n": n}
+    out: dict[str, Any] = {"n": n, "clients": cfg.clients}
     server = await KompsesjonServer.start(db)
     probe = Probe()
     host = SessionClient(server.url, role="facilitator", token=server.token, max_delay=0.5)
@@ -261,7 +264,16 @@ async def workshop(n: int, cfg: Config, db: Path) -> dict:
         # ---- join: N participants at once -------------------------------------------
         rss_before = server.rss()
         people.extend(
-            Participant(HOST, server.port, server.code, i, probe=probe, org=ORGS[i % len(ORGS)]) for i in range(n)
+            Participant(
+                HOST,
+                server.port,
+                server.code,
+                i,
+                probe=probe,
+                org=ORGS[i % len(ORGS)],
+                browser=cfg.clients == "browser",
+            )
+            for i in range(n)
         )
         async with prof.phase("join", server.pid):
             t0 = now()
@@ -686,6 +698,7 @@ async def run_all(cfg: Config) -> dict:
             "window": cfg.window,
             "cards": cfg.cards,
             "server_rate": 1_000_000,
+            "clients": cfg.clients,
         },
         "results": results,
     }
@@ -731,6 +744,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server-src", help="run the server from this source tree (A/B comparisons)")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
     parser.add_argument("--profile", help="folder for py-spy profiles of the server, one per phase (slows it down)")
+    parser.add_argument(
+        "--clients",
+        choices=["terminal", "browser"],
+        default="terminal",
+        help="participants speak as the terminal client or as the web page (default terminal)",
+    )
     args = parser.parse_args(argv)
     cfg = Config(
         n=args.n,
@@ -742,6 +761,7 @@ def main(argv: list[str] | None = None) -> int:
         baseline=not args.no_baseline,
         profile=Path(args.profile) if args.profile else None,
         log=lambda line: print(line, flush=True),
+        clients=args.clients,
     )
     if args.server_src:
         from . import procs
@@ -755,6 +775,7 @@ def main(argv: list[str] | None = None) -> int:
     m = report["machine"]
     print()
     print(f"{m['date']} · {m['cpu']} · {m['nproc']} cores · Python {m['python']} · websockets {m['websockets']}")
+    print(f"participants: {cfg.clients} clients")
     print(table(report["results"]))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2))

@@ -21,6 +21,7 @@ class Phone:
         self.page = page
         self.base = base
         self.errors: list[str] = []
+        self.sent: list[str] = []  # every websocket frame the page sent
         self._watch(page)
 
     @classmethod
@@ -34,6 +35,7 @@ class Phone:
     def _watch(self, page: Page) -> None:
         page.on("pageerror", lambda error: self.errors.append(str(error)))
         page.on("console", self._console)
+        page.on("websocket", lambda ws: ws.on("framesent", lambda payload: self.sent.append(payload)))
 
     def _console(self, message) -> None:
         # The browser's own line about a refused connection is expected while offline.

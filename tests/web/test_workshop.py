@@ -10,11 +10,12 @@ axe-core.
 
 from __future__ import annotations
 
-import asyncio
+import json
 
 from playwright.async_api import expect
 from support import until
 
+from benchmarks.lean import page_command, page_hello
 from kompsesjon.client import SessionClient, new_id
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
@@ -260,4 +261,15 @@ async def test_two_phones_and_a_terminal_hold_a_future_workshop(running, clients
     for phone in (kari, per):
         phone.assert_no_errors()
         await phone.close()
-    await asyncio.sleep(0)
+    # The benchmark's browser participants send exactly what the page sent.
+    sent = [json.loads(frame) for frame in kari.sent + per.sent]
+    kinds = {m["type"] for m in sent}
+    assert {"hello", "check_in", "add_item", "edit_item", "withdraw_item", "place_dot", "remove_dot"} <= kinds
+    assert {"mark_done", "raise_red_card", "choose_island", "edit_plan", "check_out", "evaluate"} <= kinds
+    for frame, m in zip(kari.sent + per.sent, sent, strict=True):
+        if m["type"] == "hello":
+            rebuilt = page_hello(m["code"], m["resume"], m["last_seq"], m.get("name", ""), m.get("org", ""))
+        else:
+            rebuilt = page_command(m["type"], {k: v for k, v in m.items() if k not in ("type", "id")}, m["id"])
+            assert len(m["id"]) == 32 and int(m["id"], 16) >= 0
+        assert rebuilt == frame

@@ -50,7 +50,11 @@ async def test_screen_binds_no_control_and_shows_no_hidden_cards(room):
         footer = text.splitlines()[-1]
         for word in ("Neste fase", "Vis lappene", "Lag bikuber", "Start tid"):
             assert word not in footer
-        assert {action for _, _, _, action in available_actions(app.screen)} <= {"toggle_agenda", "cycle_theme", "toggle_qr"}
+        assert {action for _, _, _, action in available_actions(app.screen)} <= {
+            "toggle_agenda",
+            "cycle_theme",
+            "toggle_qr",
+        }
         phase, seq = room.fac.state.phase, room.fac.seq
         for key in CONTROL_KEYS:
             await pilot.press(key)

@@ -147,3 +147,35 @@ async def test_keyboard_only(running, clients, chromium):
     await until(lambda: host.state.boards["critique"].vote.dots.get(me) == {"K1": 2})
     kari.assert_no_errors()
     await kari.close()
+
+
+async def test_https_with_the_servers_certificate(tmp_path, chromium):
+    import shutil
+    import ssl
+
+    import pytest
+    from conftest import RunningServer
+    from support import self_signed
+
+    from server.app import SessionServer
+    from server.store import Store
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command")
+    cert, key = self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    srv = RunningServer(tmp_path / "tls.sqlite3")
+    srv.server = SessionServer(await Store.open(srv.db))
+    await srv.server.start("127.0.0.1", 0, ssl_context=context)
+    try:
+        created = await srv.server.create_session(title="Kryptert")
+        browser_context = await chromium.new_context(ignore_https_errors=True, viewport={"width": 360, "height": 740})
+        page = await browser_context.new_page()
+        kari = Phone(browser_context, page, f"https://127.0.0.1:{srv.server.port}")
+        await page.goto(f"{kari.base}/{created.code}")
+        await kari.join("Kari")  # over wss:// to the same server
+        assert await page.evaluate("() => window.kompsesjon.client.url") == f"wss://127.0.0.1:{srv.server.port}/"
+        await kari.close()
+    finally:
+        await srv.server.stop()

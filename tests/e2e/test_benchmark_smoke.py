@@ -71,3 +71,23 @@ def test_benchmark_runs_and_reports_every_metric(tmp_path):
     assert result["restart"]["events_replayed"] > 50
     assert result["fanout"]["probes"] == 20 and result["baseline"]["probes"] == 20
     assert result["throughput_cards"]["acks"] > 0 and result["throughput_dots"]["acks"] > 0
+
+
+def test_benchmark_with_browser_participants(tmp_path):
+    """The same workshop with participants that speak as the web page."""
+    report_file = tmp_path / "report.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "all", "--n", "20", "--quick", "--probes", "10"]
+        + ["--no-restart", "--no-baseline", "--clients", "browser", "--json", str(report_file)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "participants: browser clients" in run.stdout
+    (result,) = json.loads(report_file.read_text())["results"]
+    assert result["clients"] == "browser"
+    for section, key in METRICS[:2] + METRICS[4:9] + METRICS[12:]:
+        value = result[section][key]
+        assert isinstance(value, (int, float)) and math.isfinite(value) and value > 0, (section, key, value)

@@ -111,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     result = asyncio.run(measure(args.runs))
     w = result["weight"]
-    print(f"weight: {w['files']} files, {w['encoded'] / 1000:.1f} KB sent (gzip), {w['decoded'] / 1000:.1f} KB unpacked")
+    print(
+        f"weight: {w['files']} files, {w['encoded'] / 1000:.1f} KB sent (gzip), {w['decoded'] / 1000:.1f} KB unpacked"
+    )
     for who, rows in (("new participant", result["new"]), ("returning participant", result["returning"])):
         for name, s in rows.items():
             print(f"{who}: {name.replace('_', ' ')} p50 {s['p50_ms']:.0f} ms, max {s['max_ms']:.0f} ms")

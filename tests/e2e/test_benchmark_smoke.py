@@ -77,8 +77,10 @@ def test_benchmark_with_browser_participants(tmp_path):
     """The same workshop with participants that speak as the web page."""
     report_file = tmp_path / "report.json"
     run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "all", "--n", "20", "--quick", "--probes", "10"]
-        + ["--no-restart", "--no-baseline", "--clients", "browser", "--json", str(report_file)],
+        [
+            *(sys.executable, "-m", "benchmarks.run", "all", "--n", "20", "--quick", "--probes", "10"),
+            *("--no-restart", "--no-baseline", "--clients", "browser", "--json", str(report_file)),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -179,3 +179,27 @@ async def test_https_with_the_servers_certificate(tmp_path, chromium):
         await kari.close()
     finally:
         await srv.server.stop()
+
+
+async def test_join_errors_are_said_at_the_field(running, chromium):
+    created = await running.new_session()
+    phone = await Phone.open(chromium, f"http://127.0.0.1:{running.port}", "/")
+    page = phone.page
+    await page.get_by_label("Kode").fill("ZZZZZZ")
+    await page.get_by_label("Navn").fill("Kari")
+    await page.get_by_role("button", name="Bli med").click()
+    await expect(page.get_by_role("alert")).to_have_text("Ingen økt har den koden. Sjekk koden på skjermen.")
+    await expect(page.get_by_label("Kode")).to_have_attribute("aria-invalid", "true")
+    await expect(page.get_by_label("Kode")).to_be_focused()
+    assert await page.evaluate("() => localStorage.length") == 0  # nothing kept of a wrong code
+    await page.get_by_label("Kode").fill(created.code)
+    await page.get_by_label("Navn").fill("")
+    await page.get_by_role("button", name="Bli med").click()  # a named session needs a name
+    await expect(page.get_by_role("alert")).to_have_text("Denne økten trenger navnet ditt.")
+    await expect(page.get_by_label("Navn")).to_be_focused()
+    await assert_usable(page, "join form with an error")
+    await page.get_by_label("Navn").fill("Kari")
+    await page.get_by_role("button", name="Bli med").click()
+    await phone.joined()
+    phone.assert_no_errors()
+    await phone.close()

@@ -100,21 +100,21 @@ function showJoin({ code = "", name = "", org = "", error = "", field = "" }) {
   $("leave").hidden = true;
   document.title = `${t("participant.join.title")} – kompsesjon`;
   const errorId = "join-error";
-  const input = (id, label, value, attrs) => {
+  const input = (id, label, value, attrs, hint = "") => {
     const invalid = field === id;
+    const described = [hint ? `join-${id}-hint` : "", invalid ? errorId : ""].filter(Boolean).join(" ");
     return h("div", { class: "field" },
       h("label", { for: `join-${id}`, text: label }),
       h("input", { id: `join-${id}`, name: id, value, "aria-invalid": invalid ? "true" : null,
-        "aria-describedby": invalid ? errorId : null, ...attrs }));
+        "aria-describedby": described || null, ...attrs }),
+      hint ? h("p", { class: "hint", id: `join-${id}-hint`, text: hint }) : null);
   };
   const form = h("form", { class: "join", novalidate: true, "aria-labelledby": "join-title" },
     h("h1", { id: "join-title", text: t("participant.join.title") }),
     h("p", { text: t("participant.join.intro") }),
     input("code", t("participant.join.code"), code, { autocomplete: "off", autocapitalize: "characters", spellcheck: "false", maxlength: 32, placeholder: t("participant.join.code_placeholder"), required: true }),
-    input("name", t("participant.join.name"), name, { autocomplete: "name", maxlength: 60 }),
-    h("p", { class: "hint", id: "join-name-hint", text: t("web.join.name_hint") }),
-    input("org", t("participant.join.org"), org, { autocomplete: "organization", maxlength: 80 }),
-    h("p", { class: "hint", text: t("web.join.org_hint") }),
+    input("name", t("participant.join.name"), name, { autocomplete: "name", maxlength: 60 }, t("web.join.name_hint")),
+    input("org", t("participant.join.org"), org, { autocomplete: "organization", maxlength: 80 }, t("web.join.org_hint")),
     h("p", { id: errorId, class: "error", role: "alert", text: error }),
     h("button", { type: "submit", class: "primary", text: t("participant.join.button") }),
   );
@@ -208,6 +208,8 @@ async function joined() {
 }
 
 function refused(refusal) {
+  // A code that named no session: nothing of it is worth remembering.
+  if (refusal.code === "bad_code" && page.client) page.client.memory.forget();
   if (ASK_AGAIN.has(refusal.code)) {
     const [error, field] = helloProblem(refusal.code, refusal.message);
     showJoin({ ...page.joinShown, error, field });

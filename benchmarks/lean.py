@@ -50,8 +50,8 @@ EVENT_PREFIX = b'{"type":"event","seq":'
 SNAPSHOT_PREFIX = b'{"type":"snapshot","seq":'
 
 
-def frame(payload: bytes, opcode: int = 0x1) -> bytes:
-    """A client frame (FIN set, masked with the zero key)."""
+def frame(payload: bytes, opcode: int = 0x1, *, random_mask: bool = False) -> bytes:
+    """A client frame (FIN set), masked with the zero key, or a random one as a browser does."""
     n = len(payload)
     if n < 126:
         head = bytes((0x80 | opcode, 0x80 | n))
@@ -59,20 +59,10 @@ def frame(payload: bytes, opcode: int = 0x1) -> bytes:
         head = bytes((0x80 | opcode, 0x80 | 126)) + n.to_bytes(2, "big")
     else:
         head = bytes((0x80 | opcode, 0x80 | 127)) + n.to_bytes(8, "big")
+    if random_mask:
+        key = os.urandom(4)
+        return head + key + apply_mask(payload, key)
     return head + b"\0\0\0\0" + payload
-
-
-def masked_frame(payload: bytes, opcode: int = 0x1) -> bytes:
-    """A client frame masked with a random key, as a browser sends it."""
-    n = len(payload)
-    if n < 126:
-        head = bytes((0x80 | opcode, 0x80 | n))
-    elif n < 65536:
-        head = bytes((0x80 | opcode, 0x80 | 126)) + n.to_bytes(2, "big")
-    else:
-        head = bytes((0x80 | opcode, 0x80 | 127)) + n.to_bytes(8, "big")
-    key = os.urandom(4)
-    return head + key + apply_mask(payload, key)
 
 
 def browser_handshake(host: str, port: int, key: str) -> bytes:
@@ -237,7 +227,7 @@ class LeanSocket(asyncio.Protocol):
 
     def write_frame(self, payload: bytes, opcode: int = 0x1) -> None:
         if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(masked_frame(payload, opcode) if self.browser else frame(payload, opcode))
+            self.transport.write(frame(payload, opcode, random_mask=self.browser))
 
     def send(self, text: str | bytes) -> None:
         self.write_frame(text.encode() if isinstance(text, str) else text)

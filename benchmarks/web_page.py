@@ -31,19 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support import start_server  # noqa: E402
+from support import CHROMIUM, CHROMIUM_ARGS, start_server  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMES = """() => {
   const paint = performance.getEntriesByName("first-paint")[0];
   const joined = performance.getEntriesByName("joined")[0];
@@ -68,7 +57,7 @@ async def measure(runs: int) -> dict:
         base = f"http://127.0.0.1:{info['port']}"
         try:
             async with async_playwright() as playwright:
-                browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 new_paint, new_join, back_paint, back_join = [], [], [], []
                 weight = None
                 for n in range(runs):

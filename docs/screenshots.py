@@ -21,6 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # support: how Chromium is started
+
+from support import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 from kompsesjon.client import SessionClient, new_id  # noqa: E402
 from kompsesjon.method import commands as c  # noqa: E402
@@ -33,17 +36,6 @@ from server.store import Store  # noqa: E402
 
 HOST_SIZE = (130, 38)
 PHONE = {"width": 360, "height": 740}
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def chromium_there() -> bool:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import ssl
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+
+from kompsesjon.client import SessionClient, new_id
+from kompsesjon.method import commands as c
+from kompsesjon.method.agenda import PhaseKind
 
 
 async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -81,3 +87,46 @@ def self_signed(tmp_path: Path) -> tuple[Path, Path]:
         capture_output=True,
     )
     return cert, key
+
+
+async def ok(client: SessionClient, command) -> int:
+    """Send a command and insist that it is acknowledged; its seq."""
+    outcome = await client.send(command)
+    assert outcome.ok, f"{command.type} rejected: {outcome.code} {outcome.message}"
+    return outcome.seq
+
+
+async def advance(host: SessionClient, to: PhaseKind, board: str | None = None) -> None:
+    """The facilitator moves on until the phase is ``to`` (on ``board``)."""
+    while not (host.state.current.kind == to and (board is None or host.state.current.board == board)):
+        await ok(host, c.AdvancePhase(id=new_id(), current=host.state.phase))
+
+
+# Headless Chromium for the web page (Debian's chromium; no browser is ever
+# downloaded). Without the networking flags Chromium's own background requests
+# are refused (no network here) and slow every page down.
+CHROMIUM = os.environ.get("KOMPSESJON_CHROMIUM") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+async def tls_server(tmp_path: Path):
+    """A SessionServer on 127.0.0.1 serving wss:// (and the page on https://)
+    with a throwaway certificate; returns it and the certificate's path."""
+    from server.app import SessionServer
+    from server.store import Store
+
+    cert, key = self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server = SessionServer(await Store.open(tmp_path / "tls.sqlite3"))
+    await server.start("127.0.0.1", 0, ssl_context=context)
+    return server, cert

@@ -6,8 +6,7 @@ import shutil
 import ssl
 
 import pytest
-from conftest import RunningServer
-from support import self_signed
+from support import tls_server
 
 from kompsesjon.client import SessionClient
 
@@ -15,24 +14,16 @@ pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs t
 
 
 async def test_tls_session(tmp_path):
-    cert, key = self_signed(tmp_path)
-    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server_ctx.load_cert_chain(cert, key)
-    srv = RunningServer(tmp_path / "tls.sqlite3")
-    from server.app import SessionServer
-    from server.store import Store
-
-    srv.server = SessionServer(await Store.open(srv.db))
-    await srv.server.start("127.0.0.1", 0, ssl_context=server_ctx)
+    server, cert = await tls_server(tmp_path)
     try:
-        created = await srv.server.create_session(title="Kryptert")
+        created = await server.create_session(title="Kryptert")
         client_ctx = ssl.create_default_context(cafile=str(cert))
         client = SessionClient(
-            f"wss://127.0.0.1:{srv.server.port}/", role="screen", code=created.code, ssl_context=client_ctx
+            f"wss://127.0.0.1:{server.port}/", role="screen", code=created.code, ssl_context=client_ctx
         )
         client.start()
         await client.wait_ready()
         assert client.state.title == "Kryptert"
         await client.close()
     finally:
-        await srv.stop()
+        await server.stop()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from support import until
+from support import advance, ok, until
 
-from kompsesjon.client import SessionClient, new_id
+from kompsesjon.client import new_id
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.islands import island_members
@@ -15,17 +15,6 @@ from kompsesjon.method.visibility import FACILITATOR_VIEW, participant_view, vie
 from kompsesjon.method.voting import dots_used, ranked_list
 
 ORGS = ["Bodø", "Fauske", "Saltdal", "Meløy", "Gildeskål"]
-
-
-async def ok(client: SessionClient, command) -> int:
-    outcome = await client.send(command)
-    assert outcome.ok, f"{command.type} rejected: {outcome.code} {outcome.message}"
-    return outcome.seq
-
-
-async def advance(host: SessionClient, to: PhaseKind, board: str | None = None) -> None:
-    while not (host.state.current.kind == to and (board is None or host.state.current.board == board)):
-        await ok(host, c.AdvancePhase(id=new_id(), current=host.state.phase))
 
 
 async def test_full_future_workshop(running, clients):

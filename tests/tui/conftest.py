@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from support import advance, ok
 from textual import events
 from textual.app import App
 from textual.keys import _character_to_key
@@ -63,17 +64,6 @@ async def shows(pilot: Pilot, *texts: str, timeout: float = 5.0) -> str:
         missing = [text for text in texts if text not in screen]
         raise AssertionError(f"not on screen: {missing}\n{screen}") from None
     return screen
-
-
-async def ok(client: SessionClient, command) -> int:
-    outcome = await client.send(command)
-    assert outcome.ok, f"{command.type} rejected: {outcome.code} {outcome.message}"
-    return outcome.seq
-
-
-async def advance(host: SessionClient, to: PhaseKind, board: str | None = None) -> None:
-    while not (host.state.current.kind == to and (board is None or host.state.current.board == board)):
-        await ok(host, c.AdvancePhase(id=new_id(), current=host.state.phase))
 
 
 async def type_keys(pilot: Pilot, text: str) -> None:

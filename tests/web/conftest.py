@@ -8,24 +8,10 @@ it runs as root. Without it every browser test is skipped with the reason.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import AsyncIterator
 
 import pytest
-
-CHROMIUM = os.environ.get("KOMPSESJON_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-# Without the networking flags Chromium's own background requests are refused
-# (no network here) and slow every page down.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from support import CHROMIUM, CHROMIUM_ARGS
 
 
 def chromium_missing() -> str | None:

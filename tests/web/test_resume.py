@@ -9,8 +9,11 @@ are checked here too.
 
 from __future__ import annotations
 
+import shutil
+
+import pytest
 from playwright.async_api import expect
-from support import until
+from support import tls_server, until
 
 from kompsesjon.client import new_id
 from kompsesjon.method import commands as c
@@ -150,35 +153,20 @@ async def test_keyboard_only(running, clients, chromium):
 
 
 async def test_https_with_the_servers_certificate(tmp_path, chromium):
-    import shutil
-    import ssl
-
-    import pytest
-    from conftest import RunningServer
-    from support import self_signed
-
-    from server.app import SessionServer
-    from server.store import Store
-
     if shutil.which("openssl") is None:
         pytest.skip("needs the openssl command")
-    cert, key = self_signed(tmp_path)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    srv = RunningServer(tmp_path / "tls.sqlite3")
-    srv.server = SessionServer(await Store.open(srv.db))
-    await srv.server.start("127.0.0.1", 0, ssl_context=context)
+    server, _ = await tls_server(tmp_path)
     try:
-        created = await srv.server.create_session(title="Kryptert")
-        browser_context = await chromium.new_context(ignore_https_errors=True, viewport={"width": 360, "height": 740})
-        page = await browser_context.new_page()
-        kari = Phone(browser_context, page, f"https://127.0.0.1:{srv.server.port}")
+        created = await server.create_session(title="Kryptert")
+        context = await chromium.new_context(ignore_https_errors=True, viewport={"width": 360, "height": 740})
+        page = await context.new_page()
+        kari = Phone(context, page, f"https://127.0.0.1:{server.port}")
         await page.goto(f"{kari.base}/{created.code}")
         await kari.join("Kari")  # over wss:// to the same server
-        assert await page.evaluate("() => window.kompsesjon.client.url") == f"wss://127.0.0.1:{srv.server.port}/"
+        assert await page.evaluate("() => window.kompsesjon.client.url") == f"wss://127.0.0.1:{server.port}/"
         await kari.close()
     finally:
-        await srv.server.stop()
+        await server.stop()
 
 
 async def test_join_errors_are_said_at_the_field(running, chromium):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 
 from playwright.async_api import expect
-from support import until
+from support import advance, ok, until
 
 from benchmarks.lean import page_command, page_hello
 from kompsesjon.client import SessionClient, new_id
@@ -25,17 +25,6 @@ from kompsesjon.method.voting import ranked_list
 
 from .a11y import assert_usable
 from .phone import Phone
-
-
-async def ok(client: SessionClient, command) -> int:
-    outcome = await client.send(command)
-    assert outcome.ok, f"{command.type} rejected: {outcome.code} {outcome.message}"
-    return outcome.seq
-
-
-async def advance(host: SessionClient, to: PhaseKind, board: str | None = None) -> None:
-    while not (host.state.current.kind == to and (board is None or host.state.current.board == board)):
-        await ok(host, c.AdvancePhase(id=new_id(), current=host.state.phase))
 
 
 def pid(host: SessionClient, name: str) -> str:

@@ -9,6 +9,7 @@ are checked here too.
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -191,3 +192,25 @@ async def test_join_errors_are_said_at_the_field(running, chromium):
     await phone.joined()
     phone.assert_no_errors()
     await phone.close()
+
+
+async def test_screen_readers_hear_new_cards_phases_and_the_timer(running, clients, chromium):
+    created = await running.new_session()
+    host = await facilitator(running, clients, created.token)
+    kari = await Phone.open(chromium, f"http://127.0.0.1:{running.port}", f"/{created.code}")
+    await kari.join("Kari")
+    announce = kari.page.locator("#announce")
+    await expect(announce).to_have_attribute("aria-live", "polite")
+    await host.send(c.AdvancePhase(id=new_id(), current=0))
+    await expect(announce).to_have_text("Ny fase: Kritikkfase")
+    await host.send(c.RevealItems(id=new_id(), board="critique"))
+    await host.send(c.AddItem(id=new_id(), board="critique", text="Lite tid"))
+    await expect(announce).to_have_text("Ny lapp: Lite tid")
+    # The timer: a warning when five minutes are left, seen and heard (role=status).
+    await host.send(c.SetTimer(id=new_id(), seconds=302))
+    await expect(kari.page.locator("#timer")).to_have_attribute("aria-label", re.compile(r"^Tid igjen: 0[45]:\d\d$"))
+    notice = kari.page.locator("#notice")
+    await expect(notice).to_have_attribute("role", "status")
+    await expect(notice).to_have_text("5 minutter igjen", timeout=10_000)
+    kari.assert_no_errors()
+    await kari.close()

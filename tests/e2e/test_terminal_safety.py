@@ -260,7 +260,8 @@ async def test_host_and_projector_show_hostile_text_literally(running, clients):
 
     for role in ("screen", "facilitator"):
         app = host_app(role)
-        async with app.run_test(size=(140, 44)) as pilot:
+        # Wide enough for the intro's title beside the join code and the page's QR code.
+        async with app.run_test(size=(180, 44)) as pilot:
             await until(lambda app=app: app.state is not None, timeout=10)
             await shows(
                 pilot,

@@ -6,7 +6,7 @@ start voting, then saves SVG screenshots of the real apps:
 
 - ``docs/host.svg``: the facilitator's host view during the critique phase;
 - ``docs/participant.svg``: Kari's participant app while she votes;
-- ``docs/phone-*.png``: Anders on the web page on a 360×740 phone in headless
+- ``docs/phone-*.png``: Hanne on the web page on a 360×740 phone in headless
   Chromium (joining, writing critique cards, voting), when Chromium and
   Playwright are there (``apt-get install chromium``; ``uv sync``).
 """
@@ -123,7 +123,7 @@ async def main() -> None:
         for n, person in enumerate(people):
             await ok(person, c.CheckIn(id=new_id(), text=HOPES[n % len(HOPES)]))
 
-        # Anders joins from his phone: the QR code on the projector opened the page.
+        # Hanne joins from her phone: the QR code on the projector opened the page.
         phone = Phone(f"http://127.0.0.1:{server.port}")
         await phone.start(created.code)
         if phone.page is not None:

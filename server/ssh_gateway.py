@@ -1,16 +1,18 @@
 """Join over SSH: each connection gets the participant app in its own terminal.
 
 An asyncssh server. For every SSH session that asks for a pseudo-terminal it
-starts ``kompsesjon join`` (or, for a facilitator's key, ``kompsesjon host``)
-as a child process on a fresh pty, and wires the SSH channel to the pty's
-master side. asyncssh forwards window-size changes to that pty, and the
-kernel tells the child (it is the session leader with the pty as its
-controlling terminal).
+runs ``kompsesjon join`` (or, for a facilitator's key, ``kompsesjon host``)
+on a fresh pty, and wires the SSH channel to the pty's master side. The app
+is not started afresh: it is forked from a process that has it loaded
+already (a *seat*, see :mod:`server.seats`), which makes a connection cheap
+in time and memory. The seat leads its own session with the pty as its
+controlling terminal, so the window-size changes that asyncssh forwards to
+the pty reach the app.
 
 Nothing else is possible: no shell, no ``ssh host command``, no port, agent
 or X11 forwarding, no SFTP/SCP. When either side goes away the other follows:
-a closed SSH connection ends the child's process group (an app left on a dead
-pty would spin), and a child that exits closes the SSH session.
+a closed SSH connection ends the seat's process group (an app left on a dead
+pty would spin), and a seat that exits closes the SSH session.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from pathlib import Path
 import asyncssh
 
 from kompsesjon.paths import data_dir
+from server.seats import Seat, SeatsUnavailable, Zygote, base_env
 
 log = logging.getLogger("kompsesjon.ssh")
 
@@ -51,7 +54,7 @@ class GatewayConfig:
     facilitator_keys: Path | None = None  # these keys get the host view
     token: str | None = None  # facilitator token for the host view
     lang: str | None = None
-    max_sessions: int = 300  # each app uses ~30 MiB
+    max_sessions: int = 300  # each seat uses ~20 MiB of its own (benchmarks/README.md)
     state_dir: Path = field(default_factory=lambda: data_dir() / "ssh")
     python: str = sys.executable
 
@@ -134,11 +137,23 @@ class SSHGateway:
         self.config = config
         self.authorized = _read_keys(config.authorized_keys)
         self.facilitators = _read_keys(config.facilitator_keys)
-        self.children: set[asyncio.subprocess.Process] = set()
+        self.children: set[Seat] = set()
+        self.zygote = Zygote(config.python, base_env())
+        self._opening = 0  # seats being forked (they count against max_sessions)
         self._server: asyncssh.SSHAcceptor | None = None
 
     async def start(self) -> asyncssh.SSHAcceptor:
-        self._server = await asyncssh.create_server(
+        """Load the app in the zygote, then listen (raises SeatsUnavailable, OSError)."""
+        await self.zygote.start()
+        try:
+            self._server = await self._listen()
+        except BaseException:
+            await self.zygote.stop()
+            raise
+        return self._server
+
+    async def _listen(self) -> asyncssh.SSHAcceptor:
+        return await asyncssh.create_server(
             lambda: _Server(self),
             self.config.host,
             self.config.port,
@@ -153,7 +168,6 @@ class SSHGateway:
             keepalive_interval=30,
             keepalive_count_max=3,
         )
-        return self._server
 
     @property
     def port(self) -> int:
@@ -164,7 +178,8 @@ class SSHGateway:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
-        await asyncio.gather(*(end_child(child) for child in list(self.children)))
+        await asyncio.gather(*(seat.end() for seat in list(self.children)))
+        await self.zygote.stop()
 
     # ---- one SSH session ------------------------------------------------
 
@@ -205,18 +220,12 @@ class SSHGateway:
             process.stderr.write(b"kompsesjon needs a terminal: connect with ssh -t.\r\n")
             process.exit(1)
             return
-        if len(self.children) >= self.config.max_sessions:
+        if len(self.children) + self._opening >= self.config.max_sessions:
             process.stderr.write(b"The session is full right now; please try again shortly.\r\n")
             process.exit(1)
             return
         width, height, _, _ = process.term_size
-        env = {
-            "TERM": process.get_terminal_type() or "xterm-256color",
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": os.environ.get("HOME", "/tmp"),
-            "LANG": "C.UTF-8",
-            "PYTHONIOENCODING": "utf-8",
-        }
+        env = {**base_env(), "TERM": process.get_terminal_type() or "xterm-256color"}
         if who.facilitator and self.config.token:
             env["KOMPSESJON_TOKEN"] = self.config.token  # not on the command line (ps)
         if self.config.lang:
@@ -224,77 +233,51 @@ class SSHGateway:
         (self.config.state_dir / "resume").mkdir(parents=True, exist_ok=True)
         master, slave = pty.openpty()
         _set_size(master, width or 80, height or 24)
+        self._opening += 1
         try:
-            child = await asyncio.create_subprocess_exec(
-                *self.command_for(process, who),
-                stdin=slave,
-                stdout=slave,
-                stderr=slave,
-                env=env,
-                preexec_fn=_become_session_leader,
-                close_fds=True,
-            )
+            seat = await self.zygote.fork(self.command_for(process, who), env, slave)
+        except SeatsUnavailable as exc:
+            log.error("ssh: no seat for %s: %s", process.get_extra_info("username"), exc)
+            os.close(master)
+            process.stderr.write(b"kompsesjon cannot start the app right now; please try again shortly.\r\n")
+            process.exit(1)
+            return
         finally:
+            self._opening -= 1
             os.close(slave)
-        self.children.add(child)
-        log.info("ssh: %s started pid %s", process.get_extra_info("username"), child.pid)
+        self.children.add(seat)
+        log.info("ssh: %s started pid %s", process.get_extra_info("username"), seat.pid)
         try:
             await process.redirect(stdin=os.dup(master), stdout=os.dup(master), stderr=None)
             closed = asyncio.ensure_future(process.wait_closed())
-            exited = asyncio.ensure_future(child.wait())
+            exited = asyncio.ensure_future(seat.wait())
             await asyncio.wait({closed, exited}, return_when=asyncio.FIRST_COMPLETED)
             if not exited.done():
                 # The person went away: end the app and everything it started.
-                await end_child(child)
-            code = child.returncode if child.returncode is not None else 0
+                await seat.end()
+            code = await exited
             with contextlib.suppress(Exception):
                 process.exit(max(0, code))
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(closed, 5)
         finally:
             os.close(master)
-            self.children.discard(child)
-            if child.returncode is None:
-                await end_child(child)
-
-
-def _become_session_leader() -> None:
-    """In the child: own session, the pty as controlling terminal, and die
-    with the gateway (so no app is ever orphaned on a dead pty)."""
-    os.setsid()
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        except OSError:  # pragma: no cover
-            pass
+            if seat.running:
+                await seat.end()
+            self.children.discard(seat)
 
 
 def _set_size(fd: int, width: int, height: int) -> None:
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
 
 
-async def end_child(child: asyncio.subprocess.Process, grace: float = 2.0) -> None:
-    """SIGHUP, then SIGTERM, then SIGKILL to the child's whole process group."""
-    for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGKILL):
-        if child.returncode is not None:
-            return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(child.pid, sig)
-        try:
-            await asyncio.wait_for(child.wait(), grace)
-            return
-        except TimeoutError:
-            continue
-
-
 async def run_gateway(config: GatewayConfig, out=print) -> int:
     gateway = SSHGateway(config)
     try:
         await gateway.start()
+    except SeatsUnavailable as exc:
+        out(f"error: cannot load the app for the SSH seats: {exc}")
+        return 1
     except OSError as exc:
         out(f"error: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}")
         return 1

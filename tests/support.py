@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import ssl
@@ -130,3 +131,54 @@ async def tls_server(tmp_path: Path):
     server = SessionServer(await Store.open(tmp_path / "tls.sqlite3"))
     await server.start("127.0.0.1", 0, ssl_context=context)
     return server, cert
+
+
+# ---- processes, read from /proc -------------------------------------------
+
+
+def proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name: state, parent, group,
+    session, tty, … (``man 5 proc``); None if the process is gone (reaped)."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2 :].split()
+
+
+def process_tree(root: int) -> dict[int, str]:
+    """``root`` and all its descendants: pid → start time (tells a reused pid)."""
+    parents: dict[int, int] = {}
+    started: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := proc_stat(int(entry.name))) is not None:
+            parents[int(entry.name)] = int(stat[1])
+            started[int(entry.name)] = stat[19]
+    tree = {root: started.get(root, "")}
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree[pid] = started[pid]
+                grew = True
+    return tree
+
+
+def still_running(tree: dict[int, str]) -> list[int]:
+    """The processes of ``tree`` that still run (a zombie has ended)."""
+    running = []
+    for pid, start in tree.items():
+        stat = proc_stat(pid)
+        if stat is not None and stat[19] == start and stat[0] != "Z":
+            running.append(pid)
+    return running
+
+
+def open_sockets(pid: int) -> set[str]:
+    """The sockets a process has open (``socket:[inode]``)."""
+    links = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):  # closed while we look
+            links.add(os.readlink(fd))
+    return {link for link in links if link.startswith("socket:")}

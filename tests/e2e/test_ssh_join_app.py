@@ -3,16 +3,19 @@
 A ``kompsesjon serve`` subprocess holds the session; the gateway runs in this
 process; ``ssh kari@127.0.0.1`` runs in tmux. The app appears, a keystroke
 reaches the session, a resized window is followed, and when the SSH client
-goes away the app ends while Kari stays in the session.
+goes away the app ends while Kari stays in the session. The app is a seat
+forked from the gateway's zygote, leading its own session on its own pty,
+with nothing of the gateway's; once Kari has gone, nothing of it is left.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 
 import pytest
-from support import start_server, until
+from support import open_sockets, proc_stat, start_server, until
 
 from kompsesjon.client import SessionClient
 from server.ssh_gateway import GatewayConfig, SSHGateway
@@ -67,10 +70,19 @@ async def test_the_participant_app_over_ssh(tmp_path):
         assert 100 < right_edge(term.screen(), "Tilkoblet") <= 120, "the app follows the new window size"
 
         assert app_running(info["code"])
+        (seat,) = gateway.children
+        _, parent, group, session, tty = proc_stat(seat.pid)[:5]
+        assert int(parent) == gateway.zygote.pid, "forked by the zygote, not started afresh"
+        assert int(group) == int(session) == seat.pid and int(tty) != 0, "leads its own session on its pty"
+        assert not open_sockets(seat.pid) & (open_sockets(os.getpid()) | open_sockets(gateway.zygote.pid)), (
+            "no socket inherited"
+        )
         term.kill()  # the SSH client goes away
         async with asyncio.timeout(15):
             while app_running(info["code"]):
                 await asyncio.sleep(0.1)
+        await until(lambda: not gateway.children, timeout=10)
+        assert proc_stat(seat.pid) is None, "ended and reaped: not even a zombie is left"
         await until(lambda: host.presence.get(kari.id) is False, timeout=10)
         assert not host.state.participants[kari.id].removed, "disconnecting leaves the session intact"
         assert [n.text for n in host.state.check_ins.values() if n.author == kari.id] == ["Lære av nabokommunene"]

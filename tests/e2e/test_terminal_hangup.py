@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import until
+from support import process_tree, still_running, until
 
 from .ssh import Tmux
 
@@ -57,48 +57,6 @@ def hangup_blocked(blocked: bool) -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
-# ---- processes, read from /proc -------------------------------------------
-
-
-def _stat(pid: int) -> tuple[int, str, str] | None:
-    """(parent pid, state, start time) of a process, or None if it is gone."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = raw[raw.rindex(")") + 2 :].split()  # after "pid (comm) "
-    return int(fields[1]), fields[0], fields[19]
-
-
-def process_tree(root: int) -> dict[int, str]:
-    """``root`` and all its descendants: pid → start time (tells a reused pid)."""
-    parents: dict[int, int] = {}
-    started: dict[int, str] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (stat := _stat(int(entry.name))) is not None:
-            parents[int(entry.name)] = stat[0]
-            started[int(entry.name)] = stat[2]
-    tree = {root: started.get(root, "")}
-    grew = True
-    while grew:
-        grew = False
-        for pid, parent in parents.items():
-            if parent in tree and pid not in tree:
-                tree[pid] = started[pid]
-                grew = True
-    return tree
-
-
-def still_running(tree: dict[int, str]) -> list[int]:
-    """The processes of ``tree`` that still run (a zombie has ended)."""
-    running = []
-    for pid, start in tree.items():
-        stat = _stat(pid)
-        if stat is not None and stat[2] == start and stat[1] != "Z":
-            running.append(pid)
-    return running
 
 
 # ---- the server's view ------------------------------------------------------

@@ -200,3 +200,17 @@ async def test_zygote_hangs_up_its_seats_when_the_gateway_goes(terminal):
     async with asyncio.timeout(10):
         await seat.wait()
     assert parent_of(seat.pid) is None
+
+
+async def test_a_seat_ends_by_itself_when_its_terminal_goes_away(zygote, terminal):
+    # The app's own hang-up handling (kompsesjon/tui/hangup.py) works in a forked seat:
+    # nobody signals it here, its terminal just goes away.
+    seat = await fork(
+        zygote, terminal, [zygote.python, "-m", "kompsesjon", "join", "ws://127.0.0.1:9", "--code", "ABC234"]
+    )
+    await terminal.read_until("Avslutt".encode())  # painted (the footer): the app watches its terminal now
+    os.close(terminal.master)
+    terminal.master = -1
+    async with asyncio.timeout(10):
+        assert await seat.wait() == 129, "ended as hung up (128 + SIGHUP)"
+    assert parent_of(seat.pid) is None

@@ -306,6 +306,11 @@ class Zygote:
                 reply.set_result((message["pid"], fds.pop(0)))
             elif reply is not None and not reply.done():
                 reply.set_exception(OSError(message.get("error", "no seat")))
+            elif "pid" in message and fds:
+                # Nobody waits for this seat any more (the connection went
+                # while it was forked): hang it up (its pty is gone too).
+                with contextlib.suppress(OSError):
+                    signal.pidfd_send_signal(fds[0], signal.SIGHUP)
         for fd in fds:
             os.close(fd)
 

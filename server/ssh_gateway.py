@@ -54,7 +54,7 @@ class GatewayConfig:
     facilitator_keys: Path | None = None  # these keys get the host view
     token: str | None = None  # facilitator token for the host view
     lang: str | None = None
-    max_sessions: int = 300  # each seat uses ~20 MiB of its own (benchmarks/README.md)
+    max_sessions: int = 300  # each seat uses ~23 MiB of its own (benchmarks/README.md)
     state_dir: Path = field(default_factory=lambda: data_dir() / "ssh")
     python: str = sys.executable
 
@@ -242,6 +242,9 @@ class SSHGateway:
             process.stderr.write(b"kompsesjon cannot start the app right now; please try again shortly.\r\n")
             process.exit(1)
             return
+        except BaseException:
+            os.close(master)  # cancelled: a seat forked all the same finds its terminal hung up
+            raise
         finally:
             self._opening -= 1
             os.close(slave)

@@ -208,9 +208,26 @@ async def test_a_seat_ends_by_itself_when_its_terminal_goes_away(zygote, termina
     seat = await fork(
         zygote, terminal, [zygote.python, "-m", "kompsesjon", "join", "ws://127.0.0.1:9", "--code", "ABC234"]
     )
-    await terminal.read_until("Avslutt".encode())  # painted (the footer): the app watches its terminal now
+    await terminal.read_until(b"Avslutt")  # painted (the footer): the app watches its terminal now
     os.close(terminal.master)
     terminal.master = -1
     async with asyncio.timeout(10):
         assert await seat.wait() == 129, "ended as hung up (128 + SIGHUP)"
     assert parent_of(seat.pid) is None
+
+
+async def test_a_seat_nobody_waits_for_any_more_is_hung_up(zygote, terminal):
+    # The SSH connection went while its seat was being forked.
+    heard: list[dict] = []
+    listen = zygote._message
+    zygote._message = lambda message, fds: (heard.append(message), listen(message, fds))
+    task = asyncio.ensure_future(zygote.fork([sys.executable, "-c", PROBE], base_env(), terminal.slave))
+    await asyncio.sleep(0)  # the request is sent; the reply is awaited
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with asyncio.timeout(10):
+        while not any("exited" in message for message in heard):
+            await asyncio.sleep(0.05)
+    (forked,) = [message["pid"] for message in heard if "pid" in message]
+    assert {"exited": forked, "code": -signal.SIGHUP} in heard, "forked all the same, then hung up"

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import subprocess
 import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from support import start_server
+
+from kompsesjon.client import SessionClient
+from server.ssh_gateway import GatewayConfig, SSHGateway
 
 HAVE_TOOLS = shutil.which("tmux") is not None and shutil.which("ssh") is not None
 
@@ -95,3 +103,26 @@ class Tmux:
                     await asyncio.sleep(0.1)
         except TimeoutError:
             raise AssertionError(f"{text!r} did not appear within {timeout} s; the screen:\n{screen}") from None
+
+
+@contextlib.asynccontextmanager
+async def served_gateway(tmp_path: Path, title: str) -> AsyncIterator[tuple[SSHGateway, SessionClient, dict]]:
+    """A ``kompsesjon serve`` subprocess with one session, the gateway (in this
+    process, every connection joining that session) and the facilitator's client."""
+    server, info = await start_server(tmp_path / "db.sqlite3", 0, "--title", title)
+    gateway = SSHGateway(
+        GatewayConfig(
+            url=info["url"], code=info["code"], port=0, host_key=tmp_path / "hostkey", state_dir=tmp_path / "state"
+        )
+    )
+    host = SessionClient(info["url"], role="facilitator", token=info["token"])
+    try:
+        await gateway.start()
+        host.start()
+        await host.wait_ready()
+        yield gateway, host, info
+    finally:
+        await host.close()
+        await gateway.stop()
+        server.terminate()
+        await server.wait()

@@ -15,12 +15,9 @@ import os
 import subprocess
 
 import pytest
-from support import open_sockets, proc_stat, start_server, until
+from support import open_sockets, proc_stat, until
 
-from kompsesjon.client import SessionClient
-from server.ssh_gateway import GatewayConfig, SSHGateway
-
-from .ssh import HAVE_TOOLS, SSH_OPTIONS, Tmux
+from .ssh import HAVE_TOOLS, SSH_OPTIONS, Tmux, served_gateway
 
 pytestmark = pytest.mark.skipif(not HAVE_TOOLS, reason="needs tmux and the OpenSSH client")
 
@@ -38,57 +35,46 @@ def app_running(code: str) -> bool:
 
 
 async def test_the_participant_app_over_ssh(tmp_path):
-    server, info = await start_server(tmp_path / "db.sqlite3", 0, "--title", "Over SSH i Salten")
-    gateway = SSHGateway(
-        GatewayConfig(
-            url=info["url"], code=info["code"], port=0, host_key=tmp_path / "hostkey", state_dir=tmp_path / "state"
-        )
-    )
-    await gateway.start()
-    host = SessionClient(info["url"], role="facilitator", token=info["token"])
-    host.start()
-    term = Tmux(["ssh", *SSH_OPTIONS, "-p", str(gateway.port), "kari@127.0.0.1"], width=80, height=24)
-    try:
-        await host.wait_ready()
-        screen = await term.wait_for("Tilkoblet", timeout=30)  # joined with the SSH user name
-        assert "Over SSH i Salten" in screen and "Innsjekk" in screen
-        await until(lambda: any(p.name == "kari" for p in host.state.participants.values()), timeout=10)
-        (kari,) = [p for p in host.state.participants.values() if p.name == "kari"]
+    async with served_gateway(tmp_path, "Over SSH i Salten") as (gateway, host, info):
+        term = Tmux(["ssh", *SSH_OPTIONS, "-p", str(gateway.port), "kari@127.0.0.1"], width=80, height=24)
+        try:
+            screen = await term.wait_for("Tilkoblet", timeout=30)  # joined with the SSH user name
+            assert "Over SSH i Salten" in screen and "Innsjekk" in screen
+            await until(lambda: any(p.name == "kari" for p in host.state.participants.values()), timeout=10)
+            (kari,) = [p for p in host.state.participants.values() if p.name == "kari"]
 
-        term.keys("Lære av nabokommunene", literal=True)
-        term.keys("Enter")
-        await until(
-            lambda: [n.text for n in host.state.check_ins.values() if n.author == kari.id] == ["Lære av nabokommunene"],
-            timeout=10,
-        )
+            term.keys("Lære av nabokommunene", literal=True)
+            term.keys("Enter")
+            await until(
+                lambda: (
+                    [n.text for n in host.state.check_ins.values() if n.author == kari.id] == ["Lære av nabokommunene"]
+                ),
+                timeout=10,
+            )
 
-        assert right_edge(screen, "Tilkoblet") <= 80
-        term.resize(120, 32)
-        async with asyncio.timeout(10):
-            while right_edge(term.screen(), "Tilkoblet") <= 80:
-                await asyncio.sleep(0.1)
-        assert 100 < right_edge(term.screen(), "Tilkoblet") <= 120, "the app follows the new window size"
+            assert right_edge(screen, "Tilkoblet") <= 80
+            term.resize(120, 32)
+            async with asyncio.timeout(10):
+                while right_edge(term.screen(), "Tilkoblet") <= 80:
+                    await asyncio.sleep(0.1)
+            assert 100 < right_edge(term.screen(), "Tilkoblet") <= 120, "the app follows the new window size"
 
-        assert app_running(info["code"])
-        (seat,) = gateway.children
-        _, parent, group, session, tty = proc_stat(seat.pid)[:5]
-        assert int(parent) == gateway.zygote.pid, "forked by the zygote, not started afresh"
-        assert int(group) == int(session) == seat.pid and int(tty) != 0, "leads its own session on its pty"
-        assert not open_sockets(seat.pid) & (open_sockets(os.getpid()) | open_sockets(gateway.zygote.pid)), (
-            "no socket inherited"
-        )
-        term.kill()  # the SSH client goes away
-        async with asyncio.timeout(15):
-            while app_running(info["code"]):
-                await asyncio.sleep(0.1)
-        await until(lambda: not gateway.children, timeout=10)
-        assert proc_stat(seat.pid) is None, "ended and reaped: not even a zombie is left"
-        await until(lambda: host.presence.get(kari.id) is False, timeout=10)
-        assert not host.state.participants[kari.id].removed, "disconnecting leaves the session intact"
-        assert [n.text for n in host.state.check_ins.values() if n.author == kari.id] == ["Lære av nabokommunene"]
-    finally:
-        term.kill()
-        await host.close()
-        await gateway.stop()
-        server.terminate()
-        await server.wait()
+            assert app_running(info["code"])
+            (seat,) = gateway.children
+            _, parent, group, session, tty = proc_stat(seat.pid)[:5]
+            assert int(parent) == gateway.zygote.pid, "forked by the zygote, not started afresh"
+            assert int(group) == int(session) == seat.pid and int(tty) != 0, "leads its own session on its pty"
+            assert not open_sockets(seat.pid) & (open_sockets(os.getpid()) | open_sockets(gateway.zygote.pid)), (
+                "no socket inherited"
+            )
+            term.kill()  # the SSH client goes away
+            async with asyncio.timeout(15):
+                while app_running(info["code"]):
+                    await asyncio.sleep(0.1)
+            await until(lambda: not gateway.children, timeout=10)
+            assert proc_stat(seat.pid) is None, "ended and reaped: not even a zombie is left"
+            await until(lambda: host.presence.get(kari.id) is False, timeout=10)
+            assert not host.state.participants[kari.id].removed, "disconnecting leaves the session intact"
+            assert [n.text for n in host.state.check_ins.values() if n.author == kari.id] == ["Lære av nabokommunene"]
+        finally:
+            term.kill()

@@ -24,11 +24,9 @@ import asyncssh
 import pytest
 from support import proc_stat, process_tree, start_server, still_running, until
 
-from kompsesjon.client import SessionClient
 from server.seats import base_env
-from server.ssh_gateway import GatewayConfig, SSHGateway
 
-from .ssh import HAVE_TOOLS, SSH_OPTIONS, Tmux
+from .ssh import HAVE_TOOLS, SSH_OPTIONS, Tmux, served_gateway
 
 pytestmark = pytest.mark.skipif(not HAVE_TOOLS, reason="needs tmux and the OpenSSH client")
 
@@ -88,62 +86,49 @@ async def test_killing_the_gateway_leaves_nothing_running(tmp_path):
 
 
 async def test_the_zygote_dying_is_survived(tmp_path):
-    server, info = await start_server(tmp_path / "db.sqlite3", 0, "--title", "Fylkessamling")
-    gateway = SSHGateway(
-        GatewayConfig(
-            url=info["url"], code=info["code"], port=0, host_key=tmp_path / "hostkey", state_dir=tmp_path / "state"
-        )
-    )
-    await gateway.start()
-    room = SessionClient(info["url"], role="facilitator", token=info["token"])
-    room.start()
-    terminals: list[Tmux] = []
+    async with served_gateway(tmp_path, "Fylkessamling") as (gateway, room, _):
+        terminals: list[Tmux] = []
 
-    def check_ins(name: str) -> list[str]:
-        ids = {p.id for p in room.state.participants.values() if p.name == name}
-        return [note.text for note in room.state.check_ins.values() if note.author in ids]
+        def check_ins(name: str) -> list[str]:
+            ids = {p.id for p in room.state.participants.values() if p.name == name}
+            return [note.text for note in room.state.check_ins.values() if note.author in ids]
 
-    try:
-        await room.wait_ready()
-        kari = Tmux(ssh(gateway.port, "kari"), width=90, height=28)
-        terminals.append(kari)
-        await kari.wait_for("Tilkoblet", timeout=30)
-        (kari_seat,) = gateway.children
-        first = gateway.zygote.pid
+        try:
+            kari = Tmux(ssh(gateway.port, "kari"), width=90, height=28)
+            terminals.append(kari)
+            await kari.wait_for("Tilkoblet", timeout=30)
+            (kari_seat,) = gateway.children
+            first = gateway.zygote.pid
 
-        os.kill(first, signal.SIGKILL)
-        await until(lambda: not gateway.zygote.running, timeout=10)
-        kari.keys("Dele erfaringer", literal=True)
-        kari.keys("Enter")
-        await until(lambda: check_ins("kari") == ["Dele erfaringer"], timeout=10)  # Kari never noticed
+            os.kill(first, signal.SIGKILL)
+            await until(lambda: not gateway.zygote.running, timeout=10)
+            kari.keys("Dele erfaringer", literal=True)
+            kari.keys("Enter")
+            await until(lambda: check_ins("kari") == ["Dele erfaringer"], timeout=10)  # Kari never noticed
 
-        ola = Tmux(ssh(gateway.port, "ola"), width=90, height=28)
-        terminals.append(ola)
-        await ola.wait_for("Tilkoblet", timeout=30)  # from a new zygote
-        assert gateway.zygote.pid != first
-        ola_seat = next(seat for seat in gateway.children if seat is not kari_seat)
-        assert int(proc_stat(ola_seat.pid)[1]) == gateway.zygote.pid
+            ola = Tmux(ssh(gateway.port, "ola"), width=90, height=28)
+            terminals.append(ola)
+            await ola.wait_for("Tilkoblet", timeout=30)  # from a new zygote
+            assert gateway.zygote.pid != first
+            ola_seat = next(seat for seat in gateway.children if seat is not kari_seat)
+            assert int(proc_stat(ola_seat.pid)[1]) == gateway.zygote.pid
 
-        # No zygote can be started any more (a broken installation): refused, clearly.
-        gateway.zygote.env = {**base_env(), "PYTHONHOME": "/nonexistent"}
-        os.kill(gateway.zygote.pid, signal.SIGKILL)
-        await until(lambda: not gateway.zygote.running, timeout=10)
-        per = Tmux(["sh", "-c", f"{shlex.join(ssh(gateway.port, 'per'))}; sleep 30"], width=90, height=28)
-        terminals.append(per)
-        await per.wait_for("cannot start the app right now", timeout=30)
-        assert len(gateway.children) == 2
+            # No zygote can be started any more (a broken installation): refused, clearly.
+            gateway.zygote.env = {**base_env(), "PYTHONHOME": "/nonexistent"}
+            os.kill(gateway.zygote.pid, signal.SIGKILL)
+            await until(lambda: not gateway.zygote.running, timeout=10)
+            per = Tmux(["sh", "-c", f"{shlex.join(ssh(gateway.port, 'per'))}; sleep 30"], width=90, height=28)
+            terminals.append(per)
+            await per.wait_for("cannot start the app right now", timeout=30)
+            assert len(gateway.children) == 2
 
-        ola.keys("Lære", literal=True)
-        ola.keys("Enter")
-        await until(lambda: check_ins("ola") == ["Lære"], timeout=10)  # the others go on
+            ola.keys("Lære", literal=True)
+            ola.keys("Enter")
+            await until(lambda: check_ins("ola") == ["Lære"], timeout=10)  # the others go on
 
-        kari.kill()  # an orphaned seat still ends with its SSH connection
-        await until(lambda: kari_seat not in gateway.children, timeout=15)
-        assert proc_stat(kari_seat.pid) is None or proc_stat(kari_seat.pid)[0] == "Z"
-    finally:
-        for terminal in terminals:
-            terminal.kill()
-        await room.close()
-        await gateway.stop()
-        server.terminate()
-        await server.wait()
+            kari.kill()  # an orphaned seat still ends with its SSH connection
+            await until(lambda: kari_seat not in gateway.children, timeout=15)
+            assert proc_stat(kari_seat.pid) is None or proc_stat(kari_seat.pid)[0] == "Z"
+        finally:
+            for terminal in terminals:
+                terminal.kill()

@@ -544,6 +544,12 @@ def main(argv: list[str] | None = None) -> int:
     control.set_inheritable(False)
     control.setblocking(True)
     signal.pthread_sigmask(signal.SIG_SETMASK, ())  # the gateway's mask (e.g. SIGHUP blocked) is not ours
+    # Nor are its ignored signals: a gateway started with nohup ignores SIGHUP,
+    # and an ignored signal stays ignored across fork and exec — every seat
+    # would be deaf to the hang-up that ends it.
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _gateway_gone)
     try:
         _die_with_parent(int(args[1]))

@@ -231,3 +231,25 @@ async def test_a_seat_nobody_waits_for_any_more_is_hung_up(zygote, terminal):
             await asyncio.sleep(0.05)
     (forked,) = [message["pid"] for message in heard if "pid" in message]
     assert {"exited": forked, "code": -signal.SIGHUP} in heard, "forked all the same, then hung up"
+
+
+async def test_a_gateway_started_with_nohup_still_gives_its_seats_the_hang_up(terminal):
+    # nohup leaves SIGHUP ignored, and an ignored signal survives fork and
+    # exec: without the zygote's reset every seat would ignore its hang-up.
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        z = Zygote()
+        await z.start()
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+    try:
+        probe = "import sys; sys.stdout.write(open('/proc/self/status').read()); sys.stdout.flush(); sys.stdin.read()"
+        seat = await fork(z, terminal, [sys.executable, "-c", probe])
+        output = (await terminal.read_until(b"SigIgn:")).decode()
+        await terminal.read_until(b"\n", timeout=5)
+        ignored = int(output.split("SigIgn:")[1].split()[0], 16)
+        assert not ignored & (1 << (signal.SIGHUP - 1)), "the seat does not ignore SIGHUP"
+        os.kill(seat.pid, signal.SIGHUP)
+        assert await asyncio.wait_for(seat.wait(), 10) == -signal.SIGHUP, "the hang-up ends it"
+    finally:
+        await z.stop()

@@ -6,6 +6,9 @@ Helpers that tests import directly live in ``tests/support.py``.
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
+import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -14,6 +17,31 @@ import pytest
 from kompsesjon.client import SessionClient
 from server.app import CreatedSession, Limits, SessionServer
 from server.store import Store
+
+_exit_status = 0
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    global _exit_status
+    _exit_status = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A database connection a test left open keeps its worker thread, which is not
+    a daemon, and Python would wait for it for ever after the last test: the run
+    would never end. Give such threads a moment, then name them and exit anyway
+    with the run's own status."""
+    left = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    for thread in left:
+        thread.join(timeout=5 / len(left))
+    left = [t for t in left if t.is_alive()]
+    if left:
+        names = ", ".join(sorted({t.name for t in left}))
+        print(f"\ntests left {len(left)} thread(s) running ({names}); exiting without them", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_exit_status)
 
 
 class RunningServer:

@@ -114,7 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--question", help="the shared question of a new session")
     serve.add_argument("--purpose", help="purpose of a new session, for the report (default: the template's)")
     serve.add_argument("--background", help="background of a new session, for the report (default: the template's)")
-    serve.add_argument("--lang", choices=["nb", "sv", "en"], default="nb")
+    serve.add_argument(
+        "--lang", choices=["nb", "nn", "sv", "en"], default="nb", help="the session's language (its template texts)"
+    )
+    serve.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="fill in a template parameter, e.g. first_gathering='samlingen i mars' (repeatable)",
+    )
     serve.add_argument("--anonymous", action="store_true", help="no author ever leaves the server")
     serve.add_argument("--new", action="store_true", help="create a new session even if the database has some")
     serve.add_argument("--certfile", help="TLS certificate (serve wss://)")

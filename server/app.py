@@ -124,7 +124,7 @@ class SessionServer:
         background: str | None = None,
     ) -> CreatedSession:
         if isinstance(template, str):
-            template = load_template(template)
+            template = load_template(template, lang=lang)
         session = secrets.token_hex(6)
         code = new_code()
         while code in self._by_code:  # pragma: no cover - 887 million codes
@@ -144,6 +144,7 @@ class SessionServer:
             group_sets=template.group_sets,
             purpose=clean("report", template.purpose if purpose is None else purpose, required=False),
             background=clean("report", template.background if background is None else background, required=False),
+            regions=template.regions,
         )
         await self.store.create_session(session, code, token, created.title, created)
         hub = Hub(session, code, self.store)

@@ -50,6 +50,7 @@ async def serve_forever(
     ssl_context: ssl.SSLContext | None,
     durability: str,
     limits: Limits,
+    params: dict[str, str] | None = None,
     out: Callable[[str], None] = print,
     ready: asyncio.Event | None = None,
     purpose: str | None = None,
@@ -65,7 +66,7 @@ async def serve_forever(
     created = None
     if new or not resumed:
         created = await server.create_session(
-            load_template(template),
+            load_template(template, lang=lang, params=params),
             title=title,
             question=question,
             lang=lang,
@@ -120,8 +121,15 @@ def run(args) -> int:
         except (OSError, ssl.SSLError) as exc:
             print(f"error: cannot load the certificate: {exc}", file=sys.stderr)
             return 2
+    params: dict[str, str] = {}
+    for given in args.param or []:
+        name, sep, value = given.partition("=")
+        if not sep or not name.strip():
+            print(f"error: --param wants NAME=VALUE, not {given!r}", file=sys.stderr)
+            return 2
+        params[name.strip()] = value
     try:
-        load_template(args.template)
+        load_template(args.template, lang=args.lang, params=params)
     except TemplateError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -146,6 +154,7 @@ def run(args) -> int:
             ssl_context=ssl_context,
             durability=args.durability,
             limits=limits,
+            params=params,
             out=lambda line: print(line, flush=True),
             purpose=args.purpose,
             background=args.background,

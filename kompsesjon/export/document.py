@@ -118,7 +118,10 @@ Block = Heading | Para | ItemList | Ranking | Field | Form | Table | Bars | Cont
 
 def _date(created_at: float, lang: str) -> str:
     day = datetime.datetime.fromtimestamp(created_at)
-    return day.strftime("%d.%m.%Y") if lang == "nb" else day.strftime("%Y-%m-%d")
+    return day.strftime("%d.%m.%Y") if lang in ("nb", "nn") else day.strftime("%Y-%m-%d")
+
+
+LETTERS = "abcdefghijklmnopqrst"  # sub-questions answered one by one: 1a, 1b …
 
 
 def _people(people: list[Person]) -> str:
@@ -318,7 +321,7 @@ class _Writer:
             if len(same) > 1:
                 return f"{group.label} ({same.index(group) + 1})"
             return group.label
-        return f"{self.t('export.group')} {r.groups.index(group) + 1}"
+        return f"{self.t('export.group')} {group.number or r.groups.index(group) + 1}"
 
     def round(self, r: Round, *, level: int, default_title: str = "", groups: list[GroupAnswers] | None = None):
         t = self.t
@@ -343,9 +346,14 @@ class _Writer:
                 roles.append(f"{t('export.host')}: {group.host}")
             if who or roles:
                 self.add(Para([Run(who), *([Run(" · " + " · ".join(roles), muted=True)] if roles else [])]))
-            pairs = [(q, text) for q, text in zip(r.questions, group.answers, strict=False) if not q.part]
-            for n, (question, text) in enumerate(pairs, start=1):
+            asked = [(m, q) for m, q in enumerate(r.questions) if not q.part]
+            for n, (m, question) in enumerate(asked, start=1):
+                text = group.answers[m] if m < len(group.answers) else ""
                 self.add(Field(f"{n}. {question.text}", text, t("export.no_answer")))
+                # Sub-questions answered one by one: 2a, 2b … under their question.
+                subs = group.sub_answers[m] if m < len(group.sub_answers) else []
+                for letter, (sub, sub_text) in zip(LETTERS, zip(question.sub, subs, strict=False), strict=False):
+                    self.add(Field(f"{n}{letter}. {sub}", sub_text, t("export.no_answer")))
             if r.plan:
                 self.plan(r, group, level=level + 2)
 
@@ -403,13 +411,16 @@ def build_document(report: Report) -> list[Block]:
         for n, island in enumerate(report.islands, start=1):
             w.island(n, island)
 
-    group_rounds = [r for r in report.rounds if r.kind == "group_work"]
-    if group_rounds:
-        w.add(Heading(2, t("export.rounds")))
-        for r in group_rounds:
+    # In the order of the agenda; consecutive group rounds under one heading.
+    previous = ""
+    for r in report.rounds:
+        if r.kind == "group_work":
+            if previous != "group_work":
+                w.add(Heading(2, t("export.rounds")))
             w.round(r, level=3)
-    for r in (r for r in report.rounds if r.kind == "follow_up"):
-        w.round(r, level=2, default_title=t("export.follow_up"))
+        else:
+            w.round(r, level=2, default_title=t("export.follow_up"))
+        previous = r.kind
 
     w.closing()
     w.notes(t("export.check_outs"), report.check_outs)

@@ -17,11 +17,11 @@ from pydantic import BaseModel, Field
 from kompsesjon.method import State
 from kompsesjon.method.agenda import ANSWER_PHASES, BoardKind, PhaseKind
 from kompsesjon.method.clustering import live_units, members, unit_title
-from kompsesjon.method.group_work import answer, follow_up_groups, questions_of
+from kompsesjon.method.group_work import answer, follow_up_groups, follow_up_label, group_number, question_specs
 from kompsesjon.method.islands import active_islands, island_members
 from kompsesjon.method.state import PLAN_FIELDS, REPORT_TEXTS
 from kompsesjon.method.visibility import FACILITATOR_VIEW, view_state
-from kompsesjon.method.voting import live_tally, ranking
+from kompsesjon.method.voting import live_tally, ranked_list, ranking
 
 REPORT_FORMAT = "kompsesjon.report"
 REPORT_VERSION = 1
@@ -48,6 +48,7 @@ class Person(BaseModel):
     org: str
     removed: bool = False
     roles: list[str] = Field(default=[], description="group roles held: rapporteur, host (table host)")
+    region: str = Field(default="", description="county or region, where the session asks for it")
 
 
 class ReportTexts(BaseModel):
@@ -161,15 +162,24 @@ class QuestionEntry(BaseModel):
     text: str
     sub: list[str] = []
     part: str = Field(default="", description="the part of the round's plan this question fills")
+    answer_each_sub: bool = Field(default=False, description="each sub-question has its own answer too")
 
 
 class GroupAnswers(BaseModel):
     group: str = Field(description="group id (G3), or org:<name> in a follow-up")
-    label: str = Field(description="the organisation when all members share one, else empty")
+    label: str = Field(
+        description="the group's organisation or region (a follow-up's organisation, a group formed by one, "
+        "or the organisation all members share), else empty"
+    )
+    number: int = Field(default=0, description="1, 2, 3 … within its group set, in the order formed (0: follow-up)")
     members: list[Person]
     rapporteur: str | None = None
     host: str | None = Field(default=None, description="table host")
     answers: list[str] = Field(description="one per question, in order ('' when none)")
+    sub_answers: list[list[str]] = Field(
+        default=[],
+        description="per question: one answer per sub-question where they are answered one by one, else []",
+    )
 
 
 class Round(BaseModel):
@@ -184,6 +194,8 @@ class Round(BaseModel):
     questions: list[QuestionEntry]
     groups: list[GroupAnswers]
     plan: str = Field(default="", description="title of the plan each group's answers fill (parts: questions)")
+    reflects_on: list[str] = Field(default=[], description="the list the questions refer to (e.g. the bottom list)")
+    reflects_on_list: str = Field(default="", description="which list that is: bottom_list or top_list")
 
 
 class RedCard(BaseModel):
@@ -241,7 +253,9 @@ def build_report(state: State, *, code: str = "", exported_at: float | None = No
 
     def person(pid: str) -> Person:
         p = people[pid]
-        return Person(name=p.name if names else "", org=p.org, removed=p.removed, roles=roles.get(pid, []))
+        return Person(
+            name=p.name if names else "", org=p.org, removed=p.removed, roles=roles.get(pid, []), region=p.region
+        )
 
     boards = [_board(seen, board_id, name) for board_id in seen.boards]
 
@@ -417,40 +431,46 @@ def _one_org(people: list[Person]) -> str:
 def _round(seen: State, number: int, name, person) -> Round:
     phase = seen.agenda[number]
     people = seen.participants
-    texts = questions_of(seen, number)
-    if phase.questions:
-        questions = [QuestionEntry(text=q.text, sub=list(q.sub), part=q.part) for q in phase.questions]
-    else:
-        questions = [QuestionEntry(text=text) for text in texts]
+    questions = question_specs(seen, number)
 
     # The one place that reads group answers out of the state.
-    def answers_of(group: str) -> list[str]:
-        return [(a.text if (a := answer(seen, number, q, group)) else "") for q in range(len(texts))]
+    def text_of(group: str, question: int, sub: int | None = None) -> str:
+        found = answer(seen, number, question, group, sub)
+        return found.text if found is not None else ""
+
+    def entry(group: str, **fields) -> GroupAnswers:
+        return GroupAnswers(
+            group=group,
+            answers=[text_of(group, n) for n in range(len(questions))],
+            sub_answers=[
+                [text_of(group, n, sub) for sub in range(len(q.sub))] if q.answer_each_sub else []
+                for n, q in enumerate(questions)
+            ],
+            **fields,
+        )
 
     groups: list[GroupAnswers] = []
     if phase.kind == PhaseKind.FOLLOW_UP:
         for key, pids in follow_up_groups(seen).items():
-            label = next((people[p].org for p in pids if people[p].org), "")
-            groups.append(
-                GroupAnswers(group=key, label=label, members=[person(p) for p in pids], answers=answers_of(key))
-            )
+            groups.append(entry(key, label=follow_up_label(seen, key), members=[person(p) for p in pids]))
     else:
-        answered = {k.split(":", 2)[2] for k in seen.answers if k.startswith(f"{number}:")}
+        answered = {k.group for k in seen.answers if k.phase == number}
         for group in seen.groups.values():
             if group.set != phase.groups or not (group.active or group.id in answered):
                 continue
             members_ = [person(p) for p in group.members if p in people]
             groups.append(
-                GroupAnswers(
-                    group=group.id,
-                    label=_one_org(members_),
+                entry(
+                    group.id,
+                    label=group.label or _one_org(members_),
+                    number=group_number(seen, group),
                     members=members_,
                     rapporteur=name(group.rapporteur),
                     host=name(group.host),
-                    answers=answers_of(group.id),
                 )
             )
     spec = seen.group_sets.get(phase.groups or "")
+    listed = ranked_list(seen, phase.board) if phase.board in seen.boards else []
     return Round(
         phase=number,
         kind=phase.kind.value,
@@ -458,7 +478,12 @@ def _round(seen: State, number: int, name, person) -> Round:
         prompt=phase.prompt,
         group_set=phase.groups,
         group_set_title=spec.title if spec else "",
-        questions=questions,
+        questions=[
+            QuestionEntry(text=q.text, sub=list(q.sub), part=q.part, answer_each_sub=q.answer_each_sub)
+            for q in questions
+        ],
         groups=groups,
         plan=phase.plan,
+        reflects_on=[unit_title(seen, r.unit) for r in listed],
+        reflects_on_list=LIST_NAMES.get(seen.boards[phase.board].spec.kind, "") if listed else "",
     )

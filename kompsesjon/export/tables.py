@@ -20,7 +20,18 @@ COLUMNS: dict[str, list[str]] = {
     "votes": ["board", "list", "rank", "unit", "title", "dots", "voters", "tie_break", "on_list"],
     "islands": ["island_id", "title", "linked", "members", "member_count"],
     "action_plans": ["island_id", "island_title", *PLAN_FIELDS],
-    "answers": ["phase", "phase_title", "kind", "question_no", "question", "group", "group_label", "members", "answer"],
+    "answers": [
+        "phase",
+        "phase_title",
+        "kind",
+        "question_no",
+        "sub",
+        "question",
+        "group",
+        "group_label",
+        "members",
+        "answer",
+    ],
     "notes": ["kind", "text", "author"],
 }
 
@@ -54,10 +65,12 @@ def tables(report: Report) -> dict[str, list[list[object]]]:
     answers = []
     for r in report.rounds:
         for g in r.groups:
+            members = "; ".join(m.name for m in g.members)
             for n, (q, text) in enumerate(zip(r.questions, g.answers, strict=False), start=1):
-                answers.append(
-                    [r.phase, r.title, r.kind, n, q.text, g.group, g.label, "; ".join(m.name for m in g.members), text]
-                )
+                answers.append([r.phase, r.title, r.kind, n, "", q.text, g.group, g.label, members, text])
+                subs = g.sub_answers[n - 1] if n - 1 < len(g.sub_answers) else []
+                for m, (sub, sub_text) in enumerate(zip(q.sub, subs, strict=False), start=1):
+                    answers.append([r.phase, r.title, r.kind, n, m, sub, g.group, g.label, members, sub_text])
     notes = [["check_in", n.text, n.author or ""] for n in report.check_ins]
     notes += [["check_out", n.text, n.author or ""] for n in report.check_outs]
     notes += [["next_step", s, ""] for s in report.next_steps]

@@ -44,11 +44,21 @@ class Question(BaseModel):
     # The part of the phase's plan this answer fills (e.g. «Mål» of the
     # municipality's plan); empty: the question is not a plan part.
     part: str = Field(default="", max_length=120)
+    # False: one answer, the sub-questions guide the talk. True: each
+    # sub-question gets its own answer too («Hva fungerte godt?» and «Hva
+    # fungerte ikke?» are two answers), beside the question's own.
+    answer_each_sub: bool = False
+
+    @property
+    def fields(self) -> list[int | None]:
+        """What is answered: the question (None), then each sub-question."""
+        return [None, *range(len(self.sub))] if self.answer_each_sub else [None]
 
 
 class GroupMode(StrEnum):
     MIXED = "mixed"  # at most `size` people, organisations mixed as much as possible
     BY_ORG = "by_org"  # each organisation together (split when larger than `size`)
+    BY_REGION = "by_region"  # each region (county) together (split when larger than `size`)
     ACROSS = "across"  # new people: mix the groups of an earlier set (cross groups)
 
 
@@ -70,6 +80,8 @@ class Phase(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: PhaseKind
+    # The board worked on; a group_work phase may name one to reflect on its
+    # list (the bottom list after the critique phase).
     board: str | None = None
     minutes: int = Field(default=0, ge=0, le=24 * 60)
     # Empty title: clients show the translated name of the kind and board.
@@ -80,6 +92,8 @@ class Phase(BaseModel):
     # A group_work phase whose answers make up a plan per group (seed 004:
     # «Kommunens plan»): its title; the questions with a ``part`` fill it.
     plan: str = Field(default="", max_length=120)
+    # report: minutes each rapporteur has; presenting a group starts them.
+    group_minutes: int = Field(default=0, ge=0, le=60)
 
 
 class BoardSpec(BaseModel):

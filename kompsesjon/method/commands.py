@@ -39,12 +39,21 @@ class Join(_Command):
     type: Literal["join"] = "join"
     name: str = ""
     org: str = ""
+    region: str = ""
 
 
 class SetProfile(_Command):
     type: Literal["set_profile"] = "set_profile"
     name: str = ""
     org: str = ""
+
+
+class SetRegion(_Command):
+    """Say which region (county) one belongs to; a facilitator names whose."""
+
+    type: Literal["set_region"] = "set_region"
+    region: str
+    participant: Ref | None = None  # facilitators: whose region; participants: themselves
 
 
 class CheckIn(_Command):
@@ -307,6 +316,7 @@ class EditAnswer(_Command):
     group: Ref  # a group id; in follow-up phases "org:<organisation>"
     text: str
     base_version: int = Field(ge=0)
+    sub: int | None = Field(default=None, ge=0)  # a sub-question the template answers on its own
 
 
 class SetGroupRole(_Command):
@@ -359,6 +369,7 @@ class Evaluate(_Command):
 Command = Annotated[
     Join
     | SetProfile
+    | SetRegion
     | CheckIn
     | CheckOut
     | AddItem
@@ -418,6 +429,7 @@ COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
 PARTICIPANT_COMMANDS = frozenset(
     {
         "set_profile",
+        "set_region",
         "check_in",
         "check_out",
         "add_item",
@@ -436,4 +448,6 @@ PARTICIPANT_COMMANDS = frozenset(
         "evaluate",
     }
 )
-FACILITATOR_ALSO = frozenset({"add_item", "edit_item", "withdraw_item", "edit_plan", "edit_answer", "set_group_role"})
+FACILITATOR_ALSO = frozenset(
+    {"add_item", "edit_item", "withdraw_item", "edit_plan", "edit_answer", "set_group_role", "set_region"}
+)

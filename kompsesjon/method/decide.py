@@ -163,7 +163,8 @@ def _join(state: State, actor: Actor, c: cmd.Join, now: float) -> list:
     org = clean("org", c.org, required=False)
     if not state.anonymous and not name:  # pragma: no cover - clean() refuses empty
         raise Rejection("name_required", "Please give your name.")
-    return [ev.ParticipantJoined(participant=_next_id(state, "participant", "p"), name=name, org=org)]
+    region = clean("region", c.region, required=False)
+    return [ev.ParticipantJoined(participant=_next_id(state, "participant", "p"), name=name, org=org, region=region)]
 
 
 @_on(cmd.SetProfile)

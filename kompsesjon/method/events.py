@@ -71,6 +71,7 @@ class SessionCreated(_Event):
     group_sets: list[GroupSetSpec] = []
     purpose: str = ""  # the facilitator's purpose and background, for everyone
     background: str = ""
+    regions: list[str] = []  # choices of region (county) offered to participants
 
 
 class SessionEdited(_Event):
@@ -91,6 +92,7 @@ class ParticipantJoined(_Event):
     participant: str
     name: str = ""
     org: str = ""
+    region: str = ""
 
 
 class ProfileChanged(_Event):
@@ -98,6 +100,14 @@ class ProfileChanged(_Event):
     participant: str
     name: str
     org: str
+
+
+class RegionSet(_Event):
+    """A participant's region (county), set by themselves or a facilitator."""
+
+    type: Literal["region_set"] = "region_set"
+    participant: str
+    region: str
 
 
 class ParticipantRemoved(_Event):
@@ -312,6 +322,7 @@ class GroupsFormed(_Event):
     type: Literal["groups_formed"] = "groups_formed"
     set: str
     groups: dict[str, list[str]]
+    labels: dict[str, str] = {}  # group -> its organisation or region, where it has one
 
 
 class GroupMemberMoved(_Event):
@@ -336,6 +347,7 @@ class AnswerEdited(_Event):
     text: str
     version: int
     by: str | None = None
+    sub: int | None = None  # a sub-question answered on its own (0-based)
 
 
 class GroupPresented(_Event):
@@ -372,6 +384,7 @@ Event = Annotated[
     | RulesChanged
     | ParticipantJoined
     | ProfileChanged
+    | RegionSet
     | ParticipantRemoved
     | PhaseChanged
     | TimerChanged

@@ -14,6 +14,7 @@ from typing import Any
 from . import events as ev
 from .clustering import changed
 from .state import (
+    AnswerKey,
     Board,
     BuzzPair,
     Evaluation,
@@ -66,6 +67,7 @@ def evolve(state: State | None, event: ev.Event) -> State:
                 for name, text in (("purpose", event.purpose), ("background", event.background))
                 if text
             },
+            regions=list(event.regions),
         )
     if state is None:
         raise ValueError(f"{event.type} before session_created")
@@ -100,7 +102,7 @@ def _rules_changed(state: State, e: ev.RulesChanged) -> None:
 
 @_on(ev.ParticipantJoined)
 def _joined(state: State, e: ev.ParticipantJoined) -> None:
-    state.participants[e.participant] = Participant(id=e.participant, name=e.name, org=e.org)
+    state.participants[e.participant] = Participant(id=e.participant, name=e.name, org=e.org, region=e.region)
     _bump(state, "participant", e.participant)
 
 
@@ -109,6 +111,13 @@ def _profile(state: State, e: ev.ProfileChanged) -> None:
     person = state.participants.get(e.participant)
     if person is not None:
         person.name, person.org = e.name, e.org
+
+
+@_on(ev.RegionSet)
+def _region(state: State, e: ev.RegionSet) -> None:
+    person = state.participants.get(e.participant)
+    if person is not None:
+        person.region = e.region
 
 
 @_on(ev.ParticipantRemoved)
@@ -395,7 +404,7 @@ def _groups_formed(state: State, e: ev.GroupsFormed) -> None:
         if group.set == e.set:
             group.active = False
     for group_id, people in e.groups.items():
-        state.groups[group_id] = Group(id=group_id, set=e.set, members=list(people))
+        state.groups[group_id] = Group(id=group_id, set=e.set, members=list(people), label=e.labels.get(group_id, ""))
         _bump(state, "group", group_id)
 
 
@@ -421,7 +430,8 @@ def _group_role(state: State, e: ev.GroupRoleSet) -> None:
 
 @_on(ev.AnswerEdited)
 def _answer_edited(state: State, e: ev.AnswerEdited) -> None:
-    state.answers[f"{e.phase}:{e.question}:{e.group}"] = PlanField(text=e.text, version=e.version, by=e.by)
+    key = AnswerKey(phase=e.phase, question=e.question, group=e.group, sub=e.sub)
+    state.answers[key] = PlanField(text=e.text, version=e.version, by=e.by)
 
 
 @_on(ev.GroupPresented)

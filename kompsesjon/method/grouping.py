@@ -8,6 +8,7 @@ result is deterministic for a given seed, so the facilitator can ask for
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Sequence
 
 
@@ -55,25 +56,32 @@ def groups_of_at_most(people: Sequence[tuple[str, str]], size: int, seed: int) -
     return mixed_groups(people, count, seed)
 
 
-def groups_by_org(people: Sequence[tuple[str, str]], size: int) -> list[list[str]]:
-    """Each organisation together, split evenly when it has more than ``size``.
+def groups_by(people: Sequence[tuple[str, str]], size: int) -> list[tuple[str, list[str]]]:
+    """Everyone with the same value (organisation, region) together, split
+    evenly when there are more than ``size``; each group with its label.
 
-    People without an organisation are mixed into groups of their own.
+    The label is the value as most of its people wrote it ("Bodø kommune"; on a tie the first person's),
+    numbered when the value needed several groups ("Bodø kommune (2)").
+    People without a value are mixed into groups of their own, labelled "".
     """
-    by_org: dict[str, list[str]] = {}
+    by_key: dict[str, list[tuple[str, str]]] = {}
     loose: list[str] = []
-    for person, org in people:
-        key = org.strip().casefold()
+    for person, value in people:
+        key = value.strip().casefold()
         if key:
-            by_org.setdefault(key, []).append(person)
+            by_key.setdefault(key, []).append((person, value.strip()))
         else:
             loose.append(person)
-    out: list[list[str]] = []
-    for key in sorted(by_org):
-        members = sorted(by_org[key])
+    out: list[tuple[str, list[str]]] = []
+    for key in sorted(by_key):
+        entries = sorted(by_key[key])
+        spellings = Counter(value for _, value in entries)  # in order of first use
+        label = max(spellings, key=lambda v: spellings[v])  # the most used; a tie: the first
+        members = [person for person, _ in entries]
         parts = -(-len(members) // size)
-        out.extend(members[n::parts] for n in range(parts))
+        for n in range(parts):
+            out.append((f"{label} ({n + 1})" if parts > 1 else label, members[n::parts]))
     if loose:
         parts = -(-len(loose) // size)
-        out.extend(sorted(loose)[n::parts] for n in range(parts))
+        out.extend(("", sorted(loose)[n::parts]) for n in range(parts))
     return out

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, TypeAdapter, model_validator
 
 from .agenda import BoardSpec, GroupSetSpec, Phase
 
@@ -51,6 +52,7 @@ class Participant:
     name: str = ""
     org: str = ""
     removed: bool = False
+    region: str = ""  # county or region, for groups formed by region
 
 
 @dataclass
@@ -150,6 +152,46 @@ class Group:
     rapporteur: str | None = None  # reports for the group in plenary
     host: str | None = None  # table host: keeps the group's notes
     active: bool = True  # false once its set is formed again
+    # What the group is called where that means something: its organisation
+    # or region (groups by organisation or region). Empty for mixed groups,
+    # which are numbered in the order they were formed.
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class AnswerKey:
+    """Which answer: a group's (or organisation's) answer to one question of
+    one phase, or to one of its sub-questions (``sub``, 0-based)."""
+
+    phase: int
+    question: int
+    group: str  # a group id; in a follow-up "org:<organisation>"
+    sub: int | None = None
+
+
+def _answers_out(answers: dict[AnswerKey, PlanField]) -> list[dict[str, Any]]:
+    # JSON objects have string keys only: on the wire and in snapshots the
+    # answers are a list of records, each with its key's fields.
+    return [
+        {"phase": k.phase, "question": k.question, "group": k.group, "sub": k.sub}
+        | {"text": a.text, "version": a.version, "by": a.by}
+        for k, a in answers.items()
+    ]
+
+
+def _answers_in(value: Any) -> Any:
+    if not isinstance(value, list):
+        return value
+    out: dict[AnswerKey, PlanField] = {}
+    for row in value:
+        key = AnswerKey(phase=row["phase"], question=row["question"], group=row["group"], sub=row.get("sub"))
+        out[key] = PlanField(text=row.get("text", ""), version=row.get("version", 0), by=row.get("by"))
+    return out
+
+
+Answers = Annotated[
+    dict[AnswerKey, PlanField], BeforeValidator(_answers_in), PlainSerializer(_answers_out, when_used="always")
+]
 
 
 @dataclass
@@ -223,9 +265,9 @@ class State:
     plans: dict[str, dict[str, PlanField]] = field(default_factory=dict)
     presenting: str | None = None  # island shown in report mode
     groups: dict[str, Group] = field(default_factory=dict)
-    # "<phase>:<question>:<group>" -> the group's answer (versioned like plans)
-    answers: dict[str, PlanField] = field(default_factory=dict)
+    answers: Answers = field(default_factory=dict)  # versioned like plan fields
     presenting_group: str | None = None  # group whose rapporteur is reporting
+    regions: list[str] = field(default_factory=list)  # choices offered when groups are formed by region
     check_ins: dict[str, Note] = field(default_factory=dict)
     check_outs: dict[str, Note] = field(default_factory=dict)
     next_steps: dict[str, NextStep] = field(default_factory=dict)

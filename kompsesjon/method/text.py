@@ -20,6 +20,7 @@ LIMITS: dict[str, int] = {
     "question": 500,
     "name": 60,
     "org": 80,
+    "region": 80,
     "note": 500,  # check-in hopes, check-out words
     "plan": 2000,
     "step": 300,

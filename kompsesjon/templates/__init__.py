@@ -5,6 +5,21 @@ the path of their own file with ``--template``. A bad file is refused with a
 message that names the field and the line, e.g.::
 
     mal.toml, line 14 (phases[3].minutes): Input should be a valid integer
+
+Texts speak the session's language. Any text (or list of texts) may be given
+per language instead of once; Bokmål is required, Nynorsk, Swedish and
+English are optional and fall back to Bokmål::
+
+    text.nb = "Hva fungerte godt?"
+    text.sv = "Vad fungerade bra?"
+    sub.nb = ["…", "…"]
+
+A template may also name *parameters*, e.g. the date of the next gathering:
+``[params] first_gathering = "første samling"`` and ``"Hva må skje før
+{first_gathering}?"`` in a text; ``kompsesjon serve --param
+first_gathering="samlingen 12. mars"`` fills in another value. The language
+is chosen and the parameters are filled in when a session is made, so the
+session's own record holds plain text.
 """
 
 from __future__ import annotations
@@ -12,6 +27,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -19,6 +35,9 @@ from kompsesjon.method.agenda import BOARD_PHASES, GROUP_PHASES, BoardSpec, Grou
 from kompsesjon.method.state import Rules
 
 HERE = Path(__file__).parent
+LANGUAGES = ("nb", "nn", "sv", "en")  # languages a template's texts may be given in
+DEFAULT_LANGUAGE = "nb"
+_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class TemplateError(Exception):
@@ -40,6 +59,9 @@ class Template(BaseModel):
     rules: Rules = Rules()
     boards: list[BoardSpec] = Field(default_factory=list)
     group_sets: list[GroupSetSpec] = Field(default_factory=list)
+    # Regions (counties) offered to pick from when groups are formed by region.
+    regions: list[str] = Field(default_factory=list, max_length=200)
+    params: dict[str, str] = Field(default_factory=dict)  # defaults, already filled in
     phases: list[Phase] = Field(min_length=1)
 
     def problems(self) -> list[tuple[list, str]]:
@@ -71,6 +93,15 @@ class Template(BaseModel):
             for m, question in enumerate(phase.questions):
                 if question.part and not phase.plan:
                     out.append((["phases", n, "questions", m, "part"], "a 'part' needs the phase's 'plan' title"))
+            if phase.kind == PhaseKind.GROUP_WORK and phase.board is not None and phase.board not in boards:
+                out.append((["phases", n, "board"], "the board a group_work phase reflects on must be in [[boards]]"))
+            if phase.group_minutes and phase.kind != PhaseKind.REPORT:
+                out.append((["phases", n, "group_minutes"], "only a report phase gives each group minutes"))
+            for m, question in enumerate(phase.questions):
+                if question.answer_each_sub and not question.sub:
+                    out.append(
+                        (["phases", n, "questions", m, "answer_each_sub"], "answer_each_sub needs sub-questions")
+                    )
         return out
 
 
@@ -91,35 +122,112 @@ def template_path(name_or_path: str) -> Path:
     return builtin
 
 
-def load_template(name_or_path: str) -> Template:
-    """A built-in template by name, or a template file by path."""
+def load_template(name_or_path: str, *, lang: str = DEFAULT_LANGUAGE, params: dict[str, str] | None = None) -> Template:
+    """A built-in template by name, or a template file by path, in ``lang``
+    with ``params`` filled in."""
     path = template_path(name_or_path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise TemplateError(f"{path}: {exc.strerror or exc}") from None
-    return parse_template(text, str(path))
+    return parse_template(text, str(path), lang=lang, params=params)
 
 
-def parse_template(text: str, where: str = "template") -> Template:
+def parse_template(
+    text: str, where: str = "template", *, lang: str = DEFAULT_LANGUAGE, params: dict[str, str] | None = None
+) -> Template:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise TemplateError(f"{where}: not valid TOML: {exc}") from None
+    problems: list[tuple[list, str]] = []
+    raw = _localized(raw, lang, [], problems)
+    if not problems:
+        raw = _filled(raw, params or {}, problems)
+    if problems:
+        found = problems
+    else:
+        found = _validated(raw)
+        if isinstance(found, Template):
+            return found
+    raise TemplateError(_describe(text, where, found))
+
+
+def _validated(raw: dict) -> Template | list[tuple[list, str]]:
     try:
         template = Template.model_validate(raw)
     except ValidationError as exc:
-        found = [(list(err["loc"]), err["msg"]) for err in exc.errors()]
-    else:
-        found = template.problems()
-        if not found:
-            return template
+        return [(list(err["loc"]), err["msg"]) for err in exc.errors()]
+    return template.problems() or template
 
+
+def _describe(text: str, where: str, found: list[tuple[list, str]]) -> str:
     def describe(loc: list, message: str) -> str:
         line = _line_of(text, loc)
         return f"{where}{f', line {line}' if line else ''} ({_field_name(loc)}): {message}"
 
-    raise TemplateError("\n".join(describe(loc, message) for loc, message in found[:5]))
+    return "\n".join(describe(loc, message) for loc, message in found[:5])
+
+
+def _is_translated(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and set(value) <= set(LANGUAGES)
+
+
+def _localized(value: Any, lang: str, loc: list, problems: list) -> Any:
+    """``value`` with every per-language text replaced by the text in ``lang``
+    (Bokmål where that language is missing)."""
+    if _is_translated(value):
+        if DEFAULT_LANGUAGE not in value:
+            problems.append((loc, f"a text given per language needs {DEFAULT_LANGUAGE!r} (Bokmål)"))
+            return ""
+        kinds = {type(v) for v in value.values()}
+        if kinds == {list}:
+            lengths = {len(v) for v in value.values()}
+            if len(lengths) > 1:
+                problems.append((loc, "the languages must list the same number of texts"))
+        elif kinds != {str}:
+            problems.append((loc, "give each language a text (or each a list of texts)"))
+        return value.get(lang, value[DEFAULT_LANGUAGE])
+    if isinstance(value, dict):
+        return {k: _localized(v, lang, [*loc, k], problems) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_localized(v, lang, [*loc, n], problems) for n, v in enumerate(value)]
+    return value
+
+
+def _filled(raw: dict, given: dict[str, str], problems: list) -> dict:
+    """Fill ``{name}`` in every text with the template's parameters."""
+    defaults = raw.get("params", {})
+    if not isinstance(defaults, dict) or not all(isinstance(v, str) for v in defaults.values()):
+        problems.append((["params"], "parameters are names with a text each"))
+        return raw
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        known = ", ".join(sorted(defaults)) or "none"
+        problems.append((["params"], f"the template has no parameter {', '.join(unknown)} (it has: {known})"))
+        return raw
+    values = defaults | given
+
+    def fill(value: Any, loc: list) -> Any:
+        if isinstance(value, str):
+
+            def one(match: re.Match) -> str:
+                name = match.group(1)
+                if name not in values:
+                    problems.append((loc, f"{{{name}}} is not a parameter of this template (see [params])"))
+                    return match.group(0)
+                return values[name]
+
+            return _PARAM.sub(one, value)
+        if isinstance(value, dict):
+            return {k: fill(v, [*loc, k]) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fill(v, [*loc, n]) for n, v in enumerate(value)]
+        return value
+
+    filled = {k: fill(v, [k]) for k, v in raw.items() if k != "params"}
+    filled["params"] = values
+    return filled
 
 
 def _field_name(loc: list) -> str:
@@ -155,7 +263,7 @@ def _line_of(text: str, loc: list) -> int | None:
                 i += 2
                 continue
         if isinstance(part, str):
-            key = re.compile(r"^\s*" + re.escape(part) + r"\s*=")
+            key = re.compile(r"^\s*" + re.escape(part) + r"\s*[=.]")  # text = … or text.nb = …
             hit = next((n for n in range(start, end) if key.match(lines[n])), None)
             if hit is not None:
                 found = hit + 1

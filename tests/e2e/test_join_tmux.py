@@ -45,7 +45,7 @@ async def test_join_and_check_in_from_a_real_terminal(tmp_path):
         terminal.keys("Håper på [bold]mye[/] læring", literal=True)
         terminal.keys("Enter")
         screen = await terminal.wait_for("Ditt håp: Håper på [bold]mye[/] læring")
-        assert "fase 1 av 12" in screen
+        assert "fase 1 av 13" in screen
 
         host = SessionClient(info["url"], role="facilitator", token=info["token"])
         host.start()

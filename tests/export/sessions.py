@@ -46,6 +46,7 @@ class Script:
             boards=spec.boards,
             agenda=spec.phases,
             group_sets=spec.group_sets,
+            regions=spec.regions,
             purpose=spec.purpose,
             background=background,
         )
@@ -105,6 +106,9 @@ def future_workshop(anonymous: bool = False, lang: str = "nb") -> Script:
         for card in cards:
             s.do(p(pid), c.PlaceDot, board="critique", card=card)
     s.advance()  # bottom list
+    s.advance()  # reflection on the bottom list in small groups
+    s.host(c.FormGroups, set="small", seed=1)
+    s.do(p(kari), c.EditAnswer, phase=s.state.phase, question=0, group="G1", text="Tid, *igjen*", base_version=0)
     s.advance()  # vision
     s.do(p(kari), c.AddItem, board="vision", text="Felles fagdager hver måned")
     s.do(p(siri), c.AddItem, board="vision", text="Delingskultur # overalt")
@@ -155,13 +159,23 @@ def run_template(name: str, people: int = 9) -> Script:
     from kompsesjon.method import Rejection
     from kompsesjon.method.agenda import PhaseKind
     from kompsesjon.method.clustering import live_units
-    from kompsesjon.method.group_work import active_groups, follow_up_groups, org_group, questions_of
+    from kompsesjon.method.group_work import (
+        active_groups,
+        answer_keys,
+        follow_up_groups,
+        needs_region,
+        org_group,
+        question_specs,
+    )
     from kompsesjon.method.islands import island_members
 
     s = Script(name)
     orgs = ["Bodø", "Fauske", "Saltdal", "Meløy"]
     pids = [s.join(f"Deltaker {n}", orgs[n % len(orgs)]) for n in range(people)]
     p = participant
+    if needs_region(s.state):
+        for n, pid in enumerate(pids):
+            s.do(p(pid), c.SetRegion, region=["Nordland", "troms"][n % 2])
     while True:
         phase = s.state.current
         kind = phase.kind
@@ -201,17 +215,19 @@ def run_template(name: str, people: int = 9) -> Script:
                 writer = group.members[0]
                 if group.rapporteur is None:
                     s.do(p(writer), c.SetGroupRole, group=group.id, role="rapporteur", participant=writer)
-                questions = len(questions_of(s.state, s.state.phase))
-                for q in range(questions):
-                    if phase.plan and q == questions - 1 and group.id == active_groups(s.state, phase.groups)[0].id:
+                questions = len(question_specs(s.state, s.state.phase))
+                for key in answer_keys(s.state, s.state.phase, group.id):
+                    last_part = key.question == questions - 1 and key.sub is None
+                    if phase.plan and last_part and group.id == active_groups(s.state, phase.groups)[0].id:
                         continue  # one plan part left empty: the report must say so
                     s.do(
                         p(writer),
                         c.EditAnswer,
-                        phase=s.state.phase,
-                        question=q,
+                        phase=key.phase,
+                        question=key.question,
+                        sub=key.sub,
                         group=group.id,
-                        text=f"Svar {group.id}/{q}",
+                        text=f"Svar {group.id}/{key.question}" + (f"/{key.sub}" if key.sub is not None else ""),
                         base_version=0,
                     )
                 if len(group.members) > 1:  # a second writer from the old version is refused
@@ -239,15 +255,16 @@ def run_template(name: str, people: int = 9) -> Script:
             except Rejection as rejection:
                 assert rejection.code == "discussion_locked"
         elif kind == PhaseKind.FOLLOW_UP:
-            for key, members in follow_up_groups(s.state).items():
-                for q in range(len(questions_of(s.state, s.state.phase))):
+            for group, members in follow_up_groups(s.state).items():
+                for key in answer_keys(s.state, s.state.phase, group):
                     s.do(
                         p(members[0]),
                         c.EditAnswer,
-                        phase=s.state.phase,
-                        question=q,
-                        group=key,
-                        text=f"Oppfølging {key}/{q}",
+                        phase=key.phase,
+                        question=key.question,
+                        sub=key.sub,
+                        group=group,
+                        text=f"Oppfølging {group}/{key.question}",
                         base_version=0,
                     )
             assert org_group("Bodø", "p1") in follow_up_groups(s.state)

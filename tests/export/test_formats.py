@@ -224,7 +224,8 @@ def test_json_is_the_whole_report_and_matches_its_schema():
 def test_dialogue_conference_with_group_rounds():
     dialogue = template_report("dialogkonferanse")
     text = render(dialogue, "md")
-    assert "## Grupperunder" in text and "## Lokal oppfølging" in text
+    assert "## Grupperunder" in text and "## Del 4: Lokal oppfølging" in text
+    assert text.index("## Del 1: I egen enhet") < text.index("## Grupperunder") < text.index("## Del 4")
     assert "referent: Deltaker" in text
     answers = list(csv.DictReader(io.StringIO(render_csv(dialogue)["answers.csv"].decode("utf-8-sig"))))
     assert {row["kind"] for row in answers} == {"group_work", "follow_up"}

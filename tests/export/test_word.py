@@ -56,6 +56,7 @@ def test_headings_are_real_heading_styles_for_the_navigation_pane_and_contents()
         "Bunnliste",
         "Toppliste",
         "Øyer og handlingsplaner",
+        "Grupperunder",  # the reflection on the bottom list in small groups
         "Veien videre",
         "Utsjekk",
         "Evaluering",

@@ -4,8 +4,21 @@ from collections import Counter
 
 import pytest
 
-from kompsesjon.method import FACILITATOR, PhaseKind, participant
-from kompsesjon.method.group_work import active_groups, answer, group_of, org_group, questions_of
+from kompsesjon.method import FACILITATOR, PhaseKind, dump_state, evolve, load_state, participant
+from kompsesjon.method.events import load_event
+from kompsesjon.method.group_work import (
+    active_groups,
+    answer,
+    answer_keys,
+    group_number,
+    group_of,
+    needs_region,
+    org_group,
+    questions_of,
+    reporting_phases,
+    written,
+)
+from kompsesjon.method.state import AnswerKey
 from kompsesjon.method.visibility import FACILITATOR_VIEW, SCREEN_VIEW, participant_view, view_state
 
 from .workshop import CONFERENCE_AGENDA as AGENDA
@@ -360,9 +373,10 @@ def test_in_anonymous_sessions_answers_do_not_name_their_writer():
     group = group_of(w.state, "base", kari)
     mate = next(p for p in group.members if p != kari)
     answer_it(w, participant(kari), group.id, "Tidspress", 0)
-    assert view_state(w.state, participant_view(kari)).answers[f"{BASE}:0:{group.id}"].by == kari
+    key = AnswerKey(phase=BASE, question=0, group=group.id)
+    assert view_state(w.state, participant_view(kari)).answers[key].by == kari
     for audience in (participant_view(mate), SCREEN_VIEW, FACILITATOR_VIEW):
-        assert view_state(w.state, audience).answers[f"{BASE}:0:{group.id}"].by is None
+        assert view_state(w.state, audience).answers[key].by is None
     refused = w.rejects(
         "stale_version",
         participant(mate),
@@ -400,3 +414,128 @@ def test_the_mirror_law_holds_over_a_dialogue_conference(anonymous):
         answer_it(w, participant(pid), key, f"Tiltak fra {pid}", current.version if current else 0)
     assert Counter(e.type for e in w.log)["answer_edited"] >= len(people) + 2
     assert_mirrors_agree(w.log)
+
+
+# ---- sub-questions answered one by one ----------------------------------------
+
+
+def test_sub_questions_answered_one_by_one_are_separate_versioned_answers(base_round):
+    w, (kari, *_), _ = base_round
+    group = group_of(w.state, "base", kari)
+    mate = next(p for p in group.members if p != kari)
+    assert [k.sub for k in answer_keys(w.state, BASE, group.id)] == [None, None, 0, 1]
+    answer_it(w, participant(kari), group.id, "Eksempelet fra Bodø", 0, question=1)
+    (worked,) = w.do(
+        participant(mate),
+        "edit_answer",
+        phase=BASE,
+        question=1,
+        sub=0,
+        group=group.id,
+        text="Faste møter",
+        base_version=0,
+    )
+    assert worked.sub == 0 and worked.version == 1
+    w.do(participant(kari), "edit_answer", phase=BASE, question=1, sub=1, group=group.id, text="Tid", base_version=0)
+    assert answer(w.state, BASE, 1, group.id).text == "Eksempelet fra Bodø"
+    assert answer(w.state, BASE, 1, group.id, sub=0).text == "Faste møter"
+    assert answer(w.state, BASE, 1, group.id, sub=1).text == "Tid"
+    assert written(w.state, BASE, group.id) == (3, 4)
+    refused = w.rejects(
+        "stale_version",
+        participant(kari),
+        "edit_answer",
+        phase=BASE,
+        question=1,
+        sub=0,
+        group=group.id,
+        text="Møter hver uke",
+        base_version=0,
+    )
+    assert refused.details["text"] == "Faste møter" and refused.details["sub"] == 0
+
+
+def test_only_sub_questions_the_template_answers_on_their_own_take_an_answer(base_round):
+    w, (kari, *_), _ = base_round
+    mine = group_of(w.state, "base", kari).id
+    common = {"phase": BASE, "group": mine, "text": "x", "base_version": 0}
+    w.rejects("unknown_question", participant(kari), "edit_answer", question=0, sub=0, **common)
+    w.rejects("unknown_question", participant(kari), "edit_answer", question=1, sub=2, **common)
+
+
+def test_an_answer_edited_before_sub_questions_existed_still_replays():
+    # A log line written before answers had a sub-question: no "sub" field.
+    line = '{"type":"answer_edited","phase":2,"question":0,"group":"G1","text":"Tidspress","version":1,"by":"p1"}'
+    w, _ = conference()
+    form(w, "base")
+    state = w.state
+    evolve(state, load_event(line))
+    assert answer(state, 2, 0, "G1").text == "Tidspress"
+    assert load_event(line).sub is None
+
+
+def test_answers_travel_as_records_with_their_structured_key(base_round):
+    w, (kari, *_), _ = base_round
+    group = group_of(w.state, "base", kari).id
+    w.do(participant(kari), "edit_answer", phase=BASE, question=1, sub=1, group=group, text="Tid", base_version=0)
+    dumped = dump_state(w.state)
+    assert dumped["answers"] == [
+        {"phase": BASE, "question": 1, "group": group, "sub": 1, "text": "Tid", "version": 1, "by": kari}
+    ]
+    assert load_state(dumped).answers == w.state.answers
+
+
+# ---- regions and labels ---------------------------------------------------------
+
+
+def test_groups_by_region_put_each_county_together_and_are_labelled_by_it():
+    w = Workshop(agenda=AGENDA, boards=[], group_sets=SETS)
+    kari = w.join("Kari", "Bodø", region="Nordland")
+    ola = w.join("Ola", "Fauske", region="nordland ")
+    per = w.join("Per", "Tromsø")
+    w.do(participant(per), "set_region", region="Troms")
+    groups = form(w, "fylke")
+    labels = {w.state.groups[g].label: sorted(members) for g, members in groups.items()}
+    assert labels == {"Nordland": sorted([kari, ola]), "Troms": [per]}
+
+
+def test_a_region_is_needed_before_groups_by_region_are_formed():
+    w = Workshop(agenda=AGENDA, boards=[], group_sets=SETS)
+    kari = w.join("Kari", "Bodø")
+    assert needs_region(w.state)
+    w.rejects("regions_missing", FACILITATOR, "form_groups", set="fylke")
+    w.do(FACILITATOR, "set_region", participant=kari, region="Nordland")
+    assert w.state.participants[kari].region == "Nordland"
+    w.rejects("nothing_to_change", participant(kari), "set_region", region="Nordland")
+    w.rejects("not_facilitator", participant(kari), "set_region", participant="p9", region="Troms")
+    w.rejects("unknown_participant", FACILITATOR, "set_region", region="Troms")
+    w.rejects("text_too_long", participant(kari), "set_region", region="x" * 81)
+    form(w, "fylke")
+
+
+def test_groups_by_organisation_carry_its_name_numbered_when_split():
+    w, _ = conference(people=[*PEOPLE, ("Siv", "bodø")])
+    groups = form(w, "kommune")
+    labels = sorted(w.state.groups[g].label for g in groups)
+    assert labels == ["Bodø (1)", "Bodø (2)", "Meløy", "Saltdal"]
+
+
+def test_mixed_groups_have_no_label_and_are_numbered_in_the_order_formed():
+    w, _ = conference()
+    groups = form(w, "base")
+    numbered = [group_number(w.state, w.state.groups[g]) for g in groups]
+    assert numbered == list(range(1, len(groups) + 1))
+    assert all(w.state.groups[g].label == "" for g in groups)
+
+
+# ---- reporting --------------------------------------------------------------
+
+
+def test_presenting_a_group_gives_its_rapporteur_the_templates_minutes(base_round):
+    w, (kari, *_), _ = base_round
+    mine = group_of(w.state, "base", kari).id
+    w.goto(PhaseKind.REPORT)
+    presented, timer = w.do(FACILITATOR, "present_group", group=mine)
+    assert presented.group == mine and timer.timer.deadline == w.now + 3 * 60
+    assert reporting_phases(w.state, w.state.phase) == [BASE]
+    assert len(w.do(FACILITATOR, "present_group", group=None)) == 1  # back to the overview: no timer

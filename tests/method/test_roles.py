@@ -13,6 +13,7 @@ LINK = [{"board": "critique", "card": "K1"}]
 EXAMPLES = {
     "join": {"name": "Kari"},
     "set_profile": {"name": "Kari", "org": "Bodø"},
+    "set_region": {"region": "Nordland"},
     "check_in": {"text": "Håp"},
     "check_out": {"text": "Takk"},
     "add_item": {"board": "critique", "text": "Lite tid"},

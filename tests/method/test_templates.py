@@ -25,11 +25,13 @@ def test_template_runs_to_its_end(name):
             # Every group of the round answered every question of the phase
             # (but one plan part, which the script leaves empty on purpose).
             groups = [g.id for g in active_groups(state, phase.groups)]
-            answered = {tuple(k.split(":")[1:]) for k in state.answers if k.startswith(f"{phase_no}:")}
-            expected = {(str(q), g) for q in range(len(phase.questions)) for g in groups}
+            answered = {(k.question, k.sub, k.group) for k in state.answers if k.phase == phase_no}
+            asked = {
+                (q, sub, g) for q, question in enumerate(phase.questions) for sub in question.fields for g in groups
+            }
             if phase.plan:
-                expected.discard((str(len(phase.questions) - 1), groups[0]))
-            assert answered == expected
+                asked.discard((len(phase.questions) - 1, None, groups[0]))
+            assert answered == asked
     text = render_markdown(report)
     assert report.session.title in text.replace("\\", "")
 
@@ -63,7 +65,7 @@ def test_a_bad_template_names_field_and_line():
     line = next(
         n for n, row in enumerate(text.splitlines(), start=1) if 'groups = "cross"' in row and not row.startswith("id")
     )
-    with pytest.raises(TemplateError, match=rf"mal\.toml, line {line} \(phases\[3\]\.groups\)"):
+    with pytest.raises(TemplateError, match=rf"mal\.toml, line {line} \(phases\[5\]\.groups\)"):
         parse_template(broken, "mal.toml")
     with pytest.raises(TemplateError, match=r"line 4 \(phases\[0\]\.kind\): Input should be"):
         parse_template('name = "x"\ntitle = "y"\n[[phases]]\nkind = "dans"\n', "mal.toml")
@@ -94,3 +96,97 @@ def test_the_county_gathering_fills_the_seven_part_municipal_plan():
     assert phase.plan == "Kommunens plan" and phase.groups == "kommune"
     assert [q.part for q in phase.questions if q.part] == SEVEN_PARTS
     assert spec.purpose and spec.rules.evaluation
+
+
+# ---- languages and parameters ---------------------------------------------------
+
+TEXT_FIELDS = {"title", "description", "prompt", "text", "sub", "purpose", "background", "plan", "part"}
+
+
+def texts_without(raw, lang: str, where: str = "") -> list[str]:
+    """Every text of a raw template that is not given in ``lang``."""
+    missing: list[str] = []
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            if key in TEXT_FIELDS and (not isinstance(value, dict) or lang not in value):
+                missing.append(f"{where}.{key}")
+            elif isinstance(value, (dict, list)) and key not in TEXT_FIELDS:
+                missing += texts_without(value, lang, f"{where}.{key}")
+    elif isinstance(raw, list):
+        for n, value in enumerate(raw):
+            missing += texts_without(value, lang, f"{where}[{n}]")
+    return missing
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_shipped_templates_carry_swedish_and_english(name):
+    import tomllib
+
+    raw = tomllib.loads(load_template.__globals__["template_path"](name).read_text(encoding="utf-8"))
+    for lang in ("nb", "sv", "en"):
+        assert texts_without(raw, lang) == [], f"{name} has texts without {lang}"
+
+
+def test_a_swedish_session_gets_the_swedish_texts_and_nynorsk_falls_back_to_bokmal():
+    swedish = load_template("refleksjon", lang="sv")
+    assert swedish.title == "Programrådgivarens roll – samordning"
+    case_3 = swedish.phases[-3]
+    assert case_3.questions[1].sub[:2] == ["Vad fungerade bra?", "Vad fungerade inte?"]
+    assert load_template("refleksjon", lang="nn").title == load_template("refleksjon").title
+    own = parse_template(
+        'name = "x"\ntitle.nb = "Samling"\ntitle.nn = "Samling på nynorsk"\n[[phases]]\nkind = "intro"\n', lang="nn"
+    )
+    assert own.title == "Samling på nynorsk"
+
+
+def test_parameters_fill_in_dates_that_change():
+    default = load_template("fylkessamling")
+    texts = [s for p in default.phases for q in p.questions for s in [q.text, *q.sub]]
+    assert not any("2020" in text for text in texts), "no stale dates"
+    assert "Hva må skje før første samling?" in texts
+    given = load_template("fylkessamling", params={"first_gathering": "samlingen 12. mars"})
+    assert "Hva må skje før samlingen 12. mars?" in [s for p in given.phases for q in p.questions for s in q.sub]
+    assert given.params["first_gathering"] == "samlingen 12. mars"
+    with pytest.raises(TemplateError, match="no parameter dato"):
+        load_template("fylkessamling", params={"dato": "mars"})
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('title.sv = "Träff"', "needs 'nb'"),
+        ('title = "y"\n[[phases]]\nkind = "intro"\nprompt = "Før {dato}"', r"\{dato\} is not a parameter"),
+        ('title = "y"\n[[phases]]\nkind = "intro"\nprompt.nb = "a"\nprompt.sv = ["a"]', "each a list"),
+    ],
+)
+def test_bad_texts_and_parameters_are_refused_with_their_place(text, message):
+    with pytest.raises(TemplateError, match=message):
+        parse_template(f'name = "x"\n{text}\n', "mal.toml")
+
+
+def test_list_texts_must_agree_across_languages():
+    text = """name = "x"
+title = "y"
+[[group_sets]]
+id = "g"
+[[phases]]
+kind = "group_work"
+groups = "g"
+  [[phases.questions]]
+  text = "Spørsmål"
+  sub.nb = ["a", "b"]
+  sub.sv = ["a"]
+"""
+    with pytest.raises(TemplateError, match=r"line 10 \(phases\[0\]\.questions\[0\]\.sub\): the languages must list"):
+        parse_template(text, "mal.toml")
+
+
+def test_group_round_settings_that_do_not_fit_are_refused():
+    base = 'name = "x"\ntitle = "y"\n[[group_sets]]\nid = "g"\n[[phases]]\nkind = "group_work"\ngroups = "g"\n'
+    question = '  [[phases.questions]]\n  text = "Q"\n'
+    with pytest.raises(TemplateError, match="answer_each_sub needs sub-questions"):
+        parse_template(base + question + "  answer_each_sub = true\n", "mal.toml")
+    with pytest.raises(TemplateError, match="board a group_work phase reflects on"):
+        parse_template(base + 'board = "critique"\n' + question, "mal.toml")
+    with pytest.raises(TemplateError, match="only a report phase"):
+        parse_template(base + "group_minutes = 3\n" + question, "mal.toml")

@@ -50,6 +50,7 @@ CONFERENCE_GROUP_SETS = [
     GroupSetSpec(id="base", title="Basisgrupper", mode=GroupMode.MIXED, size=3),
     GroupSetSpec(id="cross", title="Kryssgrupper", mode=GroupMode.ACROSS, across="base", size=2),
     GroupSetSpec(id="kommune", title="Per kommune", mode=GroupMode.BY_ORG, size=2),
+    GroupSetSpec(id="fylke", title="Fylkesvis", mode=GroupMode.BY_REGION, size=3),
 ]
 CONFERENCE_AGENDA = [
     Phase(kind=PhaseKind.INTRO),
@@ -59,11 +60,13 @@ CONFERENCE_AGENDA = [
         groups="base",
         questions=[
             Question(text="Hva kjenner dere igjen?"),
-            Question(text="Hvilket eksempel deler dere?", sub=["Hva virket?"]),
+            Question(
+                text="Hvilket eksempel deler dere?", sub=["Hva virket?", "Hva var vanskelig?"], answer_each_sub=True
+            ),
         ],
     ),
     Phase(kind=PhaseKind.GROUP_WORK, groups="cross", questions=[Question(text="Hva utfordrer dere?")]),
-    Phase(kind=PhaseKind.REPORT, groups="base"),
+    Phase(kind=PhaseKind.REPORT, groups="base", group_minutes=3),
     Phase(kind=PhaseKind.FOLLOW_UP, prompt="Hva gjør vi før neste samling?"),
     Phase(kind=PhaseKind.CLOSING),
 ]
@@ -124,8 +127,8 @@ class Workshop:
 
     # ---- people -----------------------------------------------------------
 
-    def join(self, name: str = "", org: str = "") -> str:
-        (joined,) = self.do(Actor("guest"), "join", name=name, org=org)
+    def join(self, name: str = "", org: str = "", region: str = "") -> str:
+        (joined,) = self.do(Actor("guest"), "join", name=name, org=org, region=region)
         return joined.participant
 
     def join_many(self, *people: tuple[str, str]) -> list[str]:

@@ -196,8 +196,8 @@ async def _build(live: LiveServer) -> tuple[dict[str, Session], dict[tuple[str, 
         outcome = await client.send(command)
         assert outcome.ok, (command, outcome)
 
-    async def advance_to(host: SessionClient, index: int) -> None:
-        while host.state.phase < index:
+    async def advance_to(host: SessionClient, kind: str, board: str | None = None) -> None:
+        while not (host.state.current.kind == kind and board in (None, host.state.current.board)):
             await ok(host, c.AdvancePhase(id=new_id(), current=host.state.phase))
 
     sessions = {}
@@ -205,15 +205,15 @@ async def _build(live: LiveServer) -> tuple[dict[str, Session], dict[tuple[str, 
     # buzz pairs and a red card.
     s1, host, (a, b, d) = await start("brainstorm")
     await ok(a, c.CheckIn(id=new_id(), text="Håp"))
-    await advance_to(host, 1)
+    await advance_to(host, "brainstorm", "critique")
     for person, text in ((a, "Tid"), (b, "Penger"), (a, "Folk"), (d, "Kultur")):
         await ok(person, c.AddItem(id=new_id(), board="critique", text=text))
-    await advance_to(host, 2)
+    await advance_to(host, "cluster", "critique")
     await ok(host, c.Merge(id=new_id(), board="critique", cards=["K1", "K2"], title="Ressurser"))
-    await advance_to(host, 3)
+    await advance_to(host, "vote", "critique")
     await ok(a, c.PlaceDot(id=new_id(), board="critique", card="T1"))
     await ok(b, c.PlaceDot(id=new_id(), board="critique", card="K3"))
-    await advance_to(host, 5)
+    await advance_to(host, "brainstorm", "vision")
     await ok(host, c.FormBuzzPairs(id=new_id(), seed=1))
     await ok(a, c.AddItem(id=new_id(), board="vision", text="Fagnettverk"))
     await ok(b, c.AddItem(id=new_id(), board="vision", text="Felles vakter", with_pair=True))
@@ -221,26 +221,28 @@ async def _build(live: LiveServer) -> tuple[dict[str, Session], dict[tuple[str, 
     sessions["S1"] = s1
     # S2: action plans on an island.
     s2, host, (a, b, d) = await start("plans")
-    await advance_to(host, 1)
+    await advance_to(host, "brainstorm", "critique")
     await ok(a, c.AddItem(id=new_id(), board="critique", text="Rekruttering"))
-    await advance_to(host, 9)
+    await advance_to(host, "islands")
     await ok(host, c.CreateIsland(id=new_id(), title="Øy", links=[c.LinkRef(board="critique", card="K1")]))
     for person in (a, b, d):
         await ok(person, c.ChooseIsland(id=new_id(), island="I1"))
-    await advance_to(host, 10)
+    await advance_to(host, "action_plans")
     await ok(a, c.EditPlan(id=new_id(), island="I1", field="what", text="Mentor", base_version=0))
     sessions["S2"] = s2
     # S3: a dialogue conference in its first group round.
     s3, host, (a, b, d) = await start("groups", "dialogkonferanse")
-    await advance_to(host, 2)
+    await advance_to(host, "group_work")
     await ok(host, c.FormGroups(id=new_id(), set="base", seed=2))
     group = next(iter(host.state.groups))
     member = next(p for p in (a, b, d) if p.participant in host.state.groups[group].members)
-    await ok(member, c.EditAnswer(id=new_id(), phase=2, question=0, group=group, text="Svar", base_version=0))
+    await ok(
+        member, c.EditAnswer(id=new_id(), phase=host.state.phase, question=0, group=group, text="Svar", base_version=0)
+    )
     sessions["S3"] = s3
     # S4: a sandbox whose facilitator is fuzzed too.
     s4, host, (a, b, d) = await start("sandbox")
-    await advance_to(host, 1)
+    await advance_to(host, "brainstorm", "critique")
     await ok(a, c.AddItem(id=new_id(), board="critique", text="Sandkasse"))
     sessions["S4"] = s4
 
@@ -429,6 +431,7 @@ LIKELY: dict[str, list] = {
         lambda t, n: {"type": "edit_item", "item": f"V{n % 3 + 1}", "text": t},
         lambda t, n: {"type": "raise_red_card", "item": None if n % 2 else "V1", "note": t},
         lambda t, n: {"type": "set_profile", "name": t, "org": t},
+        lambda t, n: {"type": "set_region", "region": t, "participant": None if n % 2 else f"p{n % 4}"},
         lambda t, n: {"type": "withdraw_item", "item": f"V{n % 4 + 1}"},
     ],
     "S2": [  # action plans on island I1
@@ -444,8 +447,9 @@ LIKELY: dict[str, list] = {
     "S3": [  # group work, base groups
         lambda t, n: {
             "type": "edit_answer",
-            "phase": 2,
+            "phase": 3,  # the first round of base groups
             "question": n % 3,
+            "sub": [None, 0, 2, 5][n % 4],
             "group": f"G{1 if n % 4 else 2}",
             "text": t,
             "base_version": n % 2,

@@ -24,7 +24,7 @@ async def test_intro_shows_question_agenda_and_takes_my_check_in(workshop):
             "45 min",
             "Handlingsplaner",
             "90 min",
-            "fase 1 av 12",
+            "fase 1 av 13",
             "Du har ikke sjekket inn ennå.",
             "I rommet (1)",
             "Ola: Å lære av de andre kommunene",

@@ -90,6 +90,11 @@ def t(key: str, **values: object) -> str:
     return _current(key, **values)
 
 
+def has(key: str) -> bool:
+    """Is ``key`` a string of the current language (or of Bokmål)?"""
+    return _current.has(key)
+
+
 def rejection(code: str, message: str, details: dict | None = None) -> str:
     """A rejection in the user's language, or the server's English message
     (also when the translation needs details the server did not send)."""

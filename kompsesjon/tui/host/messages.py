@@ -1,21 +1,6 @@
-"""Messages that widgets send upward to the host screen."""
+"""Messages that widgets send upward to the host screen (shared with the
+participant app: :mod:`kompsesjon.tui.messages`)."""
 
-from __future__ import annotations
+from kompsesjon.tui.messages import Propose
 
-from typing import Any
-
-from textual.message import Message
-
-
-class Propose(Message):
-    """A view wants a command sent to the session (the screen sends it).
-
-    ``reply_to`` gets ``command_answered(command, outcome)`` when the server
-    answers; ``quiet`` rejections are left to it instead of a notification.
-    """
-
-    def __init__(self, command: Any, *, reply_to: Any = None, quiet: bool = False) -> None:
-        super().__init__()
-        self.command = command
-        self.reply_to = reply_to
-        self.quiet = quiet
+__all__ = ["Propose"]

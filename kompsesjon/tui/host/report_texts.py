@@ -35,7 +35,7 @@ from kompsesjon.method.state import REPORT_TEXTS, PlanField
 from kompsesjon.method.text import LIMITS
 from kompsesjon.tui.base import MirrorChanged
 from kompsesjon.tui.host.messages import Propose
-from kompsesjon.tui.host.modals import _Dialog
+from kompsesjon.tui.modals import Dialog
 from kompsesjon.tui.participant.modals import both
 from kompsesjon.tui.participant.views.plans import same_text
 
@@ -119,7 +119,7 @@ class ReportTextField(Vertical):
         self.show_status()
 
 
-class ReportTextsScreen(_Dialog, ModalScreen[dict[str, Draft]]):
+class ReportTextsScreen(Dialog, ModalScreen[dict[str, Draft]]):
     """Write the report's purpose, background, summary and decisions.
 
     Dismissed with the drafts that are not saved yet (the host screen keeps

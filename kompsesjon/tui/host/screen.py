@@ -26,11 +26,11 @@ from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.tui.base import ConnectionChanged, MirrorChanged
 from kompsesjon.tui.host.header import AgendaView, SessionHeader, StatusLine
 from kompsesjon.tui.host.keys import Translated, control
-from kompsesjon.tui.host.messages import Propose
 from kompsesjon.tui.host.modals import Confirm, Picker, TextPrompt
 from kompsesjon.tui.host.report_texts import Draft, ReportTextsScreen
 from kompsesjon.tui.host.views import PhaseView, view_for
 from kompsesjon.tui.host.views.base import ALWAYS, PEOPLE
+from kompsesjon.tui.messages import Propose, send_proposal
 
 EVERYTHING = frozenset({"snapshot"})
 NARROW = 110  # columns: below this the agenda folds away (toggle with "a")
@@ -208,17 +208,8 @@ class HostScreen(Translated, Screen):
     @on(Propose)
     def _propose(self, message: Propose) -> None:
         message.stop()
-        if not self.facilitator:
-            return
-        future = self.app.send(message.command, quiet=message.quiet)  # type: ignore[attr-defined]
-        reply_to = message.reply_to
-        if reply_to is not None:
-
-            def answered(done) -> None:
-                if not done.cancelled():
-                    reply_to.command_answered(message.command, done.result())
-
-            future.add_done_callback(answered)
+        if self.facilitator:  # a screen only shows
+            send_proposal(self.app, message)
 
     def propose(self, command) -> None:
         self.post_message(Propose(command))

@@ -1,42 +1,9 @@
 """Key bindings whose descriptions follow the user's language.
 
-Textual reads ``BINDINGS`` when a class is defined, before anyone knows the
-language. Descriptions are therefore written as i18n keys marked with
-:func:`N_` and translated per instance by :class:`Translated` (the language
-is chosen before any widget is made).
+The participant app's bindings use ``participant.…`` i18n keys; the
+translation itself is shared with the host view (:mod:`kompsesjon.tui.keys`).
 """
 
-from __future__ import annotations
+from kompsesjon.tui.keys import N_, Translated, translate_bindings
 
-from dataclasses import replace
-
-from textual.dom import DOMNode
-
-from kompsesjon.i18n import t
-
-
-def N_(key: str) -> str:
-    """Mark an i18n key for translation when the widget is made."""
-    return key
-
-
-def translate_bindings(node: DOMNode) -> None:
-    """Replace i18n keys in ``node``'s binding descriptions by their text."""
-    bindings = node._bindings  # a per-instance copy of the class's bindings
-    for key, items in bindings.key_to_bindings.items():
-        bindings.key_to_bindings[key] = [
-            replace(
-                b,
-                description=t(b.description) if b.description.startswith("participant.") else b.description,
-                tooltip=t(b.tooltip) if b.tooltip.startswith("participant.") else b.tooltip,
-            )
-            for b in items
-        ]
-
-
-class Translated:
-    """Mixin for widgets and screens with translated binding descriptions."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        translate_bindings(self)  # type: ignore[arg-type]
+__all__ = ["N_", "Translated", "translate_bindings"]

@@ -11,37 +11,14 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer
 
 from kompsesjon.i18n import t
-from kompsesjon.method.agenda import PhaseKind
+from kompsesjon.method.agenda import BOARD_PHASES
 from kompsesjon.tui.base import ConnectionChanged, MirrorChanged
+from kompsesjon.tui.messages import Propose, send_proposal
 from kompsesjon.tui.participant.header import SessionHeader
 from kompsesjon.tui.participant.keys import Translated
-from kompsesjon.tui.participant.messages import Propose
-from kompsesjon.tui.participant.views import (
-    BrainstormView,
-    ClosingView,
-    ClusterView,
-    IntroView,
-    IslandsView,
-    OtherView,
-    PhaseView,
-    PlansView,
-    RankingView,
-    VoteView,
-)
+from kompsesjon.tui.participant.views import VIEWS, PhaseView
 from kompsesjon.tui.participant.views.other import WaitingView
 from kompsesjon.tui.text import phase_title
-
-VIEWS: dict[PhaseKind, type[PhaseView]] = {
-    PhaseKind.INTRO: IntroView,
-    PhaseKind.BRAINSTORM: BrainstormView,
-    PhaseKind.CLUSTER: ClusterView,
-    PhaseKind.VOTE: VoteView,
-    PhaseKind.RANKING: RankingView,
-    PhaseKind.ISLANDS: IslandsView,
-    PhaseKind.ACTION_PLANS: PlansView,
-    PhaseKind.CLOSING: ClosingView,
-}
-BOARD_KINDS = frozenset({PhaseKind.BRAINSTORM, PhaseKind.CLUSTER, PhaseKind.VOTE, PhaseKind.RANKING})
 
 
 class SessionScreen(Translated, Screen):
@@ -58,7 +35,8 @@ class SessionScreen(Translated, Screen):
             yield WaitingView(id="view-waiting")
             for kind, view in VIEWS.items():
                 yield view(id=f"view-{kind.value}", classes="phase-view")
-            yield OtherView(id="view-other", classes="phase-view")
+            assert VIEWS.fallback is not None
+            yield VIEWS.fallback(id="view-other", classes="phase-view")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -101,7 +79,7 @@ class SessionScreen(Translated, Screen):
             switcher.current = "view-waiting"
             return
         phase = state.current
-        known = phase.kind in VIEWS and (phase.kind not in BOARD_KINDS or phase.board in state.boards)
+        known = phase.kind in VIEWS and (phase.kind not in BOARD_PHASES or phase.board in state.boards)
         view_id = f"view-{phase.kind.value}" if known else "view-other"
         view = self.query_one(f"#{view_id}", PhaseView)
         view.show(state, me)
@@ -137,14 +115,4 @@ class SessionScreen(Translated, Screen):
 
     @on(Propose)
     def _propose(self, message: Propose) -> None:
-        message.stop()
-        future = self.app.send(message.command, quiet=message.quiet)  # type: ignore[attr-defined]
-        reply_to = message.reply_to
-        if reply_to is None:
-            return
-
-        def answered(done) -> None:
-            if not done.cancelled():
-                reply_to.command_answered(message.command, done.result())
-
-        future.add_done_callback(answered)
+        send_proposal(self.app, message)

@@ -19,6 +19,7 @@ from kompsesjon.tui.host.keys import Translated
 from kompsesjon.tui.host.messages import Propose
 from kompsesjon.tui.host.modals import Confirm, Picker, TextPrompt
 from kompsesjon.tui.host.rows import Palette
+from kompsesjon.tui.registry import ViewRegistry
 from kompsesjon.tui.text import person, plain, safe
 
 # Refresh for these whatever the view says it depends on.
@@ -145,6 +146,9 @@ class PhaseView(Translated, Vertical, can_focus=True):
 
     def available(self, action: str, state: State) -> bool:
         return True
+
+
+VIEWS: ViewRegistry[type[PhaseView]] = ViewRegistry()  # phase kind -> the view that shows it
 
 
 # ---- rendering helpers ----------------------------------------------------

@@ -10,13 +10,13 @@ from kompsesjon.client import new_id
 from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method import commands as c
-from kompsesjon.method.agenda import BoardKind
+from kompsesjon.method.agenda import BoardKind, PhaseKind
 from kompsesjon.method.state import Item
 from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.keys import control
 from kompsesjon.tui.host.queries import hidden_at_least, open_red_cards, red_cards_on
 from kompsesjon.tui.host.rows import Card, CardFace, CardWall, Palette, Row, Rows
-from kompsesjon.tui.host.views.base import PEOPLE, PhaseView
+from kompsesjon.tui.host.views.base import PEOPLE, VIEWS, PhaseView
 from kompsesjon.tui.text import person, safe
 
 
@@ -38,6 +38,7 @@ def item_card(item: Item, reds: int, facilitator: bool):
     return make
 
 
+@VIEWS.register(PhaseKind.BRAINSTORM)
 class BrainstormView(PhaseView):
     DEPENDS = (
         frozenset(

@@ -16,11 +16,12 @@ from kompsesjon.client import new_id
 from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method import commands as c
+from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.islands import active_islands, island_members
 from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.keys import control
 from kompsesjon.tui.host.rows import Palette, Row, Rows
-from kompsesjon.tui.host.views.base import ISLANDS, PEOPLE, PhaseView, names
+from kompsesjon.tui.host.views.base import ISLANDS, PEOPLE, VIEWS, PhaseView, names
 from kompsesjon.tui.host.views.plans import plan_rows
 from kompsesjon.tui.text import person, safe
 
@@ -97,6 +98,7 @@ def paired_rows(state: State) -> list[Row] | None:
     return rows
 
 
+@VIEWS.register(PhaseKind.CLOSING)
 class ClosingView(PhaseView):
     DEPENDS = (
         ISLANDS

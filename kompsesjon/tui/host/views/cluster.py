@@ -16,13 +16,14 @@ from kompsesjon.client import new_id
 from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method import commands as c
+from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.clustering import unit_title
 from kompsesjon.method.state import Item
 from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.keys import control
 from kompsesjon.tui.host.queries import unit_cards
 from kompsesjon.tui.host.rows import Palette, Row, Rows
-from kompsesjon.tui.host.views.base import CARDS, PhaseView, hang
+from kompsesjon.tui.host.views.base import CARDS, VIEWS, PhaseView, hang
 from kompsesjon.tui.text import safe
 
 
@@ -47,6 +48,7 @@ def _card_row(item: Item, indent: bool):
     return make
 
 
+@VIEWS.register(PhaseKind.CLUSTER)
 class ClusterView(PhaseView):
     DEPENDS = CARDS
 

@@ -7,9 +7,10 @@ from textual.app import ComposeResult
 
 from kompsesjon.i18n import t
 from kompsesjon.method import State
+from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.rows import Card, CardFace, CardWall, Palette
-from kompsesjon.tui.host.views.base import PEOPLE, PhaseView
+from kompsesjon.tui.host.views.base import PEOPLE, VIEWS, PhaseView
 from kompsesjon.tui.text import person, safe
 
 
@@ -28,6 +29,7 @@ def note_cards(state: State, notes) -> list[Card]:
     return cards
 
 
+@VIEWS.register(PhaseKind.INTRO)
 class IntroView(PhaseView):
     DEPENDS = frozenset({"checked_in", "report_text_edited"}) | PEOPLE
 

@@ -17,13 +17,13 @@ from kompsesjon.client import new_id
 from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method import commands as c
-from kompsesjon.method.agenda import BoardKind
+from kompsesjon.method.agenda import BoardKind, PhaseKind
 from kompsesjon.method.islands import active_islands, island_sizes, too_small, unassigned
 from kompsesjon.method.voting import ranked_list
 from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.keys import control
 from kompsesjon.tui.host.rows import Palette, Row, Rows
-from kompsesjon.tui.host.views.base import CARDS, ISLANDS, PEOPLE, VOTES, PhaseView, hang, names
+from kompsesjon.tui.host.views.base import CARDS, ISLANDS, PEOPLE, VIEWS, VOTES, PhaseView, hang, names
 from kompsesjon.tui.text import list_name, person, safe, unit_label
 
 
@@ -79,6 +79,7 @@ def island_row(state: State, island, size: int, small: bool, linked: list[str], 
     return make
 
 
+@VIEWS.register(PhaseKind.ISLANDS)
 class IslandsView(PhaseView):
     DEPENDS = ISLANDS | PEOPLE | VOTES | CARDS
 

@@ -7,9 +7,10 @@ from textual.app import ComposeResult
 
 from kompsesjon.i18n import t
 from kompsesjon.method import State
+from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.rows import Palette, Row, Rows
-from kompsesjon.tui.host.views.base import PhaseView
+from kompsesjon.tui.host.views.base import VIEWS, PhaseView
 from kompsesjon.tui.text import safe
 
 
@@ -24,6 +25,8 @@ def _question_row(n: int, text: str, sub: tuple[str, ...]):
     return make
 
 
+@VIEWS.register(PhaseKind.PLENARY)
+@VIEWS.register()  # and any kind without a view of its own
 class OtherView(PhaseView):
     DEPENDS = frozenset({"groups_formed", "answer_edited", "group_presented"})
 

@@ -9,11 +9,12 @@ from textual.binding import Binding
 
 from kompsesjon.i18n import t
 from kompsesjon.method import State
+from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.islands import active_islands, island_members
 from kompsesjon.method.state import PLAN_FIELDS
 from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.rows import Palette, Row, Rows
-from kompsesjon.tui.host.views.base import ISLANDS, PEOPLE, PhaseView, names
+from kompsesjon.tui.host.views.base import ISLANDS, PEOPLE, VIEWS, PhaseView, names
 from kompsesjon.tui.text import person, safe
 
 
@@ -58,6 +59,7 @@ def _overview_row(state: State, island, current: bool, done: int, people: int):
     return make
 
 
+@VIEWS.register(PhaseKind.ACTION_PLANS)
 class PlansView(PhaseView):
     DEPENDS = ISLANDS | PEOPLE
     PUBLIC_ACTIONS = frozenset({"step"})

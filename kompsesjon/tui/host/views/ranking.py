@@ -8,15 +8,17 @@ from kompsesjon.client import new_id
 from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method import commands as c
+from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.voting import ranking
 from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.keys import control
 from kompsesjon.tui.host.rows import Rows
-from kompsesjon.tui.host.views.base import CARDS, VOTES, PhaseView
+from kompsesjon.tui.host.views.base import CARDS, VIEWS, VOTES, PhaseView
 from kompsesjon.tui.host.views.vote import tally_rows
 from kompsesjon.tui.text import list_name
 
 
+@VIEWS.register(PhaseKind.RANKING)
 class RankingView(PhaseView):
     DEPENDS = VOTES | CARDS
 

@@ -15,12 +15,13 @@ from kompsesjon.client import new_id
 from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method import commands as c
+from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.voting import live_tally, ranking
 from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.keys import control
 from kompsesjon.tui.host.queries import unit_cards, vote_progress
 from kompsesjon.tui.host.rows import Palette, Row, Rows
-from kompsesjon.tui.host.views.base import CARDS, PEOPLE, VOTES, PhaseView, names, ranked_row
+from kompsesjon.tui.host.views.base import CARDS, PEOPLE, VIEWS, VOTES, PhaseView, names, ranked_row
 from kompsesjon.tui.text import unit_label
 
 PEEK_SECONDS = 15.0
@@ -72,6 +73,7 @@ def _progress_bar(p: Palette, progress, width: int) -> Text:
     return text
 
 
+@VIEWS.register(PhaseKind.VOTE)
 class VoteView(PhaseView):
     DEPENDS = VOTES | PEOPLE | CARDS | frozenset({"presence"})
 

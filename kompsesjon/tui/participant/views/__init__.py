@@ -1,25 +1,12 @@
-"""One view per phase kind; the session screen shows the current one."""
+"""One view per phase kind: every module here registers its views in
+:data:`~kompsesjon.tui.participant.views.base.VIEWS` (a new kind is a new
+module); the session screen shows the current phase's."""
 
-from .base import PhaseView
-from .brainstorm import BrainstormView
-from .closing import ClosingView
-from .cluster import ClusterView
-from .intro import IntroView
-from .islands import IslandsView
-from .other import OtherView
-from .plans import PlansView
-from .ranking import RankingView
-from .vote import VoteView
+from __future__ import annotations
 
-__all__ = [
-    "BrainstormView",
-    "ClosingView",
-    "ClusterView",
-    "IntroView",
-    "IslandsView",
-    "OtherView",
-    "PhaseView",
-    "PlansView",
-    "RankingView",
-    "VoteView",
-]
+from kompsesjon.tui.participant.views.base import VIEWS, PhaseView
+from kompsesjon.tui.registry import import_all
+
+import_all(__name__, __path__)
+
+__all__ = ["VIEWS", "PhaseView"]

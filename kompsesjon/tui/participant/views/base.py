@@ -19,6 +19,7 @@ from kompsesjon.method import State
 from kompsesjon.method.state import BuzzPair, Item
 from kompsesjon.tui.participant.keys import Translated
 from kompsesjon.tui.participant.messages import Propose
+from kompsesjon.tui.registry import ViewRegistry
 from kompsesjon.tui.text import person, safe
 
 
@@ -61,6 +62,9 @@ class PhaseView(Translated, Vertical):
 
     def command_answered(self, command: Any, outcome: Outcome) -> None:
         """The server answered a command this view proposed."""
+
+
+VIEWS: ViewRegistry[type[PhaseView]] = ViewRegistry()  # phase kind -> the view that shows it
 
 
 def restore_input(field: Input, text: str) -> None:

@@ -23,11 +23,12 @@ from kompsesjon.client import Outcome, new_id
 from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method import commands as c
-from kompsesjon.method.agenda import BoardKind
+from kompsesjon.method.agenda import BoardKind, PhaseKind
 from kompsesjon.method.state import Item
 from kompsesjon.tui.participant.keys import N_, Translated
 from kompsesjon.tui.participant.modals import ConfirmScreen, TextPrompt
 from kompsesjon.tui.participant.views.base import (
+    VIEWS,
     KeyedList,
     PhaseView,
     hanging,
@@ -77,6 +78,7 @@ class CardList(Translated, KeyedList):
         self.post_message(self.Back())
 
 
+@VIEWS.register(PhaseKind.BRAINSTORM)
 class BrainstormView(PhaseView):
     BINDINGS = [
         Binding("ctrl+t", "toggle_pair", N_("participant.keys.with_pair")),

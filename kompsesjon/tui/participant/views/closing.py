@@ -15,10 +15,11 @@ from kompsesjon.client import Outcome, new_id
 from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method import commands as c
+from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.islands import island_members
 from kompsesjon.tui.participant.keys import N_
 from kompsesjon.tui.participant.modals import EvaluationScreen, Given
-from kompsesjon.tui.participant.views.base import PhaseView, names, restore_input
+from kompsesjon.tui.participant.views.base import VIEWS, PhaseView, names, restore_input
 from kompsesjon.tui.participant.views.intro import my_note
 from kompsesjon.tui.participant.views.islands import link_lines
 from kompsesjon.tui.participant.views.plans import plan_table
@@ -30,6 +31,7 @@ def stars(rating: int) -> str:
     return "★" * rating + "☆" * (5 - rating)
 
 
+@VIEWS.register(PhaseKind.CLOSING)
 class ClosingView(PhaseView):
     BINDINGS = [Binding("ctrl+r", "evaluate", N_("participant.keys.evaluate"))]
 

@@ -8,12 +8,14 @@ from textual.widgets import Static, Tree
 
 from kompsesjon.i18n import t
 from kompsesjon.method import State
+from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.clustering import live_units, members
 from kompsesjon.method.state import Item
-from kompsesjon.tui.participant.views.base import PhaseView, is_mine, tn
+from kompsesjon.tui.participant.views.base import VIEWS, PhaseView, is_mine, tn
 from kompsesjon.tui.text import board_name, plain, unit_label
 
 
+@VIEWS.register(PhaseKind.CLUSTER)
 class ClusterView(PhaseView):
     def compose(self) -> ComposeResult:
         yield Static(id="cluster-help", markup=False)

@@ -14,7 +14,8 @@ from kompsesjon.client import Outcome, new_id
 from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method import commands as c
-from kompsesjon.tui.participant.views.base import PhaseView, restore_input
+from kompsesjon.method.agenda import PhaseKind
+from kompsesjon.tui.participant.views.base import VIEWS, PhaseView, restore_input
 from kompsesjon.tui.participant.widgets import LineInput
 from kompsesjon.tui.text import person, phase_title, plain
 
@@ -44,6 +45,7 @@ def my_note(notes: dict, me: str | None) -> str | None:
     return None
 
 
+@VIEWS.register(PhaseKind.INTRO)
 class IntroView(PhaseView):
     def compose(self) -> ComposeResult:
         with Horizontal():

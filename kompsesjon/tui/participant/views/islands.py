@@ -12,11 +12,12 @@ from kompsesjon.client import new_id
 from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method import commands as c
+from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.islands import active_islands, island_members, island_sizes
 from kompsesjon.method.state import Island
 from kompsesjon.method.voting import ranked_list
 from kompsesjon.tui.participant.keys import N_, Translated
-from kompsesjon.tui.participant.views.base import KeyedList, PhaseView, names
+from kompsesjon.tui.participant.views.base import VIEWS, KeyedList, PhaseView, names
 from kompsesjon.tui.text import list_name, plain, unit_label
 
 
@@ -37,6 +38,7 @@ class IslandList(Translated, KeyedList):
     BINDINGS = [Binding("enter", "select", N_("participant.keys.choose_island"))]
 
 
+@VIEWS.register(PhaseKind.ISLANDS)
 class IslandsView(PhaseView):
     BINDINGS = [Binding("l", "leave", N_("participant.keys.leave_island"))]
 

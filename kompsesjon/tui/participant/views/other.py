@@ -8,10 +8,13 @@ from textual.widgets import Static
 
 from kompsesjon.i18n import t
 from kompsesjon.method import State
-from kompsesjon.tui.participant.views.base import PhaseView
+from kompsesjon.method.agenda import PhaseKind
+from kompsesjon.tui.participant.views.base import VIEWS, PhaseView
 from kompsesjon.tui.text import phase_title, plain
 
 
+@VIEWS.register(PhaseKind.PLENARY)
+@VIEWS.register()  # and any kind without a view of its own
 class OtherView(PhaseView):
     def compose(self) -> ComposeResult:
         yield Static(id="other-info", markup=False)

@@ -28,12 +28,13 @@ from kompsesjon.client import Outcome, new_id
 from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method import commands as c
+from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.islands import active_islands, island_members
 from kompsesjon.method.state import PLAN_FIELDS, PlanField
 from kompsesjon.tui.participant.keys import N_
 from kompsesjon.tui.participant.messages import Propose
 from kompsesjon.tui.participant.modals import Merged, MergeScreen
-from kompsesjon.tui.participant.views.base import PhaseView, names
+from kompsesjon.tui.participant.views.base import VIEWS, PhaseView, names
 from kompsesjon.tui.text import person, plain
 
 _UNSEEN = object()
@@ -172,6 +173,7 @@ class PlanFieldEditor(Vertical):
         )
 
 
+@VIEWS.register(PhaseKind.ACTION_PLANS)
 class PlansView(PhaseView):
     BINDINGS = [
         Binding("ctrl+s", "save", N_("participant.keys.save_plan")),

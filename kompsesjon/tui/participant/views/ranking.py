@@ -11,9 +11,10 @@ from textual.widgets import Static
 
 from kompsesjon.i18n import t
 from kompsesjon.method import State
+from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.clustering import members
 from kompsesjon.method.voting import ranked_list, ranking
-from kompsesjon.tui.participant.views.base import PhaseView, tn
+from kompsesjon.tui.participant.views.base import VIEWS, PhaseView, tn
 from kompsesjon.tui.text import list_name, plain, unit_label
 
 
@@ -36,6 +37,7 @@ def ranked_table(state: State, board: str) -> Table:
     return table
 
 
+@VIEWS.register(PhaseKind.RANKING)
 class RankingView(PhaseView):
     def compose(self) -> ComposeResult:
         yield Static(id="ranking-title", classes="section-title", markup=False)

@@ -15,11 +15,12 @@ from kompsesjon.client import new_id
 from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method import commands as c
+from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.clustering import live_units, members
 from kompsesjon.method.voting import dots_by_unit, dots_left, status_of
 from kompsesjon.tui.participant.header import dots_text
 from kompsesjon.tui.participant.keys import N_
-from kompsesjon.tui.participant.views.base import KeyedList, PhaseView, hanging, tn
+from kompsesjon.tui.participant.views.base import VIEWS, KeyedList, PhaseView, hanging, tn
 from kompsesjon.tui.text import board_name, plain, unit_label
 
 
@@ -27,6 +28,7 @@ class VoteList(KeyedList):
     COMPONENT_CLASSES = {"vote-list--dot"}
 
 
+@VIEWS.register(PhaseKind.VOTE)
 class VoteView(PhaseView):
     BINDINGS = [
         Binding("plus,equals_sign,right", "dot(1)", N_("participant.keys.dot_add"), key_display="+"),

@@ -41,8 +41,8 @@ class Dialog(Translated):
 class Picker(Dialog, ModalScreen[str | None]):
     """Pick one of many; type to filter. Dismissed with the option's id.
 
-    With ``free=True`` what was typed can be the answer too (offered first
-    when no option says exactly that): a region that is not on the list.
+    With ``free=True`` what was typed can be the answer too (offered after
+    the options it matches): a region that is not on the list.
     """
 
     BINDINGS = [
@@ -75,7 +75,8 @@ class Picker(Dialog, ModalScreen[str | None]):
             Option(plain(label), id=key) for key, label in self.choices if not needle or needle in label.casefold()
         ]
         if self.free and needle and not any(label.casefold() == needle for _, label in self.choices):
-            options.insert(0, Option(Text(t("dialog.use_typed", text=typed.strip())), id=f"\0{typed.strip()}"))
+            # After the options that match: Enter takes the first match.
+            options.append(Option(Text(t("dialog.use_typed", text=typed.strip())), id=f"\0{typed.strip()}"))
         listing = self.query_one(OptionList)
         listing.set_options(options or [Option(Text(t("dialog.no_match"), style="italic"), disabled=True)])
         listing.highlighted = 0 if options else None

@@ -16,6 +16,8 @@ from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method.agenda import Phase, PhaseKind
 from kompsesjon.method.clustering import unit_title
+from kompsesjon.method.group_work import follow_up_groups, follow_up_label, group_number
+from kompsesjon.method.state import Group
 
 
 def _visible(ch: str) -> str:
@@ -71,6 +73,22 @@ def person(state: State, pid: str | None) -> str:
     if who is None:
         return pid
     return safe(who.name) if who.name else f"#{pid.lstrip('p')}"
+
+
+def group_name(state: State, group: Group) -> str:
+    """What a group is called: its organisation or region, else "Gruppe 3"."""
+    if group.label:
+        return safe(group.label)
+    return t("words.group_n", n=group_number(state, group))
+
+
+def organisation_name(state: State, key: str) -> str:
+    """A follow-up's organisation ("org:bodø" → "Bodø"), or the person without one."""
+    label = follow_up_label(state, key)
+    if label:
+        return safe(label)
+    people = follow_up_groups(state).get(key, [])  # nobody with an organisation: one person
+    return ", ".join(person(state, pid) for pid in people) or t("words.nobody")
 
 
 def unit_label(state: State, unit: str) -> str:

@@ -21,6 +21,7 @@ from kompsesjon import i18n
 from kompsesjon.client import Refused, SessionClient, Status, new_resume_secret
 from kompsesjon.i18n import t
 from kompsesjon.tui.base import ConnectionChanged, MirrorChanged, SessionApp
+from kompsesjon.tui.participant.drafts import Drafts, drafts_path
 from kompsesjon.tui.participant.join import JoinScreen, RefusedScreen
 from kompsesjon.tui.participant.keys import N_, translate_bindings
 from kompsesjon.tui.participant.modals import ConfirmScreen
@@ -85,6 +86,7 @@ class ParticipantApp(SessionApp):
         self.fresh = fresh or forget
         self.forget = forget  # keep the resume secret in memory only
         self.ssl_context = ssl_context
+        self.drafts = Drafts()  # unsaved texts; kept on disk once we know the session
         self.session_screen = SessionScreen()
 
     # ---- start ----------------------------------------------------------
@@ -111,6 +113,10 @@ class ParticipantApp(SessionApp):
 
     def connect(self, code: str, name: str, org: str) -> None:
         self.code, self.person_name, self.org = code, name, org
+        if not self.forget:  # the drafts belong to the participant the resume file remembers
+            self.drafts = Drafts(drafts_path(self._resume_file(code)))
+            if self.fresh:
+                self.drafts.clear()
         client = SessionClient(
             self.url,
             role="participant",
@@ -173,6 +179,7 @@ class ParticipantApp(SessionApp):
 
     def tick(self) -> None:
         self.session_screen.tick()
+        self.drafts.flush()
 
     # News is posted to whichever screen is on top (a dialog, the join
     # form); the session screen below must follow along all the same.
@@ -199,7 +206,11 @@ class ParticipantApp(SessionApp):
 
             self.push_screen(ConfirmScreen(t("participant.quit_pending", n=client.unanswered)), answered)
             return
+        self.drafts.flush()
         await super().action_quit()
+
+    def on_unmount(self) -> None:
+        self.drafts.flush()  # however the app ends (hang-up included)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Textual's own commands, in the user's language.

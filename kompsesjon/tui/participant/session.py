@@ -6,16 +6,21 @@ from contextlib import suppress
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer
 
+from kompsesjon.client import new_id
 from kompsesjon.i18n import t
+from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import BOARD_PHASES
+from kompsesjon.method.group_work import needs_region
 from kompsesjon.tui.base import ConnectionChanged, MirrorChanged
 from kompsesjon.tui.messages import Propose, send_proposal
+from kompsesjon.tui.modals import Picker
 from kompsesjon.tui.participant.header import SessionHeader
-from kompsesjon.tui.participant.keys import Translated
+from kompsesjon.tui.participant.keys import N_, Translated
 from kompsesjon.tui.participant.views import VIEWS, PhaseView
 from kompsesjon.tui.participant.views.other import WaitingView
 from kompsesjon.tui.text import phase_title
@@ -24,10 +29,13 @@ from kompsesjon.tui.text import phase_title
 class SessionScreen(Translated, Screen):
     """Shows the mirror; sends what the views propose."""
 
+    BINDINGS = [Binding("ctrl+f", "region", N_("participant.keys.region"))]
+
     def __init__(self) -> None:
         super().__init__(id="session")
         self._phase: int | None = None
         self._ready = False  # children composed and mounted
+        self._asked_region = False  # asked once at join; Ctrl+F asks again
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="header")
@@ -85,6 +93,7 @@ class SessionScreen(Translated, Screen):
         view.show(state, me)
         if switcher.current != view_id:
             switcher.current = view_id
+        self._ask_region(state, me)
         if state.phase != self._phase:
             if self._phase is not None:
                 # Older messages are about the phase before: do not let a
@@ -110,6 +119,36 @@ class SessionScreen(Translated, Screen):
         header.show_connection(client.status, client.unanswered)
         if warning:
             self.notify(warning, severity="warning", timeout=8, markup=False)
+
+    # ---- the region (county), where groups are formed by it -------------
+
+    def _ask_region(self, state, me: str | None) -> None:
+        person = state.participants.get(me or "")
+        if self._asked_region or person is None or person.region or not needs_region(state):
+            return
+        self._asked_region = True
+        self.call_after_refresh(self.action_region)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "region":
+            state = self.app.state  # type: ignore[attr-defined]
+            return state is not None and needs_region(state)
+        return True
+
+    def action_region(self) -> None:
+        client = self.app.client  # type: ignore[attr-defined]
+        state = client.state if client is not None else None
+        if state is None or client.participant not in state.participants:
+            return
+        current = state.participants[client.participant].region
+
+        def chosen(region: str | None) -> None:
+            if region and region.strip() and region != current:
+                self.post_message(Propose(c.SetRegion(id=new_id(), region=region.strip())))
+
+        hint = t("participant.region.hint", current=current) if current else t("participant.region.hint_none")
+        choices = [(r, r) for r in state.regions]
+        self.app.push_screen(Picker(t("participant.region.title"), choices, hint=hint, free=True), chosen)
 
     # ---- requests from the views (upward) ------------------------------
 

@@ -94,8 +94,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kompsesjon {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="see it live: a simulated Future Workshop with the host view")
-    demo.add_argument("--participants", type=int, default=8, choices=range(1, 13), metavar="1-12")
+    demo = sub.add_parser("demo", help="see it live: a simulated session (Future Workshop …) with the host view")
+    demo.add_argument(
+        "--template",
+        default="framtidsverksted",
+        help="framtidsverksted (default), dialogkonferanse, dialogkonferanse-kort, refleksjon, fylkessamling or FILE.toml",
+    )
+    demo.add_argument(
+        "--participants",
+        type=int,
+        default=None,
+        choices=range(1, 13),
+        metavar="1-12",
+        help="default 8; 12 in group rounds",
+    )
     demo.add_argument("--autopilot", action="store_true", help="a simulated facilitator runs the agenda too")
     demo.add_argument("--phase-seconds", type=float, default=45.0, help="autopilot: seconds per phase")
     demo.add_argument("--speed", type=float, default=1.0, help="how fast the simulated people act (2 = twice)")

@@ -1,11 +1,13 @@
-"""``kompsesjon demo``: a live Future Workshop on this machine, in one command.
+"""``kompsesjon demo``: a live session on this machine, in one command.
 
 Starts an embedded server on a free local port (database in the user data
-folder), creates a framtidsverksted session with a shared question from the
-world of the Salten municipalities, lets simulated participants take part at a
-human pace, and opens the facilitator's host view. Anyone can join the same
-session from another terminal with the printed command. Quitting leaves
-everything stored, ready for ``kompsesjon export``.
+folder), creates a session from a template (a Future Workshop unless
+``--template`` says otherwise: a dialogue conference, case reflection, a
+county gathering …) with a shared question from the world of the Salten
+municipalities, lets simulated participants take part at a human pace, and
+opens the facilitator's host view. Anyone can join the same session from
+another terminal with the printed command. Quitting leaves everything
+stored, ready for ``kompsesjon export``.
 """
 
 from __future__ import annotations
@@ -18,9 +20,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .paths import data_dir
-from .simulate import PEOPLE, QUESTION, AutoFacilitator, Pace, SimulatedParticipant
+from .simulate import QUESTION, AutoFacilitator, Pace, SimulatedParticipant, people_for
 
 TITLE = "Framtidsverksted: kompetanse i Salten"
+# The shared question of each built-in template's demo (others: the template's).
+QUESTIONS = {
+    "framtidsverksted": QUESTION,
+    "dialogkonferanse": "Hvordan lærer vi av hverandres praksis i Salten?",
+    "dialogkonferanse-kort": "Hvordan lærer vi av hverandres praksis i Salten?",
+    "refleksjon": "Hvordan koordinerer vi integreringsarbeidet i kommunen?",
+    "fylkessamling": "Hvordan organiserer vi kompetanseløftet i fylket?",
+}
 
 
 def demo_db() -> Path:
@@ -30,7 +40,8 @@ def demo_db() -> Path:
 async def run_demo(
     *,
     db: Path,
-    participants: int = 8,
+    template: str = "framtidsverksted",
+    participants: int | None = None,
     autopilot: bool = False,
     host_view: bool = True,
     lang: str = "nb",
@@ -44,10 +55,18 @@ async def run_demo(
     from server.app import Limits, SessionServer
     from server.store import Store
 
+    from .templates import load_template
+
+    spec = load_template(template, lang=lang)  # a bad name or file fails here, before anything starts
+    people_here = people_for(spec)
+    if participants is None:  # groups need people: a full room for the group methods
+        participants = 8 if not spec.group_sets or spec.name == "framtidsverksted" else len(people_here)
     store = await Store.open(db)
     server = SessionServer(store, Limits(rate=200, burst=400))
     await server.load_sessions()
-    created = await server.create_session("framtidsverksted", title=TITLE, question=QUESTION, lang=lang)
+    title = TITLE if spec.name == "framtidsverksted" else f"{spec.title}: kompetanse i Salten"
+    question = QUESTIONS.get(spec.name, spec.question)
+    created = await server.create_session(spec, title=title, question=question, lang=lang)
     await server.start("127.0.0.1", port)
     url = f"ws://127.0.0.1:{server.port}"
     out(f"kompsesjon demo: «{created.title}» on {url}  (database {db})")
@@ -57,8 +76,8 @@ async def run_demo(
     out(f"  facilitator token: {created.token}")
 
     people = [
-        SimulatedParticipant(url, created.code, name, org, seed=n, pace=pace or Pace())
-        for n, (name, org) in enumerate(PEOPLE[:participants])
+        SimulatedParticipant(url, created.code, name, org, region=region, seed=n, pace=pace or Pace())
+        for n, (name, org, region) in enumerate(people_here[:participants])
     ]
     pilot = AutoFacilitator(url, created.token, phase_seconds=phase_seconds) if autopilot else None
     for person in people:
@@ -95,13 +114,22 @@ async def run_demo(
 
 
 def run(args: argparse.Namespace) -> int:
-    from . import i18n
+    import sys
 
+    from . import i18n
+    from .templates import TemplateError, load_template
+
+    try:
+        load_template(args.template)
+    except TemplateError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     pace = Pace(2.0 / args.speed, 7.0 / args.speed)
     try:
         return asyncio.run(
             run_demo(
                 db=Path(args.db) if args.db else demo_db(),
+                template=args.template,
                 participants=args.participants,
                 autopilot=args.autopilot,
                 host_view=not args.no_host,

@@ -3,8 +3,10 @@
 Each simulated person is an ordinary :class:`~kompsesjon.client.SessionClient`
 that watches its mirror and, at a human pace, does what the current phase
 asks: checks in, writes cards (sometimes together with the buzz pair), places
-dots, chooses an island, writes in the action plan, checks out. They only use
-the public protocol, so the demo exercises the real server end to end.
+dots, chooses an island, writes in the action plan, gives their county, writes
+their group's answers and takes the rapporteur's or table host's role, writes
+their organisation's follow-up, checks out. They only use the public
+protocol, so the demo exercises the real server end to end.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from dataclasses import dataclass
 from .client import SessionClient, new_id
 from .method import State
 from .method import commands as c
-from .method.agenda import BoardKind, PhaseKind
+from .method.agenda import BoardKind, GroupMode, PhaseKind
 from .method.clustering import live_units, top_level_themes, unit_title
-from .method.group_work import active_groups, follow_up_groups, group_of, org_group, questions_of
+from .method.group_work import active_groups, answer_keys, follow_up_groups, group_of, needs_region, org_group
 from .method.islands import active_islands, island_sizes, too_small
 from .method.state import PLAN_FIELDS
 from .method.voting import dots_left, ranked_list
@@ -38,6 +40,36 @@ PEOPLE = [
     ("Tone Larsen", "Bodø kommune"),
     ("Erik Solberg", "RKK Salten"),
 ]
+
+# The county gathering's room: two counties, since its groups are formed by county.
+COUNTY_PEOPLE = [
+    ("Kari Nordmann", "Bodø kommune", "Nordland"),
+    ("Ola Hansen", "Tromsø kommune", "Troms"),
+    ("Ingrid Johansen", "Fauske kommune", "Nordland"),
+    ("Per Olsen", "Harstad kommune", "Troms"),
+    ("Siri Berg", "Bodø kommune", "Nordland"),
+    ("Anders Nilsen", "Senja kommune", "Troms"),
+    ("Marit Pedersen", "Saltdal kommune", "Nordland"),
+    ("Jonas Karlsen", "Tromsø kommune", "Troms"),
+    ("Hanne Eriksen", "Fauske kommune", "Nordland"),
+    ("Lars Andersen", "Harstad kommune", "Troms"),
+    ("Tone Larsen", "Saltdal kommune", "Nordland"),
+    ("Erik Solberg", "Senja kommune", "Troms"),
+]
+
+# Groups by municipality need several people from each.
+HOME_MUNICIPALITIES = ["Bodø kommune", "Fauske kommune", "Saltdal kommune", "Meløy kommune"]
+
+
+def people_for(template) -> list[tuple[str, str, str]]:
+    """Who takes part in a demo of ``template``: (name, organisation, region)."""
+    modes = {spec.mode for spec in template.group_sets}
+    if GroupMode.BY_REGION in modes:
+        return list(COUNTY_PEOPLE)
+    if GroupMode.BY_ORG in modes:
+        return [(name, HOME_MUNICIPALITIES[n % 4], "") for n, (name, _) in enumerate(PEOPLE)]
+    return [(name, org, "") for name, org in PEOPLE]
+
 
 HOPES = [
     "Håper vi finner noe konkret vi kan starte med allerede neste uke",
@@ -83,6 +115,25 @@ PLAN_TEXT = {
     "when": "Første møte i februar",
 }
 
+ANSWERS = [
+    "Vi deler erfaringer med faddere for nyansatte",
+    "Faste møter på tvers av kommunene hver måned",
+    "Uklare roller gjør at flere gjør samme oppgave",
+    "Vi må forankre arbeidet hos ledelsen først",
+    "Digitale møter sparer reisetid, men vi mister noe",
+    "En felles kontaktperson i hver kommune",
+    "Bedre informasjon fra fylkeskommunen i oppstarten",
+    "Prøve ut en felles plan i to kommuner i vår",
+    "Kort vei mellom skole, barnehage og kommuneledelse",
+]
+
+FOLLOW_UPS = [
+    "Ta saken opp på ledermøtet neste uke",
+    "Sette av en halv fagdag til deling før neste samling",
+    "Invitere nabokommunen til et felles møte",
+    "Lage en enkel plan og dele den med nettverket",
+]
+
 CHECK_OUT = ["Takk for en god dag!", "Inspirert!", "Mye å ta med hjem", "Godt å bli kjent", "Spent på oppfølgingen"]
 DIFFERENTLY = ["Mer tid til øyene", "Kortere kritikkfase", "Flere pauser", "Bedre lyd i rommet"]
 
@@ -122,8 +173,9 @@ class _Simulated:
 
 
 class SimulatedParticipant(_Simulated):
-    def __init__(self, url: str, code: str, name: str, org: str, *, seed: int, pace: Pace) -> None:
+    def __init__(self, url: str, code: str, name: str, org: str, *, seed: int, pace: Pace, region: str = "") -> None:
         self.client = SessionClient(url, role="participant", code=code, name=name, org=org)
+        self.region = region  # given when the session forms groups by region
         self.rng = random.Random(seed)
         self.pace = pace
         self._done: set[tuple] = set()  # (phase, what) already done
@@ -157,7 +209,9 @@ class SimulatedParticipant(_Simulated):
         me = self.client.participant
         phase = state.current
         kind = phase.kind
-        if kind == PhaseKind.INTRO and self._once(state, "check_in"):
+        if self.region and needs_region(state) and not state.participants[me].region:
+            await self._send(c.SetRegion(id=new_id(), region=self.region))
+        elif kind == PhaseKind.INTRO and self._once(state, "check_in"):
             await self._send(c.CheckIn(id=new_id(), text=self.rng.choice(HOPES)))
         elif kind == PhaseKind.BRAINSTORM and phase.board:
             mine = [i for i in state.items.values() if i.board == phase.board and i.author == me]
@@ -206,35 +260,45 @@ class SimulatedParticipant(_Simulated):
                 )
                 await self._send(c.EditPlan(id=new_id(), island=island, field=name, text=text, base_version=0))
         elif kind in (PhaseKind.GROUP_WORK, PhaseKind.FOLLOW_UP):
-            if kind == PhaseKind.FOLLOW_UP:
-                me_org = state.participants[me].org
-                group = org_group(me_org, me)
-                if group not in follow_up_groups(state):
-                    return
-            else:
-                found = group_of(state, phase.groups or "", me)
-                if found is None:
-                    return
-                group = found.id
-            for number, _ in enumerate(questions_of(state, state.phase)):
-                key = f"{state.phase}:{number}:{group}"
-                if key not in state.answers and self._once(state, f"answer{number}"):
-                    await self._send(
-                        c.EditAnswer(
-                            id=new_id(),
-                            phase=state.phase,
-                            question=number,
-                            group=group,
-                            text=self.rng.choice(VISIONS),
-                            base_version=0,
-                        )
-                    )
-                    return
+            await self._answer(state, me)
         elif kind == PhaseKind.CLOSING and self._once(state, "check_out"):
             await self._send(c.CheckOut(id=new_id(), text=self.rng.choice(CHECK_OUT)))
         elif kind == PhaseKind.CLOSING and state.rules.evaluation and self._once(state, "evaluate"):
             text = self.rng.choice(DIFFERENTLY) if self.rng.random() < 0.5 else ""
             await self._send(c.Evaluate(id=new_id(), rating=self.rng.choice([3, 4, 4, 5, 5]), text=text))
+
+    async def _answer(self, state: State, me: str) -> None:
+        """Write one of my group's (or organisation's) answers nobody wrote yet,
+        or take a role nobody has."""
+        phase = state.current
+        if phase.kind == PhaseKind.FOLLOW_UP:
+            group = org_group(state.participants[me].org, me)
+            if group not in follow_up_groups(state):
+                return
+            pool = FOLLOW_UPS
+        else:
+            found = group_of(state, phase.groups or "", me)
+            if found is None:
+                return
+            group, pool = found.id, ANSWERS
+            for role in ("rapporteur", "host"):
+                if getattr(found, role) is None and self.rng.random() < 0.3:
+                    await self._send(c.SetGroupRole(id=new_id(), group=group, role=role, participant=me))
+                    return
+        for key in answer_keys(state, state.phase, group):
+            if key not in state.answers and self._once(state, f"answer{key.question}/{key.sub}/{group}"):
+                await self._send(
+                    c.EditAnswer(
+                        id=new_id(),
+                        phase=key.phase,
+                        question=key.question,
+                        sub=key.sub,
+                        group=group,
+                        text=self.rng.choice(pool),
+                        base_version=0,
+                    )
+                )
+                return
 
 
 def same_text_groups(state: State, board: str) -> list[tuple[list[str], str]]:
@@ -251,7 +315,8 @@ def same_text_groups(state: State, board: str) -> list[tuple[list[str], str]]:
 
 class AutoFacilitator(_Simulated):
     """Runs the agenda by itself for ``--autopilot``: one phase every
-    ``phase_seconds``, doing the facilitator's part on the way."""
+    ``phase_seconds``, doing the facilitator's part on the way (buzz pairs,
+    sorting the wall, islands, forming groups, one report after the other)."""
 
     def __init__(self, url: str, token: str, *, phase_seconds: float = 45.0) -> None:
         self.client = SessionClient(url, role="facilitator", token=token)
@@ -260,6 +325,14 @@ class AutoFacilitator(_Simulated):
     async def _do(self, command) -> None:
         with contextlib.suppress(Exception):
             await self.client.send(command, timeout=30)
+
+    async def _reports(self, group_set: str) -> None:
+        """Each group reports in turn (every screen follows), then the overview."""
+        groups = [g.id for g in active_groups(self.client.state, group_set)]
+        for group in groups:
+            await self._do(c.PresentGroup(id=new_id(), group=group))
+            await asyncio.sleep(self.phase_seconds * 0.6 / max(1, len(groups)))
+        await self._do(c.PresentGroup(id=new_id(), group=None))
 
     async def _run(self) -> None:
         await self.client.wait_ready(timeout=30)
@@ -272,7 +345,10 @@ class AutoFacilitator(_Simulated):
                 await self._do(c.FormBuzzPairs(id=new_id()))
             if phase.kind == PhaseKind.GROUP_WORK and phase.groups and not active_groups(state, phase.groups):
                 await self._do(c.FormGroups(id=new_id(), set=phase.groups))
-            await asyncio.sleep(self.phase_seconds * 0.6)
+            if phase.kind == PhaseKind.REPORT and phase.groups:
+                await self._reports(phase.groups)
+            else:
+                await asyncio.sleep(self.phase_seconds * 0.6)
             state = self.client.state
             if phase.kind == PhaseKind.BRAINSTORM and phase.board:
                 await self._do(c.RevealItems(id=new_id(), board=phase.board))

@@ -61,6 +61,12 @@ class Tmux:
                 "-y",
                 str(height),
                 "env",
+                # The tmux server may be someone else's, started with a fixed
+                # size in its environment: apps must read the pane's own size.
+                "-u",
+                "COLUMNS",
+                "-u",
+                "LINES",
                 "TERM=xterm-256color",
                 *command,
             ],

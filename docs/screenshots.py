@@ -6,6 +6,9 @@ start voting, then saves SVG screenshots of the real apps:
 
 - ``docs/host.svg``: the facilitator's host view during the critique phase;
 - ``docs/participant.svg``: Kari's participant app while she votes;
+- ``docs/groups.svg``: the host view in a dialogue conference's first round of
+  base groups (twelve people from the Salten municipalities);
+- ``docs/participant-groups.svg``: Kari writing her group's answer;
 - ``docs/phone-*.png``: Hanne on the web page on a 360×740 phone in headless
   Chromium (joining, writing critique cards, voting), when Chromium and
   Playwright are there (``apt-get install chromium``; ``uv sync``).
@@ -25,9 +28,12 @@ sys.path.insert(0, str(ROOT / "tests"))  # support: how Chromium is started
 
 from support import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
+from textual import events  # noqa: E402
+
 from kompsesjon.client import SessionClient, new_id  # noqa: E402
 from kompsesjon.method import commands as c  # noqa: E402
 from kompsesjon.method.agenda import PhaseKind  # noqa: E402
+from kompsesjon.method.group_work import group_of  # noqa: E402
 from kompsesjon.simulate import HOPES, OBSTACLES, PEOPLE, QUESTION, same_text_groups  # noqa: E402
 from kompsesjon.tui.host.app import HostApp  # noqa: E402
 from kompsesjon.tui.participant.app import ParticipantApp  # noqa: E402
@@ -190,7 +196,75 @@ async def main() -> None:
 
         for client in (fac, *people[1:]):
             await client.close()
+        await group_round(server, url, Path(tmp))
         await server.stop()
+
+
+ANSWERS = [
+    "Fadderordning for nyansatte i hjemmetjenesten",
+    "Felles fagdag med nabokommunen hver høst",
+    "Digital veiledning fra kompetansesenteret",
+]
+
+
+async def group_round(server: SessionServer, url: str, tmp: Path) -> None:
+    """A dialogue conference in its first round of base groups."""
+    created = await server.create_session(
+        "dialogkonferanse", title="Dialogkonferanse: kompetanse i Salten", question=QUESTION, lang="nb"
+    )
+    fac = SessionClient(url, role="facilitator", token=created.token)
+    fac.start()
+    await fac.wait_ready()
+    people = []
+    for name, org in PEOPLE:
+        person = SessionClient(url, role="participant", code=created.code, name=name, org=org)
+        person.start()
+        await person.wait_ready()
+        people.append(person)
+    await advance_to(fac, PhaseKind.GROUP_WORK)
+    await ok(fac, c.FormGroups(id=new_id(), set="base", seed=4))
+    await ok(fac, c.SetTimer(id=new_id(), seconds=42 * 60))
+    phase = fac.state.phase
+    kari = people[0]
+    written = set()
+    for n, person in enumerate(people[1:], start=1):
+        group = group_of(fac.state, "base", person.participant)
+        if group.rapporteur is None:
+            await ok(
+                person, c.SetGroupRole(id=new_id(), group=group.id, role="rapporteur", participant=person.participant)
+            )
+        elif group.host is None:
+            await ok(person, c.SetGroupRole(id=new_id(), group=group.id, role="host", participant=person.participant))
+        if group.id not in written and kari.participant not in group.members:
+            written.add(group.id)
+            await ok(
+                person,
+                c.EditAnswer(id=new_id(), phase=phase, question=0, group=group.id, text=ANSWERS[n % 3], base_version=0),
+            )
+    mine = group_of(fac.state, "base", kari.participant)
+    mate = next(p for p in people[1:] if p.participant in mine.members)
+    await ok(
+        mate,
+        c.EditAnswer(
+            id=new_id(), phase=phase, question=1, group=mine.id, text="Tidspress og uklare roller", base_version=0
+        ),
+    )
+    host = HostApp(SessionClient(url, role="facilitator", token=created.token), role="facilitator", lang="nb")
+    async with host.run_test(size=HOST_SIZE) as pilot:
+        await settle(host, fac, pilot)
+        print("saved", host.save_screenshot("groups.svg", str(ROOT / "docs")))
+
+    resume = tmp / "kari-groups.txt"
+    resume.write_text(kari.resume, encoding="ascii")
+    await kari.close()
+    app = ParticipantApp(url, code=created.code, resume_file=resume, lang="nb", theme="kompsesjon-dark")
+    async with app.run_test(size=PARTICIPANT_SIZE) as pilot:
+        await settle(app, fac, pilot)
+        app.post_message(events.Paste("Vi deler fadderordningen fra Bodø: to faste møter i uka"))
+        await pilot.pause(0.5)
+        print("saved", app.save_screenshot("participant-groups.svg", str(ROOT / "docs")))
+    for client in (fac, *people[1:]):
+        await client.close()
 
 
 if __name__ == "__main__":

@@ -275,3 +275,33 @@ async def test_a_county_gathering_asks_for_the_county_at_join(running, clients, 
         await shows(pilot, "Bruk «Svalbard»")
         await pilot.press("enter")
         await settle(pilot, lambda: host.state.participants[kari].region == "Svalbard")
+
+
+async def test_the_future_workshop_reflects_on_the_bottom_list_in_small_groups(workshop):
+    """Seed 002: «reflektioner utifrån bottenlistan i smågrupper»."""
+    from .conftest import critique_wall
+
+    host = workshop.host
+    app = workshop.app(org="Bodø")
+    async with run(app) as pilot:
+        kari = await workshop.joined(pilot)
+        ola, per = await critique_wall(workshop)
+        await advance(host, PhaseKind.VOTE, "critique")
+        await ok(ola, c.PlaceDot(id=new_id(), board="critique", card="K2"))
+        await ok(per, c.PlaceDot(id=new_id(), board="critique", card="K4"))
+        await advance(host, PhaseKind.GROUP_WORK)
+        await ok(host, c.FormGroups(id=new_id(), set="small", seed=1))
+        screen = await shows(
+            pilot,
+            "Refleksjon over bunnlista i smågrupper",
+            "Bunnliste",
+            "1. Ingen tid til veiledning",
+            "2. For mange skjema",
+            "Hvilke punkter på bunnlista kjenner dere mest igjen",
+        )
+        assert "Gruppe 1" in screen
+        group = group_of(host.state, "small", kari)
+        await settle(pilot, lambda: app.focused is not None and app.focused.id == "answer-0-q")
+        await type_text(pilot, "Veiledning – punkt 1")
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: answer(host.state, host.state.phase, 0, group.id) is not None)

@@ -95,6 +95,17 @@ async def ok(client: SessionClient, command) -> None:
         raise SystemExit(f"{command.type} was refused: {outcome}")
 
 
+async def join(url: str, code: str, people: list[tuple[str, str]]) -> list[SessionClient]:
+    """Everyone joins from their own client."""
+    joined = []
+    for name, org in people:
+        person = SessionClient(url, role="participant", code=code, name=name, org=org)
+        person.start()
+        await person.wait_ready()
+        joined.append(person)
+    return joined
+
+
 async def advance_to(fac: SessionClient, kind: PhaseKind) -> None:
     while fac.state.current.kind != kind:
         await ok(fac, c.AdvancePhase(id=new_id(), current=fac.state.phase))
@@ -120,12 +131,7 @@ async def main() -> None:
         fac = SessionClient(url, role="facilitator", token=created.token)
         fac.start()
         await fac.wait_ready()
-        people = []
-        for name, org in PEOPLE[:8]:
-            person = SessionClient(url, role="participant", code=created.code, name=name, org=org)
-            person.start()
-            await person.wait_ready()
-            people.append(person)
+        people = await join(url, created.code, PEOPLE[:8])
         for n, person in enumerate(people):
             await ok(person, c.CheckIn(id=new_id(), text=HOPES[n % len(HOPES)]))
 
@@ -215,12 +221,7 @@ async def group_round(server: SessionServer, url: str, tmp: Path) -> None:
     fac = SessionClient(url, role="facilitator", token=created.token)
     fac.start()
     await fac.wait_ready()
-    people = []
-    for name, org in PEOPLE:
-        person = SessionClient(url, role="participant", code=created.code, name=name, org=org)
-        person.start()
-        await person.wait_ready()
-        people.append(person)
+    people = await join(url, created.code, PEOPLE)
     await advance_to(fac, PhaseKind.GROUP_WORK)
     await ok(fac, c.FormGroups(id=new_id(), set="base", seed=4))
     await ok(fac, c.SetTimer(id=new_id(), seconds=42 * 60))

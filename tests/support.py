@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import re
+import signal
 import ssl
 import subprocess
 import sys
@@ -60,6 +61,19 @@ async def start_server(db: Path, port: int = 0, *extra: str) -> tuple[asyncio.su
         await proc.wait()
         raise
     return proc, info
+
+
+async def stop_server(proc: asyncio.subprocess.Process) -> None:
+    """Stop a server started by :func:`start_server` as Ctrl+C would (kill it
+    if it does not stop within 10 seconds)."""
+    if proc.returncode is not None:
+        return
+    proc.send_signal(signal.SIGINT)
+    try:
+        await asyncio.wait_for(proc.wait(), 10)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
 
 
 def self_signed(tmp_path: Path) -> tuple[Path, Path]:

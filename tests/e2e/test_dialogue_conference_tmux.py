@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import signal
 import subprocess
 import sys
 
 import pytest
-from support import start_server
+from support import start_server, stop_server
 
 from .ssh import Tmux
 
@@ -130,13 +129,7 @@ async def test_a_dialogue_conference_in_real_terminals(tmp_path):
     finally:
         for terminal in terminals:
             terminal.kill()
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                await asyncio.wait_for(proc.wait(), 10)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+        await stop_server(proc)
 
     def section(start: str, end: str) -> str:
         return report[report.index(start) : report.index(end, report.index(start))]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
-import signal
 import sys
 
 import pytest
-from support import start_server
+from support import start_server, stop_server
 
 from kompsesjon.client import SessionClient
 
@@ -59,11 +57,5 @@ async def test_join_and_check_in_from_a_real_terminal(tmp_path):
             terminal.kill()
         if host is not None:
             await host.close()
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                await asyncio.wait_for(proc.wait(), 10)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+        await stop_server(proc)
     assert os.path.exists(tmp_path / "kompsesjon.sqlite3")

@@ -3,6 +3,8 @@ reports and local follow-up, against a real server (80×24)."""
 
 from __future__ import annotations
 
+import pytest
+
 from kompsesjon.client import new_id
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
@@ -16,6 +18,18 @@ from .conftest import Workshop, advance, ok, run, screen_text, settle, shows, ty
 
 async def conference(running, clients, tmp_path, template: str = "dialogkonferanse") -> Workshop:
     return await Workshop(running, clients, tmp_path).start(template=template, title="Nettverkssamling i Salten")
+
+
+@pytest.fixture
+async def dialogue(running, clients, tmp_path) -> Workshop:
+    """A dialogue conference; the app is Kari from Bodø."""
+    return await conference(running, clients, tmp_path)
+
+
+async def at_first_answer(pilot) -> None:
+    """The cursor is in the first answer, ready to write."""
+    app = pilot.app
+    await settle(pilot, lambda: app.focused is not None and app.focused.id == "answer-0-q")
 
 
 async def room(workshop: Workshop):
@@ -43,8 +57,8 @@ def editor(app, question: int, sub: int | None = None) -> AnswerEditor:
     )
 
 
-async def test_my_group_its_questions_and_a_shared_answer(running, clients, tmp_path):
-    workshop = await conference(running, clients, tmp_path)
+async def test_my_group_its_questions_and_a_shared_answer(dialogue):
+    workshop = dialogue
     host = workshop.host
     app = workshop.app(org="Bodø")
     async with run(app) as pilot:
@@ -69,7 +83,7 @@ async def test_my_group_its_questions_and_a_shared_answer(running, clients, tmp_
             "Svar 1",
         )
         assert "Følg med på skjermen" not in screen
-        await settle(pilot, lambda: app.focused is not None and app.focused.id == "answer-0-q")
+        await at_first_answer(pilot)
 
         await type_text(pilot, "Faddere for nyansatte")
         await shows(pilot, "● ikke lagret")
@@ -87,8 +101,8 @@ async def test_my_group_its_questions_and_a_shared_answer(running, clients, tmp_
         assert str(editor(app, 1).area.border_subtitle) == "lagret, versjon 1, av Ola"
 
 
-async def test_a_stale_save_opens_the_same_merge_dialog(running, clients, tmp_path):
-    workshop = await conference(running, clients, tmp_path)
+async def test_a_stale_save_opens_the_same_merge_dialog(dialogue):
+    workshop = dialogue
     host = workshop.host
     app = workshop.app(org="Bodø")
     async with run(app) as pilot:
@@ -96,7 +110,7 @@ async def test_a_stale_save_opens_the_same_merge_dialog(running, clients, tmp_pa
         ola, _ = await room(workshop)
         group = await base_groups(workshop, kari)
         phase = host.state.phase
-        await settle(pilot, lambda: app.focused is not None and app.focused.id == "answer-0-q")
+        await at_first_answer(pilot)
         await type_text(pilot, "Vi deler [b]Bodø[/b]-modellen")
         await ok(ola, c.EditAnswer(id=new_id(), phase=phase, question=0, group=group.id, text="Fauske", base_version=0))
         await shows(pilot, "⚠ endret av Ola")
@@ -111,8 +125,8 @@ async def test_a_stale_save_opens_the_same_merge_dialog(running, clients, tmp_pa
         await shows(pilot, "lagret, versjon 2, av Kari")
 
 
-async def test_taking_and_giving_up_the_rapporteur_and_table_host_roles(running, clients, tmp_path):
-    workshop = await conference(running, clients, tmp_path)
+async def test_taking_and_giving_up_the_rapporteur_and_table_host_roles(dialogue):
+    workshop = dialogue
     host = workshop.host
     app = workshop.app(org="Bodø")
     async with run(app) as pilot:
@@ -131,8 +145,8 @@ async def test_taking_and_giving_up_the_rapporteur_and_table_host_roles(running,
         await shows(pilot, "Referent: –")
 
 
-async def test_unsaved_text_survives_a_phase_change_and_a_relaunch(running, clients, tmp_path):
-    workshop = await conference(running, clients, tmp_path)
+async def test_unsaved_text_survives_a_phase_change_and_a_relaunch(dialogue):
+    workshop = dialogue
     host = workshop.host
     app = workshop.app(org="Bodø")
     async with run(app) as pilot:
@@ -140,7 +154,7 @@ async def test_unsaved_text_survives_a_phase_change_and_a_relaunch(running, clie
         ola, _ = await room(workshop)
         group = await base_groups(workshop, kari)
         phase = host.state.phase
-        await settle(pilot, lambda: app.focused is not None and app.focused.id == "answer-0-q")
+        await at_first_answer(pilot)
         await type_text(pilot, "Halvskrevet tanke")
         await ok(host, c.StepBack(id=new_id(), current=phase))
         await shows(pilot, "Faglig innledning")
@@ -162,7 +176,7 @@ async def test_unsaved_text_survives_a_phase_change_and_a_relaunch(running, clie
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: answer(host.state, phase, 0, group.id).version == 2)
         assert answer(host.state, phase, 0, group.id).text == "Ola\nHalvskrevet tanke"
-    assert (tmp_path / "resume.drafts.json").read_text(encoding="utf-8") == "[]"  # saved: nothing left over
+    assert (workshop.tmp_path / "resume.drafts.json").read_text(encoding="utf-8") == "[]"  # saved: nothing left
 
 
 async def test_sub_questions_answered_one_by_one(running, clients, tmp_path):
@@ -224,8 +238,8 @@ async def test_the_report_locks_the_answers_and_shows_the_reporting_group(runnin
         assert refused.code == "discussion_locked" and kari
 
 
-async def test_each_organisation_writes_its_follow_up(running, clients, tmp_path):
-    workshop = await conference(running, clients, tmp_path)
+async def test_each_organisation_writes_its_follow_up(dialogue):
+    workshop = dialogue
     host = workshop.host
     app = workshop.app(org="Bodø")
     async with run(app) as pilot:
@@ -235,7 +249,7 @@ async def test_each_organisation_writes_its_follow_up(running, clients, tmp_path
         while host.state.current.title != "Del 4: Lokal oppfølging":
             await ok(host, c.AdvancePhase(id=new_id(), current=host.state.phase))
         await shows(pilot, "Oppfølging for", "Bodø", "Kari (Bodø), Per (Bodø)", "Hva gjør vi i vår enhet")
-        await settle(pilot, lambda: app.focused is not None and app.focused.id == "answer-0-q")
+        await at_first_answer(pilot)
         await type_text(pilot, "Planleggingsdag 8. januar")
         await pilot.press("ctrl+s")
         key = org_group("Bodø", kari)
@@ -301,7 +315,7 @@ async def test_the_future_workshop_reflects_on_the_bottom_list_in_small_groups(w
         )
         assert "Gruppe 1" in screen
         group = group_of(host.state, "small", kari)
-        await settle(pilot, lambda: app.focused is not None and app.focused.id == "answer-0-q")
+        await at_first_answer(pilot)
         await type_text(pilot, "Veiledning – punkt 1")
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: answer(host.state, host.state.phase, 0, group.id) is not None)

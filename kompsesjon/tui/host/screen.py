@@ -202,6 +202,10 @@ class HostScreen(Translated, Screen):
         self.query_one(SessionHeader).show_timer(state, now)
         if self.view is not None and self.view.is_mounted:
             self.view.tick(now)
+            if self.focused is None and self.app.screen is self:
+                # Swapping views can leave nothing focused (Textual drops the
+                # focus of a widget not laid out yet): the phase's keys must work.
+                self.view.focus_default()
 
     # ---- upward ------------------------------------------------------------
 

@@ -119,6 +119,14 @@ class SessionScreen(Translated, Screen):
         header.show_connection(client.status, client.unanswered)
         if warning:
             self.notify(warning, severity="warning", timeout=8, markup=False)
+        if self.focused is None and self.app.screen is self:
+            # A view swapped in while the old one still held the focus can
+            # lose it (Textual drops focus on a widget not yet laid out): the
+            # keys of the phase must keep working, so put the cursor back.
+            switcher = self.query_one("#views", ContentSwitcher)
+            view = switcher.get_child_by_id(switcher.current) if switcher.current else None
+            if isinstance(view, PhaseView):
+                view.focus_default()
 
     # ---- the region (county), where groups are formed by it -------------
 

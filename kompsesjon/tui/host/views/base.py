@@ -200,6 +200,13 @@ def ranked_row(state: State, entry: Ranked, most: int, title: str, *, muted: boo
     return make
 
 
+def next_in_order(order: list[str], current: str | None, step: int) -> str | None:
+    """Stepping through reports: the overview (None), then each in turn."""
+    ring: list[str | None] = [None, *order]
+    n = ring.index(current) if current in ring else 0
+    return ring[(n + step) % len(ring)]
+
+
 def names(state: State, ids: list[str]) -> str:
     return " · ".join(person(state, pid) for pid in ids)
 

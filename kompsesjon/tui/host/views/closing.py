@@ -21,7 +21,7 @@ from kompsesjon.method.islands import active_islands, island_members
 from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.keys import control
 from kompsesjon.tui.host.rows import Palette, Row, Rows
-from kompsesjon.tui.host.views.base import ISLANDS, PEOPLE, VIEWS, PhaseView, names
+from kompsesjon.tui.host.views.base import ISLANDS, PEOPLE, VIEWS, PhaseView, names, next_in_order
 from kompsesjon.tui.host.views.plans import plan_rows
 from kompsesjon.tui.text import person, safe
 
@@ -197,9 +197,7 @@ class ClosingView(PhaseView):
         state = self.state
         if state is None:
             return
-        order: list[str | None] = [None, *(i.id for i in active_islands(state))]
-        n = order.index(state.presenting) if state.presenting in order else 0
-        target = order[(n + step) % len(order)]
+        target = next_in_order([i.id for i in active_islands(state)], state.presenting, step)
         if target != state.presenting:
             self.propose(c.PresentIsland(id=new_id(), island=target))
 

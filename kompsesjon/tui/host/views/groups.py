@@ -41,7 +41,7 @@ from kompsesjon.method.voting import ranked_list
 from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.keys import control
 from kompsesjon.tui.host.rows import Card, CardFace, CardWall, Palette, Row, Rows
-from kompsesjon.tui.host.views.base import PEOPLE, VIEWS, PhaseView, names
+from kompsesjon.tui.host.views.base import PEOPLE, VIEWS, PhaseView, names, next_in_order
 from kompsesjon.tui.modals import Picker
 from kompsesjon.tui.text import group_name, list_name, organisation_name, person, phase_title, safe, unit_label
 
@@ -435,9 +435,8 @@ class ReportView(GroupControls):
         state = self.state
         if state is None:
             return
-        order: list[str | None] = [None, *(g.id for g in active_groups(state, state.agenda[self.phase].groups or ""))]
-        n = order.index(state.presenting_group) if state.presenting_group in order else 0
-        target = order[(n + step) % len(order)]
+        groups = [g.id for g in active_groups(state, state.agenda[self.phase].groups or "")]
+        target = next_in_order(groups, state.presenting_group, step)
         if target != state.presenting_group:
             self.propose(c.PresentGroup(id=new_id(), group=target))
 

@@ -9,7 +9,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.containers import Vertical
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, OptionList, TabbedContent
 from textual.widgets.option_list import Option
 
 from kompsesjon import i18n
@@ -65,6 +65,22 @@ class PhaseView(Translated, Vertical):
 
 
 VIEWS: ViewRegistry[type[PhaseView]] = ViewRegistry()  # phase kind -> the view that shows it
+
+
+class OwnAndOthers:
+    """A view with two tabs: ours (what we write) and the others' (Ctrl+O)."""
+
+    OWN_TAB = "own"
+    OTHERS_TAB = "others"
+    OTHERS_SCROLL = "#others-scroll"
+
+    def action_switch_tab(self) -> None:
+        tabs = self.query_one(TabbedContent)  # type: ignore[attr-defined]
+        tabs.active = self.OTHERS_TAB if tabs.active == self.OWN_TAB else self.OWN_TAB
+        if tabs.active == self.OWN_TAB:
+            self.focus_default()  # type: ignore[attr-defined]
+        else:  # keep the focus inside this view, so its keys stay on
+            self.query_one(self.OTHERS_SCROLL).focus()  # type: ignore[attr-defined]
 
 
 def restore_input(field: Input, text: str) -> None:

@@ -46,7 +46,7 @@ from kompsesjon.method.voting import ranked_list
 from kompsesjon.tui.participant.drafts import DraftKey
 from kompsesjon.tui.participant.keys import N_
 from kompsesjon.tui.participant.versioned import VersionedEditor
-from kompsesjon.tui.participant.views.base import VIEWS, PhaseView, who
+from kompsesjon.tui.participant.views.base import VIEWS, OwnAndOthers, PhaseView, who
 from kompsesjon.tui.text import group_name, list_name, organisation_name, person, phase_title, plain, unit_label
 
 LETTERS = "abcdefghijklmnopqrst"  # sub-questions: 1a, 1b … (at most 20 per question)
@@ -138,6 +138,22 @@ def roles_text(state: State, group: Group) -> Text:
     )
 
 
+def other_groups(state: State, mine: str | None, phases: list[int]) -> list[RenderableType]:
+    """The other groups of this round, each with its answers in ``phases``."""
+    out: list[RenderableType] = []
+    for group in active_groups(state, state.current.groups or ""):
+        if group.id == mine:
+            continue
+        heading = Text(group_name(state, group), style="bold reverse")
+        heading.append("  ")
+        heading.append_text(plain(", ".join(person(state, p) for p in group.members), style="dim"))
+        out.append(heading)
+        for phase in phases:
+            out += written_answers(state, phase, group.id)
+        out.append(Text(""))
+    return out
+
+
 def group_heading(state: State, group: Group, me: str | None) -> list[RenderableType]:
     """A group's name (and its set's), its members, its roles."""
     spec = state.group_sets.get(group.set)
@@ -157,12 +173,13 @@ def members_text(state: State, people: list[str], me: str | None) -> Text:
     return text
 
 
-class GroupRoundView(PhaseView):
+class GroupRoundView(OwnAndOthers, PhaseView):
     """What the three views share: my group (or organisation) on one tab,
     the others on the other (Ctrl+O); the answers as editors or read-only."""
 
     BINDINGS = [Binding("ctrl+o", "switch_tab", N_("participant.keys.other_groups"))]
     EDITS = True  # answers are written in this phase
+    OWN_TAB, OTHERS_TAB, OTHERS_SCROLL = "round-own", "round-others", ".others-scroll"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -260,14 +277,6 @@ class GroupRoundView(PhaseView):
 
     # ---- actions ------------------------------------------------------------
 
-    def action_switch_tab(self) -> None:
-        tabs = self.query_one(TabbedContent)
-        tabs.active = "round-others" if tabs.active == "round-own" else "round-own"
-        if tabs.active == "round-own":
-            self.focus_default()
-        else:  # keep the focus inside this view, so its keys stay on
-            self.query_one(".others-scroll").focus()
-
     def action_save(self) -> None:
         saved = [e for e in self.query(AnswerEditor) if e.save()]
         if not saved:
@@ -307,15 +316,7 @@ class GroupWorkView(GroupRoundView):
         return Renderables(*parts)
 
     def others(self, state: State, mine: str | None) -> list[RenderableType]:
-        out: list[RenderableType] = []
-        for group in active_groups(state, state.current.groups or ""):
-            if group.id == mine:
-                continue
-            heading = Text(group_name(state, group), style="bold reverse")
-            heading.append("  ")
-            heading.append_text(plain(", ".join(person(state, p) for p in group.members), style="dim"))
-            out += [heading, *written_answers(state, state.phase, group.id), Text("")]
-        return out
+        return other_groups(state, mine, [state.phase])
 
     def action_role(self, role: str) -> None:
         self.toggle_role(role)
@@ -360,15 +361,7 @@ class ReportView(GroupRoundView):
         return Renderables(*parts)
 
     def others(self, state: State, mine: str | None) -> list[RenderableType]:
-        out: list[RenderableType] = []
-        for group in active_groups(state, state.current.groups or ""):
-            if group.id == mine:
-                continue
-            out.append(Text(group_name(state, group), style="bold reverse"))
-            for phase in reporting_phases(state, state.phase):
-                out += written_answers(state, phase, group.id)
-            out.append(Text(""))
-        return out
+        return other_groups(state, mine, reporting_phases(state, state.phase))
 
     def action_role(self, role: str) -> None:
         self.toggle_role(role)

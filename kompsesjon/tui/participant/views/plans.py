@@ -27,7 +27,7 @@ from kompsesjon.method.state import PLAN_FIELDS, PlanField
 from kompsesjon.tui.participant.drafts import DraftKey
 from kompsesjon.tui.participant.keys import N_
 from kompsesjon.tui.participant.versioned import VersionedEditor
-from kompsesjon.tui.participant.views.base import VIEWS, PhaseView, names
+from kompsesjon.tui.participant.views.base import VIEWS, OwnAndOthers, PhaseView, names
 from kompsesjon.tui.text import plain
 
 _UNSEEN = object()
@@ -70,7 +70,7 @@ class PlanFieldEditor(VersionedEditor):
 
 
 @VIEWS.register(PhaseKind.ACTION_PLANS)
-class PlansView(PhaseView):
+class PlansView(OwnAndOthers, PhaseView):
     BINDINGS = [
         Binding("ctrl+s", "save", N_("participant.keys.save_plan")),
         Binding("ctrl+o", "switch_tab", N_("participant.keys.other_islands")),
@@ -141,11 +141,3 @@ class PlansView(PhaseView):
         saved = [e.field for e in self.query(PlanFieldEditor) if e.display and e.save()]
         if not saved:
             self.notify(t("participant.plans.nothing_to_save"), markup=False)
-
-    def action_switch_tab(self) -> None:
-        tabs = self.query_one(TabbedContent)
-        tabs.active = "others" if tabs.active == "own" else "own"
-        if tabs.active == "own":
-            self.focus_default()
-        else:  # keep the focus inside this view, so its keys stay on
-            self.query_one("#others-scroll").focus()

@@ -37,7 +37,7 @@ from kompsesjon.tui.base import MirrorChanged
 from kompsesjon.tui.host.messages import Propose
 from kompsesjon.tui.modals import Dialog
 from kompsesjon.tui.participant.modals import both
-from kompsesjon.tui.participant.views.plans import same_text
+from kompsesjon.tui.participant.versioned import same_text
 
 
 @dataclass

@@ -27,7 +27,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # support: how Chromium is started
 
 from support import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-
 from textual import events  # noqa: E402
 
 from kompsesjon.client import SessionClient, new_id  # noqa: E402

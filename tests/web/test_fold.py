@@ -21,6 +21,7 @@ from method.workshop import Workshop
 
 from kompsesjon.method import FACILITATOR, evolve, participant
 from kompsesjon.method import commands as c
+from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.clustering import live_units, members
 from kompsesjon.method.events import Event
 from kompsesjon.method.islands import island_sizes
@@ -132,6 +133,7 @@ def second_thoughts() -> Script:
     s.do(p(ola), c.PlaceDot, board="critique", card="T1")
     s.do(p(ola), c.Abstain, board="critique")
     s.advance()  # bottom list
+    s.advance()  # reflection on the bottom list in small groups
     s.advance()  # vision
     s.do(p(kari), c.AddItem, board="vision", text="Det blir for dyrt")
     s.host(c.RevealItems, board="vision")
@@ -159,8 +161,8 @@ def second_thoughts() -> Script:
 def regrouping() -> Script:
     s = Script("dialogkonferanse")
     people = [s.join(f"Deltaker {n}", ["Bodø", "Fauske"][n % 2]) for n in range(5)]
-    s.advance()
-    s.advance()  # the first group round
+    while s.state.current.kind != PhaseKind.GROUP_WORK:
+        s.advance()  # to the first group round
     s.host(c.FormGroups, set="base", seed=1)
     s.host(c.MoveToGroup, set="base", participant=people[0], group=None)
     s.host(c.MoveToGroup, set="base", participant=people[0], group="G1")

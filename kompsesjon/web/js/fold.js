@@ -41,12 +41,18 @@ const HANDLERS = {
   },
   rules_changed(s, e) { s.rules = e.rules; },
   participant_joined(s, e) {
-    s.participants[e.participant] = { id: e.participant, name: e.name ?? "", org: e.org ?? "", removed: false };
+    s.participants[e.participant] = {
+      id: e.participant, name: e.name ?? "", org: e.org ?? "", removed: false, region: e.region ?? "",
+    };
     bump(s, "participant", e.participant);
   },
   profile_changed(s, e) {
     const p = s.participants[e.participant];
     if (p) { p.name = e.name; p.org = e.org; }
+  },
+  region_set(s, e) {
+    const p = s.participants[e.participant];
+    if (p) p.region = e.region;
   },
   participant_removed(s, e) {
     const p = s.participants[e.participant];
@@ -189,7 +195,8 @@ const HANDLERS = {
   groups_formed(s, e) {
     for (const g of Object.values(s.groups)) if (g.set === e.set) g.active = false;
     for (const [id, members] of Object.entries(e.groups)) {
-      s.groups[id] = { id, set: e.set, members: [...members], rapporteur: null, host: null, active: true };
+      const label = (e.labels || {})[id] ?? "";
+      s.groups[id] = { id, set: e.set, members: [...members], rapporteur: null, host: null, active: true, label };
       bump(s, "group", id);
     }
   },
@@ -203,7 +210,16 @@ const HANDLERS = {
     const g = s.groups[e.group];
     if (g) g[e.role] = e.participant ?? null;
   },
-  answer_edited(s, e) { s.answers[`${e.phase}:${e.question}:${e.group}`] = planField(e); },
+  answer_edited(s, e) {
+    // The answers are a list of records, each with its key (AnswerKey's
+    // fields): a new key is appended, a known one keeps its place.
+    const key = { phase: e.phase, question: e.question, group: e.group, sub: e.sub ?? null };
+    const row = { ...key, ...planField(e) };
+    const at = s.answers.findIndex((a) => a.phase === key.phase && a.question === key.question
+      && a.group === key.group && (a.sub ?? null) === key.sub);
+    if (at >= 0) s.answers[at] = row;
+    else s.answers.push(row);
+  },
   group_presented(s, e) { s.presenting_group = e.group ?? null; },
   report_text_edited(s, e) { s.report_texts[e.field] = planField(e); },
   evaluated(s, e) {
@@ -239,7 +255,7 @@ function created(e) {
     anonymous: e.anonymous ?? false, template: e.template, created_at: e.created_at, rules: e.rules,
     agenda: [...e.agenda], boards, group_sets: sets, phase: 0, participants: {}, items: {}, themes: {},
     buzz_pairs: {}, red_cards: {}, islands: {}, island_of: {}, plans: {}, presenting: null, groups: {},
-    answers: {}, presenting_group: null, check_ins: {}, check_outs: {}, next_steps: {}, next_meeting: "",
+    answers: [], presenting_group: null, regions: [...(e.regions || [])], check_ins: {}, check_outs: {}, next_steps: {}, next_meeting: "",
     timer: { deadline: null, remaining: null }, report_texts: texts, evaluations: {}, counters: {},
   };
 }

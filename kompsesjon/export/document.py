@@ -316,12 +316,19 @@ class _Writer:
         )
 
     def group_name(self, r: Round, group: GroupAnswers) -> str:
+        # Groups formed again (latecomers came) keep what they wrote, under a
+        # name that tells them from the new groups, which are numbered anew.
+        earlier = f" ({self.t('export.earlier_grouping')})" if group.earlier else ""
         if group.label:
-            same = [g for g in r.groups if g.label and org_key(g.label) == org_key(group.label)]
+            same = [
+                g
+                for g in r.groups
+                if g.label and org_key(g.label) == org_key(group.label) and g.earlier == group.earlier
+            ]
             if len(same) > 1:
-                return f"{group.label} ({same.index(group) + 1})"
-            return group.label
-        return f"{self.t('export.group')} {group.number or r.groups.index(group) + 1}"
+                return f"{group.label} ({same.index(group) + 1}){earlier}"
+            return group.label + earlier
+        return f"{self.t('export.group')} {group.number or r.groups.index(group) + 1}{earlier}"
 
     def round(self, r: Round, *, level: int, default_title: str = "", groups: list[GroupAnswers] | None = None):
         t = self.t

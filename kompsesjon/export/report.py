@@ -172,6 +172,9 @@ class GroupAnswers(BaseModel):
         "or the organisation all members share), else empty"
     )
     number: int = Field(default=0, description="1, 2, 3 … within its group set, in the order formed (0: follow-up)")
+    earlier: bool = Field(
+        default=False, description="a group of an earlier forming of its set, formed again since (numbered apart)"
+    )
     members: list[Person]
     rapporteur: str | None = None
     host: str | None = Field(default=None, description="table host")
@@ -464,6 +467,7 @@ def _round(seen: State, number: int, name, person) -> Round:
                     group.id,
                     label=group.label or _one_org(members_),
                     number=group_number(seen, group),
+                    earlier=not group.active,
                     members=members_,
                     rapporteur=name(group.rapporteur),
                     host=name(group.host),

@@ -376,3 +376,26 @@ def test_cards_with_the_same_words_as_their_theme_are_counted_not_repeated():
     text = render(build_report(s.state), "md")
     assert "- **Lange reiseavstander**\n  - *3 lapper med denne teksten*\n  - Mye reising" in text
     assert text.count("Lange reiseavstander") == 1
+
+
+def test_groups_of_an_earlier_forming_are_told_apart_from_the_new_ones():
+    """Latecomers arrive, the facilitator forms the groups again: what the
+    first groups wrote stays in the report, under a name no new group has."""
+    s = Script("dialogkonferanse")
+    people = [s.join(f"Deltaker {n}", ["Bodø", "Fauske"][n % 2]) for n in range(4)]
+    while s.state.current.kind != PhaseKind.GROUP_WORK:
+        s.advance()
+    phase = s.state.phase
+    s.host(c.FormGroups, set="base", seed=1)
+    s.do(participant(people[0]), c.EditAnswer, phase=phase, question=0, group="G1", text="Før", base_version=0)
+    people += [s.join(f"Sen {n}", ["Saltdal", "Steigen"][n % 2]) for n in range(6)]
+    s.host(c.FormGroups, set="base", seed=2)
+    new = next(g for g in s.state.groups.values() if g.active and people[0] in g.members)
+    s.do(participant(people[0]), c.EditAnswer, phase=phase, question=0, group=new.id, text="Etter", base_version=0)
+    text = render(build_report(s.state, code="K7PQ2M", exported_at=NOW), "md")
+    headings = re.findall(r"^#### (.+)$", text.split("### Del 2")[1].split("\n### ")[0], flags=re.M)
+    assert headings == ["Gruppe 1 (før ny inndeling)", "Gruppe 1", "Gruppe 2"]
+    assert text.index("#### Gruppe 1 (før ny inndeling)") < text.index("Før") < text.index("#### Gruppe 1\n")
+    data = json.loads(render(build_report(s.state, code="K7PQ2M", exported_at=NOW), "json"))
+    rounds = [r for r in data["rounds"] if r["phase"] == phase]
+    assert [g["earlier"] for g in rounds[0]["groups"]] == [True, False, False]

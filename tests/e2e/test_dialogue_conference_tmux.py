@@ -115,7 +115,7 @@ async def test_a_dialogue_conference_in_real_terminals(tmp_path):
 
         # Local follow-up, per municipality.
         await next_phase("Del 4: Lokal oppfølging")
-        await people["Kari"].wait_for("Oppfølging for Bodø kommune", timeout=15)
+        await people["Kari"].wait_for("Svar for Bodø kommune", timeout=15)
         await write("Kari", "Planleggingsdag 8. januar")
         await write("Ola", "Nettverksmøte i Fauske i mars")
 

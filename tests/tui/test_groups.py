@@ -248,7 +248,7 @@ async def test_each_organisation_writes_its_follow_up(dialogue):
         await ok(host, c.FormGroups(id=new_id(), set="base", seed=1))
         while host.state.current.title != "Del 4: Lokal oppfølging":
             await ok(host, c.AdvancePhase(id=new_id(), current=host.state.phase))
-        await shows(pilot, "Oppfølging for", "Bodø", "Kari (Bodø), Per (Bodø)", "Hva gjør vi i vår enhet")
+        await shows(pilot, "Svar for", "Bodø", "Kari (Bodø), Per (Bodø)", "Hva gjør vi i vår enhet")
         await at_first_answer(pilot)
         await type_text(pilot, "Planleggingsdag 8. januar")
         await pilot.press("ctrl+s")

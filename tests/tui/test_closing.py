@@ -111,3 +111,18 @@ async def test_no_evaluation_when_the_template_asks_for_none(workshop):
         await pilot.press("ctrl+r")
         await pilot.pause(0.2)
         assert "Evaluering av dagen" not in screen_text(app)
+
+
+async def test_a_closing_without_islands_speaks_of_none(running, clients, tmp_path):
+    """A dialogue conference has no islands: its closing is check-out and next
+    steps, without «the islands present in turn»."""
+    from .conftest import Workshop
+
+    conference = await Workshop(running, clients, tmp_path).start(template="dialogkonferanse", title="Salten")
+    app = conference.app()
+    async with run(app) as pilot:
+        await conference.joined(pilot)
+        await advance(conference.host, PhaseKind.CLOSING)
+        await ok(conference.host, c.AddNextStep(id=new_id(), text="Rapport til kommunene"))
+        await shows(pilot, "Utsjekk: ett ord eller en setning", "• Rapport til kommunene")
+        assert "Øyene" not in screen_text(app)

@@ -1,4 +1,5 @@
-"""Closing: the island being presented, next steps, check-out and the evaluation."""
+"""Closing: the island being presented (where there are islands), next steps,
+check-out and the evaluation."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
-from kompsesjon.method.islands import island_members
+from kompsesjon.method.islands import active_islands, island_members
 from kompsesjon.tui.participant.keys import N_
 from kompsesjon.tui.participant.modals import EvaluationScreen, Given
 from kompsesjon.tui.participant.views.base import VIEWS, PhaseView, names, restore_input
@@ -52,6 +53,9 @@ class ClosingView(PhaseView):
     def show(self, state: State, me: str | None) -> None:
         super().show(state, me)
         presenting = state.islands.get(state.presenting or "")
+        # Without islands (a dialogue conference, a case reflection) there is
+        # nothing to present: check-out and next steps take the width.
+        self.query_one("#presenting-col").display = presenting is not None or bool(active_islands(state))
         if presenting is None:
             shown = Group(Text(t("participant.closing.nobody_presenting"), style="italic"))
         else:

@@ -114,6 +114,15 @@ async def test_reports_step_through_the_groups_and_every_screen_follows(running,
     await ok(
         room.fac, c.SetGroupRole(id=cid(), group=fauske.id, role="rapporteur", participant=room.people[3].participant)
     )
+    while room.fac.state.current.title != "Case 3: Koordinering i krisetid":
+        await ok(room.fac, c.AdvancePhase(id=cid(), current=room.fac.state.phase))
+    last = room.fac.state.phase  # the last round's answers, under three earlier rounds' questions
+    await ok(
+        room.people[3],
+        c.EditAnswer(
+            id=cid(), phase=last, question=1, sub=1, group=fauske.id, text="Rollene var uklare", base_version=0
+        ),
+    )
     await room.advance_to(PhaseKind.REPORT)
     app, screen = room.host(), room.host("screen")
     async with app.run_test(size=SIZE) as pilot, screen.run_test(size=SIZE) as screen_pilot:
@@ -132,6 +141,10 @@ async def test_reports_step_through_the_groups_and_every_screen_follows(running,
             text = await shows(p, view, "Rapporterer: Fauske kommune")
             assert "Referent: Per Olsen" in text and "Felles rutiner" in text
             assert "Ola Hansen (Fauske kommune)" in text
+            # What the group answered, all of it in view: unanswered questions are left out.
+            assert "2b. Hva fungerte ikke?" in text and "Rollene var uklare" in text
+            assert "Er vi en potensiell flaskehals" not in text
+            assert "Case 2: Vertikal koordinering med fylkeskommunen" not in text  # nothing answered there
         await pilot.press("escape")
         await until(lambda: room.fac.state.presenting_group is None)
         await shows(screen_pilot, screen, "Gruppene (← → viser én om gangen på alle skjermer)")

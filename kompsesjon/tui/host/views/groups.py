@@ -9,7 +9,7 @@ the local follow-up.
   rapporteur (``r``) or table host (``h``), and gives someone their region
   (``R``) where groups are formed by region; ``s`` shows or hides the answers.
 * ``report``: left/right presents the previous/next group, and every screen
-  follows: its name, members, rapporteur and answers, with the rapporteur's
+  follows: its name, members, rapporteur and what it answered, with the rapporteur's
   minutes on the timer; Escape goes back to the overview.
 * ``follow_up``: what each organisation will do before next time, live.
 """
@@ -117,14 +117,17 @@ def _answer_row(key: str, label: str, question: str, text: str, by: str):
     return Row(key, (label, question, text, by), make)
 
 
-def answer_rows(state: State, phase: int, group: str, prefix: str) -> list[Row]:
-    """A group's answers in a phase: one row per question or sub-question."""
+def answer_rows(state: State, phase: int, group: str, prefix: str, *, answered_only: bool = False) -> list[Row]:
+    """A group's answers in a phase: one row per question or sub-question
+    (with ``answered_only``, only those that have an answer)."""
     rows = []
     questions = question_specs(state, phase)
     for key in answer_keys(state, phase, group):
         question = questions[key.question]
         asked = question.text if key.sub is None else question.sub[key.sub]
         found = state.answers.get(key)
+        if answered_only and (found is None or not found.text.strip()):
+            continue
         by = person(state, found.by) if found is not None and found.by else ""
         rows.append(
             _answer_row(
@@ -346,10 +349,14 @@ class GroupWorkView(GroupControls):
 
 
 def report_rows(state: State, report_phase: int, group: str) -> list[Row]:
+    """What a group wrote in the rounds it reports on. The projector cannot
+    scroll: questions it left unanswered are left out, so that what the
+    rapporteur speaks about is in view (the overview counts the answers)."""
     rows: list[Row] = []
     for phase in reporting_phases(state, report_phase):
-        rows.append(_heading_row(f"P:{phase}", phase_title(state, phase), ""))
-        rows += answer_rows(state, phase, group, f"R{phase}")
+        answered = answer_rows(state, phase, group, f"R{phase}", answered_only=True)
+        if answered:
+            rows += [_heading_row(f"P:{phase}", phase_title(state, phase), ""), *answered]
     return rows
 
 
@@ -385,7 +392,7 @@ class ReportView(GroupControls):
         with Vertical(id="group-report"):
             yield Texty(id="group-report-title", classes="island-title report-title")
             yield Texty(id="group-report-members", classes="names")
-            yield Rows(id="group-report-answers", interactive=False)
+            yield Rows(id="group-report-answers", interactive=False, empty=t("host.groups.no_answers"))
         with Vertical(id="group-overview"):
             yield Texty(t("host.groups.report_order"), classes="section-title")
             yield Rows(id="group-order", interactive=False, empty=t("host.groups.none"))

@@ -32,7 +32,7 @@ from .report import Report
 _INLINE = re.compile(r"([\\`*_\[\]<>|~#])")  # "#" also ends an ATX heading
 _ENTITY = re.compile(r"&(?=#?\w+;)")  # "&amp;" would be read as "&"
 # At the start of a line: headings, quotes, lists, thematic breaks.
-_LINE_START = re.compile(r"^([ \t]*)(>|[-+=](?=\s|$|[-=]*$)|\d+(?=[.)](?:\s|$)))", re.MULTILINE)
+_LINE_START = re.compile(r"^([ \t]*)(>|[-+=](?=\s|$|[-=]*[ \t]*$)|\d+(?=[.)](?:\s|$)))", re.MULTILINE)
 # Indentation: after a blank line, four spaces or a tab start a code block. A
 # paragraph drops a line's leading whitespace anyway, so it is dropped here.
 _INDENT = re.compile(r"^[ \t]+", re.MULTILINE)

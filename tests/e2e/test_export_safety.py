@@ -20,7 +20,7 @@ import re
 from html.parser import HTMLParser
 
 from export.sessions import NOW, Script
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
@@ -162,6 +162,7 @@ def squash(text: str) -> str:
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(multiline, st.sampled_from(sorted(CONTEXTS)))
+@example("--- \n- \n", "field")  # a thematic break with a space after it (found by a run)
 def test_escaped_text_is_parsed_back_as_exactly_that_text(raw, context):
     render, allowed, kind = CONTEXTS[context]
     try:

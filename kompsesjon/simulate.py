@@ -334,6 +334,18 @@ class AutoFacilitator(_Simulated):
             await asyncio.sleep(self.phase_seconds * 0.6 / max(1, len(groups)))
         await self._do(c.PresentGroup(id=new_id(), group=None))
 
+    async def settle_islands(self) -> None:
+        """Before the action plans: everyone on an island, nobody alone, and
+        no island that nobody is on (people chose before it was made), so
+        that every island writes a plan."""
+        await self._do(c.PlaceUnassigned(id=new_id()))
+        empty = [i for i, n in island_sizes(self.client.state).items() if n == 0]
+        for island in [*too_small(self.client.state), *empty]:
+            if len(active_islands(self.client.state)) > 1:
+                # Given up; its people join the smallest of the others.
+                await self._do(c.RemoveIsland(id=new_id(), island=island))
+                await self._do(c.PlaceUnassigned(id=new_id()))
+
     async def _run(self) -> None:
         await self.client.wait_ready(timeout=30)
         while True:
@@ -372,13 +384,7 @@ class AutoFacilitator(_Simulated):
             await asyncio.sleep(self.phase_seconds * 0.4)
             state = self.client.state
             if state.current.kind == PhaseKind.ISLANDS:
-                await self._do(c.PlaceUnassigned(id=new_id()))
-                # Nobody is left alone: an island too small to work is given
-                # up and its people join the smallest of the others.
-                for island in too_small(self.client.state):
-                    if len(active_islands(self.client.state)) > 1:
-                        await self._do(c.RemoveIsland(id=new_id(), island=island))
-                        await self._do(c.PlaceUnassigned(id=new_id()))
+                await self.settle_islands()
             if state.phase + 1 >= len(state.agenda):
                 return
             await self._do(c.AdvancePhase(id=new_id(), current=state.phase))

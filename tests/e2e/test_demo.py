@@ -13,14 +13,16 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
-from support import until
+from support import advance, ok, until
 
 from kompsesjon.cli import main
-from kompsesjon.client import SessionClient
+from kompsesjon.client import SessionClient, new_id
 from kompsesjon.demo import run_demo
+from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.group_work import active_groups
-from kompsesjon.simulate import Pace
+from kompsesjon.method.islands import active_islands, island_sizes
+from kompsesjon.simulate import AutoFacilitator, Pace
 
 
 @contextlib.asynccontextmanager
@@ -121,3 +123,29 @@ async def test_the_demo_runs_every_group_method_to_its_end(tmp_path, capsys, tem
     for label in labels:
         assert label in report, label
     assert "referent:" in report
+
+
+async def test_the_autopilot_gives_up_islands_nobody_is_on_or_one_is_alone_on(running, clients):
+    """People may choose before the last island is made: an island nobody
+    chose would have no action plan, one with a single person leaves them
+    alone. The autopilot gives both up and places their people."""
+    created = await running.new_session(template="framtidsverksted", title="Salten")
+    host = clients(running.url, role="facilitator", token=created.token)
+    await host.wait_ready()
+    people = []
+    for n in range(5):
+        person = clients(running.url, role="participant", code=created.code, name=f"P{n}", org="Bodø")
+        await person.wait_ready()
+        people.append(person)
+    await advance(host, PhaseKind.BRAINSTORM)
+    await ok(people[0], c.AddItem(id=new_id(), board="critique", text="Lite tid"))
+    await advance(host, PhaseKind.ISLANDS)
+    for title in ("Tid", "Roller", "Ingen valgte", "Alene"):
+        await ok(host, c.CreateIsland(id=new_id(), title=title, links=[c.LinkRef(board="critique", card="K1")]))
+    for person, island in zip(people, ["I1", "I1", "I2", "I2", "I4"], strict=True):
+        await ok(person, c.ChooseIsland(id=new_id(), island=island))
+    pilot = AutoFacilitator(running.url, created.token)
+    pilot.client = host
+    await pilot.settle_islands()
+    await until(lambda: [i.id for i in active_islands(host.state)] == ["I1", "I2"])
+    assert sorted(island_sizes(host.state).values()) == [2, 3], "the one alone joined another island"

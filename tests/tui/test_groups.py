@@ -319,3 +319,23 @@ async def test_the_future_workshop_reflects_on_the_bottom_list_in_small_groups(w
         await type_text(pilot, "Veiledning – punkt 1")
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: answer(host.state, host.state.phase, 0, group.id) is not None)
+
+
+async def test_keys_typed_right_after_tab_go_to_the_next_answer(dialogue):
+    """A terminal may deliver "text⇥more" in one read (a quick typist, a
+    loaded machine): what follows Tab belongs in the next answer, not glued
+    onto the first."""
+    from textual import events
+
+    workshop = dialogue
+    app = workshop.app(org="Bodø")
+    async with run(app) as pilot:
+        kari = await workshop.joined(pilot)
+        await room(workshop)
+        await base_groups(workshop, kari)
+        await at_first_answer(pilot)
+        for key, character in (("a", "a"), ("tab", "\t"), ("b", "b"), ("c", "c")):
+            app.post_message(events.Key(key, character))  # all at once, as the driver does
+        await settle(pilot, lambda: editor(app, 1).area.text == "bc")
+        assert editor(app, 0).area.text == "a"
+        assert app.focused is editor(app, 1).area

@@ -36,6 +36,7 @@ from kompsesjon.method.state import PlanField
 from kompsesjon.tui.participant.drafts import DraftKey, Drafts
 from kompsesjon.tui.participant.messages import Propose
 from kompsesjon.tui.participant.modals import Merged, MergeScreen
+from kompsesjon.tui.participant.widgets import FieldArea
 from kompsesjon.tui.text import person
 
 
@@ -79,7 +80,7 @@ class VersionedEditor(Vertical):
     # ---- the widget ---------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        area = TextArea(id=self.area_id, soft_wrap=True, tab_behavior="focus")
+        area = FieldArea(id=self.area_id, soft_wrap=True, tab_behavior="focus")
         area.border_title = Text(self.label)  # on the border: never scrolled apart
         yield area
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual import events
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 
 class LineInput(Input):
@@ -29,5 +29,35 @@ class LineInput(Input):
             if self.clear_on_submit:
                 self.value = ""
             self.post_message(self.Submitted(self, text))
+            return
+        await super()._on_key(event)
+
+
+class FieldArea(TextArea):
+    """A text area (an action-plan field, a group's answer) whose Tab moves on
+    in typing order.
+
+    Textual moves the focus on Tab through a binding, once the key has bubbled
+    up to the app; the keys typed after it are queued here by then. Someone
+    who types "answer⇥next answer" quickly (or a terminal that delivers it in
+    one read, as on a loaded machine) would get both glued into this field.
+    So Tab is handled here, and keys that arrive once the focus has moved on
+    go where it went.
+    """
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key in ("tab", "shift+tab"):
+            event.stop()
+            event.prevent_default()
+            if event.key == "tab":
+                self.screen.focus_next()
+            else:
+                self.screen.focus_previous()
+            return
+        focused = self.screen.focused
+        if focused is not None and focused is not self:
+            event.stop()
+            event.prevent_default()
+            focused._forward_event(events.Key(event.key, event.character))
             return
         await super()._on_key(event)

@@ -301,7 +301,10 @@ class SessionClient:
         future = self.submit(command)
         if timeout is None:
             return await future
-        return await asyncio.wait_for(asyncio.shield(future), timeout)
+        # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that
+        # comes as the outcome arrives, and a task that was told to stop goes on.
+        async with asyncio.timeout(timeout):
+            return await asyncio.shield(future)
 
     def _flush(self) -> None:
         for command_id in list(self._outbox):

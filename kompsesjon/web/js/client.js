@@ -11,7 +11,7 @@
 //
 // In the browser's localStorage, per join code: the resume secret (whoever
 // has it *is* this participant), the name and organisation given, and the
-// commands not yet answered.
+// commands not yet answered (and, beside them, unsaved texts: versioned.js).
 
 import { evolve } from "./fold.js";
 
@@ -67,6 +67,7 @@ export class Memory {
   forget() {
     try {
       this.storage.removeItem(this.key);
+      this.storage.removeItem(`${this.key}:drafts`); // unsaved texts (versioned.js)
     } catch {
       /* nothing stored */
     }

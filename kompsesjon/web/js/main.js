@@ -10,6 +10,8 @@ import { t } from "./i18n.js";
 import { Memory, SessionClient, newId, normaliseCode, socketUrl } from "./client.js";
 import { fill, h, setText } from "./dom.js";
 import { clock, phaseTitle, timerClass, timerLeft } from "./text.js";
+import { Drafts } from "./versioned.js";
+import { askRegion, regionButton } from "./region.js";
 import { viewFor } from "./views/index.js";
 
 // Refusals after which the join form is offered again (a new connection).
@@ -26,6 +28,8 @@ const page = {
   phase: null,
   timerClass: null,
   chosenLang: null,
+  drafts: new Drafts(null),
+  regionAsked: false, // asked once after joining, where groups are formed by region
   handles: new Map(), // command id → rejection codes its view shows itself
 };
 
@@ -98,6 +102,7 @@ function showJoin({ code = "", name = "", org = "", error = "", field = "" }) {
   page.viewKey = null;
   $("top").hidden = true;
   $("leave").hidden = true;
+  $("region").hidden = true;
   document.title = `${t("participant.join.title")} – kompsesjon`;
   const errorId = "join-error";
   const input = (id, label, value, attrs, hint = "") => {
@@ -147,8 +152,11 @@ function connect(code, name, org) {
   page.code = code;
   page.joinShown = { code, name, org };
   fill($("main"), h("p", { class: "waiting", role: "status", text: t("participant.join.connecting") }));
-  const client = new SessionClient({ url: socketUrl(location), code, name, org, memory: new Memory(code) });
+  const memory = new Memory(code);
+  const client = new SessionClient({ url: socketUrl(location), code, name, org, memory });
   page.client = client;
+  page.drafts = new Drafts(memory);
+  page.regionAsked = false;
   client.on = (kind, payload) => {
     if (client !== page.client) return;
     news(kind, payload);
@@ -257,6 +265,11 @@ function render(event = null) {
   } else {
     page.view.update(state, me, event);
   }
+  regionButton($("region"), state, me, () => askRegion(context()));
+  if (!page.regionAsked && client.welcomed && me && state.participants[me]) {
+    page.regionAsked = true;
+    askRegion(context(), { once: true });
+  }
   tick();
 }
 
@@ -276,6 +289,9 @@ function context() {
       const id = newId();
       page.handles.set(id, handles);
       return page.client.submit({ ...command, id });
+    },
+    get drafts() {
+      return page.drafts;
     },
     announce,
     notice,

@@ -123,3 +123,76 @@ export function myNote(notes, me) {
   const note = Object.values(notes).find((n) => me != null && n.author === me);
   return note ? note.text : null;
 }
+
+// ---- group rounds (kompsesjon/method/group_work.py) ----------------------------
+
+/** The follow-up "group" of a person: their organisation (or themselves). */
+export function orgGroup(org, participant) {
+  // Python's casefold() through the upper case: "ß" → "SS" → "ss", as casefold gives.
+  const key = org.trim().toUpperCase().toLowerCase();
+  return key ? `org:${key}` : `org:#${participant}`;
+}
+
+export function activeGroups(state, groupSet) {
+  return Object.values(state.groups).filter((g) => g.set === groupSet && g.active);
+}
+
+export function groupOf(state, groupSet, participant) {
+  return activeGroups(state, groupSet).find((g) => g.members.includes(participant)) || null;
+}
+
+/** 1, 2, 3 … in the order the groups of its set were formed. */
+export function groupNumber(state, group) {
+  const same = Object.values(state.groups).filter((g) => g.set === group.set && g.active === group.active).map((g) => g.id);
+  return same.indexOf(group.id) + 1;
+}
+
+/** Does this session form groups by region (so people must give theirs)? */
+export function needsRegion(state) {
+  return Object.values(state.group_sets).some((spec) => spec.mode === "by_region");
+}
+
+/** The questions of a phase; a follow-up without questions asks its prompt. */
+export function questionSpecs(state, phase) {
+  const spec = state.agenda[phase];
+  if (spec.questions && spec.questions.length) return spec.questions;
+  if (spec.kind === "follow_up") return [{ text: spec.prompt || "follow_up", sub: [], part: "", answer_each_sub: false }];
+  return [];
+}
+
+/** What is answered of a question: the question (null), then each sub-question. */
+export function fields(question) {
+  return question.answer_each_sub ? [null, ...question.sub.map((_, n) => n)] : [null];
+}
+
+/** Every answer a group writes in a phase, in the order they are asked. */
+export function answerKeys(state, phase, group) {
+  return questionSpecs(state, phase).flatMap((question, n) =>
+    fields(question).map((sub) => ({ phase, question: n, group, sub })));
+}
+
+export function answerOf(state, key) {
+  return state.answers.find((a) => a.phase === key.phase && a.question === key.question
+    && a.group === key.group && (a.sub ?? null) === (key.sub ?? null)) || null;
+}
+
+/** Organisation key → its active participants. */
+export function followUpGroups(state) {
+  const out = {};
+  for (const person of Object.values(state.participants)) {
+    if (!person.removed) (out[orgGroup(person.org, person.id)] ||= []).push(person.id);
+  }
+  return out;
+}
+
+/** The organisation's name as its people wrote it ("" for none). */
+export function followUpLabel(state, key) {
+  const found = (followUpGroups(state)[key] || []).find((p) => state.participants[p].org);
+  return found ? state.participants[found].org : "";
+}
+
+/** The group_work phases before a report whose answers it presents. */
+export function reportingPhases(state, phase) {
+  const groups = state.agenda[phase].groups;
+  return state.agenda.slice(0, phase).flatMap((p, n) => (p.kind === "group_work" && p.groups === groups ? [n] : []));
+}

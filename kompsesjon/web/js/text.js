@@ -1,7 +1,7 @@
 // Naming things in the user's language: kompsesjon/tui/text.py for the page.
 
 import { t } from "./i18n.js";
-import { unitTitle } from "./queries.js";
+import { followUpGroups, followUpLabel, groupNumber, unitTitle } from "./queries.js";
 
 export function boardName(state, board) {
   const found = state.boards[board];
@@ -76,4 +76,17 @@ export function timerClass(left) {
 /** Equal as the server stores them (it trims and NFC-normalises). */
 export function sameText(a, b) {
   return a.normalize("NFC").trim() === b.normalize("NFC").trim();
+}
+
+/** What a group is called: its organisation or region, else "Gruppe 3". */
+export function groupName(state, group) {
+  return group.label || t("words.group_n", { n: groupNumber(state, group) });
+}
+
+/** A follow-up's organisation ("org:bodø" → "Bodø"), or the person without one. */
+export function organisationName(state, key) {
+  const label = followUpLabel(state, key);
+  if (label) return label;
+  const people = followUpGroups(state)[key] || [];
+  return people.map((p) => person(state, p)).join(", ") || t("words.nobody");
 }

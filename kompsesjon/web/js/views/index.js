@@ -7,6 +7,7 @@
 import brainstorm from "./brainstorm.js";
 import closing from "./closing.js";
 import cluster from "./cluster.js";
+import { followUp, groupWork, report } from "./groups.js";
 import intro from "./intro.js";
 import islands from "./islands.js";
 import other from "./other.js";
@@ -23,6 +24,9 @@ export const VIEWS = {
   islands,
   action_plans: plans,
   closing,
+  group_work: groupWork,
+  report,
+  follow_up: followUp,
 };
 
 const BOARD_KINDS = new Set(["brainstorm", "cluster", "vote", "ranking"]);

@@ -24,6 +24,17 @@ from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.clustering import live_units, members
 from kompsesjon.method.events import Event
+from kompsesjon.method.group_work import (
+    active_groups,
+    answer_keys,
+    follow_up_groups,
+    follow_up_label,
+    group_number,
+    group_of,
+    needs_region,
+    org_group,
+    reporting_phases,
+)
 from kompsesjon.method.islands import island_sizes
 from kompsesjon.method.state import dump_state
 from kompsesjon.method.visibility import deliveries, participant_view, recipients_of, view_state
@@ -85,7 +96,40 @@ def answers(state, me: str) -> dict:
             "status": status_of(state, board, me),
         }
     pair = my_pair(state, me)
-    return {"boards": boards, "islandSizes": island_sizes(state), "myPair": pair.id if pair else None}
+    return {
+        "boards": boards,
+        "islandSizes": island_sizes(state),
+        "myPair": pair.id if pair else None,
+        "groups": group_answers(state, me),
+    }
+
+
+def group_answers(state, me: str) -> dict:
+    """The group rounds' questions (group_work.py) the page asks of its mirror."""
+    sets = {}
+    for set_id in state.group_sets:
+        mine = group_of(state, set_id, me)
+        sets[set_id] = {
+            "active": [g.id for g in active_groups(state, set_id)],
+            "mine": mine.id if mine else None,
+        }
+    follow = follow_up_groups(state)
+    return {
+        "sets": sets,
+        "numbers": {g.id: group_number(state, g) for g in state.groups.values()},
+        "needsRegion": needs_region(state),
+        "keys": [
+            [
+                {"phase": k.phase, "question": k.question, "group": k.group, "sub": k.sub}
+                for k in answer_keys(state, n, g)
+            ]
+            for n in range(len(state.agenda))
+            for g in [*state.groups, *follow]
+        ],
+        "followUp": follow,
+        "labels": {key: follow_up_label(state, key) for key in follow},
+        "reporting": [reporting_phases(state, n) for n in range(len(state.agenda))],
+    }
 
 
 def sessions() -> list[list[Event]]:
@@ -191,7 +235,22 @@ async (streams) => {
       };
     }
     const pair = q.myPair(state, me);
-    out.push({ state, queries: { boards, islandSizes: q.islandSizes(state), myPair: pair ? pair.id : null } });
+    const sets = {};
+    for (const set of Object.keys(state.group_sets)) {
+      const mine = q.groupOf(state, set, me);
+      sets[set] = { active: q.activeGroups(state, set).map((g) => g.id), mine: mine ? mine.id : null };
+    }
+    const follow = q.followUpGroups(state);
+    const groups = {
+      sets,
+      numbers: Object.fromEntries(Object.values(state.groups).map((g) => [g.id, q.groupNumber(state, g)])),
+      needsRegion: q.needsRegion(state),
+      keys: state.agenda.flatMap((_, n) => [...Object.keys(state.groups), ...Object.keys(follow)].map((g) => q.answerKeys(state, n, g))),
+      followUp: follow,
+      labels: Object.fromEntries(Object.keys(follow).map((key) => [key, q.followUpLabel(state, key)])),
+      reporting: state.agenda.map((_, n) => q.reportingPhases(state, n)),
+    };
+    out.push({ state, queries: { boards, islandSizes: q.islandSizes(state), myPair: pair ? pair.id : null, groups } });
   }
   return JSON.stringify({ out, known: KNOWN });
 }
@@ -211,6 +270,24 @@ async def test_the_page_folds_and_reads_as_the_engine_does(running, chromium):
     for stream, folded in zip(all_streams, result["out"], strict=True):
         assert folded["state"] == stream["expected"]
         assert folded["queries"] == json.loads(json.dumps(stream["queries"]))
+    phone.assert_no_errors()
+    await phone.close()
+
+
+ORGANISATIONS = ["Bodø", " Straße ", "İstanbul", "ﬁskeri", "ΣΟΦΊΑ", "ǅ", "\u00a0Fauske\u2003", "", "   ", "Ŀ", "ﬃ"]
+
+
+async def test_the_page_names_an_organisations_follow_up_as_the_engine_does(running, chromium):
+    """A follow-up's "group" is the organisation, case-folded (Python's casefold) on both sides."""
+    phone = await Phone.open(chromium, f"http://127.0.0.1:{running.port}", "/")
+    got = await phone.page.evaluate(
+        """async (orgs) => {
+          const q = await import("/assets/js/queries.js");
+          return orgs.map((org) => q.orgGroup(org, "p7"));
+        }""",
+        ORGANISATIONS,
+    )
+    assert got == [org_group(org, "p7") for org in ORGANISATIONS]
     phone.assert_no_errors()
     await phone.close()
 

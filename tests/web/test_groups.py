@@ -89,7 +89,9 @@ async def test_a_dialogue_conference_in_one_group_with_two_phones_and_a_terminal
     assert answer(host.state, phase, 1, group.id).by == p
     await expect(kari.page.get_by_label("Svar 2", exact=True)).to_have_value("Mentor\nHospitering hos naboen")
     await until(lambda: ola.state.answers.get(AnswerKey(phase=phase, question=1, group=group.id)) is not None)
-    assert ola.state.answers[AnswerKey(phase=phase, question=1, group=group.id)].version == 2  # the terminal sees it too
+    assert (
+        ola.state.answers[AnswerKey(phase=phase, question=1, group=group.id)].version == 2
+    )  # the terminal sees it too
 
     # ---- the rapporteur and table host roles --------------------------------------------
     await kari.page.get_by_role("button", name="Bli referent").click()

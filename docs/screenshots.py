@@ -10,8 +10,9 @@ start voting, then saves SVG screenshots of the real apps:
   base groups (twelve people from the Salten municipalities);
 - ``docs/participant-groups.svg``: Kari writing her group's answer;
 - ``docs/phone-*.png``: Hanne on the web page on a 360×740 phone in headless
-  Chromium (joining, writing critique cards, voting), when Chromium and
-  Playwright are there (``apt-get install chromium``; ``uv sync``).
+  Chromium (joining, writing critique cards, voting), and Erik writing his
+  base group's answer in the dialogue conference (``phone-groups.png``), when
+  Chromium and Playwright are there (``apt-get install chromium``; ``uv sync``).
 """
 
 from __future__ import annotations
@@ -220,7 +221,17 @@ async def group_round(server: SessionServer, url: str, tmp: Path) -> None:
     fac = SessionClient(url, role="facilitator", token=created.token)
     fac.start()
     await fac.wait_ready()
-    people = await join(url, created.code, PEOPLE)
+    # Erik joins from his phone (the QR code on the projector opened the page), the others from terminals.
+    people = await join(url, created.code, PEOPLE[:-1])
+    phone = Phone(f"http://127.0.0.1:{server.port}")
+    await phone.start(created.code)
+    if phone.page is not None:
+        await phone.page.get_by_label("Navn").fill(PEOPLE[-1][0])
+        await phone.page.get_by_label("Organisasjon").fill(PEOPLE[-1][1])
+        await phone.page.get_by_role("button", name="Bli med").click()
+        await phone.page.wait_for_selector("body[data-joined]")
+    else:
+        people += await join(url, created.code, PEOPLE[-1:])
     await advance_to(fac, PhaseKind.GROUP_WORK)
     await ok(fac, c.FormGroups(id=new_id(), set="base", seed=4))
     await ok(fac, c.SetTimer(id=new_id(), seconds=42 * 60))
@@ -253,6 +264,16 @@ async def group_round(server: SessionServer, url: str, tmp: Path) -> None:
     async with host.run_test(size=HOST_SIZE) as pilot:
         await settle(host, fac, pilot)
         print("saved", host.save_screenshot("groups.svg", str(ROOT / "docs")))
+
+    if phone.page is not None:  # Erik takes the table host's role and writes his group's answer
+        page = phone.page
+        if await page.get_by_role("button", name="Bli bordvert").is_visible():
+            await page.get_by_role("button", name="Bli bordvert").click()
+            await page.wait_for_selector("text=Gi fra meg bordvertrollen")
+        await page.get_by_label("Svar 1", exact=True).fill("Kompetanseløftet i RKK Salten: felles e-læring")
+        await page.locator(".round-info").evaluate("(el) => window.scrollTo(0, el.offsetTop - 8)")
+        await phone.shot("phone-groups.png", wait_for=".plan-field.dirty")
+    await phone.stop()
 
     resume = tmp / "kari-groups.txt"
     resume.write_text(kari.resume, encoding="ascii")

@@ -19,6 +19,7 @@ from benchmarks.lean import page_command, page_hello
 from kompsesjon.client import SessionClient, new_id
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
+from kompsesjon.method.group_work import answer, group_of
 from kompsesjon.method.state import dump_state
 from kompsesjon.method.visibility import participant_view, view_state
 from kompsesjon.method.voting import ranked_list
@@ -159,6 +160,18 @@ async def test_two_phones_and_a_terminal_hold_a_future_workshop(running, clients
         await expect(shown.nth(n)).to_contain_text(f"{entry.dots} prikk")
     await expect(shown.first).to_contain_text("Kompetanse")
     await assert_usable(kari.page, "ranking")
+
+    # ---- reflection on the bottom list in small groups ---------------------------------
+    await advance(host, PhaseKind.GROUP_WORK)
+    await ok(host, c.FormGroups(id=new_id(), set="small", seed=2))
+    small = group_of(host.state, "small", k)
+    await expect(kari.page.locator(".round-info h2")).to_contain_text("Gruppe")
+    await expect(kari.page.locator("#round-list-title")).to_have_text("Bunnliste")
+    await expect(kari.page.locator("ol.ranking > li").first).to_contain_text("Kompetanse")
+    await kari.page.get_by_label("Svar 1", exact=True).fill("Vi kjenner oss igjen i «Kompetanse»")
+    await kari.page.get_by_role("button", name="Lagre Svar 1", exact=True).click()
+    await until(lambda: answer(host.state, host.state.phase, 0, small.id) is not None)
+    await assert_usable(kari.page, "reflection on the bottom list")
 
     # ---- vision: cards and a red card ---------------------------------------------------
     await advance(host, PhaseKind.BRAINSTORM, "vision")

@@ -28,17 +28,27 @@ async def to_title(host, title: str) -> None:
         await ok(host, c.AdvancePhase(id=new_id(), current=host.state.phase))
 
 
-async def test_a_dialogue_conference_in_one_group_with_two_phones_and_a_terminal(running, clients, chromium):
-    created = await running.new_session(template="dialogkonferanse", title="Nettverkssamling i Salten")
-    base = f"http://127.0.0.1:{running.port}"
+async def room(running, clients, template: str, **session):
+    """A session of ``template`` with its facilitator and Ola (Fauske) at a terminal."""
+    created = await running.new_session(template=template, **session)
     host = clients(running.url, role="facilitator", token=created.token)
     ola = clients(running.url, role="participant", code=created.code, name="Ola", org="Fauske")
     await host.wait_ready()
     await ola.wait_ready()
-    kari = await Phone.open(chromium, base, f"/{created.code}")
-    await kari.join("Kari", "Bodø")
-    per = await Phone.open(chromium, base, f"/{created.code}")
-    await per.join("Per", "Fauske")
+    return created, host, ola
+
+
+async def on_phone(chromium, running, created, name: str, org: str) -> Phone:
+    """Someone joins from a phone through the address in the QR code."""
+    joined = await Phone.open(chromium, f"http://127.0.0.1:{running.port}", f"/{created.code}")
+    await joined.join(name, org)
+    return joined
+
+
+async def test_a_dialogue_conference_in_one_group_with_two_phones_and_a_terminal(running, clients, chromium):
+    created, host, ola = await room(running, clients, "dialogkonferanse", title="Nettverkssamling i Salten")
+    kari = await on_phone(chromium, running, created, "Kari", "Bodø")
+    per = await on_phone(chromium, running, created, "Per", "Fauske")
     await until(lambda: len(host.state.participants) == 3)
     k, p, o = pid(host, "Kari"), pid(host, "Per"), ola.participant
 
@@ -182,14 +192,8 @@ async def test_a_dialogue_conference_in_one_group_with_two_phones_and_a_terminal
 
 
 async def test_a_phone_in_the_case_reflection_writes_its_organisations_answers(running, clients, chromium):
-    created = await running.new_session(template="refleksjon")
-    base = f"http://127.0.0.1:{running.port}"
-    host = clients(running.url, role="facilitator", token=created.token)
-    ola = clients(running.url, role="participant", code=created.code, name="Ola", org="Fauske")
-    await host.wait_ready()
-    await ola.wait_ready()
-    kari = await Phone.open(chromium, base, f"/{created.code}")
-    await kari.join("Kari", "Bodø")
+    created, host, ola = await room(running, clients, "refleksjon")
+    kari = await on_phone(chromium, running, created, "Kari", "Bodø")
     await until(lambda: len(host.state.participants) == 2)
     k = pid(host, "Kari")
     await advance(host, PhaseKind.GROUP_WORK)
@@ -218,20 +222,16 @@ async def test_a_phone_in_the_case_reflection_writes_its_organisations_answers(r
 
 
 async def test_a_phone_in_the_county_gathering_gives_its_county_and_writes(running, clients, chromium):
-    created = await running.new_session(template="fylkessamling")
-    base = f"http://127.0.0.1:{running.port}"
-    host = clients(running.url, role="facilitator", token=created.token)
-    await host.wait_ready()
-    kari = await Phone.open(chromium, base, f"/{created.code}")
-    await kari.join("Kari", "Bodø kommune")
+    created, host, _ = await room(running, clients, "fylkessamling")
+    kari = await on_phone(chromium, running, created, "Kari", "Bodø kommune")
     # Asked right after joining, since the groups are formed by county.
     ask = kari.page.locator("dialog")
     await expect(ask).to_contain_text("Hvilket fylke (region) hører du til?")
     await assert_usable(kari.page, "region question")
     await ask.get_by_label("Fylke").select_option("Nordland")
     await ask.get_by_role("button", name="Lagre").click()
+    await until(lambda: any(p.region == "Nordland" for p in host.state.participants.values()))
     k = pid(host, "Kari")
-    await until(lambda: host.state.participants[k].region == "Nordland")
     await expect(kari.page.locator("#region")).to_have_text("Fylke: Nordland (endre)")
     await kari.reload()  # asked once: not again after a reload
     await expect(kari.page.locator("dialog")).to_have_count(0)

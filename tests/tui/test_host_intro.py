@@ -122,6 +122,7 @@ async def test_phase_changes_while_a_dialog_is_open(room):
         await room.advance_to(PhaseKind.BRAINSTORM, "critique")  # another facilitator moves on
         await room.cards("critique", ["Skrevet mens dialogen var oppe"], reveal=False)
         await pilot.press("escape")
-        await shows(pilot, app, "Skrevet mens dialogen var oppe")
+        await shows(pilot, app, "1 skjult for deltakerne")  # private: its words hidden on the projection
         await pilot.press("r")  # the new view has the keys
         await until(lambda: room.fac.state.boards["critique"].revealed)
+        await shows(pilot, app, "Skrevet mens dialogen var oppe")

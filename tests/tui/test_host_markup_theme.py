@@ -28,8 +28,11 @@ async def test_markup_in_user_text_is_literal(running, clients):
         await room.advance_to(PhaseKind.BRAINSTORM, "critique")
         await ok(ola, c.AddItem(id=cid(), board="critique", text="[/] knekker [link=x]alt[/link]"))
         await ok(kari, c.AddItem(id=cid(), board="critique", text="[b]fet[/b] lapp"))
+        await shows(pilot, app, "2 skjult for deltakerne")
+        await pilot.press("l")  # private cards: their words only in the facilitator's peek
         text = await shows(pilot, app, "[/] knekker [link=x]alt[/link]")
         assert "[b]fet[/b] lapp" in text
+        await pilot.press("l")
         await pilot.press("k")  # buzz pairs list names
         await shows(pilot, app, lambda s: "[bold]Kari[/] + Ola [/]" in s or "Ola [/] + [bold]Kari[/]" in s)
         await ok(room.fac, c.RevealItems(id=cid(), board="critique"))

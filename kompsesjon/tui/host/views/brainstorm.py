@@ -1,4 +1,8 @@
-"""Brainstorm: the live wall of cards, buzz pairs and red cards."""
+"""Brainstorm: the live wall of cards, buzz pairs and red cards.
+
+The host view is projected: a private card shows as a hidden card, its words
+only while the facilitator peeks (``l``, under a banner, ending by itself).
+"""
 
 from __future__ import annotations
 
@@ -17,10 +21,11 @@ from kompsesjon.tui.host.keys import control
 from kompsesjon.tui.host.queries import hidden_at_least, open_red_cards, red_cards_on
 from kompsesjon.tui.host.rows import Card, CardFace, CardWall, Palette, Row, Rows
 from kompsesjon.tui.host.views.base import PEOPLE, VIEWS, PhaseView
+from kompsesjon.tui.host.views.peek import Peeking
 from kompsesjon.tui.text import person, safe
 
 
-def item_card(item: Item, reds: int, facilitator: bool):
+def item_card(item: Item, reds: int, peeking: bool):
     def make(p: Palette, width: int) -> CardFace:
         private = item.private
         subtitle = None
@@ -28,8 +33,9 @@ def item_card(item: Item, reds: int, facilitator: bool):
             subtitle = Text(t("host.card.hidden"), style=p.private)
         if reds:
             subtitle = Text(t("host.card.red", n=reds), style=p.error)
+        body = safe(item.text) if peeking or not private else t("host.card.masked")
         return CardFace(
-            Text(safe(item.text), style=p.private if private else ""),
+            Text(body, style=p.private if private else ""),
             title=Text(item.id, style=p.muted),
             subtitle=subtitle,
             border=p.border_private if private else p.border,
@@ -39,7 +45,7 @@ def item_card(item: Item, reds: int, facilitator: bool):
 
 
 @VIEWS.register(PhaseKind.BRAINSTORM)
-class BrainstormView(PhaseView):
+class BrainstormView(Peeking, PhaseView):
     DEPENDS = (
         frozenset(
             {
@@ -61,6 +67,7 @@ class BrainstormView(PhaseView):
         control("k", "form_pairs", "host.key.form_pairs"),
         control("K", "clear_pairs", "host.key.clear_pairs"),
         control("d", "dismiss_red", "host.key.dismiss_red"),
+        control("l", "peek", "host.key.peek"),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -70,6 +77,7 @@ class BrainstormView(PhaseView):
     def compose(self) -> ComposeResult:
         yield Texty(id="prompt", classes="phase-prompt")
         yield Texty(id="wall-info", classes="info-line")
+        yield Texty(id="peek-banner", classes="peek-banner")
         with Horizontal(id="wall-row"):
             yield CardWall(id="wall", empty=t("host.brainstorm.empty"))
             with Vertical(id="side"):
@@ -108,13 +116,19 @@ class BrainstormView(PhaseView):
                 "host.brainstorm.empty_hidden" if hiding else "host.brainstorm.empty"
             )
         self.query_one("#wall-info", Texty).show(f"{info}   {rule}")
+        peeking = self.peeking and self.facilitator and hidden > 0
+        if self.peeking and not peeking:
+            self.stop_peek()  # nothing private left to peek at
+        banner = self.query_one("#peek-banner", Texty)
+        banner.display = peeking
+        banner.show(t("host.brainstorm.peek_banner") if peeking else "")
         known = self._cards
         cards = []
         for item in items:
-            sig = (item.text, item.private, reds.get(item.id, 0))
+            sig = (item.text, item.private, reds.get(item.id, 0), peeking and item.private)
             card = known.get(item.id)
             if card is None or card.sig != sig:
-                card = known[item.id] = Card(item.id, sig, item_card(item, sig[2], self.facilitator))
+                card = known[item.id] = Card(item.id, sig, item_card(item, sig[2], peeking))
             cards.append(card)
         self.query_one("#wall", CardWall).set_cards(cards)
         self._side(state)
@@ -141,6 +155,8 @@ class BrainstormView(PhaseView):
             return any(i.private and not i.withdrawn for i in state.items.values() if i.board == board) or (
                 board in state.boards and not state.boards[board].revealed
             )
+        if action == "peek":
+            return any(i.private and not i.withdrawn for i in state.items.values() if i.board == board)
         if action == "clear_pairs":
             return any(p.active for p in state.buzz_pairs.values())
         if action == "dismiss_red":
@@ -151,6 +167,13 @@ class BrainstormView(PhaseView):
 
     def action_reveal(self) -> None:
         self.propose(c.RevealItems(id=new_id(), board=self.board))
+
+    def action_peek(self) -> None:
+        self.toggle_peek()
+
+    def peek_changed(self) -> None:
+        if self.state is not None:
+            self.redraw(self.state, frozenset())
 
     def action_form_pairs(self) -> None:
         self.propose(c.FormBuzzPairs(id=new_id()))

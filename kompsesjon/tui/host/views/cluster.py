@@ -40,7 +40,10 @@ def _card_row(item: Item, indent: bool):
     def make(p: Palette, width: int) -> Text:
         prefix = Text("      " if indent else "")
         prefix.append(f"{item.id:<5}", style=p.muted)
-        body = Text(safe(item.text), style=p.private if item.private else None)
+        # Projected: a private card's words stay hidden here too.
+        body = Text(
+            t("host.card.masked") if item.private else safe(item.text), style=p.private if item.private else None
+        )
         if item.private:
             body.append(f"  ({t('host.card.hidden')})", style=p.private)
         return hang(prefix, body, width)

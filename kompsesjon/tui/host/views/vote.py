@@ -22,9 +22,8 @@ from kompsesjon.tui.host.keys import control
 from kompsesjon.tui.host.queries import unit_cards, vote_progress
 from kompsesjon.tui.host.rows import Palette, Row, Rows
 from kompsesjon.tui.host.views.base import CARDS, PEOPLE, VIEWS, VOTES, PhaseView, names, ranked_row
+from kompsesjon.tui.host.views.peek import Peeking
 from kompsesjon.tui.text import unit_label
-
-PEEK_SECONDS = 15.0
 
 
 def tally_rows(state: State, ranked, *, cut: int | None = None) -> list[Row]:
@@ -74,7 +73,7 @@ def _progress_bar(p: Palette, progress, width: int) -> Text:
 
 
 @VIEWS.register(PhaseKind.VOTE)
-class VoteView(PhaseView):
+class VoteView(Peeking, PhaseView):
     DEPENDS = VOTES | PEOPLE | CARDS | frozenset({"presence"})
 
     BINDINGS = [
@@ -82,11 +81,6 @@ class VoteView(PhaseView):
         control("r", "reveal_tally", "host.key.reveal_tally"),
         control("l", "peek", "host.key.peek"),
     ]
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.peeking = False
-        self._peek_timer = None
 
     def compose(self) -> ComposeResult:
         yield Texty(id="vote-state", classes="phase-prompt")
@@ -143,7 +137,7 @@ class VoteView(PhaseView):
         tally = self.query_one("#tally", Rows)
         banner = self.query_one("#peek-banner", Texty)
         if vote.revealed is not None:
-            self._stop_peek()
+            self.stop_peek()
             banner.display = False
             tally.empty = t("host.vote.no_dots")
             tally.set_rows(tally_rows(state, ranking(state, board_id)))
@@ -181,19 +175,8 @@ class VoteView(PhaseView):
         self.propose(c.RevealTally(id=new_id(), board=self.board))
 
     def action_peek(self) -> None:
-        if self.peeking:
-            self._stop_peek()
-        else:
-            self.peeking = True
-            self._peek_timer = self.set_timer(PEEK_SECONDS, self._stop_peek)
-        if self.state is not None:
-            self._tally(self.state, self.board)
+        self.toggle_peek()
 
-    def _stop_peek(self) -> None:
-        was = self.peeking
-        self.peeking = False
-        if self._peek_timer is not None:
-            self._peek_timer.stop()
-            self._peek_timer = None
-        if was and self.state is not None and self.is_mounted:
+    def peek_changed(self) -> None:
+        if self.state is not None:
             self._tally(self.state, self.board)

@@ -30,3 +30,41 @@ async def test_projected_host_view_hides_private_cards_until_the_facilitator_pee
         await pilot.press("r")  # revealed: everyone sees them
         await until(lambda: room.fac.state.boards["critique"].revealed)
         await shows(pilot, app, lambda s: "Uklare roller" in s and "Lite tid til samarbeid" in s)
+
+
+def _bars(text: str) -> list[tuple[int, int]]:
+    """(cells of bar, dots) for every vote bar on the screen."""
+    import re
+
+    found = []
+    for line in body_lines(text):
+        match = re.search(r"(█+) (\d+) ●", line)
+        if match:
+            found.append((len(match.group(1)), int(match.group(2))))
+    return found
+
+
+async def test_vote_bars_are_proportional_to_dots_across_rows(room):
+    await room.advance_to(PhaseKind.BRAINSTORM, "critique")
+    k1, k2, k3 = await room.cards("critique", ["Lite tid", "Uklare roller", "Lange reiser"])
+    await room.advance_to(PhaseKind.VOTE, "critique")
+    kari, ola, ingrid, per = room.people
+    for person in (kari, ola, ingrid):  # K1: 3 dots from 3 people
+        await ok(person, c.PlaceDot(id=cid(), board="critique", card=k1))
+    # K2 and K3 tie on 2 dots; K2 wins on voters: both rows carry a long tie note.
+    await ok(kari, c.PlaceDot(id=cid(), board="critique", card=k2))
+    await ok(ola, c.PlaceDot(id=cid(), board="critique", card=k2))
+    await ok(per, c.PlaceDot(id=cid(), board="critique", card=k3))
+    await ok(per, c.PlaceDot(id=cid(), board="critique", card=k3))
+    await room.advance_to(PhaseKind.RANKING, "critique")
+    for role in ("facilitator", "screen"):
+        for size in ((120, 40), (80, 24)):
+            app = room.host(role=role)
+            async with app.run_test(size=size) as pilot:
+                await opened(pilot, app, room)
+                text = await shows(pilot, app, lambda s: len(_bars(s)) == 3)
+                (top, three), *rest = _bars(text)
+                assert three == 3
+                for cells, dots in rest:
+                    # the same cells per dot on every row (rounding: one cell)
+                    assert abs(cells - top * dots / three) <= 1, (role, size, _bars(text), text)

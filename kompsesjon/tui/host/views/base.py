@@ -173,11 +173,14 @@ def hang(prefix: Text, body: Text, width: int, indent: int | None = None) -> Tex
 
 
 def bar_line(p: Palette, entry: Ranked, most: int, width: int, *, muted: bool = False) -> Text:
-    """``████████ 12 ● · 7 voted (tie note)``: a bar scaled to the largest entry."""
+    """``████████ 12 ● · 7 voted (tie note)``: a bar scaled to the largest entry.
+
+    Every row's bar has the same room (what the longest possible label leaves),
+    so that bars are proportional to dots across rows, not to their labels."""
     tail = f" {entry.dots} "
     voters = f" · {t('host.vote.voters', n=entry.voters)}"
     note = f"  ({t('tie.' + entry.tie_break)})" if entry.tie_break else ""
-    room = max(4, min(width - 4 - len(tail) - 1 - len(voters) - len(note) - 1, 60))
+    room = max(4, min(width - 4 - _longest_label(most) - 1, 60))
     filled = max(1, round(room * entry.dots / most)) if most else 0
     text = Text("    ")
     text.append("█" * filled, style=p.muted if muted else p.bar)
@@ -187,6 +190,13 @@ def bar_line(p: Palette, entry: Ranked, most: int, width: int, *, muted: bool = 
     if note:
         text.append(note, style=p.warning if not muted else p.muted)
     return text
+
+
+def _longest_label(most: int) -> int:
+    """Cells of the longest label after a bar when no entry has more than ``most`` dots."""
+    voters = len(f" · {t('host.vote.voters', n=most)}")  # voters ≤ dots ≤ most
+    note = max(len(f"  ({t('tie.' + kind)})") for kind in ("voters", "earlier"))
+    return len(f" {most} ") + 1 + voters + note
 
 
 def ranked_row(state: State, entry: Ranked, most: int, title: str, *, muted: bool = False):

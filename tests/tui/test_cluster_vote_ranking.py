@@ -19,7 +19,7 @@ async def test_cluster_view_follows_the_facilitator_live(workshop):
         await advance(host, PhaseKind.CLUSTER, "critique")
         await shows(pilot, "Sortering: Kritikk", "K1 Lite tid", "K2 Ingen tid til veiledning", "K4 For mange skjema")
         await ok(host, c.Merge(id=new_id(), board="critique", cards=["K1", "K2"], title="Tid"))
-        screen = await shows(pilot, "▣ Tid  (2 lapper)", "1 temaer · 3 å stemme på")
+        screen = await shows(pilot, "▣ Tid  (2 lapper)", "1 tema · 3 å stemme på")
         lines = screen.splitlines()
         theme_line = next(n for n, line in enumerate(lines) if "▣ Tid" in line)
         assert "K1 Lite tid" in lines[theme_line + 1] and "K2 Ingen tid" in lines[theme_line + 2]

@@ -26,7 +26,7 @@ async def test_intro_shows_question_agenda_and_takes_my_check_in(workshop):
             "90 min",
             "fase 1 av 13",
             "Du har ikke sjekket inn ennå.",
-            "I rommet (1)",
+            "Innsjekk fra de andre (1)",
             "Ola: Å lære av de andre kommunene",
         )
         await focused(pilot, "checkin-input")  # the cursor is ready for the check-in

@@ -68,3 +68,40 @@ async def test_vote_bars_are_proportional_to_dots_across_rows(room):
                 for cells, dots in rest:
                     # the same cells per dot on every row (rounding: one cell)
                     assert abs(cells - top * dots / three) <= 1, (role, size, _bars(text), text)
+
+
+async def test_wording_one_theme_and_the_others_checkins(workshop):
+    from .conftest import advance, critique_wall, run
+    from .conftest import shows as app_shows
+
+    host = workshop.host
+    app = workshop.app()
+    async with run(app) as pilot:
+        await workshop.joined(pilot)
+        screen = await app_shows(pilot, "Du har ikke sjekket inn ennå.")
+        assert "I rommet (0)" not in screen  # Kari is in the room: the count is of the others' check-ins
+        await app_shows(pilot, "Innsjekk fra de andre (0)")
+        await critique_wall(workshop)
+        await advance(host, PhaseKind.CLUSTER, "critique")
+        await ok(host, c.Merge(id=cid(), board="critique", cards=["K1", "K2"], title="Tid"))
+        await app_shows(pilot, "1 tema · 3 å stemme på")
+
+
+async def test_host_timer_in_its_last_seconds_says_less_than_a_minute(room):
+    await ok(room.fac, c.SetTimer(id=cid(), seconds=20))
+    app = room.host()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await opened(pilot, app, room)
+        text = await shows(pilot, app, "Siste minutt")  # not «1 minutt igjen» at 00:05
+        assert "1 minutt igjen" not in text
+
+
+def test_swedish_names_the_lists_and_questions_one_way():
+    from kompsesjon.i18n import Translator
+
+    sv = Translator("sv")
+    assert sv("list.vision") == "Topplista" and sv("phase.ranking_vision") == "Topplista"
+    assert sv("export.top_list") == "Topplista" and sv("host.islands.lists") == "Bottenlistan och topplistan"
+    # The critique rule names the same kind of question on every screen.
+    assert "klargörande frågor" in sv("host.brainstorm.rules_critique")
+    assert "klargörande frågor" in sv("participant.brainstorm.rules_critique")

@@ -32,7 +32,13 @@ class ClusterView(PhaseView):
         self.query_one("#cluster-help", Static).update(
             Text.assemble(
                 t("participant.cluster.help", board=board_name(state, board)),
-                ("  " + t("participant.cluster.counts", themes=len(themes), units=len(units)), "dim"),
+                (
+                    "  "
+                    + tn("participant.cluster.themes", len(themes))
+                    + " · "
+                    + t("participant.cluster.units", n=len(units)),
+                    "dim",
+                ),
             )
         )
         tree = self.query_one("#wall", Tree)

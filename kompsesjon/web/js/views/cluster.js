@@ -1,6 +1,6 @@
 // Cluster: the wall as the facilitator groups it, read-only and live.
 
-import { t } from "../i18n.js";
+import { t, tn } from "../i18n.js";
 import { fill, h, setText } from "../dom.js";
 import { isMine, liveUnits, members } from "../queries.js";
 import { boardName } from "../text.js";
@@ -29,7 +29,7 @@ export default function cluster(ctx) {
       const units = liveUnits(state, board);
       const themes = units.filter((u) => u in state.themes);
       setText(help, t("participant.cluster.help", { board: boardName(state, board) }));
-      setText(counts, t("participant.cluster.counts", { themes: themes.length, units: units.length }));
+      setText(counts, `${tn("participant.cluster.themes", themes.length)} · ${t("participant.cluster.units", { n: units.length })}`);
       if (!units.length) {
         fill(wall, h("li", { class: "empty-list", text: t("participant.cluster.empty") }));
         return;

@@ -73,7 +73,9 @@ async def test_vote_with_plus_and_minus_done_and_abstain(workshop):
         await pilot.press("d")
         await settle(pilot, lambda: host.state.boards["critique"].vote.status.get(pid) == "done")
         await shows(pilot, "Du er ferdig")
-        await pilot.press("a")
+        await pilot.press("a")  # three dots placed: asked first
+        await shows(pilot, "Avstå og ta bort prikkene dine (3)?")
+        await pilot.press("y")
         await settle(pilot, lambda: host.state.boards["critique"].vote.status.get(pid) == "abstained")
         await shows(pilot, "Du har avstått", "●●●●● 5 av 5 prikker igjen")
         assert mine() == {}

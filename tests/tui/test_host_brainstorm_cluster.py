@@ -31,7 +31,9 @@ async def test_brainstorm_private_cards_reveal_and_buzz_pairs(room):
         await pilot.press("k")  # Lag bikuber
         await until(lambda: any(p.active for p in room.fac.state.buzz_pairs.values()))
         await shows(pilot, app, lambda s: "Bikuber (2)" in s and "Kari" in s and " + " in s)
-        await pilot.press("K")  # Oppløs bikuber
+        await pilot.press("K")  # Oppløs bikuber (asked first)
+        await shows(pilot, app, "Oppløse alle bikubene (2)?")
+        await pilot.press("enter")
         await until(lambda: not any(p.active for p in room.fac.state.buzz_pairs.values()))
         await shows(pilot, app, lambda s: "Bikuber" not in s)
 

@@ -105,3 +105,61 @@ def test_swedish_names_the_lists_and_questions_one_way():
     # The critique rule names the same kind of question on every screen.
     assert "klargörande frågor" in sv("host.brainstorm.rules_critique")
     assert "klargörande frågor" in sv("participant.brainstorm.rules_critique")
+
+
+async def test_abstaining_with_dots_placed_asks_first(workshop):
+    from kompsesjon.method.voting import dots_by_unit
+
+    from .conftest import advance, critique_wall, focused, run, settle
+    from .conftest import shows as app_shows
+
+    host = workshop.host
+    app = workshop.app()
+    async with run(app) as pilot:
+        pid = await workshop.joined(pilot)
+        await critique_wall(workshop)
+        await advance(host, PhaseKind.VOTE, "critique")
+        await focused(pilot, "units")
+        await pilot.press("plus", "plus")
+        await settle(pilot, lambda: sum(dots_by_unit(host.state, "critique", pid).values()) == 2)
+        await pilot.press("a")  # would take both dots away: asked first
+        await app_shows(pilot, "Avstå og ta bort prikkene dine (2)?")
+        await pilot.press("n")
+        await pilot.pause(0.2)
+        assert sum(dots_by_unit(host.state, "critique", pid).values()) == 2
+        assert host.state.boards["critique"].vote.status.get(pid) != "abstained"
+        await pilot.press("a")
+        await app_shows(pilot, "Avstå og ta bort prikkene dine (2)?")
+        await pilot.press("y")
+        await settle(pilot, lambda: host.state.boards["critique"].vote.status.get(pid) == "abstained")
+        assert dots_by_unit(host.state, "critique", pid) == {}
+
+
+async def test_host_asks_before_closing_the_vote_and_dissolving_buzz_pairs(room):
+    await room.advance_to(PhaseKind.BRAINSTORM, "critique")
+    await ok(room.fac, c.FormBuzzPairs(id=cid()))
+    app = room.host()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await opened(pilot, app, room)
+        await shows(pilot, app, "Bikuber (2)")
+        await pilot.press("K")
+        await shows(pilot, app, "Oppløse alle bikubene (2)?")
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert any(p.active for p in room.fac.state.buzz_pairs.values())
+        await pilot.press("K")
+        await shows(pilot, app, "Oppløse alle bikubene (2)?")
+        await pilot.press("enter")
+        await until(lambda: not any(p.active for p in room.fac.state.buzz_pairs.values()))
+        await room.cards("critique", ["Lite tid"])
+        await room.advance_to(PhaseKind.VOTE, "critique")
+        await shows(pilot, app, "Hvem har ikke stemt (4)")
+        await pilot.press("c")
+        await shows(pilot, app, "Avslutte stemmingen? 4 har ikke stemt.")
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert not room.fac.state.boards["critique"].vote.closed
+        await pilot.press("c")
+        await shows(pilot, app, "Avslutte stemmingen? 4 har ikke stemt.")
+        await pilot.press("enter")
+        await until(lambda: room.fac.state.boards["critique"].vote.closed)

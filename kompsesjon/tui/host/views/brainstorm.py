@@ -179,7 +179,10 @@ class BrainstormView(Peeking, PhaseView):
         self.propose(c.FormBuzzPairs(id=new_id()))
 
     def action_clear_pairs(self) -> None:
-        self.propose(c.ClearBuzzPairs(id=new_id()))
+        pairs = sum(1 for p in self.state.buzz_pairs.values() if p.active) if self.state else 0
+        self.confirm(
+            t("host.brainstorm.clear_pairs_confirm", n=pairs), lambda: self.propose(c.ClearBuzzPairs(id=new_id()))
+        )
 
     def action_dismiss_red(self) -> None:
         state = self.state

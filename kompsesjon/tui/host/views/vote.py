@@ -165,7 +165,13 @@ class VoteView(Peeking, PhaseView):
     # ---- actions -------------------------------------------------------------
 
     def action_close_vote(self) -> None:
-        self.propose(c.CloseVote(id=new_id(), board=self.board))
+        state, board = self.state, self.board
+        if state is None:
+            return
+        # Closing ends everyone's voting at once: asked first, saying who is not done.
+        waiting = len(vote_progress(state, board, set(unit_cards(state, board))).not_voted)
+        question = t("host.vote.close_confirm", n=waiting) if waiting else t("host.vote.close_confirm_all")
+        self.confirm(question, lambda: self.propose(c.CloseVote(id=new_id(), board=board)))
 
     def action_reveal_tally(self) -> None:
         state = self.state

@@ -20,6 +20,7 @@ from kompsesjon.method.clustering import live_units, members
 from kompsesjon.method.voting import dots_by_unit, dots_left, status_of
 from kompsesjon.tui.participant.header import dots_text
 from kompsesjon.tui.participant.keys import N_
+from kompsesjon.tui.participant.modals import ConfirmScreen
 from kompsesjon.tui.participant.views.base import VIEWS, KeyedList, PhaseView, hanging, tn
 from kompsesjon.tui.text import board_name, plain, unit_label
 
@@ -102,5 +103,17 @@ class VoteView(PhaseView):
         self.propose(c.MarkDone(id=new_id(), board=self.board, done=done))
 
     def action_abstain(self) -> None:
-        if self.board is not None:
-            self.propose(c.Abstain(id=new_id(), board=self.board))
+        board, state, me = self.board, self.state, self.me
+        if board is None:
+            return
+        placed = sum(dots_by_unit(state, board, me).values()) if state is not None and me else 0
+        if not placed:
+            self.propose(c.Abstain(id=new_id(), board=board))
+            return
+
+        # Abstaining takes away every dot placed: asked first.
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.propose(c.Abstain(id=new_id(), board=board))
+
+        self.app.push_screen(ConfirmScreen(t("participant.vote.abstain_confirm", n=placed)), answered)

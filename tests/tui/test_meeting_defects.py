@@ -163,3 +163,26 @@ async def test_host_asks_before_closing_the_vote_and_dissolving_buzz_pairs(room)
         await shows(pilot, app, "Avslutte stemmingen? 4 har ikke stemt.")
         await pilot.press("enter")
         await until(lambda: room.fac.state.boards["critique"].vote.closed)
+
+
+async def test_small_host_view_always_shows_the_key_to_go_on_the_phase_and_the_question(room):
+    from kompsesjon.tui.text import phase_title
+
+    app = room.host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await opened(pilot, app, room)
+        while True:
+            state = room.fac.state
+            where = f"{state.phase + 1}/{len(state.agenda)}:  {phase_title(state)}"
+
+            def header(text: str) -> str:
+                return " ".join(line.strip() for line in text.splitlines()[:6])
+
+            # the phase in full, and the key to go on in the footer (its last line)
+            text = await shows(
+                pilot, app, lambda s, where=where: where in header(s) and "n Neste fase" in s.splitlines()[-1]
+            )
+            assert "Hvordan lærer kommunene av hverandre?" in header(text), (where, text)
+            if state.current.kind == PhaseKind.ISLANDS:
+                break  # leaving the islands needs people on them
+            await ok(room.fac, c.AdvancePhase(id=cid(), current=state.phase))

@@ -42,7 +42,9 @@ class SessionHeader(Horizontal):
             yield Texty(id="join-address")
         yield QRCode(id="join-qr")
         with Vertical(id="title-box"):
-            yield Texty(id="session-title")
+            with Horizontal(id="title-row"):
+                yield Texty(id="code-inline")  # the join code on one line (small terminals)
+                yield Texty(id="session-title")
             yield Texty(id="phase-title")
             yield Texty(id="question")
         with Vertical(id="timer-box"):
@@ -60,6 +62,7 @@ class SessionHeader(Horizontal):
 
     def show_state(self, state: State, code: str | None) -> None:
         self.query_one("#join-code", BigText).update(code or "")
+        self.query_one("#code-inline", Texty).show(t("host.header.code_inline", code=code) if code else "")
         self.query_one("#session-title", Texty).show(state.title)
         phase = state.current
         minutes = t("host.agenda.minutes", n=phase.minutes) if phase.minutes else ""

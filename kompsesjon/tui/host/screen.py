@@ -98,6 +98,14 @@ class HostScreen(Translated, Screen):
         if self.state is not None and self._composed():
             self._show_page(self.state)
 
+    @property
+    def active_bindings(self):
+        # The footer lists the focused view's keys before the screen's; on a
+        # small terminal it cuts the last ones. The key to go on comes first.
+        bindings = super().active_bindings
+        first = {key: b for key, b in bindings.items() if b.binding.action == "next_phase"}
+        return first | {key: b for key, b in bindings.items() if key not in first}
+
     # ---- news -------------------------------------------------------------
 
     @property

@@ -186,3 +186,24 @@ async def test_small_host_view_always_shows_the_key_to_go_on_the_phase_and_the_q
             if state.current.kind == PhaseKind.ISLANDS:
                 break  # leaving the islands needs people on them
             await ok(room.fac, c.AdvancePhase(id=cid(), current=state.phase))
+
+
+async def test_participant_sees_how_to_edit_or_withdraw_a_card(workshop):
+    from .conftest import advance, focused, run, settle
+    from .conftest import shows as app_shows
+
+    host = workshop.host
+    app = workshop.app()
+    async with run(app) as pilot:
+        pid = await workshop.joined(pilot)
+        await advance(host, PhaseKind.BRAINSTORM, "critique")
+        await focused(pilot, "card-input")
+        screen = await app_shows(pilot, "Skriv en lapp")
+        assert "Endre eller trekk tilbake" not in screen  # nothing of mine to change yet
+        app.screen.focused.value = "Lite tid"
+        await pilot.press("enter")
+        await settle(pilot, lambda: any(i.author == pid for i in host.state.items.values()))
+        screen = await app_shows(pilot, "↓ Endre eller trekk tilbake")
+        assert "↓ Endre eller trekk tilbake" in screen.splitlines()[-1]  # in the footer, while writing
+        await pilot.press("down")
+        screen = await app_shows(pilot, "e Endre", "w Trekk tilbake")

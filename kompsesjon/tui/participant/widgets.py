@@ -21,6 +21,13 @@ class LineInput(Input):
         super().__init__(value, **kwargs)
         self.clear_on_submit = clear_on_submit
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # One line has nothing to scroll: ↑/↓ belong to the view around it
+        # (and its footer shows them, e.g. ↓ to edit or withdraw one's cards).
+        if action in ("scroll_up", "scroll_down"):
+            return False
+        return super().check_action(action, parameters)
+
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
             event.stop()

@@ -83,6 +83,8 @@ class BrainstormView(PhaseView):
     BINDINGS = [
         Binding("ctrl+t", "toggle_pair", N_("participant.keys.with_pair")),
         Binding("ctrl+r", "red_card", N_("participant.keys.red_card")),
+        # In the footer (as ↓) once I have a card to change: the way to edit and withdraw.
+        Binding("down", "focus_cards('mine')", N_("participant.keys.edit_cards"), key_display="↓"),
         Binding("down", "focus_cards", N_("participant.keys.to_cards"), show=False),
     ]
 
@@ -192,13 +194,21 @@ class BrainstormView(PhaseView):
             return writing and self.state is not None and my_pair(self.state, self.me) is not None
         if action == "red_card":
             return writing and self.is_vision()
+        if action == "focus_cards" and parameters:
+            return writing and self._have_mine()
         return True
+
+    def _have_mine(self) -> bool:
+        state = self.state
+        return state is not None and any(
+            i.board == self.board and not i.withdrawn and is_mine(state, self.me, i) for i in state.items.values()
+        )
 
     def action_toggle_pair(self) -> None:
         box = self.query_one("#with-pair", Checkbox)
         box.value = not box.value
 
-    def action_focus_cards(self) -> None:
+    def action_focus_cards(self, which: str = "") -> None:
         self.query_one(CardList).focus()
 
     def action_red_card(self) -> None:

@@ -207,3 +207,23 @@ async def test_participant_sees_how_to_edit_or_withdraw_a_card(workshop):
         assert "↓ Endre eller trekk tilbake" in screen.splitlines()[-1]  # in the footer, while writing
         await pilot.press("down")
         screen = await app_shows(pilot, "e Endre", "w Trekk tilbake")
+
+
+async def test_someone_alone_on_an_island_is_told_on_their_own_screen(workshop):
+    from .conftest import run, screen_text, settle
+    from .conftest import shows as app_shows
+    from .test_islands_plans import islands
+
+    host = workshop.host
+    app = workshop.app()
+    async with run(app) as pilot:
+        pid = await workshop.joined(pilot)
+        ola, per = await islands(workshop)
+        await ok(ola, c.ChooseIsland(id=cid(), island="I2"))
+        await ok(per, c.ChooseIsland(id=cid(), island="I2"))
+        await ok(app.client, c.ChooseIsland(id=cid(), island="I1"))
+        await settle(pilot, lambda: host.state.island_of.get(pid) == "I1")
+        screen = await app_shows(pilot, "Du er alene på øya")
+        assert "minst 2" in screen
+        await ok(per, c.ChooseIsland(id=cid(), island="I1"))  # company: the warning goes
+        await settle(pilot, lambda: "Du er alene" not in screen_text(app))

@@ -55,13 +55,20 @@ class IslandsView(PhaseView):
         )
         mine = state.island_of.get(me or "")
         mine_widget = self.query_one("#my-island", Static)
+        sizes = island_sizes(state)
         if mine in state.islands:
-            mine_widget.update(
-                Text.assemble((t("participant.islands.yours") + " ", "bold"), plain(state.islands[mine].title))
-            )
+            line = Text.assemble((t("participant.islands.yours") + " ", "bold"), plain(state.islands[mine].title))
+            # The phase cannot end while an island is this small: say so to
+            # the person it concerns, not only on the facilitator's view.
+            needed = max(rules.island_min, 2)
+            size = sizes.get(mine, 0)
+            if size < needed:
+                key = "participant.islands.alone" if size <= 1 else "participant.islands.too_few"
+                line.append("\n")
+                line.append(t(key, n=size, min=needed), style="bold reverse")
+            mine_widget.update(line)
         else:
             mine_widget.update(Text(t("participant.islands.none"), style="italic"))
-        sizes = island_sizes(state)
         rows = []
         for island in active_islands(state):
             size = sizes.get(island.id, 0)

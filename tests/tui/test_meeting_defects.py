@@ -227,3 +227,20 @@ async def test_someone_alone_on_an_island_is_told_on_their_own_screen(workshop):
         assert "minst 2" in screen
         await ok(per, c.ChooseIsland(id=cid(), island="I1"))  # company: the warning goes
         await settle(pilot, lambda: "Du er alene" not in screen_text(app))
+
+
+async def test_a_wrong_facilitator_token_says_why_and_exits(room):
+    import asyncio
+
+    from kompsesjon.client import SessionClient
+    from kompsesjon.tui.host.app import HostApp
+
+    app = HostApp(SessionClient(room.running.url, role="facilitator", token="f-wrong"), role="facilitator")
+    said = ""
+    async with app.run_test(size=(80, 24)) as pilot:
+        async with asyncio.timeout(10):
+            while app.return_code is None:  # it ends by itself …
+                await pilot.pause(0.05)
+            said = "".join(str(r) for r in app._exit_renderables)  # … printed once the terminal is back
+    assert app.return_code == 2
+    assert "Fasilitatornøkkelen er ikke gyldig her." in said and "--token" in said, said

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.app import App
 from textual.screen import Screen
 
+from kompsesjon import i18n
 from kompsesjon.addresses import page_url
-from kompsesjon.client import SessionClient
+from kompsesjon.client import Refused, SessionClient
+from kompsesjon.i18n import t
 from kompsesjon.tui.base import SessionApp
 from kompsesjon.tui.host.commands import HostCommands
 from kompsesjon.tui.host.screen import HostScreen
@@ -88,6 +91,16 @@ class HostApp(SessionApp):
 
         spy._host_wrapped = True  # type: ignore[attr-defined]
         client._receive = spy  # type: ignore[method-assign]
+
+    def refused(self, refused: Refused) -> None:
+        if self.state is not None:
+            super().refused(refused)  # what was shown stays in view, with the reason
+            return
+        # Refused before the first welcome (a wrong token or code): there is
+        # nothing to show and no key would work. Say why, and end.
+        reason = i18n.rejection(refused.code, refused.message)
+        hint = t(f"host.refused.{self.role}")
+        self.exit(return_code=2, message=Text(f"{reason}\n{hint}"))
 
     def _on_client(self, kind: str, payload: Any) -> None:
         super()._on_client(kind, payload)

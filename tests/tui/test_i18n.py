@@ -31,6 +31,7 @@ DYNAMIC = {
         "bad_url",
     ],
     "tie.{}": ["voters", "earlier"],
+    "host.refused.{}": ["facilitator", "screen"],
     "plan.{}": ["what", "how", "who", "first_step", "when"],
 }
 

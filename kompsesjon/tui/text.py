@@ -28,8 +28,17 @@ def _visible(ch: str) -> str:
     return ch
 
 
+# Variation selector 16 asks for an emoji's picture form («❄️»): Rich counts
+# it two cells wide, most terminals (tmux, xterm, the Linux console) draw one,
+# so every border after it moves a column. Without it both agree.
+_EMOJI_STYLE = str.maketrans("", "", "\ufe0f")
+
+
 def safe(text: str) -> str:
-    """The text with control characters shown as escapes (never executed)."""
+    """The text with control characters shown as escapes (never executed), and
+    without the emoji variation selector (see ``_EMOJI_STYLE``)."""
+    if "\ufe0f" in text:
+        text = text.translate(_EMOJI_STYLE)
     if text.isprintable():
         return text
     return "".join(_visible(ch) for ch in text)

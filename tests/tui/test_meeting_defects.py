@@ -244,3 +244,22 @@ async def test_a_wrong_facilitator_token_says_why_and_exits(room):
             said = "".join(str(r) for r in app._exit_renderables)  # … printed once the terminal is back
     assert app.return_code == 2
     assert "Fasilitatornøkkelen er ikke gyldig her." in said and "--token" in said, said
+
+
+async def test_an_emoji_with_a_variation_selector_keeps_borders_straight(room):
+    # «❄️» is ❄ + U+FE0F: Rich counts two cells, most terminals (tmux, xterm)
+    # draw one, so every border after it moved a column. Shown without the
+    # selector, both count one.
+    from kompsesjon.tui.text import safe
+
+    assert safe("❄️ Snø") == "❄ Snø" and safe("👍️") == "👍"
+    await room.advance_to(PhaseKind.BRAINSTORM, "critique")
+    await room.cards("critique", ["❄️ Brøyting om vinteren"])
+    app = room.host()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await opened(pilot, app, room)
+        text = await shows(pilot, app, "Brøyting om vinteren")
+        assert "\ufe0f" not in text
+        card = [line for line in body_lines(text) if "Brøyting" in line][0]
+        top = next(line for line in body_lines(text) if "╭─ K1" in line)
+        assert card.index("│", card.index("Brøyting")) == top.rindex("╮")  # the right border lines up

@@ -260,6 +260,6 @@ async def test_an_emoji_with_a_variation_selector_keeps_borders_straight(room):
         await opened(pilot, app, room)
         text = await shows(pilot, app, "Brøyting om vinteren")
         assert "\ufe0f" not in text
-        card = [line for line in body_lines(text) if "Brøyting" in line][0]
+        card = next(line for line in body_lines(text) if "Brøyting" in line)
         top = next(line for line in body_lines(text) if "╭─ K1" in line)
         assert card.index("│", card.index("Brøyting")) == top.rindex("╮")  # the right border lines up

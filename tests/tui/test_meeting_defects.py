@@ -263,3 +263,36 @@ async def test_an_emoji_with_a_variation_selector_keeps_borders_straight(room):
         card = next(line for line in body_lines(text) if "Brøyting" in line)
         top = next(line for line in body_lines(text) if "╭─ K1" in line)
         assert card.index("│", card.index("Brøyting")) == top.rindex("╮")  # the right border lines up
+
+
+async def test_an_unsaved_action_plan_survives_a_phase_change_and_a_relaunch(workshop):
+    from kompsesjon.client import new_id
+
+    from .conftest import advance, focused, run, settle, type_text
+    from .conftest import shows as app_shows
+    from .test_islands_plans import islands
+
+    host = workshop.host
+    app = workshop.app()
+    async with run(app) as pilot:
+        pid = await workshop.joined(pilot)
+        ola, per = await islands(workshop)
+        await ok(ola, c.ChooseIsland(id=new_id(), island="I1"))
+        await ok(host, c.AssignIsland(id=new_id(), participant=pid, island="I1"))
+        await ok(per, c.ChooseIsland(id=new_id(), island="I2"))
+        siv = await workshop.person("Siv")
+        await ok(siv, c.ChooseIsland(id=new_id(), island="I2"))
+        await advance(host, PhaseKind.ACTION_PLANS)
+        await focused(pilot, "plan-what")
+        await type_text(pilot, "Felles fagdag i mars")
+        await app_shows(pilot, "● ikke lagret")
+        phase = host.state.phase
+        await ok(host, c.AdvancePhase(id=new_id(), current=phase))  # the facilitator presses n
+        await app_shows(pilot, "Avslutning")
+        await ok(host, c.StepBack(id=new_id(), current=phase + 1))
+        await settle(pilot, lambda: app.screen.query_one("#plan-what").text == "Felles fagdag i mars")
+        await app_shows(pilot, "● ikke lagret")
+    again = workshop.app()  # the terminal closed and opened again
+    async with run(again) as pilot:
+        assert await workshop.joined(pilot) == pid
+        await settle(pilot, lambda: again.screen.query_one("#plan-what").text == "Felles fagdag i mars")

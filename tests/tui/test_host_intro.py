@@ -104,13 +104,16 @@ async def test_small_terminal(room):
         text = await shows(pilot, app, "Håper på konkrete tiltak")
         lines = text.splitlines()
         assert len(lines) <= 24 and all(len(line) <= 80 for line in lines)
-        assert big_lines(room.code)[1] in text  # the code still fits
+        # The code on the title's line, so that phase and question fit beside the timer …
+        assert f"Kode: {room.code}" in lines[0] and "Fase 1/13:  Innledning og innsjekk" in text
         assert "Deltakere: 4" in text
         assert "Neste fase" in lines[-1]  # the footer shows the controls
         # The agenda folds away; "a" shows it.
         assert "Stemming: Kritikk" not in text
         await pilot.press("a")
         await shows(pilot, app, "Stemming: Kritikk")
+        await pilot.press("j")  # … and big (with the QR code) on j
+        await shows(pilot, app, big_lines(room.code)[1])
 
 
 async def test_phase_changes_while_a_dialog_is_open(room):

@@ -23,6 +23,19 @@ async def islands(workshop) -> tuple:
     return ola, per
 
 
+async def plans(workshop, pid: str) -> tuple:
+    """Kari and Ola on «Tid til læring» (I1), Per and Siv on «Bedre nett» (I2): the plans phase."""
+    host = workshop.host
+    ola, per = await islands(workshop)
+    await ok(ola, c.ChooseIsland(id=new_id(), island="I1"))
+    await ok(host, c.AssignIsland(id=new_id(), participant=pid, island="I1"))
+    await ok(per, c.ChooseIsland(id=new_id(), island="I2"))
+    siv = await workshop.person("Siv")
+    await ok(siv, c.ChooseIsland(id=new_id(), island="I2"))
+    await advance(host, PhaseKind.ACTION_PLANS)
+    return ola, per
+
+
 async def test_choose_and_leave_an_island(workshop):
     host = workshop.host
     app = workshop.app()
@@ -62,13 +75,7 @@ async def test_action_plan_live_unclobbered_and_merged_without_loss(workshop):
     app = workshop.app()
     async with run(app) as pilot:
         pid = await workshop.joined(pilot)
-        ola, per = await islands(workshop)
-        await ok(ola, c.ChooseIsland(id=new_id(), island="I1"))
-        await ok(host, c.AssignIsland(id=new_id(), participant=pid, island="I1"))
-        await ok(per, c.ChooseIsland(id=new_id(), island="I2"))
-        siv = await workshop.person("Siv")
-        await ok(siv, c.ChooseIsland(id=new_id(), island="I2"))
-        await advance(host, PhaseKind.ACTION_PLANS)
+        ola, per = await plans(workshop, pid)
         await ok(per, c.EditPlan(id=new_id(), island="I2", field="what", text="Fiber til alle skoler", base_version=0))
         await shows(pilot, "Vår handlingsplan", "Øy: Tid til læring", "HVA?", "HVORDAN?", "tomt")
         await focused(pilot, "plan-what")

@@ -268,21 +268,15 @@ async def test_an_emoji_with_a_variation_selector_keeps_borders_straight(room):
 async def test_an_unsaved_action_plan_survives_a_phase_change_and_a_relaunch(workshop):
     from kompsesjon.client import new_id
 
-    from .conftest import advance, focused, run, settle, type_text
+    from .conftest import focused, run, settle, type_text
     from .conftest import shows as app_shows
-    from .test_islands_plans import islands
+    from .test_islands_plans import plans
 
     host = workshop.host
     app = workshop.app()
     async with run(app) as pilot:
         pid = await workshop.joined(pilot)
-        ola, per = await islands(workshop)
-        await ok(ola, c.ChooseIsland(id=new_id(), island="I1"))
-        await ok(host, c.AssignIsland(id=new_id(), participant=pid, island="I1"))
-        await ok(per, c.ChooseIsland(id=new_id(), island="I2"))
-        siv = await workshop.person("Siv")
-        await ok(siv, c.ChooseIsland(id=new_id(), island="I2"))
-        await advance(host, PhaseKind.ACTION_PLANS)
+        await plans(workshop, pid)
         await focused(pilot, "plan-what")
         await type_text(pilot, "Felles fagdag i mars")
         await app_shows(pilot, "● ikke lagret")

@@ -8,7 +8,7 @@ passed in (epoch seconds) so that timers stay pure and testable.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -87,8 +87,17 @@ def decide(state: State, actor: Actor, command: cmd.Command, now: float) -> list
 # ---- shared checks ----------------------------------------------------------
 
 
-def _next_id(state: State, counter: str, prefix: str) -> str:
-    return f"{prefix}{state.counters.get(counter, 0) + 1}"
+def _next_id(state: State, counter: str, prefix: str, *taken: Container[str]) -> str:
+    """The next id of a kind: its prefix and one more than the count made so far.
+
+    An id already in use is stepped over: a board's prefix may be any 1–3
+    characters, so it can end in a digit, equal another board's prefix or be
+    ``T`` like the themes (cards and themes are both units on a board).
+    """
+    n = state.counters.get(counter, 0) + 1
+    while any(f"{prefix}{n}" in ids for ids in taken):
+        n += 1
+    return f"{prefix}{n}"
 
 
 def _phase_is(state: State, *kinds: PhaseKind, board: str | None = None) -> bool:
@@ -368,7 +377,7 @@ def _add_item(state: State, actor: Actor, c: cmd.AddItem, now: float) -> list:
         if pair is None:
             raise Rejection("not_in_buzz_pair", "You are not in a buzz pair right now.")
     private = state.rules.private_writing and not board.revealed and not actor.is_facilitator
-    item_id = _next_id(state, f"item:{c.board}", board.spec.prefix)
+    item_id = _next_id(state, f"item:{c.board}", board.spec.prefix, state.items, state.themes)
     data = ev.ItemData(id=item_id, board=c.board, text=text, author=actor.id, pair=pair)
     return [ev.ItemAdded(item=data, private=private)]
 
@@ -498,7 +507,7 @@ def _merge(state: State, actor: Actor, c: cmd.Merge, now: float) -> list:
     else:
         first_theme = next((u for u in units if u in state.themes), None)
         title = unit_title(state, first_theme or units[0])[:120]
-    theme = _next_id(state, "theme", "T")
+    theme = _next_id(state, "theme", "T", state.themes, state.items)
     merged = ev.Merged(
         board=c.board,
         theme=theme,

@@ -75,13 +75,11 @@ def evolve(state: State | None, event: ev.Event) -> State:
     return state
 
 
-def _bump(state: State, counter: str, ident: str) -> None:
-    """Keep id counters ahead of ids seen in events (mirrors learn them too)."""
-    digits = ident.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyzÆØÅæøå")
-    if digits.isdigit():
-        n = int(digits)
-        if n > state.counters.get(counter, 0):
-            state.counters[counter] = n
+def _count(state: State, counter: str, made: int = 1) -> None:
+    """Count what was made: the next id is numbered from this (see
+    ``decide._next_id``), never read back out of an id. For every log the
+    earlier ``K12``-style parsing handled, the count is the same number."""
+    state.counters[counter] = state.counters.get(counter, 0) + made
 
 
 # ---- session and people -----------------------------------------------------
@@ -103,7 +101,7 @@ def _rules_changed(state: State, e: ev.RulesChanged) -> None:
 @_on(ev.ParticipantJoined)
 def _joined(state: State, e: ev.ParticipantJoined) -> None:
     state.participants[e.participant] = Participant(id=e.participant, name=e.name, org=e.org, region=e.region)
-    _bump(state, "participant", e.participant)
+    _count(state, "participant")
 
 
 @_on(ev.ProfileChanged)
@@ -152,14 +150,16 @@ def _timer(state: State, e: ev.TimerChanged) -> None:
 
 @_on(ev.CheckedIn)
 def _checked_in(state: State, e: ev.CheckedIn) -> None:
+    if e.note not in state.check_ins:  # a second check-in rewrites the first
+        _count(state, "note")
     state.check_ins[e.note] = Note(id=e.note, text=e.text, author=e.author)
-    _bump(state, "note", e.note)
 
 
 @_on(ev.CheckedOut)
 def _checked_out(state: State, e: ev.CheckedOut) -> None:
+    if e.note not in state.check_outs:
+        _count(state, "note")
     state.check_outs[e.note] = Note(id=e.note, text=e.text, author=e.author)
-    _bump(state, "note", e.note)
 
 
 # ---- cards ------------------------------------------------------------------
@@ -180,7 +180,7 @@ def _item_from(data: ev.ItemData, private: bool) -> Item:
 def _item_added(state: State, e: ev.ItemAdded) -> None:
     changed(state)
     state.items[e.item.id] = _item_from(e.item, e.private)
-    _bump(state, f"item:{e.item.board}", e.item.id)
+    _count(state, f"item:{e.item.board}")
 
 
 @_on(ev.ItemEdited)
@@ -205,9 +205,8 @@ def _items_revealed(state: State, e: ev.ItemsRevealed) -> None:
     board.revealed = True
     for data in e.items:
         known = state.items.get(data.id)
-        if known is None:
+        if known is None:  # a mirror that never saw it (the server has every card)
             state.items[data.id] = _item_from(data, private=False)
-            _bump(state, f"item:{data.board}", data.id)
         else:
             known.private = False
 
@@ -218,7 +217,7 @@ def _pairs_formed(state: State, e: ev.BuzzPairsFormed) -> None:
         pair.active = False
     for pair_id, members in e.pairs.items():
         state.buzz_pairs[pair_id] = BuzzPair(id=pair_id, members=list(members))
-        _bump(state, "pair", pair_id)
+    _count(state, "pair", len(e.pairs))
 
 
 @_on(ev.BuzzPairsCleared)
@@ -230,7 +229,7 @@ def _pairs_cleared(state: State, e: ev.BuzzPairsCleared) -> None:
 @_on(ev.RedCardRaised)
 def _red_card(state: State, e: ev.RedCardRaised) -> None:
     state.red_cards[e.card] = RedCard(id=e.card, item=e.item, note=e.note, raised_by=e.raised_by)
-    _bump(state, "red_card", e.card)
+    _count(state, "red_card")
 
 
 @_on(ev.RedCardDismissed)
@@ -247,7 +246,7 @@ def _red_card_dismissed(state: State, e: ev.RedCardDismissed) -> None:
 def _merged(state: State, e: ev.Merged) -> None:
     changed(state)
     state.themes[e.theme] = Theme(id=e.theme, board=e.board, title=e.title)
-    _bump(state, "theme", e.theme)
+    _count(state, "theme")
     for item_id in e.items:
         item = state.items.get(item_id)
         if item is not None:
@@ -339,7 +338,7 @@ def _links(links: list[ev.LinkData]) -> list[Link]:
 @_on(ev.IslandCreated)
 def _island_created(state: State, e: ev.IslandCreated) -> None:
     state.islands[e.island] = Island(id=e.island, title=e.title, links=_links(e.links))
-    _bump(state, "island", e.island)
+    _count(state, "island")
 
 
 @_on(ev.IslandUpdated)
@@ -380,7 +379,7 @@ def _island_presented(state: State, e: ev.IslandPresented) -> None:
 @_on(ev.NextStepAdded)
 def _step_added(state: State, e: ev.NextStepAdded) -> None:
     state.next_steps[e.step] = NextStep(id=e.step, text=e.text)
-    _bump(state, "step", e.step)
+    _count(state, "step")
 
 
 @_on(ev.NextStepRemoved)
@@ -405,7 +404,7 @@ def _groups_formed(state: State, e: ev.GroupsFormed) -> None:
             group.active = False
     for group_id, people in e.groups.items():
         state.groups[group_id] = Group(id=group_id, set=e.set, members=list(people), label=e.labels.get(group_id, ""))
-        _bump(state, "group", group_id)
+    _count(state, "group", len(e.groups))
 
 
 @_on(ev.GroupMemberMoved)

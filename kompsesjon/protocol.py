@@ -136,10 +136,5 @@ ServerMessage = Annotated[
 SERVER_ADAPTER: TypeAdapter[Any] = TypeAdapter(ServerMessage)
 
 
-def parse_client(raw: str | bytes) -> Any:
-    """Parse a client frame; raises pydantic.ValidationError."""
-    return CLIENT_ADAPTER.validate_json(raw)
-
-
 def parse_server(raw: str | bytes) -> Any:
     return SERVER_ADAPTER.validate_json(raw)

@@ -3,16 +3,14 @@
 :class:`SessionServer` owns the store and one :class:`~server.hub.Hub` per
 session. A connection says ``hello``, is routed to its session's hub by join
 code or facilitator token, and from then on each frame is checked (size,
-rate, shape) before it is queued as a command. Nothing about the method is
-decided here.
+rate, shape: :meth:`server.core.SessionCore.receive`) before it is queued as
+a command. Nothing about the method is decided here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import re
 import secrets
 import ssl
 import time
@@ -20,8 +18,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from pydantic import ValidationError
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
 from kompsesjon import protocol as proto
@@ -29,8 +26,9 @@ from kompsesjon.method.events import SessionCreated
 from kompsesjon.method.text import clean
 from kompsesjon.templates import Template, load_template
 
-from .hub import FATAL, GREETED, Client, Hub, send_now
-from .limits import ConnectionCount, GuessThrottle, TokenBucket
+from . import frames, wire
+from .hub import FATAL, GREETED, Hub, Peer
+from .limits import ConnectionCount, GuessThrottle
 from .store import Store, secret_hash
 from .web import WebPage
 
@@ -100,11 +98,14 @@ class SessionServer:
         for row in await self.store.sessions():
             if row.id in self.hubs:
                 continue
-            hub = Hub(row.id, row.code, self.store)
+            hub = self._hub(row.id, row.code)
             await hub.load()
             self._add(hub, token_hashes[row.id])
             started.append(hub)
         return started
+
+    def _hub(self, session: str, code: str) -> Hub:
+        return Hub(session, code, self.store, rate=self.limits.rate, burst=self.limits.burst)
 
     def _add(self, hub: Hub, token_hash: str) -> None:
         self.hubs[hub.session] = hub
@@ -147,7 +148,7 @@ class SessionServer:
             regions=template.regions,
         )
         await self.store.create_session(session, code, token, created.title, created)
-        hub = Hub(session, code, self.store)
+        hub = self._hub(session, code)
         await hub.load()
         self._add(hub, secret_hash(token))
         return CreatedSession(session, code, token, created.title)
@@ -164,6 +165,7 @@ class SessionServer:
             process_request=self._process_request,
             max_size=HARD_FRAME_LIMIT,
             compression=None,  # small messages: saves ~50 KiB per connection
+            write_limit=wire.WRITE_LIMIT,
             ping_interval=self.limits.ping_interval,
             ping_timeout=self.limits.ping_timeout,
             close_timeout=self.limits.close_timeout,
@@ -213,22 +215,22 @@ class SessionServer:
         if not self._connections.admit(address):
             await ws.close(1013, "too many connections from your address")
             return
-        client: Client | None = None
+        peer: Peer | None = None
         hub: Hub | None = None
         try:
             greeted = await self._greet(ws, address)
             if greeted is None:
                 return
-            client, hub = greeted
-            await self._serve(client, hub)
+            peer, hub = greeted
+            await self._serve(peer, hub)
         except ConnectionClosed:
             pass
         finally:
             self._connections.release(address)
-            if client is not None and hub is not None:
-                hub.disconnect(client)
+            if peer is not None and hub is not None:
+                hub.disconnect(peer)
 
-    async def _greet(self, ws: ServerConnection, address: str) -> tuple[Client, Hub] | None:
+    async def _greet(self, ws: ServerConnection, address: str) -> tuple[Peer, Hub] | None:
         for _ in range(MAX_HELLO_ATTEMPTS):
             try:
                 raw = await asyncio.wait_for(ws.recv(), HELLO_TIMEOUT)
@@ -236,12 +238,13 @@ class SessionServer:
                 await _fatal(ws, "hello_timeout", "Say hello first (within 30 seconds).")
                 return None
             try:
-                message = _parse(ws, raw)
+                message, refusal = frames.parse(raw)
             except Exception:  # a bug here must not cost the person their connection
                 log.exception("could not handle a hello")
                 _error(ws, "internal_error", "The server could not handle that message.")
                 continue
-            if message is None:
+            if refusal is not None:
+                _send(ws, refusal)
                 continue
             if not isinstance(message, proto.Hello):
                 _error(ws, "hello_first", "The first message must be a hello.")
@@ -269,10 +272,10 @@ class SessionServer:
             if message.role == "participant" and not message.resume:
                 _error(ws, "resume_required", "A participant hello needs a resume secret (22+ characters).")
                 continue
-            client = Client(ws, message.role)
-            outcome = await hub.hello(client, message)
+            peer = Peer(message.role, ws)
+            outcome = await hub.hello(peer, message)
             if outcome == GREETED:
-                return client, hub
+                return peer, hub
             if outcome == FATAL:
                 await ws.close(1008, "refused")
                 return None
@@ -284,126 +287,22 @@ class SessionServer:
             return self._by_token.get(secret_hash(hello.token or "")) if hello.token else None
         return self._by_code.get(normalise_code(hello.code or ""))
 
-    async def _serve(self, client: Client, hub: Hub) -> None:
-        bucket = TokenBucket(self.limits.rate, self.limits.burst)
-        async for raw in client.ws:
-            size = len(raw)
-            if isinstance(raw, str) and size * 4 > proto.MAX_MESSAGE_BYTES:
-                size = len(raw.encode("utf-8", "surrogatepass"))  # the limit is in bytes
-            if size > proto.MAX_MESSAGE_BYTES:
-                _error(
-                    client.ws,
-                    "too_large",
-                    f"A message may be at most {proto.MAX_MESSAGE_BYTES} bytes; this one was {size}.",
-                )
-                continue
-            wait = bucket.take()
-            if wait > 0:
-                _rate_limited(client.ws, raw, wait)
-                continue
-            try:
-                message = _parse(client.ws, raw)
-            except Exception:  # a bug here must not cost the person their connection
-                log.exception("could not handle a message")
-                _error(client.ws, "internal_error", "The server could not handle that message.")
-                continue
-            if message is None:
-                continue
-            if isinstance(message, proto.Hello):
-                _error(client.ws, "already_greeted", "This connection has already said hello.")
-                continue
-            await hub.submit(client, message)
+    async def _serve(self, peer: Peer, hub: Hub) -> None:
+        async for raw in peer.conn:
+            command = hub.receive(peer, raw)  # size, rate and shape: a refused frame is answered
+            if command is not None:
+                await hub.submit(peer, command)
+
+
+def _send(ws: ServerConnection, message: str) -> None:
+    """Write to a connection not yet handed to a hub, without waiting."""
+    broadcast([ws], message)
 
 
 def _error(ws: ServerConnection, code: str, message: str, *, fatal: bool = False) -> None:
-    send_now(ws, proto.Error(code=code, message=message, fatal=fatal).model_dump_json())
+    _send(ws, frames.error(code, message, fatal=fatal))
 
 
 async def _fatal(ws: ServerConnection, code: str, message: str) -> None:
     _error(ws, code, message, fatal=True)
     await ws.close(1008, code)
-
-
-def _parse(ws: ServerConnection, raw: str | bytes) -> Any:
-    """A valid client message, or None after telling the client what is wrong."""
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):  # RecursionError: nested too deeply
-        _error(ws, "bad_json", "That message is not valid JSON.")
-        return None
-    # JSON may spell a lone surrogate ("\\ud800"): not Unicode text. It would
-    # pass every text rule and then fail when the event is serialised.
-    surrogate = _lone_surrogate(data) if not isinstance(raw, str) or "\\u" in raw else None
-    if surrogate is not None:
-        _invalid(ws, data, f"Text must be valid Unicode: a lone surrogate (U+{ord(surrogate):04X}) is not allowed.")
-        return None
-    try:
-        return proto.CLIENT_ADAPTER.validate_python(data)
-    except ValidationError as exc:
-        _invalid(ws, data, _describe(exc, data))
-        return None
-
-
-def _command_id(data: Any) -> str | None:
-    """The id a client waits for an answer to, if it can be echoed back."""
-    command_id = data.get("id") if isinstance(data, dict) else None
-    if isinstance(command_id, str) and 0 < len(command_id) <= 64 and not _SURROGATE.search(command_id):
-        return command_id
-    return None
-
-
-def _invalid(ws: ServerConnection, data: Any, text: str) -> None:
-    command_id = _command_id(data)
-    if command_id is not None and data.get("type") != "hello":
-        # The client waits for an answer to this id: give it one.
-        reply = proto.Rejected(id=command_id, code="bad_message", message=text[:500])
-        send_now(ws, reply.model_dump_json())
-    else:
-        _error(ws, "bad_message", text[:500])
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _lone_surrogate(data: Any) -> str | None:
-    """The first lone surrogate in any string (key or value) of ``data``."""
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            found = _SURROGATE.search(item)
-            if found:
-                return found.group()
-        elif isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return None
-
-
-def _describe(exc: ValidationError, data: Any) -> str:
-    """One short sentence about what is wrong with a message."""
-    if not isinstance(data, dict):
-        return 'A message must be a JSON object with a "type".'
-    first = exc.errors()[0]
-    loc = [str(part) for part in first["loc"]]
-    if first["type"] == "union_tag_invalid":
-        return f"Unknown message type {str(data.get('type'))[:40]!r}."
-    if first["type"] == "union_tag_not_found":
-        return 'A message needs a "type".'
-    kind, where = (loc[0], ".".join(loc[1:])) if loc else ("message", "")
-    return f"Invalid {kind} message: {where or 'message'}: {first['msg']}"
-
-
-def _rate_limited(ws: ServerConnection, raw: str | bytes, wait: float) -> None:
-    text = f"Too many messages; slow down (retry in {wait:.1f} s)."
-    try:
-        command_id = _command_id(json.loads(raw))
-    except (ValueError, RecursionError):
-        command_id = None
-    if command_id is not None:
-        reply = proto.Rejected(id=command_id, code="rate_limited", message=text, details={"retry_after": wait})
-        send_now(ws, reply.model_dump_json())
-    else:
-        _error(ws, "rate_limited", text)

@@ -27,7 +27,8 @@ class TokenBucket:
     def take(self, now: float | None = None) -> float:
         """0.0 if allowed, else how many seconds until the next message is."""
         now = time.monotonic() if now is None else now
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        # max(): a clock set back must not take tokens away.
+        self.tokens = min(self.burst, self.tokens + max(0.0, now - self.stamp) * self.rate)
         self.stamp = now
         if self.tokens >= 1.0:
             self.tokens -= 1.0

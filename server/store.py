@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import os
 import time
 from collections.abc import Iterable
@@ -25,6 +24,10 @@ from pathlib import Path
 import aiosqlite
 
 from kompsesjon.method.events import Event, load_event
+
+from .rows import Applied, NewParticipant, secret_hash
+
+__all__ = ["Applied", "NewParticipant", "SessionRow", "Store", "StoreError", "secret_hash"]
 
 # Each entry upgrades the schema by one version (PRAGMA user_version).
 MIGRATIONS: list[str] = [
@@ -63,36 +66,12 @@ MIGRATIONS: list[str] = [
 ]
 
 
-def secret_hash(secret: str) -> str:
-    """Hash of a high-entropy secret (facilitator token, resume secret).
-
-    The secrets are long random strings, so a fast hash is enough: there is no
-    dictionary to attack.
-    """
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 @dataclass(frozen=True)
 class SessionRow:
     id: str
     code: str
     title: str
     created_at: float
-
-
-@dataclass(frozen=True)
-class Applied:
-    """One accepted command inside a batch: its id and the seq it ended at."""
-
-    actor: str
-    command_id: str
-    seq: int
-
-
-@dataclass(frozen=True)
-class NewParticipant:
-    participant: str
-    resume_hash: str
 
 
 class StoreError(Exception):
@@ -170,10 +149,6 @@ class Store:
                 await self._db.execute("ROLLBACK")
                 raise
 
-    async def replace_token(self, session: str, token: str) -> None:
-        async with self._lock:
-            await self._db.execute("UPDATE sessions SET token_hash = ? WHERE id = ?", (secret_hash(token), session))
-
     async def sessions(self) -> list[SessionRow]:
         async with self._lock:
             rows = await (
@@ -186,13 +161,6 @@ class Store:
         async with self._lock:
             rows = await (await self._db.execute("SELECT id, token_hash FROM sessions")).fetchall()
         return dict(rows)
-
-    async def session_by_token(self, token: str) -> str | None:
-        async with self._lock:
-            row = await (
-                await self._db.execute("SELECT id FROM sessions WHERE token_hash = ?", (secret_hash(token),))
-            ).fetchone()
-        return row[0] if row else None
 
     # ---- the log --------------------------------------------------------
 

@@ -23,6 +23,7 @@ from .islands import active_islands, island_sizes, placement, too_small
 from .rejection import Rejection
 from .state import PLAN_FIELDS, PlanField, Rules, State, VoteStatus
 from .text import clean
+from .visibility import FACILITATOR_VIEW, Audience, can_see_item, shown_author, writers
 from .voting import dots_by_unit, live_tally
 
 Role = Literal["facilitator", "participant", "screen", "guest"]
@@ -147,12 +148,8 @@ def _participant(state: State, pid: str):
 
 
 def _can_see(state: State, actor: Actor, item) -> bool:
-    if not item.private or actor.is_facilitator:
-        return True
-    if item.author == actor.id:
-        return True
-    pair = state.buzz_pairs.get(item.pair) if item.pair else None
-    return pair is not None and actor.id in pair.members
+    audience = FACILITATOR_VIEW if actor.is_facilitator else Audience("participant", actor.id)
+    return can_see_item(state, audience, item)
 
 
 def _visible_item(state: State, actor: Actor, item_id: str):
@@ -388,11 +385,7 @@ def _own_card(state: State, actor: Actor, item_id: str):
         raise Rejection("item_withdrawn", "That card has been withdrawn.", item=item_id)
     if actor.is_facilitator:
         return item
-    writers = {item.author}
-    pair = state.buzz_pairs.get(item.pair) if item.pair else None
-    if pair is not None:
-        writers.update(pair.members)
-    if actor.id not in writers:
+    if actor.id not in writers(state, item):
         raise Rejection("not_author", "Only the people who wrote a card can change it.", item=item_id)
     _require_phase(state, PhaseKind.BRAINSTORM, board=item.board)
     return item
@@ -849,10 +842,8 @@ def next_version(
     """
     version = current.version if current else 0
     if base_version != version:
-        # Rejections reach the client: in anonymous sessions name only oneself.
-        by = current.by if current else None
-        if state.anonymous and by != actor.id:
-            by = None
+        # Rejections reach the client: they name an author as a view would.
+        by = shown_author(state, current.by, actor.id) if current else None
         raise Rejection(
             "stale_version",
             f"Someone else changed this {what} while you were writing; here is the newer text.",

@@ -41,6 +41,9 @@ class Audience:
 
 FACILITATOR_VIEW = Audience("facilitator")
 SCREEN_VIEW = Audience("screen")
+# A participant no delivery names: what every such participant receives (see
+# recipients_of), and the view of someone with nothing of their own yet.
+ANY_PARTICIPANT = Audience("participant", None)
 
 
 def participant_view(pid: str) -> Audience:
@@ -76,7 +79,8 @@ def _anonymised(state: State, event: ev.Event, author: str | None, strip) -> lis
     ]
 
 
-def _writers(state: State, item: Item) -> set[str]:
+def writers(state: State, item: Item) -> set[str]:
+    """Who wrote a card: its author and, for a buzz pair's card, the pair."""
     people = {item.author} if item.author else set()
     pair = state.buzz_pairs.get(item.pair) if item.pair else None
     if pair is not None:
@@ -96,17 +100,17 @@ def deliveries(state: State, event: ev.Event) -> list[Delivery]:
 
     if isinstance(event, ev.ItemAdded):
         author = event.item.author
-        writers = _writers(state, state.items[event.item.id])
+        wrote = writers(state, state.items[event.item.id])
         if not state.anonymous:
             if not event.private:
                 return _everyone(event)
-            return [Delivery(event, facilitators=True, only=frozenset(writers))]
+            return [Delivery(event, facilitators=True, only=frozenset(wrote))]
         public = not event.private
         stripped = event.model_copy(update={"item": _strip_item(event.item)})
         plan = [Delivery(stripped, facilitators=True, screens=public, participants=public)]
         if author is not None:
             plan.append(Delivery(event, only=frozenset({author})))
-        others = frozenset(writers - {author})
+        others = frozenset(wrote - {author})
         if others:  # the rest of the pair: their card, but not who typed it
             plan.append(
                 Delivery(event.model_copy(update={"item": event.item.model_copy(update={"author": None})}), only=others)
@@ -117,7 +121,7 @@ def deliveries(state: State, event: ev.Event) -> list[Delivery]:
         item = state.items[event.item]
         if not item.private:
             return _everyone(event)
-        return [Delivery(event, facilitators=True, only=frozenset(_writers(state, item)))]
+        return [Delivery(event, facilitators=True, only=frozenset(writers(state, item)))]
 
     if isinstance(event, ev.ItemsRevealed):
         if state.anonymous:
@@ -148,7 +152,12 @@ def deliveries(state: State, event: ev.Event) -> list[Delivery]:
 
 
 def recipients_of(plan: list[Delivery], audience: Audience) -> ev.Event | None:
-    """The projection of a planned event that ``audience`` receives, if any."""
+    """The projection of a planned event that ``audience`` receives, if any.
+
+    The one routing rule: the server's fan-out and catch-up use it too.
+    Participants not named in any delivery's ``only`` all receive the same
+    projection, that of :data:`ANY_PARTICIPANT`.
+    """
     if audience.role == "facilitator":
         return next((d.event for d in plan if d.facilitators), None)
     if audience.role == "screen":
@@ -161,22 +170,28 @@ def recipients_of(plan: list[Delivery], audience: Audience) -> ev.Event | None:
 
 
 def can_see_item(state: State, audience: Audience, item: Item) -> bool:
+    """May ``audience`` see this card (private writing)?"""
     if not item.private or audience.role == "facilitator":
         return True
-    return audience.participant is not None and audience.participant in _writers(state, item)
+    return audience.participant is not None and audience.participant in writers(state, item)
+
+
+def shown_author(state: State, author: str | None, me: str | None) -> str | None:
+    """The author of a card, note or edit as ``me`` may see it: in anonymous
+    sessions only one's own authorship is shown, to anyone."""
+    return author if not state.anonymous or (author is not None and author == me) else None
 
 
 def view_state(state: State, audience: Audience) -> State:
     """A copy of ``state`` holding only what ``audience`` may see."""
     me = audience.participant if audience.role == "participant" else None
     facilitator = audience.role == "facilitator"
-    anonymous = state.anonymous
 
     def author(who: str | None) -> str | None:
-        return who if not anonymous or (who is not None and who == me) else None
+        return shown_author(state, who, me)
 
     def pair(item: Item) -> str | None:
-        return item.pair if not anonymous or (me is not None and me in _writers(state, item)) else None
+        return item.pair if not state.anonymous or (me is not None and me in writers(state, item)) else None
 
     items = {
         i.id: replace(i, author=author(i.author), pair=pair(i))

@@ -34,8 +34,8 @@ async def test_slow_consumer_is_dropped_and_others_are_not_delayed(running, clie
     # quickly instead of hiding in megabytes of loopback buffering.
     slow.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     for client in hub.screens:
-        if client.ws.remote_address[1] == slow.local_address[1]:
-            client.ws.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        if client.conn.remote_address[1] == slow.local_address[1]:
+            client.conn.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
 
     text = "x" * 250
     started = time.monotonic()

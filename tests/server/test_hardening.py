@@ -80,16 +80,16 @@ async def test_lone_surrogates_are_refused_before_they_reach_the_hub(running, ca
 
 async def test_a_rule_that_fails_fails_only_its_own_command(running, clients, caplog, monkeypatch):
     """Defence in depth behind the engine: a bug in one rule never fails the batch."""
-    import server.hub
+    import server.core
 
-    real_decide = server.hub.decide
+    real_decide = server.core.decide
 
     def buggy_decide(state, actor, command, now):
         if command.id == "poison":
             raise RuntimeError("a bug in a rule")
         return real_decide(state, actor, command, now)
 
-    monkeypatch.setattr(server.hub, "decide", buggy_decide)
+    monkeypatch.setattr(server.core, "decide", buggy_decide)
     created = await running.new_session()
     a = clients(running.url, role="participant", code=created.code, name="A")
     b = clients(running.url, role="participant", code=created.code, name="B")

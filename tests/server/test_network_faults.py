@@ -187,7 +187,7 @@ async def test_a_stalled_participant_is_dropped_and_resumes_with_a_true_mirror(r
     slow._ws.transport.pause_reading()
     slow._ws.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     for client in hub.participants[slow.participant]:
-        client.ws.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        client.conn.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
     worst = 0.0
     # Write until the stalled reader's unsent bytes pass the limit: how many
     # cards that takes depends on how much the kernel buffers on the way.

@@ -65,7 +65,7 @@ async def test_offline_client_gets_exactly_what_it_missed(running, clients):
     # The laptop sleeps: drop its socket (the client reconnects on its own).
     hub = running.server.hubs[created.session]
     for client in list(hub.participants[late.participant]):
-        client.ws.transport.abort()
+        client.conn.transport.abort()
     for n in range(5):
         await host.send(c.AddItem(id=new_id(), board="critique", text=f"mens du sov {n}"))
     await until(lambda: late.status == Status.ONLINE and len(late.state.items) == 5)
@@ -82,13 +82,13 @@ async def test_far_behind_client_gets_a_snapshot(running, clients, monkeypatch):
     await host.wait_ready()
     await late.wait_ready()
     hub = running.server.hubs[created.session]
-    hub.ring = type(hub.ring)(hub.ring, maxlen=5)  # a short memory for this test
+    hub.core.ring = type(hub.core.ring)(hub.core.ring, maxlen=5)  # a short memory for this test
     await host.send(c.AdvancePhase(id=new_id(), current=0))
     await until(lambda: late.state.phase == 1)
     kinds = []
     late.listeners.append(lambda kind, payload: kinds.append(kind))
     for client in list(hub.participants[late.participant]):
-        client.ws.transport.abort()
+        client.conn.transport.abort()
     await until(lambda: late.status != Status.ONLINE)
     for n in range(12):
         await host.send(c.AddItem(id=new_id(), board="critique", text=f"kort {n}"))

@@ -17,6 +17,7 @@ from kompsesjon.client import Outcome
 from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method.state import BuzzPair, Item
+from kompsesjon.method.visibility import writers
 from kompsesjon.tui.participant.keys import Translated
 from kompsesjon.tui.participant.messages import Propose
 from kompsesjon.tui.registry import ViewRegistry
@@ -129,12 +130,7 @@ def my_pair(state: State, me: str | None) -> BuzzPair | None:
 
 def is_mine(state: State, me: str | None, item: Item) -> bool:
     """Did I write this card (alone or with my buzz pair)?"""
-    if me is None:
-        return False
-    if item.author == me:
-        return True
-    pair = state.buzz_pairs.get(item.pair) if item.pair else None
-    return pair is not None and me in pair.members
+    return me is not None and me in writers(state, item)
 
 
 def who(state: State, pid: str) -> str:

@@ -1,0 +1,626 @@
+"""One session's core, without sockets: messages in, rows and sends out.
+
+In the spirit of websockets' sans-IO ``Protocol`` and of :mod:`kompsesjon.method`:
+nothing here awaits, reads a socket, a clock or a database. The asyncio hub
+(:mod:`server.hub`) feeds it, appends what it decides and writes what it says::
+
+    a frame     receive(peer, raw, now) → a command to queue, or a refusal to send
+    a batch     decide(requests, now)   → Batch: rows to append, in one transaction
+    stored      commit(batch)           → the batch's sends, in order; hello outcomes
+    not stored  restore(log, …), then fail(requests, why)
+    gone        disconnect(peer)
+    always      data_to_send()          → what each connection gets, in order
+
+There is no clock input: every input that needs the time carries ``now``.
+
+The core owns
+
+* **idempotency**: a command id already applied is acknowledged again as a
+  duplicate with its seq; one already refused gets the same refusal;
+* **hello and resume**: a new participant joins; a known one resumes with the
+  events after its ``last_seq`` from the ring of recent events, or a snapshot
+  when it is too far behind (or new);
+* **size and rate** of a connection's frames (:meth:`SessionCore.budget` is
+  the one place that says whose budget a frame draws on);
+* **routing**: who receives which projection of an event is
+  :func:`kompsesjon.method.visibility.recipients_of` and nothing else.
+
+Ordering rules, each fixed after a real failure:
+
+* Replies go out at their place among the batch's events: an ack after the
+  events before it, so a client that has its ack has also seen what the
+  command caused.
+* A hello answered with the events it missed is answered at its place too:
+  its welcome names the seq as of that place, not the end of the batch (the
+  client would drop the batch's later events as already seen); those later
+  events reach it by fan-out, since it is registered when welcomed.
+* A hello answered with a snapshot is answered after all of the batch's
+  events, with the state as of the end of the batch: one snapshot per
+  audience per batch, however many people join at once. Every newcomer shares
+  the newcomers' snapshot unless an event of the batch was addressed to them
+  by name (a buzz pair's card …).
+* What was missed comes before ``welcome``: a client that has seen the
+  welcome is up to date as of its seq.
+* Nothing is sent before the batch is durable; if it could not be stored,
+  the state is rebuilt from the store and every sender is told to retry.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from kompsesjon import protocol as proto
+from kompsesjon.method import Actor, Rejection, decide, deliveries, evolve, view_state
+from kompsesjon.method import commands as cmd
+from kompsesjon.method.decide import FACILITATOR, GUEST, participant
+from kompsesjon.method.events import Event, ParticipantRemoved
+from kompsesjon.method.state import STATE_ADAPTER, State
+from kompsesjon.method.visibility import (
+    ANY_PARTICIPANT,
+    FACILITATOR_VIEW,
+    SCREEN_VIEW,
+    Audience,
+    Delivery,
+    participant_view,
+    recipients_of,
+)
+
+from . import frames
+from .limits import TokenBucket
+from .rows import Applied, NewParticipant, secret_hash
+
+log = logging.getLogger("kompsesjon.core")
+
+Role = Literal["participant", "facilitator", "screen"]
+
+RING_SIZE = 2000  # events kept in memory, ready to send to a resuming client
+REJECTION_MEMORY = 10_000  # remembered rejections, for retried command ids
+
+# How a hello ended.
+GREETED, RETRY, FATAL = "greeted", "retry", "fatal"
+
+# The view of a participant who has just joined: nothing of their own yet (no
+# cards, dots, notes, pair or plan edits), so no content is visible to them
+# that another newcomer would not see. One snapshot serves every newcomer of a
+# batch; tests/server/test_snapshots.py checks that it equals their own view.
+NEWCOMER = ANY_PARTICIPANT
+
+REMOVED = "You have been removed from this session."
+
+
+@dataclass(eq=False)
+class Peer:
+    """One connection, as the core knows it. ``conn`` belongs to the IO layer."""
+
+    role: Role
+    conn: Any = None
+    participant: str | None = None
+    bucket: TokenBucket | None = None  # its frame budget, once it has sent one
+
+    @property
+    def audience(self) -> Audience:
+        return Audience(self.role, self.participant)
+
+    @property
+    def actor(self) -> Actor:
+        if self.role == "facilitator":
+            return FACILITATOR
+        if self.role == "participant" and self.participant:
+            return participant(self.participant)
+        return Actor("screen")
+
+    @property
+    def actor_key(self) -> str:
+        """Who a command id belongs to, for idempotency."""
+        return self.participant or self.role
+
+
+@dataclass(frozen=True)
+class Close:
+    """Close the connection after what was sent before (code, reason)."""
+
+    code: int
+    reason: str
+
+
+Send = str | Close
+
+
+@dataclass(eq=False, frozen=True)
+class HelloRequest:
+    peer: Peer
+    hello: proto.Hello
+
+
+@dataclass(eq=False, frozen=True)
+class CommandRequest:
+    peer: Peer
+    command: Any
+
+
+Request = HelloRequest | CommandRequest
+
+
+@dataclass(eq=False)
+class Planned:
+    """An event with its seq, its plan of deliveries, and each projection
+    serialised once (keyed by the projection object the plan holds)."""
+
+    seq: int
+    event: Event
+    body: str
+    plan: list[Delivery]
+    messages: dict[int, str]
+    named: frozenset[str]  # participants a delivery names in ``only``
+
+    def message_for(self, audience: Audience) -> str | None:
+        """The message ``audience`` receives for this event, if any."""
+        projection = recipients_of(self.plan, audience)
+        return None if projection is None else self.messages[id(projection)]
+
+
+@dataclass(eq=False)
+class _Greeting:
+    """A hello to answer after the commit."""
+
+    request: HelloRequest
+    resumed: bool
+    newcomer: bool
+    catch_up: list[str] | None  # None: a snapshot, after the batch's events
+    seq: int  # as of its place in the batch (for a catch-up)
+    title: str
+    now: float
+
+
+@dataclass(eq=False)
+class _Refusal:
+    request: HelloRequest
+    code: str
+    message: str
+    fatal: bool = False
+
+
+_Reply = tuple[Peer, str] | _Greeting | _Refusal
+
+
+@dataclass(eq=False)
+class Batch:
+    """What the core decided for a batch of requests, not yet durable."""
+
+    requests: list[Request]
+    rows: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, type, json) to append
+    applied: list[Applied] = field(default_factory=list)
+    joined: list[NewParticipant] = field(default_factory=list)
+    outcomes: dict[HelloRequest, str] = field(default_factory=dict)  # filled by commit
+    planned: list[Planned] = field(default_factory=list)
+    # Each reply with how many of ``planned`` go out before it.
+    replies: list[tuple[int, _Reply]] = field(default_factory=list)
+    later: list[_Greeting] = field(default_factory=list)  # snapshots: after every event
+    keys: dict[tuple[str, str], int] = field(default_factory=dict)  # command ids applied here
+
+
+def event_message(seq: int, body: str) -> str:
+    return f'{{"type":"event","seq":{seq},"event":{body}}}'
+
+
+def snapshot_message(seq: int, state: State) -> str:
+    return f'{{"type":"snapshot","seq":{seq},"state":{STATE_ADAPTER.dump_json(state).decode()}}}'
+
+
+def plan(state: State, seq: int, event: Event, body: str | None = None) -> Planned:
+    """Plan an event's fan-out: ``state`` already includes it."""
+    if body is None:
+        body = event.model_dump_json()
+    routes = deliveries(state, event)
+    messages: dict[int, str] = {}
+    named: set[str] = set()
+    for delivery in routes:
+        projection = delivery.event
+        if id(projection) not in messages:
+            text = body if projection is event else projection.model_dump_json()
+            messages[id(projection)] = event_message(seq, text)
+        named.update(delivery.only)
+    return Planned(seq, event, body, routes, messages, frozenset(named))
+
+
+class SessionCore:
+    """The decisions of one session, from its log."""
+
+    def __init__(
+        self,
+        session: str,
+        code: str,
+        log: list[tuple[int, Event]],
+        applied: dict[tuple[str, str], int] | None = None,
+        resume: dict[str, str] | None = None,
+        *,
+        rate: float = 20.0,
+        burst: float = 60.0,
+    ) -> None:
+        self.session = session
+        self.code = code
+        self.rate = rate
+        self.burst = burst
+        self.state: State
+        self.seq = 0
+        self.ring: deque[Planned] = deque(maxlen=RING_SIZE)
+        self.applied: dict[tuple[str, str], int] = {}
+        self.rejections: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self.resume: dict[str, str] = {}  # resume hash -> participant
+        self.facilitators: set[Peer] = set()
+        self.screens: set[Peer] = set()
+        self.participants: dict[str, set[Peer]] = {}
+        self._everyone: list[Peer] | None = None  # every participant connection (cached)
+        self._outgoing: dict[Peer, list[Send]] = {}
+        self._snapshots: dict[Audience, str] | None = None  # made in this commit
+        self._named: set[str] = set()  # participants sent something of their own in this commit
+        self.restore(log, applied or {}, resume or {})
+
+    # ---- the log ----------------------------------------------------------
+
+    def restore(
+        self, log: list[tuple[int, Event]], applied: dict[tuple[str, str], int], resume: dict[str, str]
+    ) -> None:
+        """Rebuild the state from the stored log; connections stay."""
+        if not log:
+            raise ValueError(f"session {self.session} has no events")
+        head = log[-1][0]
+        state: State | None = None
+        ring: deque[Planned] = deque(maxlen=self.ring.maxlen)
+        for seq, event in log:
+            state = evolve(state, event)
+            if seq > head - (ring.maxlen or 0):
+                ring.append(plan(state, seq, event))
+        assert state is not None
+        self.state, self.seq, self.ring = state, head, ring
+        self.applied = dict(applied)
+        self.resume = dict(resume)
+
+    # ---- connections ------------------------------------------------------
+
+    def peers(self) -> list[Peer]:
+        out = [*self.facilitators, *self.screens]
+        for peers in self.participants.values():
+            out.extend(peers)
+        return out
+
+    def budget(self, peer: Peer, now: float) -> TokenBucket:
+        """The rate budget ``peer``'s frames draw on: one per connection."""
+        if peer.bucket is None:
+            peer.bucket = TokenBucket(self.rate, self.burst, stamp=now)
+        return peer.bucket
+
+    def receive(self, peer: Peer, raw: str | bytes, now: float) -> Any | None:
+        """A frame from a welcomed connection: the command to queue for the
+        next batch, or None (a refusal is then waiting in ``data_to_send``)."""
+        size = frames.size_of(raw)
+        if size > proto.MAX_MESSAGE_BYTES:
+            self._send(peer, frames.too_large(size))
+            return None
+        wait = self.budget(peer, now).take(now)
+        if wait > 0:
+            self._send(peer, frames.rate_limited(raw, wait))
+            return None
+        try:
+            message, refusal = frames.parse(raw)
+        except Exception:  # a bug here must not cost the person their connection
+            log.exception("session %s: could not handle a message", self.code)
+            message, refusal = None, frames.error("internal_error", "The server could not handle that message.")
+        if refusal is not None:
+            self._send(peer, refusal)
+            return None
+        if isinstance(message, proto.Hello):
+            self._send(peer, frames.error("already_greeted", "This connection has already said hello."))
+            return None
+        return message
+
+    def disconnect(self, peer: Peer) -> None:
+        """The connection is gone (or dropped): no more sends to it."""
+        self._unregister(peer)
+        self._outgoing.pop(peer, None)
+
+    def _unregister(self, peer: Peer) -> None:
+        if peer.role == "facilitator":
+            self.facilitators.discard(peer)
+        elif peer.role == "screen":
+            self.screens.discard(peer)
+        elif peer.participant is not None:
+            peers = self.participants.get(peer.participant)
+            if peers is not None and peer in peers:
+                self._everyone = None
+                peers.discard(peer)
+                if not peers:
+                    del self.participants[peer.participant]
+                    self._presence({peer.participant: False})
+
+    def data_to_send(self) -> dict[Peer, list[Send]]:
+        """What each connection gets, in order; taken once."""
+        out, self._outgoing = self._outgoing, {}
+        return out
+
+    # ---- a batch ------------------------------------------------------------
+
+    def decide(self, requests: list[Request], now: float) -> Batch:
+        """Decide every request in order, evolving the state as it goes (later
+        requests see earlier ones). Nothing is sent until :meth:`commit`."""
+        batch = Batch(list(requests))
+        for request in requests:
+            if isinstance(request, HelloRequest):
+                self._decide_hello(batch, request, now)
+            else:
+                self._decide_command(batch, request, now)
+        return batch
+
+    def commit(self, batch: Batch) -> None:
+        """The batch is durable: send everything it decided, in order."""
+        for key, seq in batch.keys.items():
+            self.applied[key] = seq
+        for new in batch.joined:
+            self.resume[new.resume_hash] = new.participant
+        self._snapshots, self._named = {}, set()
+        try:
+            sent = 0
+            for upto, reply in batch.replies:
+                while sent < upto:
+                    self._fan_out(batch.planned[sent])
+                    sent += 1
+                self._reply(batch, reply)
+            while sent < len(batch.planned):
+                self._fan_out(batch.planned[sent])
+                sent += 1
+            for greeting in batch.later:
+                self._reply(batch, greeting)
+        finally:
+            self._snapshots = None
+
+    def fail(self, requests: Iterable[Request], why: str) -> dict[HelloRequest, str]:
+        """The batch was not stored (call :meth:`restore` first): tell every
+        sender. They retry with the same command ids; whatever did get stored
+        is then acknowledged as a duplicate, so nothing is applied twice."""
+        outcomes: dict[HelloRequest, str] = {}
+        for request in requests:
+            if isinstance(request, HelloRequest):
+                self._send(request.peer, frames.error("storage_error", why))
+                outcomes[request] = RETRY
+                continue
+            # A rejection decided in this batch saw state that was never
+            # stored: decide again when the sender retries.
+            self.rejections.pop((request.peer.actor_key, request.command.id), None)
+            self._send(
+                request.peer,
+                proto.Rejected(
+                    id=request.command.id, code="storage_error", message="The server could not save this; try again."
+                ).model_dump_json(),
+            )
+        return outcomes
+
+    # ---- deciding ---------------------------------------------------------------
+
+    def _append(self, batch: Batch, events: list[Event], bodies: list[str]) -> None:
+        for event, body in zip(events, bodies, strict=True):
+            self.seq += 1
+            evolve(self.state, event)
+            planned = plan(self.state, self.seq, event, body)
+            batch.planned.append(planned)
+            batch.rows.append((self.seq, event.type, body))
+            self.ring.append(planned)  # a later hello in this batch needs it
+
+    def _decide_command(self, batch: Batch, request: CommandRequest, now: float) -> None:
+        peer, command = request.peer, request.command
+        key = (peer.actor_key, command.id)
+        at = len(batch.planned)
+        seq = self.applied.get(key) or batch.keys.get(key)
+        if seq is not None:
+            batch.replies.append((at, (peer, proto.Ack(id=command.id, seq=seq, duplicate=True).model_dump_json())))
+            return
+        remembered = self.rejections.get(key)
+        if remembered is not None:
+            batch.replies.append((at, (peer, remembered)))
+            return
+        try:
+            events = decide(self.state, peer.actor, command, now)
+            # Serialised before the state changes: an event that cannot be
+            # stored fails its own command, not the whole batch.
+            bodies = [event.model_dump_json() for event in events]
+        except Rejection as rejection:
+            message = proto.Rejected(
+                id=command.id, code=rejection.code, message=rejection.message, details=rejection.details
+            ).model_dump_json()
+            self._remember(key, message)
+            batch.replies.append((at, (peer, message)))
+            return
+        except Exception:  # a bug in a rule must not stop the session
+            log.exception("session %s: deciding %s failed", self.code, command.type)
+            message = proto.Rejected(
+                id=command.id, code="internal_error", message="The server could not handle that command."
+            ).model_dump_json()
+            batch.replies.append((at, (peer, message)))
+            return
+        self._append(batch, events, bodies)
+        batch.keys[key] = self.seq
+        batch.applied.append(Applied(key[0], key[1], self.seq))
+        batch.replies.append((len(batch.planned), (peer, proto.Ack(id=command.id, seq=self.seq).model_dump_json())))
+
+    def _decide_hello(self, batch: Batch, request: HelloRequest, now: float) -> None:
+        peer, hello = request.peer, request.hello
+        resumed = hello.last_seq > 0
+        newcomer = False
+        if peer.role == "participant":
+            resume_hash = secret_hash(hello.resume or "")
+            pid = self.resume.get(resume_hash) or next(
+                (new.participant for new in batch.joined if new.resume_hash == resume_hash), None
+            )
+            if pid is None:
+                try:
+                    events = decide(self.state, GUEST, cmd.Join(id="join", name=hello.name, org=hello.org), now)
+                    bodies = [event.model_dump_json() for event in events]
+                except Rejection as rejection:
+                    batch.replies.append((len(batch.planned), _Refusal(request, rejection.code, rejection.message)))
+                    return
+                except Exception:  # a bug must not fail the whole batch
+                    log.exception("session %s: a join failed", self.code)
+                    refusal = _Refusal(request, "internal_error", "The server could not handle that hello.")
+                    batch.replies.append((len(batch.planned), refusal))
+                    return
+                self._append(batch, events, bodies)
+                pid = events[0].participant
+                batch.joined.append(NewParticipant(pid, resume_hash))
+                resumed, newcomer = False, True
+            elif self.state.participants[pid].removed:
+                batch.replies.append((len(batch.planned), _Refusal(request, "participant_removed", REMOVED, True)))
+                return
+            else:
+                resumed = True
+            peer.participant = pid
+        catch_up = None if newcomer else self._catch_up(peer.audience, hello.last_seq if resumed else 0)
+        greeting = _Greeting(request, resumed, newcomer, catch_up, self.seq, self.state.title, now)
+        if catch_up is None:
+            batch.later.append(greeting)
+        else:
+            batch.replies.append((len(batch.planned), greeting))
+
+    def _catch_up(self, audience: Audience, last_seq: int) -> list[str] | None:
+        """The messages after ``last_seq`` for ``audience``; None: send a snapshot."""
+        if last_seq <= 0 or last_seq > self.seq:
+            return None
+        if last_seq == self.seq:
+            return []
+        if not self.ring or self.ring[0].seq > last_seq + 1:
+            return None
+        out = []
+        for planned in self.ring:
+            if planned.seq > last_seq:
+                message = planned.message_for(audience)
+                if message is not None:
+                    out.append(message)
+        return out
+
+    def _remember(self, key: tuple[str, str], message: str) -> None:
+        self.rejections[key] = message
+        if len(self.rejections) > REJECTION_MEMORY:
+            self.rejections.popitem(last=False)
+
+    # ---- sending -------------------------------------------------------------------
+
+    def _reply(self, batch: Batch, reply: _Reply) -> None:
+        if isinstance(reply, tuple):
+            self._send(*reply)
+        elif isinstance(reply, _Refusal):
+            self._send(reply.request.peer, frames.error(reply.code, reply.message, fatal=reply.fatal))
+            batch.outcomes[reply.request] = FATAL if reply.fatal else RETRY
+        else:
+            self._greet(reply)
+            batch.outcomes[reply.request] = GREETED
+
+    def _greet(self, greeting: _Greeting) -> None:
+        # What was missed first, then welcome: a client that has seen the
+        # welcome is up to date as of its seq, and one that lost the
+        # connection before it simply asks again from where it was.
+        peer = greeting.request.peer
+        if greeting.catch_up is None:
+            # A newcomer shares the newcomers' snapshot, unless something
+            # of their own happened later in this batch (a pair's card …).
+            shared = greeting.newcomer and peer.participant not in self._named
+            self._send(peer, self._snapshot(NEWCOMER if shared else peer.audience))
+            seq, title = self.seq, self.state.title
+        else:
+            for message in greeting.catch_up:
+                self._send(peer, message)
+            seq, title = greeting.seq, greeting.title
+        welcome = proto.Welcome(
+            session=self.session,
+            code=self.code,
+            title=title,
+            role=peer.role,
+            participant=peer.participant,
+            resumed=greeting.resumed,
+            seq=seq,
+            server_time=greeting.now,
+        )
+        self._send(peer, welcome.model_dump_json())
+        if peer.role == "facilitator":
+            online = dict.fromkeys(self.participants, True)
+            self._send(peer, proto.Presence(online=online, full=True).model_dump_json())
+        self._register(peer)
+
+    def _snapshot(self, audience: Audience) -> str:
+        """The snapshot message for ``audience`` as of now, made once per commit."""
+        made = self._snapshots.get(audience) if self._snapshots is not None else None
+        if made is None:
+            made = snapshot_message(self.seq, view_state(self.state, audience))
+            if self._snapshots is not None:
+                self._snapshots[audience] = made
+        return made
+
+    def _register(self, peer: Peer) -> None:
+        if peer.role == "facilitator":
+            self.facilitators.add(peer)
+        elif peer.role == "screen":
+            self.screens.add(peer)
+        else:
+            assert peer.participant is not None
+            first = peer.participant not in self.participants
+            self.participants.setdefault(peer.participant, set()).add(peer)
+            self._everyone = None
+            if first:
+                self._presence({peer.participant: True})
+
+    def _presence(self, changes: dict[str, bool]) -> None:
+        if self.facilitators:
+            self._send_all(self.facilitators, proto.Presence(online=changes).model_dump_json())
+
+    def _fan_out(self, planned: Planned) -> None:
+        """Send an event to every connection, each audience its projection."""
+        named = planned.named
+        self._named.update(named)
+        if self.facilitators:
+            message = planned.message_for(FACILITATOR_VIEW)
+            if message is not None:
+                self._send_all(self.facilitators, message)
+        if self.screens:
+            message = planned.message_for(SCREEN_VIEW)
+            if message is not None:
+                self._send_all(self.screens, message)
+        if self.participants:
+            # Everyone not named in the plan receives what any participant does.
+            message = planned.message_for(ANY_PARTICIPANT)
+            if message is not None:
+                if named:
+                    for pid, peers in self.participants.items():
+                        if pid not in named:
+                            self._send_all(peers, message)
+                else:
+                    if self._everyone is None:
+                        self._everyone = [p for peers in self.participants.values() for p in peers]
+                    self._send_all(self._everyone, message)
+            for pid in named:
+                peers = self.participants.get(pid)
+                if peers:
+                    message = planned.message_for(participant_view(pid))
+                    if message is not None:
+                        self._send_all(peers, message)
+        if isinstance(planned.event, ParticipantRemoved):
+            for peer in list(self.participants.get(planned.event.participant, ())):
+                self._send(peer, frames.error("participant_removed", REMOVED, fatal=True))
+                self._send(peer, Close(1008, "removed"))
+                self._unregister(peer)
+
+    def _send(self, peer: Peer, message: Send) -> None:
+        queued = self._outgoing.get(peer)
+        if queued is None:
+            self._outgoing[peer] = [message]
+        else:
+            queued.append(message)
+
+    def _send_all(self, peers: Iterable[Peer], message: str) -> None:
+        outgoing = self._outgoing
+        for peer in peers:
+            queued = outgoing.get(peer)
+            if queued is None:
+                outgoing[peer] = [message]
+            else:
+                queued.append(message)

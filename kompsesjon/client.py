@@ -1,16 +1,16 @@
-"""The network client: connect, resume, an outbox that retries, a mirror.
+"""The network client: one websocket to one session, kept open, driving a :class:`~kompsesjon.mirror.Mirror`.
 
 No Textual here: the participant and host apps, the tests, the demo's
-simulated participants and the benchmarks all use this one class.
+simulated participants and the benchmarks all use this one class. What the
+protocol means (the mirror, the outbox, retries) is decided in
+:mod:`kompsesjon.mirror`, without sockets; this class only connects, reads,
+writes and waits.
 
-* The mirror is a :class:`~kompsesjon.method.state.State` kept with the same
-  ``evolve`` the server uses, starting from the snapshot the server sends.
-* Every command gets an id when it is submitted and keeps it: after a
-  reconnect the outbox sends what was not answered again, and the server
-  applies each id at most once.
 * The connection is re-opened with a growing, jittered delay whenever it
   drops (also after the server accepted and then closed it), and resumes from
   the last sequence number the client has seen.
+* ``listeners`` are called with each :data:`~kompsesjon.mirror.Notification`.
+* :meth:`SessionClient.send` waits for a command's outcome across reconnects.
 """
 
 from __future__ import annotations
@@ -23,26 +23,34 @@ import secrets
 import ssl
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.server import broadcast  # works with clients too (its documentation)
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from . import protocol as proto
-from .method import State, evolve, load_state
+from .method import State
+from .mirror import (
+    RETRY_CODES,
+    Answered,
+    Mirror,
+    Notification,
+    Outcome,
+    Refused,
+    RefusedForGood,
+    RetryLater,
+    Status,
+    StatusChanged,
+    Welcomed,
+)
+
+__all__ = ["RETRY_CODES", "Outcome", "Refused", "SessionClient", "Status", "new_id", "new_resume_secret"]
 
 log = logging.getLogger("kompsesjon.client")
 
-
-class Status(StrEnum):
-    CONNECTING = "connecting"
-    ONLINE = "online"
-    OFFLINE = "offline"  # lost the connection; trying again
-    CLOSED = "closed"  # refused for good (bad code, removed) or stopped
+Listener = Callable[[Notification], None]
 
 
 def new_id() -> str:
@@ -51,38 +59,6 @@ def new_id() -> str:
 
 def new_resume_secret() -> str:
     return secrets.token_urlsafe(24)
-
-
-class Refused(Exception):
-    """The server refused this client for good (wrong code, removed …)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-@dataclass
-class Outcome:
-    """How a command ended: accepted (with its ack) or rejected."""
-
-    ok: bool
-    seq: int = 0
-    code: str = ""
-    message: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
-    duplicate: bool = False
-
-
-@dataclass
-class _Pending:
-    command: Any
-    future: asyncio.Future
-    sent: bool = False
-
-
-# Rejections that mean "not now", not "never": the outbox tries again.
-RETRY_CODES = frozenset({"rate_limited", "storage_error"})
 
 
 class SessionClient:
@@ -102,52 +78,106 @@ class SessionClient:
         max_delay: float = 8.0,
     ) -> None:
         self.url = url
-        self.role = role
-        self.code = code
-        self.token = token
-        self.resume = resume or (new_resume_secret() if role == "participant" else None)
-        self.name = name
-        self.org = org
         self.ssl_context = ssl_context
         self.max_delay = max_delay
-        self.state: State | None = None
-        self.seq = 0  # everything up to here is known (applied, or not for us)
-        self.participant: str | None = None
-        self.session: str | None = None
+        self.mirror = Mirror(
+            role,
+            code=code,
+            token=token,
+            resume=resume or (new_resume_secret() if role == "participant" else None),
+            name=name,
+            org=org,
+        )
         self.status = Status.CONNECTING
         self.refused: Refused | None = None
-        self.clock_offset = 0.0  # server time minus local time
-        self.presence: dict[str, bool] = {}
-        self.listeners: list[Callable[[str, Any], None]] = []
-        self._outbox: OrderedDict[str, _Pending] = OrderedDict()
-        self._ws: ClientConnection | None = None
-        self._welcomed = asyncio.Event()
-        self._stopping = False
-        self._task: asyncio.Task | None = None
+        self.listeners: list[Listener] = []
         self.connects = 0  # how many times a connection was opened
+        self._futures: dict[str, asyncio.Future[Outcome]] = {}
+        self._ws: ClientConnection | None = None
+        self._ready = asyncio.Event()  # welcomed on this connection
+        self._stopped = asyncio.Event()  # run() has ended (refused, closed)
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._retries: set[asyncio.TimerHandle] = set()
+
+    # ---- what the mirror knows --------------------------------------------
+
+    @property
+    def role(self) -> str:
+        return self.mirror.role
+
+    @property
+    def code(self) -> str | None:
+        return self.mirror.code
+
+    @property
+    def resume(self) -> str | None:
+        return self.mirror.resume
+
+    @property
+    def token(self) -> str | None:
+        return self.mirror.token
+
+    @property
+    def name(self) -> str:
+        return self.mirror.name
+
+    @property
+    def org(self) -> str:
+        return self.mirror.org
+
+    @property
+    def state(self) -> State | None:
+        return self.mirror.state
+
+    @property
+    def seq(self) -> int:
+        return self.mirror.seq
+
+    @property
+    def participant(self) -> str | None:
+        return self.mirror.participant
+
+    @property
+    def session(self) -> str | None:
+        return self.mirror.session
+
+    @property
+    def presence(self) -> dict[str, bool]:
+        return self.mirror.presence
+
+    @property
+    def unanswered(self) -> int:
+        """Commands sent or queued that have no answer yet."""
+        return self.mirror.unanswered
+
+    def server_now(self) -> float:
+        """The server's clock, for timers."""
+        return time.time() + self.mirror.clock_offset
 
     # ---- life cycle -----------------------------------------------------
 
-    def start(self) -> asyncio.Task:
+    def start(self) -> asyncio.Task[None]:
         self._task = asyncio.create_task(self.run(), name=f"client-{self.role}")
         return self._task
 
     async def wait_ready(self, timeout: float = 10.0) -> None:
         """Wait until welcomed (mirror up to date); raise Refused if refused."""
-        waiter = asyncio.ensure_future(self._welcomed.wait())
+        ready = asyncio.ensure_future(self._ready.wait())
+        stopped = asyncio.ensure_future(self._stopped.wait())
+        waiting = {ready, stopped} | ({self._task} if self._task is not None else set())
         try:
             async with asyncio.timeout(timeout):
-                while not waiter.done():
-                    if self.refused is not None:
-                        raise self.refused
-                    if self._task is not None and self._task.done():
-                        self._task.result()
-                        raise Refused("stopped", "The client stopped.")
-                    await asyncio.sleep(0.01)
+                await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            waiter.cancel()
+            ready.cancel()
+            stopped.cancel()
         if self.refused is not None:
             raise self.refused
+        if not self._ready.is_set():
+            if self._task is not None and self._task.done():
+                self._task.result()
+            raise Refused("stopped", "The client stopped.")
 
     async def close(self) -> None:
         self._stopping = True
@@ -158,12 +188,22 @@ class SessionClient:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
         self._set_status(Status.CLOSED)
-        for pending in self._outbox.values():
-            if not pending.future.done():
-                pending.future.cancel()
+        self._stopped.set()
+        for handle in self._retries:
+            handle.cancel()
+        for future in self._futures.values():
+            if not future.done():
+                future.cancel()
 
     async def run(self) -> None:
         """Keep a connection open until closed or refused."""
+        self._stopped.clear()
+        try:
+            await self._keep_open()
+        finally:
+            self._stopped.set()
+
+    async def _keep_open(self) -> None:
         delay = 0.25
         while not self._stopping:
             self._set_status(Status.CONNECTING if self.connects == 0 else Status.OFFLINE)
@@ -184,22 +224,17 @@ class SessionClient:
                     self.connects += 1
                     await self._session(ws)
             except Refused as refused:
-                self.refused = refused
-                self._set_status(Status.CLOSED)
-                self._notify("refused", refused)
+                self._refuse(refused)
                 return
             except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError) as exc:
                 log.debug("connection lost: %r", exc)
             except InvalidURI as exc:
-                self.refused = Refused("bad_url", f"Not a websocket address: {exc}")
-                self._set_status(Status.CLOSED)
-                self._notify("refused", self.refused)
+                self._refuse(Refused("bad_url", f"Not a websocket address: {exc}"))
                 return
             finally:
                 self._ws = None
-                self._welcomed.clear()
-                for pending in self._outbox.values():
-                    pending.sent = False
+                self._ready.clear()
+                self.mirror.connection_lost()
             if self._stopping:
                 break
             self._set_status(Status.OFFLINE)
@@ -209,91 +244,68 @@ class SessionClient:
             await asyncio.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, self.max_delay)
 
-    def _hello(self) -> proto.Hello:
-        return proto.Hello(
-            role=self.role,  # type: ignore[arg-type]
-            code=self.code,
-            token=self.token,
-            resume=self.resume,
-            last_seq=self.seq if self.state is not None else 0,
-            name=self.name,
-            org=self.org,
-        )
-
     async def _session(self, ws: ClientConnection) -> None:
-        await ws.send(self._hello().model_dump_json(exclude_none=True))
+        self.mirror.connected()
+        self._write()
         # `async for` ends quietly on a normal close: that is a disconnect too.
         async for raw in ws:
-            self._receive(proto.parse_server(raw))
+            self._take(self.mirror.receive(proto.parse_server(raw)))
+            self._write()
 
-    # ---- receiving ------------------------------------------------------
+    def _refuse(self, refused: Refused) -> None:
+        self.refused = refused
+        self._set_status(Status.CLOSED)
+        self._notify(RefusedForGood(refused))
 
-    def _receive(self, message: Any) -> None:
-        kind = message.type
-        if kind == "event":
-            if message.seq > self.seq and self.state is not None:
-                evolve(self.state, message.event)
-                self.seq = message.seq
-                self._notify("event", message.event)
-        elif kind == "snapshot":
-            self.state = load_state(message.state)
-            self.seq = message.seq
-            self._notify("snapshot", self.state)
-        elif kind == "welcome":
-            self.participant = message.participant
-            self.session = message.session
-            self.seq = max(self.seq, message.seq)
-            self.clock_offset = message.server_time - time.time()
-            self._welcomed.set()
-            self._set_status(Status.ONLINE)
-            self._flush()
-        elif kind == "ack":
-            self._settle(message.id, Outcome(ok=True, seq=message.seq, duplicate=message.duplicate))
-        elif kind == "rejected":
-            if message.code in RETRY_CODES and message.id in self._outbox:
-                wait = float(message.details.get("retry_after", 1.0))
-                asyncio.get_running_loop().call_later(min(wait, 5.0) + 0.05, self._resend, message.id)
-                return
-            self._settle(
-                message.id,
-                Outcome(ok=False, code=message.code, message=message.message, details=dict(message.details)),
-            )
-        elif kind == "error":
-            if message.fatal:
-                raise Refused(message.code, message.message)
-            if not self._welcomed.is_set():
-                # The server wants a different hello (e.g. a name); it waits.
-                self._notify("hello_error", message)
-                return
-            self._notify("error", message)
-        elif kind == "presence":
-            if message.full:
-                self.presence = dict(message.online)
-            else:
-                self.presence.update(message.online)
-            self._notify("presence", self.presence)
+    # ---- what the mirror says ---------------------------------------------
 
-    def _settle(self, command_id: str, outcome: Outcome) -> None:
-        pending = self._outbox.pop(command_id, None)
-        if pending is not None and not pending.future.done():
-            pending.future.set_result(outcome)
-        self._notify("outcome", outcome)
+    def _take(self, notes: list[Notification]) -> None:
+        for note in notes:
+            if isinstance(note, RefusedForGood):
+                raise note.refused
+            if isinstance(note, RetryLater):
+                self._retry_later(note)
+                continue
+            self._notify(note)
+            if isinstance(note, Welcomed):
+                self._ready.set()
+                self._set_status(Status.ONLINE)
+            elif isinstance(note, Answered):
+                future = self._futures.pop(note.command_id, None)
+                if future is not None and not future.done():
+                    future.set_result(note.outcome)
+
+    def _retry_later(self, note: RetryLater) -> None:
+        def retry() -> None:
+            self._retries.discard(handle)
+            self.mirror.retry(note.command_id)
+            self._write()
+
+        handle = asyncio.get_running_loop().call_later(note.after, retry)
+        self._retries.add(handle)
+
+    def _write(self) -> None:
+        """Write what the mirror has to say, in order, without waiting."""
+        messages = self.mirror.data_to_send()
+        ws = self._ws
+        if ws is None:
+            return  # sent again after the next welcome
+        for message in messages:
+            broadcast([ws], message)  # skipped if closing: the outbox sends it again
 
     def retry_hello(self, name: str, org: str = "") -> None:
-        """Say hello again with another name (after a ``hello_error``)."""
-        self.name, self.org = name, org
-        ws = self._ws
-        if ws is not None and not self._welcomed.is_set():
-            asyncio.get_running_loop().create_task(self._write(ws, self._hello()))
+        """Say hello again with another name (after a ``HelloRefused``)."""
+        self.mirror.retry_hello(name, org)
+        self._write()
 
     # ---- sending --------------------------------------------------------
 
-    def submit(self, command: Any) -> asyncio.Future:
+    def submit(self, command: Any) -> asyncio.Future[Outcome]:
         """Queue a command (it must have an id); the future gives its Outcome."""
-        future: asyncio.Future = asyncio.get_running_loop().create_future()
-        self._outbox[command.id] = _Pending(command, future)
-        if self._welcomed.is_set():
-            self._send(command.id)
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._futures[command.id] = future
+        self.mirror.submit(command)
+        self._write()
         return future
 
     async def send(self, command: Any, timeout: float | None = 30.0) -> Outcome:
@@ -306,48 +318,16 @@ class SessionClient:
         async with asyncio.timeout(timeout):
             return await asyncio.shield(future)
 
-    def _flush(self) -> None:
-        for command_id in list(self._outbox):
-            self._send(command_id)
-
-    def _resend(self, command_id: str) -> None:
-        pending = self._outbox.get(command_id)
-        if pending is not None:
-            pending.sent = False
-            if self._welcomed.is_set():
-                self._send(command_id)
-
-    def _send(self, command_id: str) -> None:
-        pending = self._outbox.get(command_id)
-        ws = self._ws
-        if pending is None or pending.sent or ws is None:
-            return
-        pending.sent = True
-        asyncio.get_running_loop().create_task(self._write(ws, pending.command))
-
-    async def _write(self, ws: ClientConnection, message: Any) -> None:
-        with contextlib.suppress(ConnectionClosed):
-            await ws.send(message.model_dump_json(exclude_none=message.type == "hello"))
-
-    @property
-    def unanswered(self) -> int:
-        """Commands sent or queued that have no answer yet."""
-        return len(self._outbox)
-
     # ---- listeners ------------------------------------------------------
 
     def _set_status(self, status: Status) -> None:
         if status != self.status:
             self.status = status
-            self._notify("status", status)
+            self._notify(StatusChanged(status))
 
-    def _notify(self, kind: str, payload: Any) -> None:
+    def _notify(self, note: Notification) -> None:
         for listener in list(self.listeners):
             try:
-                listener(kind, payload)
+                listener(note)
             except Exception:  # a broken listener must not break the connection
-                log.exception("listener failed on %s", kind)
-
-    def server_now(self) -> float:
-        """The server's clock, for timers."""
-        return time.time() + self.clock_offset
+                log.exception("listener failed on %s", type(note).__name__)

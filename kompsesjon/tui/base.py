@@ -22,6 +22,7 @@ from textual.message import Message
 from kompsesjon import i18n
 from kompsesjon.client import Outcome, Refused, SessionClient, Status
 from kompsesjon.method import State
+from kompsesjon.mirror import EventApplied, Notification, RefusedForGood, ServerError, SnapshotLoaded, StatusChanged
 from kompsesjon.tui.hangup import EXIT_CODE, HangUpWatch
 from kompsesjon.tui.themes import load_themes, resolve_name
 
@@ -136,23 +137,25 @@ class SessionApp(App):
     def state(self) -> State | None:
         return self.client.state if self.client is not None else None
 
-    def _on_client(self, kind: str, payload: Any) -> None:
+    def _on_client(self, note: Notification) -> None:
         with contextlib.suppress(ScreenStackError):  # news that arrives while the app shuts down
-            self._news(kind, payload)
+            self._news(note)
 
-    def _news(self, kind: str, payload: Any) -> None:
-        if kind == "event":
-            self._mirror_changed(payload.type)
-        elif kind == "snapshot":
-            self._mirror_changed("snapshot")
-        elif kind == "status":
-            self.screen.post_message(ConnectionChanged(payload, self.client.unanswered))
-            if payload == Status.ONLINE:
-                self._mirror_changed("online")
-        elif kind == "refused":
-            self.refused(payload)
-        elif kind == "error":
-            self.notify(i18n.rejection(payload.code, payload.message), severity="warning", markup=False)
+    def _news(self, note: Notification) -> None:
+        match note:
+            case EventApplied(event=event):
+                self._mirror_changed(event.type)
+            case SnapshotLoaded():
+                self._mirror_changed("snapshot")
+            case StatusChanged(status=status):
+                assert self.client is not None
+                self.screen.post_message(ConnectionChanged(status, self.client.unanswered))
+                if status == Status.ONLINE:
+                    self._mirror_changed("online")
+            case RefusedForGood(refused=refused):
+                self.refused(refused)
+            case ServerError(code=code, message=message):
+                self.notify(i18n.rejection(code, message), severity="warning", markup=False)
 
     def _mirror_changed(self, kind: str) -> None:
         self._pending_kinds.add(kind)

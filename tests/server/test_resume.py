@@ -10,6 +10,7 @@ from kompsesjon.client import Status, new_id
 from kompsesjon.method import commands as c
 from kompsesjon.method.state import dump_state
 from kompsesjon.method.visibility import participant_view, view_state
+from kompsesjon.mirror import EventApplied, SnapshotLoaded
 
 
 def _same_as_server(running, session, client) -> bool:
@@ -61,7 +62,7 @@ async def test_offline_client_gets_exactly_what_it_missed(running, clients):
     await until(lambda: late.state.phase == 1)
 
     events_seen = []
-    late.listeners.append(lambda kind, payload: events_seen.append(kind))
+    late.listeners.append(lambda note: events_seen.append(type(note)))
     # The laptop sleeps: drop its socket (the client reconnects on its own).
     hub = running.server.hubs[created.session]
     for client in list(hub.participants[late.participant]):
@@ -69,8 +70,8 @@ async def test_offline_client_gets_exactly_what_it_missed(running, clients):
     for n in range(5):
         await host.send(c.AddItem(id=new_id(), board="critique", text=f"mens du sov {n}"))
     await until(lambda: late.status == Status.ONLINE and len(late.state.items) == 5)
-    assert "snapshot" not in events_seen, "a short absence resumes from the log, not a snapshot"
-    assert events_seen.count("event") == 5
+    assert SnapshotLoaded not in events_seen, "a short absence resumes from the log, not a snapshot"
+    assert events_seen.count(EventApplied) == 5
     assert _same_as_server(running, created.session, late)
 
 
@@ -86,13 +87,13 @@ async def test_far_behind_client_gets_a_snapshot(running, clients, monkeypatch):
     await host.send(c.AdvancePhase(id=new_id(), current=0))
     await until(lambda: late.state.phase == 1)
     kinds = []
-    late.listeners.append(lambda kind, payload: kinds.append(kind))
+    late.listeners.append(lambda note: kinds.append(type(note)))
     for client in list(hub.participants[late.participant]):
         client.conn.transport.abort()
     await until(lambda: late.status != Status.ONLINE)
     for n in range(12):
         await host.send(c.AddItem(id=new_id(), board="critique", text=f"kort {n}"))
-    await until(lambda: late.status == Status.ONLINE and "snapshot" in kinds)
+    await until(lambda: late.status == Status.ONLINE and SnapshotLoaded in kinds)
     assert _same_as_server(running, created.session, late)
 
 
@@ -105,11 +106,11 @@ async def test_resume_after_restart_uses_the_rebuilt_log(running, clients):
     await host.send(c.AdvancePhase(id=new_id(), current=0))
     await until(lambda: person.state.phase == 1)
     kinds = []
-    person.listeners.append(lambda kind, payload: kinds.append(kind))
+    person.listeners.append(lambda note: kinds.append(type(note)))
     await running.stop()
     await running.start()
     await until(lambda: person.status == Status.ONLINE and person.connects == 2)
-    assert "snapshot" not in kinds, "an up-to-date client needs nothing after a restart"
+    assert SnapshotLoaded not in kinds, "an up-to-date client needs nothing after a restart"
     assert person.participant == "p1"
     outcome = await person.send(c.AddItem(id=new_id(), board="critique", text="etter omstart"))
     assert outcome.ok

@@ -1,13 +1,11 @@
 """``kompsesjon host`` and ``kompsesjon screen``: the projected host view.
 
 Thin: the role, the projector theme by default, the command palette's
-facilitator actions, and the join code to show. Everything else is in
+facilitator actions, and the join code to show (from the welcome). Everything else is in
 :mod:`.screen` and the phase views.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from rich.text import Text
 from textual.app import App
@@ -17,6 +15,7 @@ from kompsesjon import i18n
 from kompsesjon.addresses import page_url
 from kompsesjon.client import Refused, SessionClient
 from kompsesjon.i18n import t
+from kompsesjon.mirror import Notification, PresenceChanged, Welcomed
 from kompsesjon.tui.base import SessionApp
 from kompsesjon.tui.host.commands import HostCommands
 from kompsesjon.tui.host.screen import HostScreen
@@ -72,26 +71,6 @@ class HostApp(SessionApp):
         self.host_screen = HostScreen(facilitator=self.facilitator)
         return self.host_screen
 
-    def attach(self, client: SessionClient) -> None:
-        self._learn_code(client)
-        super().attach(client)
-
-    def _learn_code(self, client: SessionClient) -> None:
-        # The server's welcome carries the join code, but SessionClient does
-        # not keep it (a facilitator connects with a token, not a code). Read
-        # it as the welcome passes by; a screen already knows its code.
-        receive = getattr(client, "_receive", None)
-        if receive is None or getattr(receive, "_host_wrapped", False):
-            return
-
-        def spy(message: Any) -> None:
-            if getattr(message, "type", None) == "welcome" and getattr(message, "code", None):
-                self.join_code = message.code
-            receive(message)
-
-        spy._host_wrapped = True  # type: ignore[attr-defined]
-        client._receive = spy  # type: ignore[method-assign]
-
     def refused(self, refused: Refused) -> None:
         if self.state is not None:
             super().refused(refused)  # what was shown stays in view, with the reason
@@ -102,9 +81,12 @@ class HostApp(SessionApp):
         hint = t(f"host.refused.{self.role}")
         self.exit(return_code=2, message=Text(f"{reason}\n{hint}"))
 
-    def _on_client(self, kind: str, payload: Any) -> None:
-        super()._on_client(kind, payload)
-        if kind == "presence":
+    def _news(self, note: Notification) -> None:
+        super()._news(note)
+        if isinstance(note, Welcomed):
+            # A facilitator connects with a token: the welcome says the code.
+            self.join_code = note.welcome.code
+        elif isinstance(note, PresenceChanged):
             self._mirror_changed("presence")
 
     def tick(self) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ssl
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from textual import on
 from textual.app import SystemCommand
@@ -20,6 +19,7 @@ from textual.screen import Screen
 from kompsesjon import i18n
 from kompsesjon.client import Refused, SessionClient, Status, new_resume_secret
 from kompsesjon.i18n import t
+from kompsesjon.mirror import HelloRefused, Notification, StatusChanged
 from kompsesjon.tui.base import ConnectionChanged, MirrorChanged, SessionApp
 from kompsesjon.tui.participant.drafts import Drafts, drafts_path
 from kompsesjon.tui.participant.join import JoinScreen, RefusedScreen
@@ -151,11 +151,11 @@ class ParticipantApp(SessionApp):
             await client.close()
         self.connect(message.code, message.name, message.org)
 
-    def _on_hello_news(self, kind: str, payload: Any) -> None:
-        if kind == "hello_error":
-            error, field = hello_problem(payload.code, payload.message)
+    def _on_hello_news(self, note: Notification) -> None:
+        if isinstance(note, HelloRefused):
+            error, field = hello_problem(note.code, note.message)
             self.call_later(self.ask, error, field)
-        elif kind == "status" and payload == Status.ONLINE:
+        elif isinstance(note, StatusChanged) and note.status == Status.ONLINE:
             self.fresh = False  # joined: from now on this is the remembered participant
             if isinstance(self.screen, JoinScreen):
                 self.call_later(self.pop_screen)

@@ -282,12 +282,6 @@ class SessionCore:
 
     # ---- connections ------------------------------------------------------
 
-    def peers(self) -> list[Peer]:
-        out = [*self.facilitators, *self.screens]
-        for peers in self.participants.values():
-            out.extend(peers)
-        return out
-
     def budget(self, peer: Peer, now: float) -> TokenBucket:
         """The rate budget ``peer``'s frames draw on: one per connection."""
         if peer.bucket is None:
@@ -613,7 +607,7 @@ class SessionCore:
         queued = self._outgoing.get(peer)
         if queued is None:
             self._outgoing[peer] = [message]
-        else:
+        elif not isinstance(queued[-1], Close):  # e.g. the answer to a removed person's next command
             queued.append(message)
 
     def _send_all(self, peers: Iterable[Peer], message: str) -> None:

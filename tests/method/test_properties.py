@@ -34,6 +34,7 @@ from kompsesjon.method.events import Event
 from kompsesjon.method.group_work import active_groups, answer, org_group
 from kompsesjon.method.state import PLAN_FIELDS, State
 from kompsesjon.method.visibility import (
+    ANY_PARTICIPANT,
     FACILITATOR_VIEW,
     SCREEN_VIEW,
     Audience,
@@ -203,6 +204,12 @@ class Room:
                 received = recipients_of(plan, audience)
                 if received is not None:
                     assert received.author in (None, audience.participant), (audience, received)
+        # The server routes every participant no delivery names as one audience.
+        named = set().union(*(d.only for d in plan))
+        anyone = recipients_of(plan, ANY_PARTICIPANT)
+        for pid in self.people(active_only=False):
+            if pid not in named:
+                assert recipients_of(plan, participant_view(pid)) is anyone
         if not self.state.anonymous:
             return
         for audience in self.audiences():

@@ -7,16 +7,20 @@ import json
 import socket
 import time
 
+import pytest
 from support import until
 from websockets.asyncio.client import connect
 
 from kompsesjon.client import new_id
 from kompsesjon.method import commands as c
 from server import hub as hub_module
+from server import wire
 
 
-async def test_slow_consumer_is_dropped_and_others_are_not_delayed(running, clients, monkeypatch):
+@pytest.mark.parametrize("frame_path", [True, False], ids=["frames", "public"])
+async def test_slow_consumer_is_dropped_and_others_are_not_delayed(running, clients, monkeypatch, frame_path):
     monkeypatch.setattr(hub_module, "SLOW_CLIENT_BYTES", 64 * 1024)
+    monkeypatch.setattr(wire, "FRAME_PATH", frame_path)
     created = await running.new_session()
     host = clients(running.url, role="facilitator", token=created.token)
     fast = clients(running.url, role="screen", code=created.code)

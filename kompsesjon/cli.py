@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from . import __version__
+from . import __version__, i18n
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--speed", type=float, default=1.0, help="how fast the simulated people act (2 = twice)")
     demo.add_argument("--no-host", action="store_true", help="no host view: just the server and the people")
     demo.add_argument("--db", help="database file (default: demo.sqlite3 in the user data folder)")
-    demo.add_argument("--lang", choices=["nb", "sv", "en"])
+    demo.add_argument("--lang", choices=i18n.LANGUAGES)
     demo.add_argument("--theme", help="theme of the host view (default projector)")
     demo.set_defaults(handler=_demo)
 
@@ -127,7 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--purpose", help="purpose of a new session, for the report (default: the template's)")
     serve.add_argument("--background", help="background of a new session, for the report (default: the template's)")
     serve.add_argument(
-        "--lang", choices=["nb", "nn", "sv", "en"], default="nb", help="the session's language (its template texts)"
+        "--lang",
+        choices=i18n.SESSION_LANGUAGES,
+        default=i18n.DEFAULT,
+        help="the session's language (its template texts)",
     )
     serve.add_argument(
         "--param",
@@ -220,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("KOMPSESJON_TOKEN"),
         help="facilitator token for the host view (or $KOMPSESJON_TOKEN)",
     )
-    gateway.add_argument("--lang", choices=["nb", "sv", "en"])
+    gateway.add_argument("--lang", choices=i18n.LANGUAGES)
     gateway.add_argument("--max-sessions", type=int, default=300)
     gateway.set_defaults(handler=_ssh_gateway)
 

@@ -24,6 +24,7 @@ from .method.events import Event
 
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 64 * 1024
+CODE_LENGTH_MAX = 32  # a join code as typed (spaces, dashes) before it is normalised
 
 COMMAND_TYPES: tuple[type[BaseModel], ...] = cmd.Command.__args__[0].__args__  # type: ignore[attr-defined]
 
@@ -54,7 +55,7 @@ class Hello(_Message):
     type: Literal["hello"] = "hello"
     protocol: int = PROTOCOL_VERSION
     role: Literal["participant", "facilitator", "screen"]
-    code: str | None = Field(default=None, max_length=32)
+    code: str | None = Field(default=None, max_length=CODE_LENGTH_MAX)
     token: str | None = Field(default=None, max_length=200)
     resume: str | None = Field(default=None, min_length=22, max_length=200)
     last_seq: int = Field(default=0, ge=0)

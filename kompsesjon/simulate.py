@@ -24,6 +24,7 @@ from .method.clustering import live_units, top_level_themes, unit_title
 from .method.group_work import active_groups, answer_keys, follow_up_groups, group_of, needs_region, org_group
 from .method.islands import active_islands, island_sizes, too_small
 from .method.state import PLAN_FIELDS
+from .method.text import LIMITS
 from .method.voting import dots_left, ranked_list
 
 PEOPLE = [
@@ -310,7 +311,7 @@ def same_text_groups(state: State, board: str) -> list[tuple[list[str], str]]:
         item = state.items.get(unit)
         if unit not in themed and item is not None:
             by_text.setdefault(" ".join(item.text.split()).casefold(), []).append(unit)
-    return [(cards, state.items[cards[0]].text[:120]) for cards in by_text.values() if len(cards) >= 2]
+    return [(cards, state.items[cards[0]].text[: LIMITS["title"]]) for cards in by_text.values() if len(cards) >= 2]
 
 
 class AutoFacilitator(_Simulated):

@@ -23,7 +23,7 @@ from websockets.exceptions import ConnectionClosed
 
 from kompsesjon import protocol as proto
 from kompsesjon.method.events import SessionCreated
-from kompsesjon.method.text import clean
+from kompsesjon.method.text import LIMITS, clean
 from kompsesjon.templates import Template, load_template
 
 from . import frames, wire
@@ -133,8 +133,8 @@ class SessionServer:
         token = "f-" + secrets.token_urlsafe(24)
         created = SessionCreated(
             session=session,
-            title=(title or template.title).strip()[:120],
-            question=(question if question is not None else template.question).strip()[:500],
+            title=(title or template.title).strip()[: LIMITS["title"]],
+            question=(question if question is not None else template.question).strip()[: LIMITS["question"]],
             lang=lang,
             anonymous=template.anonymous if anonymous is None else anonymous,
             template=template.name,

@@ -16,8 +16,14 @@ from functools import cache
 from pathlib import Path
 
 HERE = Path(__file__).parent
-LANGUAGES = ("nb", "sv", "en")
 DEFAULT = "nb"
+# One folder per language; the default first. A translation is added as a folder.
+LANGUAGES = tuple(
+    sorted((p.name for p in HERE.iterdir() if p.is_dir() and any(p.glob("*.toml"))), key=lambda c: (c != DEFAULT, c))
+)
+# The languages a session may be held in (its template texts, its report):
+# the UI's and Nynorsk, whose UI strings fall back to Bokmål.
+SESSION_LANGUAGES = ("nb", "nn", "sv", "en")
 
 
 def _flatten(table: dict, prefix: str = "") -> dict[str, str]:

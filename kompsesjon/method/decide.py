@@ -22,7 +22,7 @@ from .grouping import buzz_pairs
 from .islands import active_islands, island_sizes, placement, too_small
 from .rejection import Rejection
 from .state import PLAN_FIELDS, PlanField, Rules, State, VoteStatus
-from .text import clean
+from .text import LIMITS, clean
 from .visibility import FACILITATOR_VIEW, Audience, can_see_item, shown_author, writers
 from .voting import dots_by_unit, live_tally
 
@@ -499,7 +499,7 @@ def _merge(state: State, actor: Actor, c: cmd.Merge, now: float) -> list:
         title = clean("title", c.title)
     else:
         first_theme = next((u for u in units if u in state.themes), None)
-        title = unit_title(state, first_theme or units[0])[:120]
+        title = unit_title(state, first_theme or units[0])[: LIMITS["title"]]
     theme = _next_id(state, "theme", "T", state.themes, state.items)
     merged = ev.Merged(
         board=c.board,

@@ -31,12 +31,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from kompsesjon import i18n
 from kompsesjon.method.agenda import BOARD_PHASES, GROUP_PHASES, BoardSpec, GroupMode, GroupSetSpec, Phase, PhaseKind
 from kompsesjon.method.state import Rules
+from kompsesjon.method.text import LIMITS
 
 HERE = Path(__file__).parent
-LANGUAGES = ("nb", "nn", "sv", "en")  # languages a template's texts may be given in
-DEFAULT_LANGUAGE = "nb"
+LANGUAGES = i18n.SESSION_LANGUAGES  # languages a template's texts may be given in
+DEFAULT_LANGUAGE = i18n.DEFAULT
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -48,7 +50,7 @@ class Template(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = Field(min_length=1, max_length=60)
-    title: str = Field(min_length=1, max_length=120)
+    title: str = Field(min_length=1, max_length=LIMITS["title"])
     description: str = ""
     question: str = ""
     # The facilitator's purpose and background, the first section of the report

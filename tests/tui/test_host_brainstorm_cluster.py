@@ -9,6 +9,7 @@ from textual.widgets import Input
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.tui.host.rows import Rows
+from kompsesjon.tui.host.views.cluster import CardRow, UnitRow
 
 from .host_support import cid, ok, opened, room, shows  # noqa: F401
 
@@ -62,7 +63,7 @@ async def test_red_cards_visible_and_dismissed(room):
         await shows(pilot, app, lambda s: "Røde kort" not in s)
 
 
-async def _cursor_to(pilot, rows: Rows, key: str) -> None:
+async def _cursor_to(pilot, rows: Rows, key: UnitRow | CardRow) -> None:
     await pilot.press("home")
     for _ in range(len(rows.rows)):
         if rows.cursor_key == key:
@@ -82,9 +83,9 @@ async def test_cluster_merge_rename_detach_undo_by_keyboard(room):
         units = app.query_one("#units", Rows)
         assert app.focused is units
         # Mark K1 and K2 with space, merge with m, keep the first title.
-        await _cursor_to(pilot, units, f"U:{k1}")
+        await _cursor_to(pilot, units, UnitRow(k1))
         await pilot.press("space")
-        await _cursor_to(pilot, units, f"U:{k2}")
+        await _cursor_to(pilot, units, UnitRow(k2))
         await pilot.press("space")
         await shows(pilot, app, "merket: 2")
         await pilot.press("m")
@@ -100,7 +101,7 @@ async def test_cluster_merge_rename_detach_undo_by_keyboard(room):
         assert "Lite tid" in lines[head + 1] and "Ingen tid til nettverk" in lines[head + 2]
         assert lines[head + 1].index(k1) > lines[head].index("▣")
         # Rename with r.
-        await _cursor_to(pilot, units, f"U:{theme}")
+        await _cursor_to(pilot, units, UnitRow(theme))
         await pilot.press("r")
         await shows(pilot, app, "Ny tittel på temaet")
         app.screen.query_one(Input).value = "Tidsklemma"
@@ -108,14 +109,14 @@ async def test_cluster_merge_rename_detach_undo_by_keyboard(room):
         await until(lambda: room.fac.state.themes[theme].title == "Tidsklemma")
         await shows(pilot, app, "▣ Tidsklemma  (2 lapper)")
         # Detach K2 with d (cursor on the card inside the theme).
-        await _cursor_to(pilot, units, f"C:{k2}")
+        await _cursor_to(pilot, units, CardRow(k2))
         await pilot.press("d")
         await until(lambda: room.fac.state.items[k2].theme is None)
         await shows(pilot, app, "▣ Tidsklemma  (1 lapper)")
         # Merge K3 into the theme, then undo that merge with u.
-        await _cursor_to(pilot, units, f"U:{theme}")
+        await _cursor_to(pilot, units, UnitRow(theme))
         await pilot.press("space")
-        await _cursor_to(pilot, units, f"U:{k3}")
+        await _cursor_to(pilot, units, UnitRow(k3))
         await pilot.press("space")
         await pilot.press("m")
         await shows(pilot, app, "Tittel" if False else "Slå sammen 2")
@@ -124,7 +125,7 @@ async def test_cluster_merge_rename_detach_undo_by_keyboard(room):
         await until(lambda: any(t.title == "Tid og roller" for t in room.fac.state.themes.values()))
         await shows(pilot, app, "▣ Tid og roller  (2 lapper)")
         outer = next(t.id for t in room.fac.state.themes.values() if t.title == "Tid og roller")
-        await _cursor_to(pilot, units, f"U:{outer}")
+        await _cursor_to(pilot, units, UnitRow(outer))
         await pilot.press("u")
         await until(lambda: outer not in room.fac.state.themes)
         await shows(pilot, app, "▣ Tidsklemma  (1 lapper)")

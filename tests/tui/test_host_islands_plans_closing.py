@@ -9,6 +9,7 @@ from textual.widgets import Input
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.tui.host.rows import Rows
+from kompsesjon.tui.host.views.islands import ListEntry
 
 from .host_support import body_lines, cid, ok, opened, room, shows  # noqa: F401
 
@@ -43,10 +44,10 @@ async def test_islands_create_from_marked_entries_and_place_unassigned(room):
         assert app.focused is lists
         # Mark "Uklare roller" (bottom list) and "Felles koordinator" (top list).
         await pilot.press("home")
-        while lists.cursor_key != f"L:critique:{k[1]}":
+        while lists.cursor_key != ListEntry("critique", k[1]):
             await pilot.press("down")
         await pilot.press("space")
-        while lists.cursor_key != f"L:vision:{v[0]}":
+        while lists.cursor_key != ListEntry("vision", v[0]):
             await pilot.press("down")
         await pilot.press("space")
         await pilot.press("c")
@@ -61,7 +62,7 @@ async def test_islands_create_from_marked_entries_and_place_unassigned(room):
         assert "↳ Bunnliste: Uklare roller" in text and "↳ Toppliste: Felles koordinator" in text
         assert "→ I1" in text  # linked entries are marked on the lists
         # A second island from the entry under the cursor.
-        while lists.cursor_key != f"L:vision:{v[1]}":
+        while lists.cursor_key != ListEntry("vision", v[1]):
             await pilot.press("down")
         await pilot.press("c")
         await shows(pilot, app, "Ny øy av 1 punkter")

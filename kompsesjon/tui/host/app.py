@@ -1,8 +1,8 @@
 """``kompsesjon host`` and ``kompsesjon screen``: the projected host view.
 
 Thin: the role, the projector theme by default, the command palette's
-facilitator actions, and the join code to show (from the welcome). Everything else is in
-:mod:`.screen` and the phase views.
+facilitator actions, and the join code to show (from the welcome).
+Everything else is in :mod:`.screen` and the phase views.
 """
 
 from __future__ import annotations
@@ -57,15 +57,6 @@ class HostApp(SessionApp):
     @property
     def facilitator(self) -> bool:
         return self.role == "facilitator"
-
-    def get_theme_variable_defaults(self) -> dict[str, str]:
-        # The base gives defaults such as "$accent", but Textual does not
-        # resolve a variable inside a variable's value: with a theme that
-        # lacks our variables (Textual's own themes, or the default theme
-        # before ours is set) the CSS would not parse. Resolve them here.
-        defaults = super().get_theme_variable_defaults()
-        colours = self.current_theme.to_color_system().generate()
-        return {k: colours.get(v[1:], v) if v.startswith("$") else v for k, v in defaults.items()}
 
     def get_default_screen(self) -> Screen:
         self.host_screen = HostScreen(facilitator=self.facilitator)

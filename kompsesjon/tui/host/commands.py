@@ -15,6 +15,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.dom import DOMNode
 
+from kompsesjon.tui.keys import declared_bindings
+
 
 def available_actions(screen) -> Iterator[tuple[str, str, DOMNode, str]]:
     """(description, key, node, action) for each available binding."""
@@ -25,16 +27,15 @@ def available_actions(screen) -> Iterator[tuple[str, str, DOMNode, str]]:
     nodes.append(screen)
     seen: set[tuple[int, str]] = set()
     for node in nodes:
-        for bindings in node._bindings.key_to_bindings.values():
-            for binding in bindings:
-                if not binding.description or (id(node), binding.action) in seen:
-                    continue
-                name = binding.action.split("(")[0]
-                if node.check_action(name, ()) is not True:
-                    continue
-                seen.add((id(node), binding.action))
-                shown = binding.key_display or node.app.get_key_display(binding)
-                yield binding.description, shown, node, binding.action
+        for binding in declared_bindings(node):
+            if not binding.description or (id(node), binding.action) in seen:
+                continue
+            name = binding.action.split("(")[0]
+            if node.check_action(name, ()) is not True:
+                continue
+            seen.add((id(node), binding.action))
+            shown = binding.key_display or node.app.get_key_display(binding)
+            yield binding.description, shown, node, binding.action
 
 
 class HostCommands(Provider):

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-from kompsesjon.tui.keys import Translated, translate_bindings
+from kompsesjon.tui.keys import Translated, declared_bindings, translate_bindings
 
-__all__ = ["Translated", "control", "translate_bindings"]
+__all__ = ["Translated", "control", "declared_bindings", "translate_bindings"]
 
 
 def control(key: str, action: str, description: str, *, show: bool = True, key_display: str | None = None) -> Binding:

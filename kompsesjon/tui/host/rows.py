@@ -70,11 +70,16 @@ class Palette:
 Builder = Callable[[Palette, int], RenderableType]  # (palette, width) -> renderable
 
 
+# A row's key: any hashable value; views use small frozen dataclasses for
+# rows that stand for something (a card, a list entry), never strings to slice.
+RowKey = Hashable
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     """One entry of a :class:`Rows` list."""
 
-    key: str
+    key: RowKey
     sig: Hashable  # anything that changes when what the row shows changes
     make: Builder
     cursor: bool = True  # the cursor may stop here
@@ -83,7 +88,7 @@ class Row:
 
 @dataclass(frozen=True, slots=True)
 class Card:
-    key: str
+    key: RowKey
     sig: Hashable
     make: Builder  # may return a CardFace (drawn fast) or any renderable
 
@@ -285,7 +290,7 @@ class Rows(Translated, _LineWidget, can_focus=True):
     ]
 
     class CursorMoved(Message):
-        def __init__(self, rows: Rows, key: str | None) -> None:
+        def __init__(self, rows: Rows, key: RowKey | None) -> None:
             super().__init__()
             self.rows = rows
             self.key = key
@@ -322,7 +327,7 @@ class Rows(Translated, _LineWidget, can_focus=True):
         self._starts: list[int] = []
         self._cache: dict[str, tuple[Hashable, int, int, list[Strip]]] = {}
         self.cursor: int | None = None
-        self.marked: list[str] = []  # in the order they were marked
+        self.marked: list[RowKey] = []  # in the order they were marked
         if not interactive:
             self.can_focus = False
 
@@ -355,12 +360,12 @@ class Rows(Translated, _LineWidget, can_focus=True):
         return None
 
     @property
-    def cursor_key(self) -> str | None:
+    def cursor_key(self) -> RowKey | None:
         if self.cursor is None or self.cursor >= len(self.rows):
             return None
         return self.rows[self.cursor].key
 
-    def move_to(self, key: str) -> None:
+    def move_to(self, key: RowKey) -> None:
         if key in self._index and self.rows[self._index[key]].cursor:
             self.cursor = self._index[key]
             self._cursor_changed()

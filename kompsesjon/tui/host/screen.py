@@ -25,7 +25,7 @@ from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.tui.base import ConnectionChanged, MirrorChanged
 from kompsesjon.tui.host.header import AgendaView, SessionHeader, StatusLine
-from kompsesjon.tui.host.keys import Translated, control
+from kompsesjon.tui.host.keys import Translated, control, declared_bindings
 from kompsesjon.tui.host.modals import Confirm, Picker, TextPrompt
 from kompsesjon.tui.host.report_texts import Draft, ReportTextsScreen
 from kompsesjon.tui.host.views import PhaseView, view_for
@@ -172,8 +172,7 @@ class HostScreen(Translated, Screen):
         signature = tuple(
             (id(node), b.action, node.check_action(b.action.split("(")[0], ()))
             for node in nodes
-            for bindings in node._bindings.key_to_bindings.values()
-            for b in bindings
+            for b in declared_bindings(node)
         )
         if signature != getattr(self, "_binding_signature", None):
             self._binding_signature = signature
@@ -252,7 +251,7 @@ class HostScreen(Translated, Screen):
 
     @property
     def _controls(self) -> set[str]:
-        return {b.action.split("(")[0] for bs in self._bindings.key_to_bindings.values() for b in bs}
+        return {b.action.split("(")[0] for b in declared_bindings(self)}
 
     def action_next_phase(self) -> None:
         if self.state is not None:

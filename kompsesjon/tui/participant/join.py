@@ -11,7 +11,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 
+from kompsesjon import protocol as proto
 from kompsesjon.i18n import t
+from kompsesjon.method.text import LIMITS
 from kompsesjon.tui.base import ConnectionChanged
 from kompsesjon.tui.participant.keys import N_, Translated
 from kompsesjon.tui.participant.widgets import LineInput
@@ -56,11 +58,20 @@ class JoinScreen(Translated, Screen):
             yield Static(t("participant.join.title"), id="join-title")
             yield Static(t("participant.join.intro"), id="join-intro")
             yield Static(t("participant.join.code"), classes="join-label")
-            yield JoinInput(code, placeholder=t("participant.join.code_placeholder"), id="join-code", max_length=32)
+            yield JoinInput(
+                code,
+                placeholder=t("participant.join.code_placeholder"),
+                id="join-code",
+                max_length=proto.CODE_LENGTH_MAX,
+            )
             yield Static(t("participant.join.name"), classes="join-label")
-            yield JoinInput(name, placeholder=t("participant.join.name_placeholder"), id="join-name", max_length=60)
+            yield JoinInput(
+                name, placeholder=t("participant.join.name_placeholder"), id="join-name", max_length=LIMITS["name"]
+            )
             yield Static(t("participant.join.org"), classes="join-label")
-            yield JoinInput(org, placeholder=t("participant.join.org_placeholder"), id="join-org", max_length=80)
+            yield JoinInput(
+                org, placeholder=t("participant.join.org_placeholder"), id="join-org", max_length=LIMITS["org"]
+            )
             yield Static(id="join-error", markup=False)
             with Horizontal(id="join-buttons"):
                 yield Button(t("participant.join.button"), variant="primary", id="join-button")

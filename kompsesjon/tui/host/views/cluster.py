@@ -8,6 +8,8 @@ under the cursor out of its theme.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -25,6 +27,20 @@ from kompsesjon.tui.host.queries import unit_cards
 from kompsesjon.tui.host.rows import Palette, Row, Rows
 from kompsesjon.tui.host.views.base import CARDS, VIEWS, PhaseView, hang
 from kompsesjon.tui.text import safe
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRow:
+    """The row of a unit on the board: a theme, or a card on its own (markable)."""
+
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardRow:
+    """The row of a card inside a theme."""
+
+    item: str
 
 
 def _theme_row(title: str, count: int):
@@ -86,15 +102,15 @@ class ClusterView(PhaseView):
             if theme is not None:
                 themes += 1
                 rows.append(
-                    Row(f"U:{unit}", (theme.title, len(cards)), _theme_row(theme.title, len(cards)), markable=True)
+                    Row(UnitRow(unit), (theme.title, len(cards)), _theme_row(theme.title, len(cards)), markable=True)
                 )
                 for item in cards:
                     self._theme_of[item.id] = unit
-                    rows.append(Row(f"C:{item.id}", (item.text, item.private, True), _card_row(item, True)))
+                    rows.append(Row(CardRow(item.id), (item.text, item.private, True), _card_row(item, True)))
             else:
                 loose += 1
                 item = cards[0]
-                rows.append(Row(f"U:{unit}", (item.text, item.private, False), _card_row(item, False), markable=True))
+                rows.append(Row(UnitRow(unit), (item.text, item.private, False), _card_row(item, False), markable=True))
         self.units.set_rows(rows)
         self._show_info(themes, loose)
 
@@ -107,9 +123,9 @@ class ClusterView(PhaseView):
     @on(Rows.MarksChanged)
     def _marks(self, event: Rows.MarksChanged) -> None:
         if self.state is not None:
-            rows = self.units.rows
-            themes = sum(1 for r in rows if r.key.startswith("U:") and r.key[2:] in self.state.themes)
-            loose = sum(1 for r in rows if r.key.startswith("U:")) - themes
+            units = [r.key.unit for r in self.units.rows if isinstance(r.key, UnitRow)]
+            themes = sum(1 for unit in units if unit in self.state.themes)
+            loose = len(units) - themes
             self._show_info(themes, loose)
 
     def available(self, action: str, state: State) -> bool:
@@ -122,13 +138,12 @@ class ClusterView(PhaseView):
 
     def _cursor_theme(self) -> str | None:
         key = self.units.cursor_key
-        if key is None or self.state is None:
+        if self.state is None:
             return None
-        ident = key[2:]
-        if key.startswith("U:") and ident in self.state.themes:
-            return ident
-        if key.startswith("C:"):
-            return self._theme_of.get(ident)
+        if isinstance(key, UnitRow) and key.unit in self.state.themes:
+            return key.unit
+        if isinstance(key, CardRow):
+            return self._theme_of.get(key.item)
         return None
 
     # ---- actions ---------------------------------------------------------------
@@ -137,7 +152,7 @@ class ClusterView(PhaseView):
         state = self.state
         if state is None:
             return
-        marked = [k[2:] for k in self.units.marked]
+        marked = [k.unit for k in self.units.marked if isinstance(k, UnitRow)]
         if len(marked) < 2:
             self.say("host.cluster.mark_two")
             return
@@ -177,7 +192,7 @@ class ClusterView(PhaseView):
 
     def action_detach(self) -> None:
         key = self.units.cursor_key
-        if key is None or not key.startswith("C:"):
+        if not isinstance(key, CardRow):
             self.say("host.cluster.need_card")
             return
-        self.propose(c.DetachItem(id=new_id(), item=key[2:]))
+        self.propose(c.DetachItem(id=new_id(), item=key.item))

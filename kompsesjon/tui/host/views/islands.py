@@ -8,6 +8,8 @@ everyone who has not chosen into the smallest islands.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,12 +21,31 @@ from kompsesjon.method import State
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import BoardKind, PhaseKind
 from kompsesjon.method.islands import active_islands, island_sizes, too_small, unassigned
+from kompsesjon.method.text import LIMITS
 from kompsesjon.method.voting import ranked_list
 from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.keys import control
 from kompsesjon.tui.host.rows import Palette, Row, Rows
 from kompsesjon.tui.host.views.base import CARDS, ISLANDS, PEOPLE, VIEWS, VOTES, PhaseView, hang, names
 from kompsesjon.tui.text import list_name, person, safe, unit_label
+
+
+@dataclass(frozen=True, slots=True)
+class ListHeading:
+    board: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListEntry:
+    """An entry of the bottom or top list (markable: islands link entries)."""
+
+    board: str
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class IslandRow:
+    island: str
 
 
 def list_boards(state: State) -> list[str]:
@@ -117,13 +138,13 @@ class IslandsView(PhaseView):
         rows: list[Row] = []
         for board in list_boards(state):
             title = list_name(state, board)
-            rows.append(Row(f"H:{board}", title, _heading_row(title), cursor=False))
+            rows.append(Row(ListHeading(board), title, _heading_row(title), cursor=False))
             for entry in ranked_list(state, board):
                 label = unit_label(state, entry.unit)
                 isl = tuple(linked_to.get((board, entry.unit), ()))
                 rows.append(
                     Row(
-                        f"L:{board}:{entry.unit}",
+                        ListEntry(board, entry.unit),
                         (entry.rank, label, entry.dots, isl),
                         _entry_row(entry.rank, label, entry.dots, isl),
                         markable=True,
@@ -142,7 +163,7 @@ class IslandsView(PhaseView):
             size = sizes.get(island.id, 0)
             board_rows.append(
                 Row(
-                    f"I:{island.id}",
+                    IslandRow(island.id),
                     (
                         island.title,
                         tuple(linked),
@@ -179,15 +200,15 @@ class IslandsView(PhaseView):
         lists = self.query_one("#lists", Rows)
         if state is None:
             return
-        marked = [k.split(":", 2) for k in lists.marked]
+        marked = [k for k in lists.marked if isinstance(k, ListEntry)]
         if not marked:
             key = lists.cursor_key
-            if key is None or not key.startswith("L:"):
+            if not isinstance(key, ListEntry):
                 self.say("host.islands.mark_entries")
                 return
-            marked = [key.split(":", 2)]
-        links = [c.LinkRef(board=board, card=unit) for _, board, unit in marked]
-        suggestion = unit_label(state, marked[0][2])[:120]
+            marked = [key]
+        links = [c.LinkRef(board=entry.board, card=entry.unit) for entry in marked]
+        suggestion = unit_label(state, marked[0].unit)[: LIMITS["title"]]
 
         def create(title: str) -> None:
             self.propose(c.CreateIsland(id=new_id(), title=title.strip(), links=links))
@@ -197,7 +218,7 @@ class IslandsView(PhaseView):
 
     def _cursor_island(self) -> str | None:
         key = self.query_one("#islands", Rows).cursor_key
-        return key[2:] if key and key.startswith("I:") else None
+        return key.island if isinstance(key, IslandRow) else None
 
     def action_rename(self) -> None:
         island = self._cursor_island()

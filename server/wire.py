@@ -89,6 +89,15 @@ class Writers:
         self._slow = slow  # called for a connection that stopped reading
         self._pumps: dict[Peer, _Pump] = {}
         self._tasks: set[asyncio.Task[None]] = set()  # closes and pumps, kept until done
+        self._layout: bool | None = None  # does websockets look as relied upon? (checked once)
+
+    def _framed(self, ws: ServerConnection) -> bool:
+        """May this connection be written on the frame path now?"""
+        if self._layout is None:
+            self._layout = FRAME_PATH and relied_upon(ws)
+            if FRAME_PATH and not self._layout:
+                log.warning("websockets is not as server/wire.py expects: writing with send() instead")
+        return self._layout and not ws.protocol.extensions and ws.send_in_progress is None
 
     def write(self, sends: dict[Peer, list[Send]], slow_bytes: int) -> None:
         framed: dict[int, bytes] = {}  # id(message) -> its frame, for this call
@@ -98,7 +107,7 @@ class Writers:
             if ws is None:
                 continue
             pump = self._pumps.get(peer)
-            if pump is None and FRAME_PATH and relied_upon(ws) and ws.send_in_progress is None:
+            if pump is None and self._framed(ws):
                 if not self._frames(ws, messages, framed, slow_bytes):
                     slow.append(peer)
                 continue
@@ -143,7 +152,7 @@ class Writers:
             pump.stop()
         if ws is None:
             return
-        if FRAME_PATH and relied_upon(ws):
+        if self._layout and pump is None:
             ws.transport.abort()
         else:
             self._keep(ws.close(1008, "too slow"))  # times out, then aborts

@@ -191,7 +191,6 @@ _Reply = tuple[Peer, str] | _Greeting | _Refusal
 class Batch:
     """What the core decided for a batch of requests, not yet durable."""
 
-    requests: list[Request]
     rows: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, type, json) to append
     applied: list[Applied] = field(default_factory=list)
     joined: list[NewParticipant] = field(default_factory=list)
@@ -341,7 +340,7 @@ class SessionCore:
     def decide(self, requests: list[Request], now: float) -> Batch:
         """Decide every request in order, evolving the state as it goes (later
         requests see earlier ones). Nothing is sent until :meth:`commit`."""
-        batch = Batch(list(requests))
+        batch = Batch()
         for request in requests:
             if isinstance(request, HelloRequest):
                 self._decide_hello(batch, request, now)

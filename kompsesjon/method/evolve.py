@@ -448,5 +448,6 @@ def _report_text_edited(state: State, e: ev.ReportTextEdited) -> None:
 
 @_on(ev.Evaluated)
 def _evaluated(state: State, e: ev.Evaluated) -> None:
+    if e.evaluation not in state.evaluations:  # evaluating again replaces one's own
+        _count(state, "evaluation")
     state.evaluations[e.evaluation] = Evaluation(id=e.evaluation, rating=e.rating, text=e.text, author=e.author)
-    _bump(state, "evaluation", e.evaluation)

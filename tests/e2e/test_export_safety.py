@@ -163,6 +163,7 @@ def squash(text: str) -> str:
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(multiline, st.sampled_from(sorted(CONTEXTS)))
 @example("--- \n- \n", "field")  # a thematic break with a space after it (found by a run)
+@example("---  \n\\", "field")  # a thematic break with trailing spaces (found by this property)
 def test_escaped_text_is_parsed_back_as_exactly_that_text(raw, context):
     render, allowed, kind = CONTEXTS[context]
     try:

@@ -62,7 +62,7 @@ class Hub:
         self.queue: asyncio.Queue[_Queued] = asyncio.Queue(maxsize=20_000)
         self._task: asyncio.Task[None] | None = None
         self._busy = asyncio.Lock()  # held while a batch is being handled
-        self._writers = wire.Writers(self._slow)
+        self._writers = wire.Writers(lambda peer: self._drop_slow(peer))
 
     # ---- what the core knows --------------------------------------------
 
@@ -79,6 +79,11 @@ class Hub:
     def participants(self) -> dict[str, set[Peer]]:
         assert self.core is not None
         return self.core.participants
+
+    @property
+    def facilitators(self) -> set[Peer]:
+        assert self.core is not None
+        return self.core.facilitators
 
     @property
     def screens(self) -> set[Peer]:
@@ -192,7 +197,7 @@ class Hub:
         if sends:
             self._writers.write(sends, SLOW_CLIENT_BYTES)
 
-    def _slow(self, peer: Peer) -> None:
+    def _drop_slow(self, peer: Peer) -> None:
         """A client that stopped reading: cut it loose; it resyncs on reconnect."""
         log.warning("hub %s: dropping a slow %s client", self.code, peer.role)
         self.disconnect(peer)

@@ -158,7 +158,7 @@ async def test_closing_the_terminal_ends_the_app(running, clients, tmp_path, app
             await until(lambda: room.facilitator.presence.get(person) is True, timeout=10)
 
         await close_terminal_and_wait(room, terminal, connection, role, trees)
-        assert connection.ws.close_code == 1000, f"not a normal close: {connection.ws.close_code}"
+        assert connection.conn.close_code == 1000, f"not a normal close: {connection.conn.close_code}"
         if person is not None:
             await until(lambda: room.facilitator.presence.get(person) is False, timeout=5)
 

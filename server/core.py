@@ -21,7 +21,9 @@ The core owns
   events after its ``last_seq`` from the ring of recent events, or a snapshot
   when it is too far behind (or new);
 * **size and rate** of a connection's frames (:meth:`SessionCore.budget` is
-  the one place that says whose budget a frame draws on);
+  the one place that says whose budget a frame draws on; refusals go out
+  through ``data_to_send`` like everything else, so a client that floods
+  without reading is dropped as a slow reader);
 * **routing**: who receives which projection of an event is
   :func:`kompsesjon.method.visibility.recipients_of` and nothing else.
 
@@ -43,6 +45,8 @@ Ordering rules, each fixed after a real failure:
   welcome is up to date as of its seq.
 * Nothing is sent before the batch is durable; if it could not be stored,
   the state is rebuilt from the store and every sender is told to retry.
+* Nothing is sent after a :class:`Close` (a removed participant's answers to
+  their own commands later in the same batch).
 """
 
 from __future__ import annotations
@@ -65,7 +69,6 @@ from kompsesjon.method.visibility import (
     SCREEN_VIEW,
     Audience,
     Delivery,
-    participant_view,
     recipients_of,
 )
 
@@ -100,10 +103,14 @@ class Peer:
     conn: Any = None
     participant: str | None = None
     bucket: TokenBucket | None = None  # its frame budget, once it has sent one
+    _audience: Audience | None = field(default=None, repr=False)
 
     @property
     def audience(self) -> Audience:
-        return Audience(self.role, self.participant)
+        seen = self._audience
+        if seen is None or seen.participant != self.participant:  # made once: it is asked per event
+            seen = self._audience = Audience(self.role, self.participant)
+        return seen
 
     @property
     def actor(self) -> Actor:
@@ -127,7 +134,22 @@ class Close:
     reason: str
 
 
-Send = str | Close
+class Out:
+    """A message to send. One object serves every connection that gets it;
+    ``frame`` is where the IO layer keeps its bytes, so they are made once."""
+
+    __slots__ = ("frame", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.frame: bytes | None = None
+
+    def __repr__(self) -> str:
+        return f"Out({self.text[:60]!r})"
+
+
+# What a connection is sent, in order; a Close comes last if at all.
+Send = Out | Close
 
 
 @dataclass(eq=False, frozen=True)
@@ -154,10 +176,10 @@ class Planned:
     event: Event
     body: str
     plan: list[Delivery]
-    messages: dict[int, str]
+    messages: dict[int, Out]
     named: frozenset[str]  # participants a delivery names in ``only``
 
-    def message_for(self, audience: Audience) -> str | None:
+    def message_for(self, audience: Audience) -> Out | None:
         """The message ``audience`` receives for this event, if any."""
         projection = recipients_of(self.plan, audience)
         return None if projection is None else self.messages[id(projection)]
@@ -170,7 +192,7 @@ class _Greeting:
     request: HelloRequest
     resumed: bool
     newcomer: bool
-    catch_up: list[str] | None  # None: a snapshot, after the batch's events
+    catch_up: list[Out] | None  # None: a snapshot, after the batch's events
     seq: int  # as of its place in the batch (for a catch-up)
     title: str
     now: float
@@ -215,13 +237,13 @@ def plan(state: State, seq: int, event: Event, body: str | None = None) -> Plann
     if body is None:
         body = event.model_dump_json()
     routes = deliveries(state, event)
-    messages: dict[int, str] = {}
+    messages: dict[int, Out] = {}
     named: set[str] = set()
     for delivery in routes:
         projection = delivery.event
         if id(projection) not in messages:
             text = body if projection is event else projection.model_dump_json()
-            messages[id(projection)] = event_message(seq, text)
+            messages[id(projection)] = Out(event_message(seq, text))
         named.update(delivery.only)
     return Planned(seq, event, body, routes, messages, frozenset(named))
 
@@ -255,7 +277,7 @@ class SessionCore:
         self.participants: dict[str, set[Peer]] = {}
         self._everyone: list[Peer] | None = None  # every participant connection (cached)
         self._outgoing: dict[Peer, list[Send]] = {}
-        self._snapshots: dict[Audience, str] | None = None  # made in this commit
+        self._snapshots: dict[Audience, Out] | None = None  # made in this commit
         self._named: set[str] = set()  # participants sent something of their own in this commit
         self.restore(log, applied or {}, resume or {})
 
@@ -476,7 +498,7 @@ class SessionCore:
         else:
             batch.replies.append((len(batch.planned), greeting))
 
-    def _catch_up(self, audience: Audience, last_seq: int) -> list[str] | None:
+    def _catch_up(self, audience: Audience, last_seq: int) -> list[Out] | None:
         """The messages after ``last_seq`` for ``audience``; None: send a snapshot."""
         if last_seq <= 0 or last_seq > self.seq:
             return None
@@ -540,11 +562,11 @@ class SessionCore:
             self._send(peer, proto.Presence(online=online, full=True).model_dump_json())
         self._register(peer)
 
-    def _snapshot(self, audience: Audience) -> str:
+    def _snapshot(self, audience: Audience) -> Out:
         """The snapshot message for ``audience`` as of now, made once per commit."""
         made = self._snapshots.get(audience) if self._snapshots is not None else None
         if made is None:
-            made = snapshot_message(self.seq, view_state(self.state, audience))
+            made = Out(snapshot_message(self.seq, view_state(self.state, audience)))
             if self._snapshots is not None:
                 self._snapshots[audience] = made
         return made
@@ -593,7 +615,7 @@ class SessionCore:
             for pid in named:
                 peers = self.participants.get(pid)
                 if peers:
-                    message = planned.message_for(participant_view(pid))
+                    message = planned.message_for(next(iter(peers)).audience)
                     if message is not None:
                         self._send_all(peers, message)
         if isinstance(planned.event, ParticipantRemoved):
@@ -602,14 +624,18 @@ class SessionCore:
                 self._send(peer, Close(1008, "removed"))
                 self._unregister(peer)
 
-    def _send(self, peer: Peer, message: Send) -> None:
+    def _send(self, peer: Peer, message: str | Send) -> None:
+        if isinstance(message, str):
+            message = Out(message)
         queued = self._outgoing.get(peer)
         if queued is None:
             self._outgoing[peer] = [message]
         elif not isinstance(queued[-1], Close):  # e.g. the answer to a removed person's next command
             queued.append(message)
 
-    def _send_all(self, peers: Iterable[Peer], message: str) -> None:
+    def _send_all(self, peers: Iterable[Peer], message: str | Out) -> None:
+        if isinstance(message, str):
+            message = Out(message)
         outgoing = self._outgoing
         for peer in peers:
             queued = outgoing.get(peer)

@@ -43,7 +43,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
-from .core import Close, Peer, Send
+from .core import Close, Out, Peer, Send
 
 log = logging.getLogger("kompsesjon.wire")
 
@@ -59,6 +59,11 @@ def frame(message: str) -> bytes:
     else:
         head = b"\x81\x7f" + n.to_bytes(8, "big")
     return head + payload
+
+
+def _framed(out: Out) -> bytes:
+    data = out.frame = frame(out.text)
+    return data
 
 
 def relied_upon(ws: ServerConnection) -> bool:
@@ -100,7 +105,6 @@ class Writers:
         return self._layout and not ws.protocol.extensions and ws.send_in_progress is None
 
     def write(self, sends: dict[Peer, list[Send]], slow_bytes: int) -> None:
-        framed: dict[int, bytes] = {}  # id(message) -> its frame, for this call
         slow: list[Peer] = []
         for peer, messages in sends.items():
             ws: ServerConnection | None = peer.conn
@@ -108,7 +112,7 @@ class Writers:
                 continue
             pump = self._pumps.get(peer)
             if pump is None and self._framed(ws):
-                if not self._frames(ws, messages, framed, slow_bytes):
+                if not self._frames(ws, messages, slow_bytes):
                     slow.append(peer)
                 continue
             if pump is None:
@@ -121,23 +125,21 @@ class Writers:
             self.drop(peer)
             self._slow(peer)
 
-    def _frames(self, ws: ServerConnection, messages: list[Send], framed: dict[int, bytes], slow_bytes: int) -> bool:
+    def _frames(self, ws: ServerConnection, messages: list[Send], slow_bytes: int) -> bool:
         """Write on the frame path; False: the connection is too slow."""
         transport = ws.transport
         if transport.is_closing() or ws.protocol.state is not State.OPEN:
             return True  # closing or closed: like broadcast(), skip it
         if transport.get_write_buffer_size() > slow_bytes:
             return False
-        chunks = []
-        close: Close | None = None
-        for message in messages:
-            if isinstance(message, Close):
-                close = message
-                break
-            data = framed.get(id(message))
-            if data is None:
-                data = framed[id(message)] = frame(message)
-            chunks.append(data)
+        close = messages[-1]
+        if type(close) is Close:
+            messages = messages[:-1]
+        else:
+            close = None
+        # The hot loop of a busy room (a message × every connection): one
+        # attribute read per message, the frame made by the first connection.
+        chunks = [m.frame or _framed(m) for m in messages]  # type: ignore[union-attr]
         if chunks:
             transport.write(chunks[0] if len(chunks) == 1 else b"".join(chunks))
         if close is not None:
@@ -192,8 +194,8 @@ class _Pump:
 
     def put(self, messages: list[Send]) -> None:
         for message in messages:
-            if isinstance(message, str):
-                self.pending += len(message)
+            if isinstance(message, Out):
+                self.pending += len(message.text)
         self.queue.extend(messages)
         self._wake.set()
 
@@ -217,8 +219,8 @@ class _Pump:
                     if isinstance(message, Close):
                         await self.ws.close(message.code, message.reason)
                         return
-                    await self.ws.send(message)
-                    self.pending -= len(message)
+                    await self.ws.send(message.text)
+                    self.pending -= len(message.text)
 
 
 async def _quietly(coroutine) -> None:

@@ -23,7 +23,7 @@ from .islands import active_islands, island_sizes, placement, too_small
 from .rejection import Rejection
 from .state import PLAN_FIELDS, PlanField, Rules, State, VoteStatus
 from .text import LIMITS, clean
-from .visibility import FACILITATOR_VIEW, Audience, can_see_item, shown_author, writers
+from .visibility import may_see_item, shown_author, writers
 from .voting import dots_by_unit, live_tally
 
 Role = Literal["facilitator", "participant", "screen", "guest"]
@@ -148,8 +148,7 @@ def _participant(state: State, pid: str):
 
 
 def _can_see(state: State, actor: Actor, item) -> bool:
-    audience = FACILITATOR_VIEW if actor.is_facilitator else Audience("participant", actor.id)
-    return can_see_item(state, audience, item)
+    return may_see_item(state, item, actor.id, facilitator=actor.is_facilitator)
 
 
 def _visible_item(state: State, actor: Actor, item_id: str):

@@ -158,22 +158,38 @@ def recipients_of(plan: list[Delivery], audience: Audience) -> ev.Event | None:
     Participants not named in any delivery's ``only`` all receive the same
     projection, that of :data:`ANY_PARTICIPANT`.
     """
-    if audience.role == "facilitator":
-        return next((d.event for d in plan if d.facilitators), None)
-    if audience.role == "screen":
-        return next((d.event for d in plan if d.screens), None)
+    # Plain loops: the server calls this for every event it sends.
+    role = audience.role
+    if role == "facilitator":
+        for d in plan:
+            if d.facilitators:
+                return d.event
+        return None
+    if role == "screen":
+        for d in plan:
+            if d.screens:
+                return d.event
+        return None
     pid = audience.participant
-    named = next((d.event for d in plan if pid in d.only), None)
-    if named is not None:
-        return named
-    return next((d.event for d in plan if d.participants), None)
+    anyone = None
+    for d in plan:
+        if pid in d.only:
+            return d.event
+        if anyone is None and d.participants:
+            anyone = d.event
+    return anyone
 
 
 def can_see_item(state: State, audience: Audience, item: Item) -> bool:
     """May ``audience`` see this card (private writing)?"""
-    if not item.private or audience.role == "facilitator":
+    return may_see_item(state, item, audience.participant, facilitator=audience.role == "facilitator")
+
+
+def may_see_item(state: State, item: Item, participant: str | None, *, facilitator: bool = False) -> bool:
+    """:func:`can_see_item` for a participant (or a facilitator) by id."""
+    if not item.private or facilitator:
         return True
-    return audience.participant is not None and audience.participant in writers(state, item)
+    return participant is not None and participant in writers(state, item)
 
 
 def shown_author(state: State, author: str | None, me: str | None) -> str | None:

@@ -170,10 +170,10 @@ class Room:
                 if isinstance(send, Close):
                     client.closed = send
                     continue
-                client.heard.append(send)
-                message = proto.parse_server(send)
+                client.heard.append(send.text)
+                message = proto.parse_server(send.text)
                 if message.type in ("ack", "rejected"):
-                    client.answers[message.id] = send
+                    client.answers[message.id] = send.text
                 for notification in client.mirror.receive(message):
                     if isinstance(notification, RefusedForGood):
                         client.refused = notification.refused.code
@@ -515,8 +515,8 @@ def test_frames_are_checked_for_size_rate_and_shape():
 
     def refusal(raw: str | bytes, now: float) -> dict:
         assert core.receive(peer, raw, now) is None
-        (text,) = core.data_to_send()[peer]
-        return proto.parse_server(text).model_dump()
+        (out,) = core.data_to_send()[peer]
+        return proto.parse_server(out.text).model_dump()
 
     assert refusal("x" * (proto.MAX_MESSAGE_BYTES + 1), START)["code"] == "too_large"
     assert refusal("x" * (proto.MAX_MESSAGE_BYTES + 1), START)["code"] == "too_large"  # costs no budget
@@ -542,8 +542,8 @@ def test_a_frame_that_breaks_the_parser_is_answered(monkeypatch):
 
     monkeypatch.setattr(core_module.frames, "parse", broken)
     assert room.core.receive(kari.peer, "{}", START) is None
-    (text,) = room.core.data_to_send()[kari.peer]
-    assert proto.parse_server(text).code == "internal_error"
+    (out,) = room.core.data_to_send()[kari.peer]
+    assert proto.parse_server(out.text).code == "internal_error"
 
 
 def test_refusals_are_remembered_up_to_a_limit(room, monkeypatch):

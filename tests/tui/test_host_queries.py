@@ -148,3 +148,30 @@ def test_host_strings_exist_in_every_language():
     assert used and used <= catalogs["nb"], used - catalogs["nb"]
     assert i18n.catalog("sv")["host.key.next_phase"] == "Nästa fas"
     assert i18n.catalog("nb")["host.key.merge"] == "Slå sammen"
+
+
+async def test_dragging_the_mouse_over_the_wall_and_a_list_does_not_crash():
+    """Textual asks a widget under the mouse for ``gutter.top_left`` (text
+    selection); the wall once answered with an int of its own and the host
+    view crashed. Found by mypy (an incompatible override)."""
+    from kompsesjon.tui.host.app import HostApp
+    from kompsesjon.tui.host.rows import CardWall, Rows
+
+    state = session(people=5, cards=0)
+    evolve(state, ev.PhaseChanged(phase=1, previous=0))
+    for n in range(10):
+        evolve(
+            state,
+            ev.ItemAdded(
+                item=ev.ItemData(id=f"K{n + 1}", board="critique", text=f"kort {n}", author="p1"), private=True
+            ),
+        )
+    app = HostApp(_Client(state))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause(0.2)
+        await pilot.mouse_down(CardWall, offset=(5, 2))
+        await pilot.hover(CardWall, offset=(20, 4))
+        await pilot.mouse_up(CardWall, offset=(20, 4))
+        await pilot.click(Rows, offset=(3, 0))
+        await pilot.pause(0.1)
+        assert app.is_running

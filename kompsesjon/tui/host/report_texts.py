@@ -59,7 +59,8 @@ class ReportTextField(Vertical):
         self.note = ""  # why the text needs a look (merged, changed by another)
 
     def compose(self) -> ComposeResult:
-        yield TextArea(id=f"report-{self.field}", soft_wrap=True, tab_behavior="focus")
+        # Undo history is fixed when the editor is made (setting it later does nothing).
+        yield TextArea(id=f"report-{self.field}", soft_wrap=True, tab_behavior="focus", max_checkpoints=200)
         yield Label("", id=f"status-{self.field}", classes="report-status", markup=False)
 
     @property
@@ -150,7 +151,6 @@ class ReportTextsScreen(Dialog, ModalScreen[dict[str, Draft]]):
 
     def on_mount(self) -> None:
         for editor in self.query(ReportTextField):
-            editor.area.max_checkpoints = 200
             editor.load(self._current(editor.field), self.drafts.get(editor.field))
         self.call_after_refresh(self._focus_tab)
 
@@ -189,7 +189,7 @@ class ReportTextsScreen(Dialog, ModalScreen[dict[str, Draft]]):
             if len(text.strip()) > LIMITS["report"]:
                 self.notify(t("host.report.too_long", limit=LIMITS["report"]), severity="warning", markup=False)
                 continue
-            command = c.EditReportText(id=new_id(), field=editor.field, text=text, base_version=editor.base_version)  # type: ignore[arg-type]
+            command = c.EditReportText(id=new_id(), field=editor.field, text=text, base_version=editor.base_version)
             below = self._below()
             if below is not None:
                 below.post_message(Propose(command, reply_to=self, quiet=True))

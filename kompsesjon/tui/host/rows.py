@@ -174,7 +174,7 @@ class _LineWidget(ScrollView):
 
     # ---- rendering -------------------------------------------------------
 
-    def _render(self, renderable: RenderableType, width: int) -> list[Strip]:
+    def _draw(self, renderable: RenderableType, width: int) -> list[Strip]:
         self.rendered += 1
         console = self.app.console
         if isinstance(renderable, CardFace):
@@ -239,7 +239,7 @@ class _LineWidget(ScrollView):
         self._laid_out_width = width
         self.layouts += 1
         self._empty_lines = (
-            self._render(Text(self.empty, style=self.palette.muted), width) if not self._lines and self.empty else []
+            self._draw(Text(self.empty, style=self.palette.muted), width) if not self._lines and self.empty else []
         )
         height = len(self._lines) or len(self._empty_lines)  # room for the "empty" note
         self.virtual_size = Size(width, height)
@@ -323,9 +323,9 @@ class Rows(Translated, _LineWidget, can_focus=True):
         self.markable = markable and interactive
         self.follow_end = follow_end
         self.rows: list[Row] = []
-        self._index: dict[str, int] = {}
+        self._index: dict[RowKey, int] = {}
         self._starts: list[int] = []
-        self._cache: dict[str, tuple[Hashable, int, int, list[Strip]]] = {}
+        self._cache: dict[RowKey, tuple[Hashable, int, int, list[Strip]]] = {}
         self.cursor: int | None = None
         self.marked: list[RowKey] = []  # in the order they were marked
         if not interactive:
@@ -379,21 +379,21 @@ class Rows(Translated, _LineWidget, can_focus=True):
     # ---- layout ------------------------------------------------------------
 
     @property
-    def gutter(self) -> int:
+    def mark_width(self) -> int:
         return 2 if self.markable else 0
 
     def _layout(self, width: int) -> None:
         palette = self.palette
         generation = self._generation
-        inner = max(1, width - self.gutter)
+        inner = max(1, width - self.mark_width)
         lines: list[Strip] = []
         starts: list[int] = []
         cache = self._cache
-        fresh: dict[str, tuple[Hashable, int, int, list[Strip]]] = {}
+        fresh: dict[RowKey, tuple[Hashable, int, int, list[Strip]]] = {}
         for row in self.rows:
             hit = cache.get(row.key)
             if hit is None or hit[0] != row.sig or hit[1] != inner or hit[2] != generation:
-                hit = (row.sig, inner, generation, self._render(row.make(palette, inner), inner))
+                hit = (row.sig, inner, generation, self._draw(row.make(palette, inner), inner))
             fresh[row.key] = hit
             starts.append(len(lines))
             lines.extend(hit[3])
@@ -414,9 +414,9 @@ class Rows(Translated, _LineWidget, can_focus=True):
         index = bisect_right(self._starts, line_no) - 1
         row = self.rows[index] if 0 <= index < len(self.rows) else None
         palette = self.palette
-        if self.gutter:
+        if self.mark_width:
             first = row is not None and self._starts[index] == line_no
-            mark = "◆ " if first and row.key in self.marked else "  "
+            mark = "◆ " if first and row is not None and row.key in self.marked else "  "
             strip = Strip.join([Strip([Segment(mark, palette.marked)], 2), strip])
         if self.interactive and index == self.cursor and row is not None and row.cursor:
             strip = strip.apply_style(palette.cursor)
@@ -524,7 +524,7 @@ class CardWall(_LineWidget, can_focus=True):
         self.gap = gap
         self.follow_end = follow_end
         self.cards: list[Card] = []
-        self._cache: dict[str, tuple[Hashable, int, int, list[Strip]]] = {}
+        self._cache: dict[RowKey, tuple[Hashable, int, int, list[Strip]]] = {}
         self.columns = 1
 
     def set_cards(self, cards: Sequence[Card]) -> None:
@@ -549,7 +549,7 @@ class CardWall(_LineWidget, can_focus=True):
             self._grid_key = grid_key
             self._grid = {}
         cache = self._cache
-        fresh: dict[str, tuple[Hashable, int, int, list[Strip]]] = {}
+        fresh: dict[RowKey, tuple[Hashable, int, int, list[Strip]]] = {}
         grid: dict[int, tuple[tuple, list[Strip]]] = {}
         blank = Strip.blank(card_width)
         spacer = Strip.blank(gap)
@@ -571,7 +571,7 @@ class CardWall(_LineWidget, can_focus=True):
             for card in group:
                 hit = cache.get(card.key)
                 if hit is None or hit[0] != card.sig or hit[1] != card_width or hit[2] != generation:
-                    hit = (card.sig, card_width, generation, self._render(card.make(palette, card_width), card_width))
+                    hit = (card.sig, card_width, generation, self._draw(card.make(palette, card_width), card_width))
                 fresh[card.key] = hit
                 rendered.append(hit[3])
             height = max(len(c) for c in rendered)

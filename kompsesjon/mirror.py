@@ -213,7 +213,7 @@ class Mirror:
 
     def _hello(self) -> str:
         hello = proto.Hello(
-            role=self.role,  # type: ignore[arg-type]
+            role=self.role,
             code=self.code,
             token=self.token,
             resume=self.resume,

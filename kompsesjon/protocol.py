@@ -26,7 +26,7 @@ PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 64 * 1024
 CODE_LENGTH_MAX = 32  # a join code as typed (spaces, dashes) before it is normalised
 
-COMMAND_TYPES: tuple[type[BaseModel], ...] = cmd.Command.__args__[0].__args__  # type: ignore[attr-defined]
+COMMAND_TYPES: tuple[type[BaseModel], ...] = cmd.Command.__args__[0].__args__
 
 
 class _Message(BaseModel):

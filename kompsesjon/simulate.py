@@ -172,6 +172,11 @@ class _Simulated:
     async def _run(self) -> None:
         raise NotImplementedError
 
+    def _mirror(self) -> State:
+        state = self.client.state
+        assert state is not None  # the client has been welcomed
+        return state
+
 
 class SimulatedParticipant(_Simulated):
     def __init__(self, url: str, code: str, name: str, org: str, *, seed: int, pace: Pace, region: str = "") -> None:
@@ -208,6 +213,7 @@ class SimulatedParticipant(_Simulated):
 
     async def _act(self, state: State) -> None:
         me = self.client.participant
+        assert me is not None  # welcomed as a participant
         phase = state.current
         kind = phase.kind
         if self.region and needs_region(state) and not state.participants[me].region:
@@ -329,7 +335,7 @@ class AutoFacilitator(_Simulated):
 
     async def _reports(self, group_set: str) -> None:
         """Each group reports in turn (every screen follows), then the overview."""
-        groups = [g.id for g in active_groups(self.client.state, group_set)]
+        groups = [g.id for g in active_groups(self._mirror(), group_set)]
         for group in groups:
             await self._do(c.PresentGroup(id=new_id(), group=group))
             await asyncio.sleep(self.phase_seconds * 0.6 / max(1, len(groups)))
@@ -340,9 +346,9 @@ class AutoFacilitator(_Simulated):
         no island that nobody is on (people chose before it was made), so
         that every island writes a plan."""
         await self._do(c.PlaceUnassigned(id=new_id()))
-        empty = [i for i, n in island_sizes(self.client.state).items() if n == 0]
-        for island in [*too_small(self.client.state), *empty]:
-            if len(active_islands(self.client.state)) > 1:
+        empty = [i for i, n in island_sizes(self._mirror()).items() if n == 0]
+        for island in [*too_small(self._mirror()), *empty]:
+            if len(active_islands(self._mirror())) > 1:
                 # Given up; its people join the smallest of the others.
                 await self._do(c.RemoveIsland(id=new_id(), island=island))
                 await self._do(c.PlaceUnassigned(id=new_id()))
@@ -350,8 +356,7 @@ class AutoFacilitator(_Simulated):
     async def _run(self) -> None:
         await self.client.wait_ready(timeout=30)
         while True:
-            state = self.client.state
-            assert state is not None
+            state = self._mirror()
             phase = state.current
             await self._do(c.SetTimer(id=new_id(), seconds=int(self.phase_seconds)))
             if phase.kind == PhaseKind.BRAINSTORM and phase.board:
@@ -362,7 +367,7 @@ class AutoFacilitator(_Simulated):
                 await self._reports(phase.groups)
             else:
                 await asyncio.sleep(self.phase_seconds * 0.6)
-            state = self.client.state
+            state = self._mirror()
             if phase.kind == PhaseKind.BRAINSTORM and phase.board:
                 await self._do(c.RevealItems(id=new_id(), board=phase.board))
             if phase.kind == PhaseKind.CLUSTER and phase.board:
@@ -383,7 +388,7 @@ class AutoFacilitator(_Simulated):
                         )
                     )
             await asyncio.sleep(self.phase_seconds * 0.4)
-            state = self.client.state
+            state = self._mirror()
             if state.current.kind == PhaseKind.ISLANDS:
                 await self.settle_islands()
             if state.phase + 1 >= len(state.agenda):

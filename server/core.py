@@ -61,7 +61,7 @@ from kompsesjon import protocol as proto
 from kompsesjon.method import Actor, Rejection, decide, deliveries, evolve, view_state
 from kompsesjon.method import commands as cmd
 from kompsesjon.method.decide import FACILITATOR, GUEST, participant
-from kompsesjon.method.events import Event, ParticipantRemoved
+from kompsesjon.method.events import Event, ParticipantJoined, ParticipantRemoved
 from kompsesjon.method.state import STATE_ADAPTER, State
 from kompsesjon.method.visibility import (
     ANY_PARTICIPANT,
@@ -482,7 +482,9 @@ class SessionCore:
                     batch.replies.append((len(batch.planned), refusal))
                     return
                 self._append(batch, events, bodies)
-                pid = events[0].participant
+                joined = events[0]
+                assert isinstance(joined, ParticipantJoined)
+                pid = joined.participant
                 batch.joined.append(NewParticipant(pid, resume_hash))
                 resumed, newcomer = False, True
             elif self.state.participants[pid].removed:
@@ -613,11 +615,11 @@ class SessionCore:
                         self._everyone = [p for peers in self.participants.values() for p in peers]
                     self._send_all(self._everyone, message)
             for pid in named:
-                peers = self.participants.get(pid)
-                if peers:
-                    message = planned.message_for(next(iter(peers)).audience)
+                theirs = self.participants.get(pid)
+                if theirs:
+                    message = planned.message_for(next(iter(theirs)).audience)
                     if message is not None:
-                        self._send_all(peers, message)
+                        self._send_all(theirs, message)
         if isinstance(planned.event, ParticipantRemoved):
             for peer in list(self.participants.get(planned.event.participant, ())):
                 self._send(peer, frames.error("participant_removed", REMOVED, fatal=True))

@@ -113,7 +113,9 @@ class Store:
 
     async def _migrate(self) -> None:
         async with self._lock:
-            (version,) = await (await self._db.execute("PRAGMA user_version")).fetchone()
+            row = await (await self._db.execute("PRAGMA user_version")).fetchone()
+            assert row is not None  # a pragma always answers
+            (version,) = row
             if version > len(MIGRATIONS):
                 raise StoreError(
                     f"{self.path} was written by a newer kompsesjon (schema {version}); upgrade kompsesjon."
@@ -160,7 +162,7 @@ class Store:
         """session id -> hash of its facilitator token."""
         async with self._lock:
             rows = await (await self._db.execute("SELECT id, token_hash FROM sessions")).fetchall()
-        return dict(rows)
+        return {str(session): str(token_hash) for session, token_hash in rows}
 
     # ---- the log --------------------------------------------------------
 
@@ -181,7 +183,7 @@ class Store:
                     "SELECT resume_hash, participant FROM participants WHERE session = ?", (session,)
                 )
             ).fetchall()
-        return dict(rows)
+        return {str(resume_hash): str(participant) for resume_hash, participant in rows}
 
     async def applied_commands(self, session: str) -> dict[tuple[str, str], int]:
         async with self._lock:
@@ -206,20 +208,20 @@ class Store:
             try:
                 await self._db.execute("BEGIN IMMEDIATE")
                 # Each statement is a round trip to aiosqlite's thread: skip empty ones.
-                rows = [(session, seq, kind, body, now) for seq, kind, body in events]
-                if rows:
+                event_rows = [(session, seq, kind, body, now) for seq, kind, body in events]
+                if event_rows:
                     await self._db.executemany(
-                        "INSERT INTO events (session, seq, type, body, at) VALUES (?, ?, ?, ?, ?)", rows
+                        "INSERT INTO events (session, seq, type, body, at) VALUES (?, ?, ?, ?, ?)", event_rows
                     )
-                rows = [(session, a.actor, a.command_id, a.seq) for a in applied]
-                if rows:
+                command_rows = [(session, a.actor, a.command_id, a.seq) for a in applied]
+                if command_rows:
                     await self._db.executemany(
-                        "INSERT INTO commands (session, actor, command_id, seq) VALUES (?, ?, ?, ?)", rows
+                        "INSERT INTO commands (session, actor, command_id, seq) VALUES (?, ?, ?, ?)", command_rows
                     )
-                rows = [(session, j.participant, j.resume_hash) for j in joined]
-                if rows:
+                people_rows = [(session, j.participant, j.resume_hash) for j in joined]
+                if people_rows:
                     await self._db.executemany(
-                        "INSERT INTO participants (session, participant, resume_hash) VALUES (?, ?, ?)", rows
+                        "INSERT INTO participants (session, participant, resume_hash) VALUES (?, ?, ?)", people_rows
                     )
                 await self._db.execute("COMMIT")
             except Exception as exc:

@@ -38,6 +38,7 @@ import logging
 import os
 from collections import deque
 from collections.abc import Callable
+from typing import cast
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
@@ -132,14 +133,12 @@ class Writers:
             return True  # closing or closed: like broadcast(), skip it
         if transport.get_write_buffer_size() > slow_bytes:
             return False
-        close = messages[-1]
-        if type(close) is Close:
-            messages = messages[:-1]
-        else:
-            close = None
+        last = messages[-1]
+        close = last if type(last) is Close else None
+        body = cast("list[Out]", messages[:-1] if close is not None else messages)
         # The hot loop of a busy room (a message × every connection): one
         # attribute read per message, the frame made by the first connection.
-        chunks = [m.frame or _framed(m) for m in messages]  # type: ignore[union-attr]
+        chunks = [m.frame or _framed(m) for m in body]
         if chunks:
             transport.write(chunks[0] if len(chunks) == 1 else b"".join(chunks))
         if close is not None:

@@ -41,6 +41,12 @@ class Actor:
         return self.role == "facilitator"
 
 
+def _me(actor: Actor) -> str:
+    """The participant who sent a participant's command (decide has checked that)."""
+    assert actor.id is not None
+    return actor.id
+
+
 FACILITATOR = Actor("facilitator")
 GUEST = Actor("guest")
 
@@ -598,7 +604,7 @@ def _votable_unit(state: State, actor: Actor, board: str, card: str) -> str:
 def _place_dot(state: State, actor: Actor, c: cmd.PlaceDot, now: float) -> list:
     _open_vote(state, c.board)
     unit = _votable_unit(state, actor, c.board, c.card)
-    per_unit = dots_by_unit(state, c.board, actor.id)
+    per_unit = dots_by_unit(state, c.board, _me(actor))
     used = sum(per_unit.values())
     if used >= state.rules.dot_budget:
         raise Rejection(
@@ -615,7 +621,7 @@ def _place_dot(state: State, actor: Actor, c: cmd.PlaceDot, now: float) -> list:
         )
     return [
         ev.DotsChanged(board=c.board, participant=actor.id, changes={unit: 1}),
-        *_after_dots(state, c.board, actor.id, True),
+        *_after_dots(state, c.board, _me(actor), True),
     ]
 
 
@@ -632,7 +638,7 @@ def _take_dot(state: State, board: str, pid: str, unit: str) -> dict[str, int]:
 def _remove_dot(state: State, actor: Actor, c: cmd.RemoveDot, now: float) -> list:
     _open_vote(state, c.board)
     unit = _votable_unit(state, actor, c.board, c.card)
-    changes = _take_dot(state, c.board, actor.id, unit)
+    changes = _take_dot(state, c.board, _me(actor), unit)
     return [ev.DotsChanged(board=c.board, participant=actor.id, changes=changes)]
 
 
@@ -643,8 +649,8 @@ def _move_dot(state: State, actor: Actor, c: cmd.MoveDot, now: float) -> list:
     target = _votable_unit(state, actor, c.board, c.to)
     if source == target:
         raise Rejection("same_card", "The dot is already on that card.")
-    changes = _take_dot(state, c.board, actor.id, source)
-    if dots_by_unit(state, c.board, actor.id).get(target, 0) >= state.rules.dot_cap:
+    changes = _take_dot(state, c.board, _me(actor), source)
+    if dots_by_unit(state, c.board, _me(actor)).get(target, 0) >= state.rules.dot_cap:
         raise Rejection(
             "dot_cap_exceeded", f"At most {state.rules.dot_cap} dots on one theme.", cap=state.rules.dot_cap
         )
@@ -759,7 +765,7 @@ def _join_island(state: State, pid: str, island_id: str | None) -> list:
 @_on(cmd.ChooseIsland)
 def _choose_island(state: State, actor: Actor, c: cmd.ChooseIsland, now: float) -> list:
     _require_phase(state, PhaseKind.ISLANDS)
-    return _join_island(state, actor.id, c.island)
+    return _join_island(state, _me(actor), c.island)
 
 
 @_on(cmd.AssignIsland)
@@ -821,7 +827,7 @@ def _edit_plan(state: State, actor: Actor, c: cmd.EditPlan, now: float) -> list:
         _require_phase(state, PhaseKind.ACTION_PLANS, PhaseKind.CLOSING)
     else:
         _require_phase(state, PhaseKind.ACTION_PLANS)
-        if state.island_of.get(actor.id) != island.id:
+        if state.island_of.get(_me(actor)) != island.id:
             raise Rejection("not_island_member", "Only the island's own group writes its action plan.")
     assert c.field in PLAN_FIELDS
     text = clean("plan", c.text, required=False)
@@ -890,6 +896,6 @@ def _next_meeting(state: State, actor: Actor, c: cmd.SetNextMeeting, now: float)
 from . import group_work, reporting  # noqa: E402,F401
 
 # Every command type must have a handler; fail at import, not in a meeting.
-_missing = [t for t in cmd.Command.__args__[0].__args__ if t not in _HANDLERS]  # type: ignore[attr-defined]
+_missing = [t for t in cmd.Command.__args__[0].__args__ if t not in _HANDLERS]
 if _missing:  # pragma: no cover
     raise RuntimeError(f"commands without a handler: {_missing}")

@@ -189,7 +189,7 @@ def test_indentation_after_a_blank_line_is_not_a_code_block():
 texts = st.one_of(multiline, words, st.sampled_from(PIECES))
 
 
-def build(fields: dict[str, str]):
+def build(fields: dict[str, tuple[str, str, str]]):
     """A Future Workshop from start to end with ``fields`` as everybody's text."""
     s = Script()
 

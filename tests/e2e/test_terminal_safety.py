@@ -70,16 +70,17 @@ MARKUP = [
 
 
 def terminal_bytes(renderable, width: int = 80) -> str:
+    written = io.StringIO()
     console = Console(
         width=width,
-        file=io.StringIO(),
+        file=written,
         force_terminal=True,
         color_system="truecolor",
         legacy_windows=False,
         soft_wrap=False,
     )
     console.print(renderable)
-    return console.file.getvalue()
+    return written.getvalue()
 
 
 # ---- safe() and plain() -----------------------------------------------------------

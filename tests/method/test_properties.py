@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from kompsesjon.method import FACILITATOR, GUEST, PhaseKind, Rejection, Rules, decide, dump_state, evolve, participant
 from kompsesjon.method.clustering import live_units, unit_of
-from kompsesjon.method.events import Event
+from kompsesjon.method.events import Evaluated, Event
 from kompsesjon.method.group_work import active_groups, answer, org_group
 from kompsesjon.method.state import PLAN_FIELDS, State
 from kompsesjon.method.visibility import (
@@ -203,6 +203,7 @@ class Room:
             for audience in self.audiences():
                 received = recipients_of(plan, audience)
                 if received is not None:
+                    assert isinstance(received, Evaluated)
                     assert received.author in (None, audience.participant), (audience, received)
         # The server routes every participant no delivery names as one audience.
         named = set().union(*(d.only for d in plan))

@@ -106,8 +106,9 @@ class Workshop:
     def command(self, kind: str, **fields: Any):
         return COMMAND_ADAPTER.validate_python({"type": kind, "id": f"c{next(self._command_ids)}", **fields})
 
-    def do(self, actor: Actor, kind: str, **fields: Any) -> list[Event]:
-        """Decide and fold one command; returns the events it caused."""
+    def do(self, actor: Actor, kind: str, **fields: Any) -> list[Any]:
+        """Decide and fold one command; returns the events it caused (as
+        ``Any``: tests read the fields of whichever events they expect)."""
         events = decide(self.state, actor, self.command(kind, **fields), self.now)
         for event in events:
             evolve(self.state, event)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, event, given, note, settings
@@ -195,7 +196,7 @@ class Room:
         for client in self.clients:
             if client.welcomed and client.refused is None:
                 assert client.mirror.state is not None
-                audience = client.peer.audience  # type: ignore[union-attr]
+                audience = client.peer.audience
                 assert comparable(client.mirror.state) == comparable(view_state(self.core.state, audience)), audience
                 assert client.mirror.seq <= self.core.seq  # events not for it are not sent
         # (d) every ack names a stored seq and a stored command id
@@ -591,7 +592,7 @@ class Play:
     def __init__(self, data: st.DataObject, room: Room) -> None:
         self.data = data
         self.room = room
-        self.said: list[tuple[Client, object, str]] = []  # (client, command, first answer)
+        self.said: list[tuple[Client, Any, str]] = []  # (client, command, first answer)
 
     def draw(self, strategy):
         return self.data.draw(strategy)

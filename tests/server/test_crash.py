@@ -35,7 +35,12 @@ async def test_sigkill_loses_no_acknowledged_command(tmp_path, clients):
             n += 1
             future = person.submit(c.AddItem(id=new_id(), board="critique", text=text))
             submitted.append(future)
-            future.add_done_callback(lambda f, t=text: f.cancelled() or (f.result().ok and acked.add(t)))
+
+            def record(f: asyncio.Future, t: str = text) -> None:
+                if not f.cancelled() and f.result().ok:
+                    acked.add(t)
+
+            future.add_done_callback(record)
             await asyncio.sleep(0.005)
 
     writers = [asyncio.create_task(writer(p)) for p in people]

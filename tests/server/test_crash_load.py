@@ -38,10 +38,11 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import until
-from test_crash import start_server
+from test_crash import start_server  # type: ignore[import-not-found]  # pytest puts tests/server on sys.path
 
 from kompsesjon.client import Outcome, SessionClient, Status, new_id
 from kompsesjon.method import commands as c
@@ -63,7 +64,7 @@ TEXT_EVENTS = {  # event type -> where its text is
 @dataclass
 class Sent:
     actor: str  # who the command id belongs to: a participant id or "facilitator"
-    command: object
+    command: Any
     text: str | None  # a unique text this command writes, if any
     future: asyncio.Future
 
@@ -326,11 +327,11 @@ async def crash_under_load(
         assert all(p.connects >= 2 for p in everyone), "a client never reconnected"
 
         # Exactly once: the commands table holds exactly the acknowledged commands.
-        acked = {(s.actor, s.command.id): o.seq for s, o in zip(load.sent, outcomes, strict=True) if o.ok}
+        acked_seq = {(s.actor, s.command.id): o.seq for s, o in zip(load.sent, outcomes, strict=True) if o.ok}
         for s, o in zip(load.sent, outcomes, strict=True):
             if o.ok and not o.duplicate:
                 assert commands.get((s.actor, s.command.id)) == o.seq
-        assert acked == commands, "the commands table differs from what was acknowledged"
+        assert acked_seq == commands, "the commands table differs from what was acknowledged"
         texts = Counter(TEXT_EVENTS[kind](body) for _, kind, body in events if kind in TEXT_EVENTS)
         for s, o in zip(load.sent, outcomes, strict=True):
             if s.text is not None:

@@ -12,7 +12,7 @@ import json
 import shutil
 from pathlib import Path
 
-from kompsesjon.method import FACILITATOR, decide, dump_state, evolve, participant
+from kompsesjon.method import FACILITATOR, State, decide, dump_state, evolve, participant
 from kompsesjon.method import commands as c
 from server.app import SessionServer
 from server.store import Store
@@ -32,7 +32,7 @@ def holds(now: object, then: object) -> bool:
     return now == then
 
 
-async def replayed(tmp_path: Path) -> dict[str, object]:
+async def replayed(tmp_path: Path) -> dict[str, State]:
     db = tmp_path / "earlier.sqlite3"
     shutil.copy(DATA / "earlier.sqlite3", db)
     store = await Store.open(db)

@@ -564,7 +564,7 @@ def probes(world: World) -> st.SearchStrategy[Probe]:
             )
             token = one_of(None, session.token, session.token, session.token + "x", lambda: "f-" + new_resume_secret())
             resume = one_of(new_resume_secret, lambda: Known(draw(st.integers(0, 63))), session.token)
-            message = {
+            message: dict = {
                 "type": "hello",
                 "role": draw(st.sampled_from(["participant", "facilitator", "screen"])),
                 "code": code,
@@ -604,7 +604,7 @@ def probes(world: World) -> st.SearchStrategy[Probe]:
             lambda: draw(values),
         )
         name = one_of("Fuzz", "", lambda: draw(odd_text), lambda: draw(values))
-        message: dict = {
+        message = {
             "type": "hello",
             "role": draw(roles),
             "code": code,

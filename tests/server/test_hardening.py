@@ -21,7 +21,7 @@ import json
 import logging
 
 from support import until
-from test_bad_input import Raw, participant
+from test_bad_input import Raw, participant  # type: ignore[import-not-found]  # pytest puts tests/server on sys.path
 from websockets.asyncio.client import connect
 
 from kompsesjon.client import new_id

@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -82,7 +83,7 @@ async def type_text(pilot: Pilot, text: str) -> None:
 class Workshop:
     """A session with a facilitator client, and a way to start the app."""
 
-    running: object
+    running: Any
     clients: Callable[..., SessionClient]
     tmp_path: Path
     code: str = ""
@@ -114,7 +115,7 @@ class Workshop:
 
     async def joined(self, pilot: Pilot) -> str:
         """Wait until the app's participant is in the session; its id."""
-        app = pilot.app
+        app: Any = pilot.app
         await settle(
             pilot,
             lambda: (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -119,7 +120,7 @@ class AgendaView(Rows):
 def _agenda_row(n: int, title: str, where: str, minutes: int):
     def make(p: Palette, width: int) -> Text:
         marker = {"now": "▶", "done": "✓", "later": " "}[where]
-        style = {"now": p.accent, "done": p.muted, "later": None}[where]
+        style: Style | str = p.accent if where == "now" else p.muted if where == "done" else ""
         box = t("host.agenda.minutes", n=minutes) if minutes else ""
         text = Text(f"{marker}{n + 1:>3}. ", style=style)
         room = max(4, width - text.cell_len - len(box) - 1)

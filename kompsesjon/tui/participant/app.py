@@ -142,7 +142,7 @@ class ParticipantApp(SessionApp):
     async def _join_submitted(self, message: JoinScreen.Submitted) -> None:
         client = self.client
         alive = client is not None and client.refused is None and client.status != Status.CLOSED
-        if alive and _same_code(message.code, client.code):
+        if client is not None and alive and _same_code(message.code, client.code):
             self.person_name, self.org = message.name, message.org
             client.retry_hello(message.name, message.org)
             return

@@ -61,11 +61,14 @@ class Recorded(sessions.Script):
 
 
 def run_template(name: str) -> Recorded:
-    sessions.Script = Recorded  # run_template makes its Script by name
+    original = sessions.Script
+    setattr(sessions, "Script", Recorded)  # run_template makes its Script by name  # noqa: B010
     try:
-        return sessions.run_template(name)
+        made = sessions.run_template(name)
+        assert isinstance(made, Recorded)
+        return made
     finally:
-        sessions.Script = Recorded.__mro__[1]
+        setattr(sessions, "Script", original)  # noqa: B010
 
 
 def extras() -> Recorded:

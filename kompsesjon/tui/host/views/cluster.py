@@ -57,9 +57,7 @@ def _card_row(item: Item, indent: bool):
         prefix = Text("      " if indent else "")
         prefix.append(f"{item.id:<5}", style=p.muted)
         # Projected: a private card's words stay hidden here too.
-        body = Text(
-            t("host.card.masked") if item.private else safe(item.text), style=p.private if item.private else None
-        )
+        body = Text(t("host.card.masked") if item.private else safe(item.text), style=p.private if item.private else "")
         if item.private:
             body.append(f"  ({t('host.card.hidden')})", style=p.private)
         return hang(prefix, body, width)

@@ -127,9 +127,9 @@ class IslandsView(PhaseView):
         sizes = island_sizes(state)
         small = too_small(state)
         members: dict[str, list[str]] = {i.id: [] for i in islands}
-        for pid, island in state.island_of.items():
-            if island in members:
-                members[island].append(pid)
+        for pid, chosen in state.island_of.items():
+            if chosen in members:
+                members[chosen].append(pid)
         linked_to: dict[tuple[str, str], list[str]] = {}
         for island in islands:
             for link in island.links:

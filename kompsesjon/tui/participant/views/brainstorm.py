@@ -108,6 +108,7 @@ class BrainstormView(PhaseView):
     def show(self, state: State, me: str | None) -> None:
         super().show(state, me)
         board = self.board = state.current.board
+        assert board is not None  # shown only in a board's phases (session.py)
         spec = state.boards[board].spec
         prompt = Text()
         if state.current.prompt:

@@ -98,12 +98,12 @@ class ClosingView(PhaseView):
         if mine is None:
             evaluation.update(Text(t("participant.evaluation.invite"), style="bold"))
         else:
-            shown = Text.assemble((t("participant.evaluation.mine") + " ", "bold"))
+            given = Text.assemble((t("participant.evaluation.mine") + " ", "bold"))
             if mine.rating:
-                shown.append(stars(mine.rating) + " ")
-            shown.append_text(plain(mine.text))
-            shown.append("  " + t("participant.evaluation.change"), style="dim")
-            evaluation.update(shown)
+                given.append(stars(mine.rating) + " ")
+            given.append_text(plain(mine.text))
+            given.append("  " + t("participant.evaluation.change"), style="dim")
+            evaluation.update(given)
 
     @staticmethod
     def _my_evaluation(state: State, me: str | None):

@@ -27,6 +27,7 @@ class ClusterView(PhaseView):
     def show(self, state: State, me: str | None) -> None:
         super().show(state, me)
         board = state.current.board
+        assert board is not None  # shown only in a board's phases (session.py)
         units = live_units(state, board)
         themes = [u for u in units if u in state.themes]
         self.query_one("#cluster-help", Static).update(

@@ -47,6 +47,7 @@ class RankingView(PhaseView):
     def show(self, state: State, me: str | None) -> None:
         super().show(state, me)
         board = state.current.board
+        assert board is not None  # shown only in a board's phases (session.py)
         name = list_name(state, board)
         ranking_widget = self.query_one("#ranking", Static)
         if state.boards[board].vote.revealed is None:

@@ -51,6 +51,7 @@ class VoteView(PhaseView):
     def show(self, state: State, me: str | None) -> None:
         super().show(state, me)
         board = self.board = state.current.board
+        assert board is not None  # shown only in a board's phases (session.py)
         rules = state.rules
         self.query_one("#vote-help", Static).update(
             t("participant.vote.help", board=board_name(state, board), budget=rules.dot_budget, cap=rules.dot_cap)

@@ -46,7 +46,18 @@ CONTENT_TYPES = {
     ".txt": "text/plain; charset=utf-8",
 }
 # The page's strings: the participant app's, the shared ones and the page's own.
-I18N_AREAS = ("participant.", "web.", "status.", "board.", "list.", "phase.", "plan.", "timer.", "tie.", "words.")
+I18N_AREAS: tuple[str, ...] = (
+    "participant.",
+    "web.",
+    "status.",
+    "board.",
+    "list.",
+    "phase.",
+    "plan.",
+    "timer.",
+    "tie.",
+    "words.",
+)
 I18N_AREAS += ("reject.", "app_name")
 # A join code in the path: letters, digits and dashes (``/7mk-dxv`` works too).
 CODE_PATH = re.compile(r"^/([A-Za-z0-9-]{4,32})/?$")

@@ -34,7 +34,7 @@ def picture(lines: list[str], scale: int = 8) -> Image.Image:
         for x, dark in enumerate(row):
             if dark:
                 image.putpixel((x, y), 0)
-    return image.resize((image.width * scale, image.height * scale), Image.NEAREST)
+    return image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,10 @@ class Phone:
     def _watch(self, page: Page) -> None:
         page.on("pageerror", lambda error: self.errors.append(str(error)))
         page.on("console", self._console)
-        page.on("websocket", lambda ws: ws.on("framesent", lambda payload: self.sent.append(payload)))
+        page.on("websocket", self._websocket)
+
+    def _websocket(self, ws) -> None:
+        ws.on("framesent", lambda payload: self.sent.append(payload))
 
     def _console(self, message) -> None:
         # The browser's own line about a refused connection is expected while offline.

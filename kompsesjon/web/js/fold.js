@@ -7,14 +7,9 @@
 // tests replay recorded event streams through this fold and compare the
 // result with the Python mirror, so the two cannot drift apart unnoticed.
 
-const LETTERS = /^[A-Za-zÆØÅæøå]+/;
-
-function bump(state, counter, ident) {
-  const digits = ident.replace(LETTERS, "");
-  if (/^[0-9]+$/.test(digits)) {
-    const n = parseInt(digits, 10);
-    if (n > (state.counters[counter] || 0)) state.counters[counter] = n;
-  }
+// Counters count what was made (evolve.py's _count), never read back out of ids.
+function count(state, counter, made = 1) {
+  state.counters[counter] = (state.counters[counter] || 0) + made;
 }
 
 function itemFrom(data, isPrivate) {
@@ -44,7 +39,7 @@ const HANDLERS = {
     s.participants[e.participant] = {
       id: e.participant, name: e.name ?? "", org: e.org ?? "", removed: false, region: e.region ?? "",
     };
-    bump(s, "participant", e.participant);
+    count(s, "participant");
   },
   profile_changed(s, e) {
     const p = s.participants[e.participant];
@@ -70,16 +65,16 @@ const HANDLERS = {
   },
   timer_changed(s, e) { s.timer = { deadline: e.timer.deadline ?? null, remaining: e.timer.remaining ?? null }; },
   checked_in(s, e) {
+    if (!(e.note in s.check_ins)) count(s, "note"); // a second check-in rewrites the first
     s.check_ins[e.note] = { id: e.note, text: e.text, author: e.author ?? null };
-    bump(s, "note", e.note);
   },
   checked_out(s, e) {
+    if (!(e.note in s.check_outs)) count(s, "note");
     s.check_outs[e.note] = { id: e.note, text: e.text, author: e.author ?? null };
-    bump(s, "note", e.note);
   },
   item_added(s, e) {
     s.items[e.item.id] = itemFrom(e.item, e.private ?? false);
-    bump(s, `item:${e.item.board}`, e.item.id);
+    count(s, `item:${e.item.board}`);
   },
   item_edited(s, e) {
     const item = s.items[e.item];
@@ -95,9 +90,8 @@ const HANDLERS = {
       const known = s.items[data.id];
       if (known) {
         known.private = false;
-      } else {
+      } else { // a mirror that never saw it (the server has every card)
         s.items[data.id] = itemFrom(data, false);
-        bump(s, `item:${data.board}`, data.id);
       }
     }
   },
@@ -105,15 +99,15 @@ const HANDLERS = {
     for (const pair of Object.values(s.buzz_pairs)) pair.active = false;
     for (const [id, members] of Object.entries(e.pairs)) {
       s.buzz_pairs[id] = { id, members: [...members], active: true };
-      bump(s, "pair", id);
     }
+    count(s, "pair", Object.keys(e.pairs).length);
   },
   buzz_pairs_cleared(s) {
     for (const pair of Object.values(s.buzz_pairs)) pair.active = false;
   },
   red_card_raised(s, e) {
     s.red_cards[e.card] = { id: e.card, item: e.item ?? null, note: e.note ?? "", raised_by: e.raised_by ?? null, dismissed: false };
-    bump(s, "red_card", e.card);
+    count(s, "red_card");
   },
   red_card_dismissed(s, e) {
     const card = s.red_cards[e.card];
@@ -121,7 +115,7 @@ const HANDLERS = {
   },
   merged(s, e) {
     s.themes[e.theme] = { id: e.theme, board: e.board, title: e.title, merged_into: null };
-    bump(s, "theme", e.theme);
+    count(s, "theme");
     for (const id of e.items) if (s.items[id]) s.items[id].theme = e.theme;
     for (const id of e.themes) if (s.themes[id]) s.themes[id].merged_into = e.theme;
   },
@@ -162,7 +156,7 @@ const HANDLERS = {
   },
   island_created(s, e) {
     s.islands[e.island] = { id: e.island, title: e.title, links: e.links.map((l) => ({ board: l.board, unit: l.unit })), removed: false };
-    bump(s, "island", e.island);
+    count(s, "island");
   },
   island_updated(s, e) {
     const island = s.islands[e.island];
@@ -186,7 +180,7 @@ const HANDLERS = {
   island_presented(s, e) { s.presenting = e.island ?? null; },
   next_step_added(s, e) {
     s.next_steps[e.step] = { id: e.step, text: e.text, removed: false };
-    bump(s, "step", e.step);
+    count(s, "step");
   },
   next_step_removed(s, e) {
     if (s.next_steps[e.step]) s.next_steps[e.step].removed = true;
@@ -197,8 +191,8 @@ const HANDLERS = {
     for (const [id, members] of Object.entries(e.groups)) {
       const label = (e.labels || {})[id] ?? "";
       s.groups[id] = { id, set: e.set, members: [...members], rapporteur: null, host: null, active: true, label };
-      bump(s, "group", id);
     }
+    count(s, "group", Object.keys(e.groups).length);
   },
   group_member_moved(s, e) {
     for (const g of Object.values(s.groups)) {
@@ -223,8 +217,8 @@ const HANDLERS = {
   group_presented(s, e) { s.presenting_group = e.group ?? null; },
   report_text_edited(s, e) { s.report_texts[e.field] = planField(e); },
   evaluated(s, e) {
+    if (!(e.evaluation in s.evaluations)) count(s, "evaluation"); // evaluating again replaces one's own
     s.evaluations[e.evaluation] = { id: e.evaluation, rating: e.rating ?? null, text: e.text ?? "", author: e.author ?? null };
-    bump(s, "evaluation", e.evaluation);
   },
 };
 

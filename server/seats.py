@@ -515,10 +515,11 @@ def run_kompsesjon(args: list[str]) -> int:
 
     from kompsesjon.cli import main
 
-    # Fresh streams on the terminal (the zygote's were not a terminal).
-    sys.stdin = sys.__stdin__ = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
-    sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", closefd=False, buffering=1)  # noqa: SIM115
-    sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", closefd=False, buffering=1)  # noqa: SIM115
+    # Fresh streams on the terminal (the zygote's were not a terminal). The
+    # __std*__ ones too, which typeshed marks Final: Textual's driver reads them.
+    sys.stdin = sys.__stdin__ = open(0, encoding="utf-8", closefd=False)  # type: ignore[misc]  # noqa: SIM115
+    sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", closefd=False, buffering=1)  # type: ignore[misc]  # noqa: SIM115
+    sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", closefd=False, buffering=1)  # type: ignore[misc]  # noqa: SIM115
     sys.argv = ["kompsesjon", *args]
     setproctitle.setproctitle(" ".join(["kompsesjon", *args]))  # what ps shows, as for a fresh process
     try:

@@ -526,11 +526,14 @@ def test_frames_are_checked_for_size_rate_and_shape():
     over = refusal('{"type":"check_in","id":"a1","text":"hei"}', START)  # the budget (burst 2) is spent
     assert (over["type"], over["code"], over["id"]) == ("rejected", "rate_limited", "a1")
     assert refusal("[]", START)["code"] == "rate_limited"
+    assert refusal("{", START)["code"] == "rate_limited"  # not JSON: no id to answer for
     command = core.receive(peer, '{"type":"check_in","id":"a2","text":"hei"}', START + 1.0)
     assert isinstance(command, c.CheckIn) and core.data_to_send() == {}
     hello = '{"type":"hello","role":"participant","code":"K7PQ2M","resume":"' + "r" * 30 + '"}'
     assert refusal(hello, START + 10)["code"] == "already_greeted"
     assert refusal('{"type":"check_in","id":"a3","text":"h\\ud800"}', START + 20)["code"] == "bad_message"
+    in_a_list = refusal('{"type":"merge","id":"a4","board":"critique","cards":["K1\\udfff"]}', START + 30)
+    assert (in_a_list["id"], in_a_list["code"]) == ("a4", "bad_message") and "surrogate" in in_a_list["message"]
 
 
 def test_a_frame_that_breaks_the_parser_is_answered(monkeypatch):

@@ -216,6 +216,7 @@ class Batch:
     rows: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, type, json) to append
     applied: list[Applied] = field(default_factory=list)
     joined: list[NewParticipant] = field(default_factory=list)
+    newcomers: dict[str, str] = field(default_factory=dict)  # resume hash -> participant, of ``joined``
     outcomes: dict[HelloRequest, str] = field(default_factory=dict)  # filled by commit
     planned: list[Planned] = field(default_factory=list)
     # Each reply with how many of ``planned`` go out before it.
@@ -466,9 +467,7 @@ class SessionCore:
         newcomer = False
         if peer.role == "participant":
             resume_hash = secret_hash(hello.resume or "")
-            pid = self.resume.get(resume_hash) or next(
-                (new.participant for new in batch.joined if new.resume_hash == resume_hash), None
-            )
+            pid = self.resume.get(resume_hash) or batch.newcomers.get(resume_hash)
             if pid is None:
                 try:
                     events = decide(self.state, GUEST, cmd.Join(id="join", name=hello.name, org=hello.org), now)
@@ -486,6 +485,7 @@ class SessionCore:
                 assert isinstance(joined, ParticipantJoined)
                 pid = joined.participant
                 batch.joined.append(NewParticipant(pid, resume_hash))
+                batch.newcomers[resume_hash] = pid
                 resumed, newcomer = False, True
             elif self.state.participants[pid].removed:
                 batch.replies.append((len(batch.planned), _Refusal(request, "participant_removed", REMOVED, True)))

@@ -474,7 +474,8 @@ def _round(seen: State, number: int, name, person) -> Round:
                 )
             )
     spec = seen.group_sets.get(phase.groups or "")
-    listed = ranked_list(seen, phase.board) if phase.board in seen.boards else []
+    board = phase.board if phase.board in seen.boards else None
+    listed = ranked_list(seen, board) if board is not None else []
     return Round(
         phase=number,
         kind=phase.kind.value,
@@ -489,5 +490,5 @@ def _round(seen: State, number: int, name, person) -> Round:
         groups=groups,
         plan=phase.plan,
         reflects_on=[unit_title(seen, r.unit) for r in listed],
-        reflects_on_list=LIST_NAMES.get(seen.boards[phase.board].spec.kind, "") if listed else "",
+        reflects_on_list=LIST_NAMES.get(seen.boards[board].spec.kind, "") if board is not None and listed else "",
     )

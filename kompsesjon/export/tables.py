@@ -63,14 +63,14 @@ def tables(report: Report) -> dict[str, list[list[object]]]:
     ]
     plans = [[i.id, i.title, *(getattr(i.plan, f) for f in PLAN_FIELDS)] for i in report.islands]
     answers = []
-    for r in report.rounds:
-        for g in r.groups:
+    for rnd in report.rounds:
+        for g in rnd.groups:
             members = "; ".join(m.name for m in g.members)
-            for n, (q, text) in enumerate(zip(r.questions, g.answers, strict=False), start=1):
-                answers.append([r.phase, r.title, r.kind, n, "", q.text, g.group, g.label, members, text])
+            for n, (q, text) in enumerate(zip(rnd.questions, g.answers, strict=False), start=1):
+                answers.append([rnd.phase, rnd.title, rnd.kind, n, "", q.text, g.group, g.label, members, text])
                 subs = g.sub_answers[n - 1] if n - 1 < len(g.sub_answers) else []
                 for m, (sub, sub_text) in enumerate(zip(q.sub, subs, strict=False), start=1):
-                    answers.append([r.phase, r.title, r.kind, n, m, sub, g.group, g.label, members, sub_text])
+                    answers.append([rnd.phase, rnd.title, rnd.kind, n, m, sub, g.group, g.label, members, sub_text])
     notes = [["check_in", n.text, n.author or ""] for n in report.check_ins]
     notes += [["check_out", n.text, n.author or ""] for n in report.check_outs]
     notes += [["next_step", s, ""] for s in report.next_steps]

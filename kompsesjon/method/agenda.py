@@ -12,6 +12,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .text import LIMITS
+
 
 class PhaseKind(StrEnum):
     INTRO = "intro"  # purpose, shared question, check-in hopes
@@ -43,7 +45,7 @@ class Question(BaseModel):
     sub: list[str] = Field(default_factory=list, max_length=20)
     # The part of the phase's plan this answer fills (e.g. «Mål» of the
     # municipality's plan); empty: the question is not a plan part.
-    part: str = Field(default="", max_length=120)
+    part: str = Field(default="", max_length=LIMITS["title"])
     # False: one answer, the sub-questions guide the talk. True: each
     # sub-question gets its own answer too («Hva fungerte godt?» and «Hva
     # fungerte ikke?» are two answers), beside the question's own.
@@ -91,7 +93,7 @@ class Phase(BaseModel):
     questions: list[Question] = Field(default_factory=list, max_length=50)
     # A group_work phase whose answers make up a plan per group (seed 004:
     # «Kommunens plan»): its title; the questions with a ``part`` fill it.
-    plan: str = Field(default="", max_length=120)
+    plan: str = Field(default="", max_length=LIMITS["title"])
     # report: minutes each rapporteur has; presenting a group starts them.
     group_minutes: int = Field(default=0, ge=0, le=60)
 
@@ -104,7 +106,7 @@ class BoardSpec(BaseModel):
     id: str
     kind: BoardKind
     prefix: str = Field(min_length=1, max_length=3)  # cards are numbered K1, K2 …
-    title: str = Field(default="", max_length=120)  # empty: the list's name (bottom list, top list)
+    title: str = Field(default="", max_length=LIMITS["title"])  # empty: the list's name (bottom list, top list)
 
 
 BOARD_PHASES = frozenset({PhaseKind.BRAINSTORM, PhaseKind.CLUSTER, PhaseKind.VOTE, PhaseKind.RANKING})

@@ -147,11 +147,10 @@ def parse_template(
     if not problems:
         raw = _filled(raw, params or {}, problems)
     if problems:
-        found = problems
-    else:
-        found = _validated(raw)
-        if isinstance(found, Template):
-            return found
+        raise TemplateError(_describe(text, where, problems))
+    found = _validated(raw)
+    if isinstance(found, Template):
+        return found
     raise TemplateError(_describe(text, where, found))
 
 

@@ -20,8 +20,10 @@ from kompsesjon.client import SessionClient, new_id
 from kompsesjon.demo import run_demo
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
+from kompsesjon.method.events import GroupPresented
 from kompsesjon.method.group_work import active_groups
 from kompsesjon.method.islands import active_islands, island_sizes
+from kompsesjon.mirror import EventApplied
 from kompsesjon.simulate import AutoFacilitator, Pace
 
 
@@ -46,8 +48,10 @@ async def demo(
         screen = SessionClient(url, role="screen", code=code)
         if presented is not None:
             screen.listeners.append(
-                lambda kind, event: (
-                    presented.add(event.group) if kind == "event" and event.type == "group_presented" else None
+                lambda note: (
+                    presented.add(note.event.group)
+                    if isinstance(note, EventApplied) and isinstance(note.event, GroupPresented)
+                    else None
                 )
             )
         screen.start()
@@ -60,7 +64,7 @@ async def demo(
         running.cancel()
         done, _ = await asyncio.wait([running], timeout=60)
         assert done, "the demo did not stop within 60 s of being cancelled"
-    assert any("Everything is stored in" in line for line in lines), lines
+    assert any("Everything is stored in" in line for line in lines), (lines, running)  # the task names its exception
 
 
 async def until_reached(screen: SessionClient, running: asyncio.Task, reached) -> None:

@@ -255,16 +255,16 @@ def run_template(name: str, people: int = 9) -> Script:
             except Rejection as rejection:
                 assert rejection.code == "discussion_locked"
         elif kind == PhaseKind.FOLLOW_UP:
-            for group, members in follow_up_groups(s.state).items():
-                for key in answer_keys(s.state, s.state.phase, group):
+            for org, members in follow_up_groups(s.state).items():
+                for key in answer_keys(s.state, s.state.phase, org):
                     s.do(
                         p(members[0]),
                         c.EditAnswer,
                         phase=key.phase,
                         question=key.question,
                         sub=key.sub,
-                        group=group,
-                        text=f"Oppfølging {group}/{key.question}",
+                        group=org,
+                        text=f"Oppfølging {org}/{key.question}",
                         base_version=0,
                     )
             assert org_group("Bodø", "p1") in follow_up_groups(s.state)

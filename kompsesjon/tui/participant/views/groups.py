@@ -219,7 +219,7 @@ class GroupRoundView(OwnAndOthers, PhaseView):
         listing = self.query_one(".round-list", Static)
         board = state.current.board
         listing.display = board in state.boards and state.current.kind == PhaseKind.GROUP_WORK
-        if listing.display:  # a round that reflects on a list (the bottom list) shows it
+        if board is not None and listing.display:  # a round that reflects on a list (the bottom list) shows it
             revealed = state.boards[board].vote.revealed is not None
             entries = (
                 [plain(f"{e.rank}. {unit_label(state, e.unit)}") for e in ranked_list(state, board)] if revealed else []
@@ -250,7 +250,7 @@ class GroupRoundView(OwnAndOthers, PhaseView):
     def _build(self, state: State, mine: str | None, editing: bool) -> None:
         box = self.query_one(".round-answers", Vertical)
         box.remove_children()
-        if not editing:
+        if not editing or mine is None:
             return
         questions = question_specs(state, state.phase)
         widgets = []

@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from kompsesjon.client import Outcome, SessionClient
+from kompsesjon import protocol as proto
+from kompsesjon.client import SessionClient
 from kompsesjon.method import commands as c
 
 
@@ -20,7 +21,7 @@ async def test_a_task_cancelled_as_its_outcome_arrives_is_cancelled():
         waiting = asyncio.create_task(client.send(command, timeout=5))
         for _ in range(steps):
             await asyncio.sleep(0)
-        client._settle(command.id, Outcome(ok=True, seq=1))
+        client._take(client.mirror.receive(proto.Ack(id=command.id, seq=1)))  # the server's answer arrives
         waiting.cancel()
         (result,) = await asyncio.gather(waiting, return_exceptions=True)
         assert isinstance(result, asyncio.CancelledError), f"after {steps} steps the task went on with {result!r}"

@@ -105,19 +105,21 @@ class _Client:
         pass
 
 
+def private_wall(people: int, cards: int):
+    """The critique brainstorm with ``cards`` private cards of p1 on the wall."""
+    state = session(people=people, cards=0)
+    evolve(state, ev.PhaseChanged(phase=1, previous=0))
+    for n in range(cards):
+        item = ev.ItemData(id=f"K{n + 1}", board="critique", text=f"kort nummer {n}", author="p1")
+        evolve(state, ev.ItemAdded(item=item, private=True))
+    return state
+
+
 async def test_one_new_card_renders_one_card():
     from kompsesjon.tui.host.app import HostApp
     from kompsesjon.tui.host.rows import CardWall
 
-    state = session(people=50, cards=0)
-    evolve(state, ev.PhaseChanged(phase=1, previous=0))
-    for n in range(400):
-        evolve(
-            state,
-            ev.ItemAdded(
-                item=ev.ItemData(id=f"K{n + 1}", board="critique", text=f"kort nummer {n}", author="p1"), private=True
-            ),
-        )
+    state = private_wall(people=50, cards=400)
     app = HostApp(_Client(state))
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause(0.2)
@@ -157,15 +159,7 @@ async def test_dragging_the_mouse_over_the_wall_and_a_list_does_not_crash():
     from kompsesjon.tui.host.app import HostApp
     from kompsesjon.tui.host.rows import CardWall, Rows
 
-    state = session(people=5, cards=0)
-    evolve(state, ev.PhaseChanged(phase=1, previous=0))
-    for n in range(10):
-        evolve(
-            state,
-            ev.ItemAdded(
-                item=ev.ItemData(id=f"K{n + 1}", board="critique", text=f"kort {n}", author="p1"), private=True
-            ),
-        )
+    state = private_wall(people=5, cards=10)
     app = HostApp(_Client(state))
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause(0.2)

@@ -3,6 +3,12 @@
 UTF-8 with a byte order mark, so Excel and LibreOffice show æ, ø and å; a
 header row with stable, English column names; one file per table, or all of
 them in one zip.
+
+Every text cell that a spreadsheet would read as a formula (it starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return, OWASP's list) gets a
+leading apostrophe: Excel and LibreOffice then show it as text and hide the
+apostrophe, so a card ``=HYPERLINK(…)`` stays a card. Numbers are left as
+numbers.
 """
 
 from __future__ import annotations
@@ -14,6 +20,17 @@ import zipfile
 from kompsesjon.method.state import PLAN_FIELDS
 
 from .report import Report
+
+# What a spreadsheet reads as the start of a formula (or of a DDE command).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(cell: object) -> object:
+    """A text cell that cannot run as a formula; anything else as it is."""
+    if isinstance(cell, str) and cell.lstrip(" \n").startswith(FORMULA_START):
+        return "'" + cell
+    return cell
+
 
 COLUMNS: dict[str, list[str]] = {
     "items": ["board", "card_id", "text", "author", "theme_id", "theme_title", "withdrawn"],
@@ -93,7 +110,7 @@ def render_csv(report: Report) -> dict[str, bytes]:
         buffer = io.StringIO(newline="")
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(COLUMNS[name])
-        writer.writerows(rows)
+        writer.writerows([formula_safe(cell) for cell in row] for row in rows)
         files[f"{name}.csv"] = buffer.getvalue().encode("utf-8-sig")
     return files
 

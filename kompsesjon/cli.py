@@ -23,9 +23,13 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from .export import ExportError, load_report, write_export
+    from .export.stored import damage
 
     try:
         report = load_report(args.db, args.session, names=not args.no_names)
+        found = damage(args.db)
+        if found:
+            print(f"warning: {args.db} is damaged ({found}); this report may miss something", file=sys.stderr)
         result = write_export(report, args.format, args.output, per_org=args.per_org)
     except ExportError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -2,6 +2,12 @@
 
 Export does not need the server: it opens the SQLite file read-only and folds
 the event log with the same ``evolve`` the server uses.
+
+What can be wrong with the file is said in one sentence (:class:`ExportError`):
+not a kompsesjon database, written by a newer kompsesjon (its schema version,
+or an event type this version does not know), an event that is damaged or does
+not fit the log before it, a damaged page. :func:`damage` runs SQLite's own
+check for the warning about damage in parts the export does not read.
 """
 
 from __future__ import annotations
@@ -11,7 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kompsesjon.method import State, evolve
-from kompsesjon.method.events import load_event
+from kompsesjon.method.events import UnreadableEvent, read_event
+
+# The newest database schema this version reads (server/store.py: MIGRATIONS).
+SCHEMA_VERSION = 1
 
 
 class ExportError(Exception):
@@ -27,25 +36,83 @@ class StoredSession:
     events: int
 
 
+def _uri(path: Path) -> str:
+    """A read-only SQLite URI for ``path``: ``#``, ``?`` and ``%`` in a file
+    name are quoted, so they cannot end the path or add parameters."""
+    return path.absolute().as_uri() + "?mode=ro"
+
+
 def _connect(db: str | Path) -> sqlite3.Connection:
     path = Path(db)
     if not path.exists():
         raise ExportError(f"{path}: no such database file")
+    if not path.is_file():
+        raise ExportError(f"{path}: not a file")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(_uri(path), uri=True)
+    except sqlite3.Error as exc:
+        raise ExportError(f"{path}: cannot open it ({exc})") from None
+    try:
+        (version,) = conn.execute("PRAGMA user_version").fetchone()
+        if version > SCHEMA_VERSION:
+            raise ExportError(
+                f"{path} was written by a newer kompsesjon (schema {version}, this one reads up to"
+                f" {SCHEMA_VERSION}); upgrade kompsesjon"
+            )
         conn.execute("SELECT 1 FROM sessions LIMIT 1")
+        conn.execute("SELECT 1 FROM events LIMIT 1")
+    except ExportError:
+        conn.close()
+        raise
     except sqlite3.DatabaseError as exc:
+        conn.close()
+        if _is_damage(exc):
+            raise ExportError(_damaged(path, exc)) from None
         raise ExportError(f"{path}: not a kompsesjon database ({exc})") from None
     return conn
 
 
+def _is_damage(exc: sqlite3.Error) -> bool:
+    return getattr(exc, "sqlite_errorname", "").startswith("SQLITE_CORRUPT")
+
+
+def _damaged(path: Path, exc: sqlite3.Error) -> str:
+    return (
+        f"{path}: the database file is damaged ({exc}); export from a backup copy,"
+        f" or let sqlite3 save what it can: sqlite3 {path} .recover"
+    )
+
+
+def _read(db: str | Path, query: str, params: tuple = ()) -> list[tuple]:
+    conn = _connect(db)
+    try:
+        return conn.execute(query, params).fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise ExportError(_damaged(Path(db), exc)) from None
+    finally:
+        conn.close()
+
+
+def damage(db: str | Path) -> str | None:
+    """What SQLite's own check finds wrong with the file (None: nothing)."""
+    conn = _connect(db)
+    try:
+        rows = conn.execute("PRAGMA quick_check(5)").fetchall()
+    except sqlite3.DatabaseError as exc:  # too damaged to walk
+        return str(exc)
+    finally:
+        conn.close()
+    found = [str(row[0]) for row in rows if row[0] != "ok"]
+    return "; ".join(found)[:300] if found else None
+
+
 def list_sessions(db: str | Path) -> list[StoredSession]:
-    with _connect(db) as conn:
-        rows = conn.execute(
-            "SELECT s.id, s.code, s.title, s.created_at, "
-            "(SELECT COUNT(*) FROM events e WHERE e.session = s.id) "
-            "FROM sessions s ORDER BY s.created_at"
-        ).fetchall()
+    rows = _read(
+        db,
+        "SELECT s.id, s.code, s.title, s.created_at, "
+        "(SELECT COUNT(*) FROM events e WHERE e.session = s.id) "
+        "FROM sessions s ORDER BY s.created_at",
+    )
     return [StoredSession(*row) for row in rows]
 
 
@@ -67,11 +134,20 @@ def find_session(db: str | Path, ref: str | None) -> StoredSession:
 
 
 def load_state(db: str | Path, session: str) -> State:
-    with _connect(db) as conn:
-        rows = conn.execute("SELECT body FROM events WHERE session = ? ORDER BY seq", (session,)).fetchall()
+    rows = _read(db, "SELECT seq, body FROM events WHERE session = ? ORDER BY seq", (session,))
     state: State | None = None
-    for (body,) in rows:
-        state = evolve(state, load_event(body))
+    for seq, body in rows:
+        try:
+            event = read_event(body, seq)
+        except UnreadableEvent as exc:
+            raise ExportError(f"{db}: session {session}: {exc}") from None
+        try:
+            state = evolve(state, event)
+        except Exception as exc:  # any rule that trips over it: the log is not one the engine wrote
+            raise ExportError(
+                f"{db}: session {session}: event {seq} ({event.type}) does not fit the events before it"
+                f" ({type(exc).__name__}: {str(exc)[:120]}); the log is damaged"
+            ) from None
     if state is None:
         raise ExportError(f"session {session} has no events")
     return state

@@ -9,9 +9,10 @@ revealed content (``items_revealed``, ``tally_revealed``).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import json
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from .agenda import BoardSpec, GroupSetSpec, Phase
 from .state import Rules, VoteStatus
@@ -431,6 +432,38 @@ EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 def load_event(raw: str | bytes) -> Event:
     return EVENT_ADAPTER.validate_json(raw)
+
+
+# Every event type this version knows (what a newer one may add is not here).
+EVENT_TYPES = frozenset(kind.model_fields["type"].default for kind in get_args(get_args(Event)[0]))
+
+
+class UnreadableEvent(ValueError):
+    """A stored event this version cannot read; the message says which and why."""
+
+
+def read_event(raw: str | bytes, seq: int | None = None) -> Event:
+    """:func:`load_event` for a stored log: an event of an unknown type (a
+    newer kompsesjon wrote it) or a damaged one raises :class:`UnreadableEvent`
+    with a sentence a person can act on, naming the event by its ``seq``."""
+    try:
+        return EVENT_ADAPTER.validate_json(raw)
+    except ValidationError as exc:
+        where = "an event" if seq is None else f"event {seq}"
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise UnreadableEvent(f"{where} is damaged: it is not JSON") from None
+        kind = data.get("type") if isinstance(data, dict) else None
+        if isinstance(kind, str) and kind not in EVENT_TYPES:
+            raise UnreadableEvent(
+                f"{where} is of the type {kind[:40]!r}, which this kompsesjon does not know;"
+                " a newer kompsesjon wrote it: upgrade kompsesjon"
+            ) from None
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"][1:]) or "type"
+        named = f" ({kind[:40]!r})" if isinstance(kind, str) else ""
+        raise UnreadableEvent(f"{where}{named} is damaged: {field}: {first['msg']}") from None
 
 
 def dump_event(event: Event) -> str:

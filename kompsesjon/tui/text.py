@@ -18,14 +18,12 @@ from kompsesjon.method.agenda import Phase, PhaseKind
 from kompsesjon.method.clustering import unit_title
 from kompsesjon.method.group_work import follow_up_groups, follow_up_label, group_number
 from kompsesjon.method.state import Group
+from kompsesjon.method.text import flag_tags
 
 
-def _visible(ch: str) -> str:
-    if ch == "\n":
-        return ch
-    if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\u200d\u200c":
-        return f"\\u{ord(ch):04x}"
-    return ch
+def _escaped(ch: str) -> str:
+    # \u and four digits, or \U and eight: one reading only (never "\ue004" then "1").
+    return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
 
 
 # Variation selector 16 asks for an emoji's picture form («❄️»): Rich counts
@@ -36,12 +34,22 @@ _EMOJI_STYLE = str.maketrans("", "", "\ufe0f")
 
 def safe(text: str) -> str:
     """The text with control characters shown as escapes (never executed), and
-    without the emoji variation selector (see ``_EMOJI_STYLE``)."""
+    without the emoji variation selector (see ``_EMOJI_STYLE``).
+
+    Joiners stay (they make emoji sequences, and the server lets them through
+    only there), and so do the tags of a subdivision flag.
+    """
     if "\ufe0f" in text:
         text = text.translate(_EMOJI_STYLE)
     if text.isprintable():
         return text
-    return "".join(_visible(ch) for ch in text)
+    flags = flag_tags(text)
+    return "".join(
+        _escaped(ch)
+        if ch != "\n" and unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\u200d\u200c" and i not in flags
+        else ch
+        for i, ch in enumerate(text)
+    )
 
 
 def plain(text: str, style: str = "") -> Text:

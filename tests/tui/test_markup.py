@@ -8,6 +8,7 @@ from kompsesjon.client import new_id
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.templates import load_template
+from kompsesjon.tui.text import safe
 
 from .conftest import Workshop, advance, focused, ok, run, settle, shows, type_text
 
@@ -72,3 +73,15 @@ async def test_markup_and_odd_unicode_are_shown_literally(running, clients, tmp_
         await shows(pilot, "[u]Øy[/u] 🙂", "Bunnliste #1: [b]Tema[/b] [", "Deltakere: Ola [i] (Kommune \\[x])")
         await pilot.press("enter")
         await shows(pilot, "Du er på: [u]Øy[/u] 🙂", "Ola [i] (Kommune \\[x]), [red]Kari[/] ([/])")
+
+
+def test_the_apps_escape_what_slipped_through_unambiguously():
+    # A tag character stored before the server refused it shows as one escape
+    # that cannot be read as another character followed by a digit.
+    assert safe("x\U000e0041") == "x\\U000e0041"
+    assert safe("a\u200bb\x1b") == "a\\u200bb\\u001b"
+    # A flag's tags are part of the flag; joiners make emoji sequences.
+    scotland = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
+    assert safe(scotland) == scotland
+    assert safe(family) == family

@@ -9,25 +9,53 @@ Journal mode WAL with ``synchronous=NORMAL``: a committed transaction survives
 the process being killed (SIGKILL, crash); a power cut may lose the last
 commits but never corrupts the file. ``--durability full`` (FULL) also
 survives power loss at the cost of an fsync per commit.
+
+Opening refuses, in one sentence, what cannot be served: a database another
+server holds (:mod:`server.instance`), one it cannot write (a write that
+changes nothing is tried first), one that is not SQLite, is damaged, has a
+log with gaps or comes from a newer kompsesjon.
+
+While it runs, the store keeps its three files under watch (the database,
+``-wal`` and ``-shm``): after every commit and once a second it checks that
+the names on disk are still the files it writes. Commits since the last
+checkpoint live only in the ``-wal`` file; if someone deletes it, SQLite goes
+on writing into the deleted file and a crash would lose every one of them
+(acknowledged commands, and then seq numbers used twice). So when ``-wal``
+or ``-shm`` is gone or replaced, the store checkpoints what it wrote into the
+database file and opens it afresh before it answers; when the database file
+itself is gone or replaced, it copies what it has next to it and stores
+nothing more (``on_lost`` tells the server to stop).
+
+A :class:`StoreError` says what went wrong in plain words and never carries
+SQLite's own message (it may reach a participant); ``detail`` has that for the
+log.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import logging
 import os
+import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
 
-from kompsesjon.method.events import Event, load_event
+from kompsesjon.method.events import Event, UnreadableEvent, read_event
 
+from .instance import InstanceLock, Taken
 from .rows import Applied, NewParticipant, secret_hash
 
 __all__ = ["Applied", "NewParticipant", "SessionRow", "Store", "StoreError", "secret_hash"]
+
+log = logging.getLogger("kompsesjon.store")
+
+WATCH_INTERVAL = 1.0  # seconds between checks that the files on disk are still ours
 
 # Each entry upgrades the schema by one version (PRAGMA user_version).
 MIGRATIONS: list[str] = [
@@ -75,41 +103,210 @@ class SessionRow:
 
 
 class StoreError(Exception):
-    """The database could not take a write; nothing of the batch was kept."""
+    """The database could not be opened or take a write; nothing of the batch
+    was kept. The message is plain words (it may reach clients); ``detail``
+    is SQLite's own, for the log."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class Store:
-    def __init__(self, db: aiosqlite.Connection, path: str) -> None:
+    def __init__(self, db: aiosqlite.Connection, path: str, durability: str = "normal") -> None:
         self._db = db
         self.path = path
         self._lock = asyncio.Lock()
+        self._durability = durability
+        self._instance: InstanceLock | None = None
+        self._files: dict[str, tuple[int, int] | None] = {}
+        self._watch: asyncio.Task | None = None
+        self._lost: StoreError | None = None
+        # Called once when the database can no longer be trusted with a write.
+        self.on_lost: Callable[[StoreError], None] | None = None
 
     @classmethod
     async def open(cls, path: str | Path, *, durability: str = "normal") -> Store:
         path = str(path)
+        instance = None
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            # Readable by its owner only: it holds every card, and who wrote
-            # it even in anonymous sessions. SQLite gives the -wal and -shm
-            # files the database file's permissions.
-            with contextlib.suppress(FileExistsError):
-                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        db = await aiosqlite.connect(path, isolation_level=None)
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
-        await db.execute("PRAGMA foreign_keys=ON")
-        await db.execute("PRAGMA busy_timeout=5000")
-        store = cls(db, path)
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                # Readable by its owner only: it holds every card, and who wrote
+                # it even in anonymous sessions. SQLite gives the -wal and -shm
+                # files the database file's permissions.
+                with contextlib.suppress(FileExistsError):
+                    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                instance = InstanceLock.acquire(path)
+            except Taken as exc:
+                raise StoreError(
+                    f"{path} is in use by another kompsesjon server ({exc}); stop that one first,"
+                    " or give this one another --db"
+                ) from None
+            except OSError as exc:
+                raise StoreError(explain(exc, path), str(exc)) from None
         try:
+            db = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            if instance is not None:
+                instance.release()
+            raise StoreError(explain(exc, path), str(exc)) from None
+        store = cls(db, path, durability)
+        store._instance = instance
+        try:
+            await store._setup()
             await store._migrate()
+            await store._try_a_write()
+            await store._check_log()
+            store._files = _identities(path)
+        except sqlite3.Error as exc:
+            await store._abandon()  # else its worker thread outlives the event loop
+            raise StoreError(explain(exc, path), str(exc)) from None
         except BaseException:
-            await db.close()  # else its worker thread outlives the event loop
+            await store._abandon()
             raise
+        if path != ":memory:":
+            store._watch = asyncio.create_task(store._watching(), name="store-watch")
         return store
 
-    async def close(self) -> None:
+    async def _setup(self) -> None:
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute(f"PRAGMA synchronous={'FULL' if self._durability == 'full' else 'NORMAL'}")
+        await self._db.execute("PRAGMA foreign_keys=ON")
+        await self._db.execute("PRAGMA busy_timeout=5000")
+
+    async def _try_a_write(self) -> None:
+        """A write that changes nothing: a read-only file, folder or disk is
+        found now, not at the first participant's join."""
         async with self._lock:
+            row = await (await self._db.execute("PRAGMA user_version")).fetchone()
+            assert row is not None
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                await self._db.execute(f"PRAGMA user_version={int(row[0])}")
+                await self._db.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    await self._db.execute("ROLLBACK")
+                raise
+
+    async def _check_log(self) -> None:
+        """Refuse a log that is not whole: SQLite's own check, then every
+        session's events numbered 1…head without a gap, and no applied
+        command beyond the head."""
+        async with self._lock:
+            found = [str(row[0]) for row in await (await self._db.execute("PRAGMA quick_check(3)")).fetchall()]
+            if found != ["ok"]:
+                raise StoreError(
+                    f"{self.path} is damaged ({'; '.join(found)[:200]}); restore a backup, or let sqlite3"
+                    f" save what it can: sqlite3 {self.path} .recover"
+                )
+            logs = await (
+                await self._db.execute("SELECT session, MIN(seq), MAX(seq), COUNT(*) FROM events GROUP BY session")
+            ).fetchall()
+            heads = {}
+            for session, first, head, count in logs:
+                if first != 1 or count != head:
+                    raise StoreError(
+                        f"{self.path}: the log of session {session} is not whole ({count} events numbered"
+                        f" {first}–{head}); it cannot be served. Export what is there with kompsesjon export,"
+                        " or restore a backup"
+                    )
+                heads[session] = head
+            beyond = await (
+                await self._db.execute("SELECT session, MAX(seq) FROM commands GROUP BY session")
+            ).fetchall()
+            for session, seq in beyond:
+                if seq > heads.get(session, 0):
+                    raise StoreError(
+                        f"{self.path}: session {session} has commands answered at event {seq}, beyond the end"
+                        f" of its log ({heads.get(session, 0)}): acknowledged events are missing. It cannot be"
+                        " served; export what is there with kompsesjon export, or restore a backup"
+                    )
+
+    async def _abandon(self) -> None:
+        """Close after a failed open, whatever state the connection is in."""
+        with contextlib.suppress(Exception):
             await self._db.close()
+        if self._instance is not None:
+            self._instance.release()
+
+    async def close(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
+        async with self._lock:
+            try:
+                await self._db.close()
+            finally:
+                if self._instance is not None:
+                    self._instance.release()
+
+    # ---- the files under watch ------------------------------------------
+
+    async def _watching(self) -> None:
+        while self._lost is None:
+            await asyncio.sleep(WATCH_INTERVAL)
+            async with self._lock:
+                try:
+                    await self._check_files()
+                except StoreError:
+                    return  # said and handed to on_lost
+
+    async def _check_files(self) -> None:
+        """After a commit (and once a second): are the files on disk still
+        the ones this connection writes? Raises StoreError if not and what was
+        written cannot be saved under the database's name."""
+        if not self._files:
+            return
+        now = _identities(self.path)
+        if now == self._files:
+            return
+        if now[self.path] != self._files[self.path]:
+            copy = f"{self.path}.rescued-{time.strftime('%Y%m%d-%H%M%S')}"
+            try:
+                await self._db.execute("VACUUM INTO ?", (copy,))
+                saved = f"everything stored until now is in {copy}"
+            except sqlite3.Error as exc:
+                saved = f"it could not be copied ({exc})"
+            self._give_up(
+                f"{self.path} was removed or replaced while the server ran: nothing more can be stored;"
+                f" {saved}. Put it back and start the server again"
+            )
+        gone = [name for name in (f"{self.path}-wal", f"{self.path}-shm") if now[name] != self._files[name]]
+        log.warning("store: %s removed or replaced while running; saving its commits into %s", gone, self.path)
+        try:
+            row = await (await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")).fetchone()
+            saved = row is not None and row[0] == 0
+            if saved:
+                # Everything is in the database file now; a fresh connection makes new files.
+                await self._db.close()
+                self._db = await aiosqlite.connect(self.path, isolation_level=None)
+                await self._setup()
+                await self._db.execute("BEGIN IMMEDIATE")
+                await self._db.execute("COMMIT")  # so that -wal and -shm exist to be watched
+        except sqlite3.Error as exc:
+            log.error("store: saving after %s went: %s", gone, exc)
+            saved = False
+        if not saved:
+            self._give_up(
+                f"{gone[0]} was removed or replaced while the server ran and what it held could not be saved"
+                f" into {self.path}; nothing more is stored. Stop the server and look at the folder"
+            )
+        self._files = _identities(self.path)
+        log.warning("store: %s saved and opened afresh; nothing was lost", self.path)
+
+    def _give_up(self, message: str) -> None:
+        self._lost = StoreError(message)
+        log.error("store: %s", message)
+        if self.on_lost is not None:
+            self.on_lost(self._lost)
+        raise self._lost
+
+    def _usable(self) -> None:
+        if self._lost is not None:
+            raise StoreError("The server can no longer store anything; the facilitator must restart it.")
 
     async def _migrate(self) -> None:
         async with self._lock:
@@ -136,6 +333,7 @@ class Store:
         """Store a new session together with its first event."""
         now = time.time()
         async with self._lock:
+            self._usable()
             await self._db.execute("BEGIN IMMEDIATE")
             try:
                 await self._db.execute(
@@ -147,9 +345,14 @@ class Store:
                     (session, created.type, created.model_dump_json(), now),
                 )
                 await self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    await self._db.execute("ROLLBACK")
+                raise StoreError(explain(exc), str(exc)) from None
             except BaseException:
                 await self._db.execute("ROLLBACK")
                 raise
+            await self._check_files()
 
     async def sessions(self) -> list[SessionRow]:
         async with self._lock:
@@ -173,7 +376,10 @@ class Store:
                     "SELECT seq, body FROM events WHERE session = ? AND seq > ? ORDER BY seq", (session, after)
                 )
             ).fetchall()
-        return [(seq, load_event(body)) for seq, body in rows]
+        try:
+            return [(seq, read_event(body, seq)) for seq, body in rows]
+        except UnreadableEvent as exc:
+            raise StoreError(f"{self.path}: session {session}: {exc}") from None
 
     async def participants(self, session: str) -> dict[str, str]:
         """resume hash -> participant id."""
@@ -205,6 +411,7 @@ class Store:
         """
         now = time.time()
         async with self._lock:
+            self._usable()
             try:
                 await self._db.execute("BEGIN IMMEDIATE")
                 # Each statement is a round trip to aiosqlite's thread: skip empty ones.
@@ -227,7 +434,9 @@ class Store:
             except Exception as exc:
                 with contextlib.suppress(Exception):  # rollback of a broken connection
                     await self._db.execute("ROLLBACK")
-                raise StoreError(str(exc)) from exc
+                log.error("store: could not store a batch: %s", exc)
+                raise StoreError(explain(exc), str(exc)) from exc
+            await self._check_files()  # acknowledged only once it is in the database's own files
 
 
 async def _run_script(db: aiosqlite.Connection, script: str) -> None:
@@ -235,3 +444,52 @@ async def _run_script(db: aiosqlite.Connection, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():
             await db.execute(statement)
+
+
+def _identities(path: str) -> dict[str, tuple[int, int] | None]:
+    """(device, inode) of the database and its -wal and -shm files (None: missing)."""
+    if path == ":memory:":
+        return {}
+    found: dict[str, tuple[int, int] | None] = {}
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        try:
+            st = os.stat(name)
+            found[name] = (st.st_dev, st.st_ino)
+        except FileNotFoundError:
+            found[name] = None
+    return found
+
+
+_READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def explain(exc: BaseException, path: str | None = None) -> str:
+    """What a database error means, in words a person can act on (never
+    SQLite's own message). With ``path``: for the operator at start."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    where = path or "the database"
+    if (isinstance(exc, OSError) and exc.errno in _READ_ONLY) or name.startswith(
+        ("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")
+    ):
+        if path is None:
+            return "The server cannot write to its database (it is read-only)."
+        return (
+            f"{path} cannot be written (the file, its folder or the disk is read-only); the server must write it"
+            f" and create {Path(path).name}-wal and {Path(path).name}-shm beside it. Check the permissions,"
+            " or read it with kompsesjon export"
+        )
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or name.startswith("SQLITE_FULL"):
+        return f"{where}: the disk is full" if path else "The server's disk is full."
+    if name == "SQLITE_NOTADB":
+        return f"{where} is not a kompsesjon database (not an SQLite file, or damaged at its start)"
+    if name.startswith("SQLITE_CORRUPT"):
+        if path is None:
+            return "The server's database is damaged."
+        return f"{path} is damaged; restore a backup, or let sqlite3 save what it can: sqlite3 {path} .recover"
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return f"{where} is locked by another program" if path else "The server's database is busy; try again."
+    if name.startswith("SQLITE_IOERR") or isinstance(exc, OSError):
+        if path is None:
+            return "The server could not write to its disk."
+        return f"{path} could not be read or written (an input/output error: a failing or full disk?)"
+    return f"{where} could not be used" if path else "The server could not store this."

@@ -196,3 +196,32 @@ def open_sockets(pid: int) -> set[str]:
         with contextlib.suppress(OSError):  # closed while we look
             links.add(os.readlink(fd))
     return {link for link in links if link.startswith("socket:")}
+
+
+# ---- a database that cannot be written -------------------------------------
+
+
+@contextlib.contextmanager
+def read_only(*paths: Path):
+    """Make files (or folders) unwritable, even for root: ``chattr +i`` when
+    running as root (which ignores permission bits), else the permission bits."""
+    import pytest
+
+    changed: list[tuple[Path, int | None]] = []
+    try:
+        for path in paths:
+            if os.geteuid() == 0:
+                if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+                    pytest.skip("cannot make a file read-only here (chattr +i refused)")
+                changed.append((path, None))
+            else:
+                mode = path.stat().st_mode
+                path.chmod(mode & ~0o222)
+                changed.append((path, mode))
+        yield
+    finally:
+        for path, mode in reversed(changed):
+            if mode is None:
+                subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+            else:
+                path.chmod(mode)

@@ -244,7 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
-    return int(handler(args) or 0)
+    try:
+        return int(handler(args) or 0)
+    except KeyboardInterrupt:  # Ctrl+C before a command set up its own handling
+        print("Stopped.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

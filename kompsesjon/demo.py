@@ -53,7 +53,7 @@ async def run_demo(
     ready: asyncio.Event | None = None,
 ) -> int:
     from server.app import Limits, SessionServer
-    from server.store import Store
+    from server.store import Store, StoreError
 
     from .templates import load_template
 
@@ -61,7 +61,11 @@ async def run_demo(
     people_here = people_for(spec)
     if participants is None:  # groups need people: a full room for the group methods
         participants = 8 if not spec.group_sets or spec.name == "framtidsverksted" else len(people_here)
-    store = await Store.open(db)
+    try:
+        store = await Store.open(db)
+    except StoreError as exc:
+        out(f"error: {exc}")
+        return 1
     server = SessionServer(store, Limits(rate=200, burst=400))
     await server.load_sessions()
     title = TITLE if spec.name == "framtidsverksted" else f"{spec.title}: kompetanse i Salten"

@@ -1,11 +1,25 @@
-"""Run the server from the command line until SIGINT/SIGTERM."""
+"""Run the server from the command line until a stop signal.
+
+Every way it ends is one line and an exit status, within a few seconds: a
+database it cannot serve, a port it cannot listen on, SIGINT (Ctrl+C),
+SIGTERM or SIGHUP (its terminal closed) — also while it is still replaying a
+long log, also when its output went to a pipe that is gone (``serve | tee``).
+A second signal ends it at once; stopping that takes longer than
+``STOP_GRACE`` ends it without waiting (everything acknowledged is committed
+already). A worker thread left behind (aiosqlite's are not daemons) never
+keeps the process alive.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import os
 import signal
 import ssl
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +30,11 @@ from kompsesjon.templates import TemplateError, load_template
 
 from .app import CreatedSession, Limits, SessionServer
 from .store import Store, StoreError
+
+log = logging.getLogger("kompsesjon.server")
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+STOP_GRACE = 4.0  # seconds to finish stopping before it exits without waiting
 
 
 def web_address(url: str) -> str:
@@ -56,55 +75,147 @@ async def serve_forever(
     purpose: str | None = None,
     background: str | None = None,
 ) -> int:
+    """Serve until a stop signal; the exit status (0 stopped, 1 could not serve)."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    lost: list[StoreError] = []
+    starting = asyncio.current_task()
+
+    def on_signal(sig: signal.Signals) -> None:
+        if stop.is_set():  # a second Ctrl+C: do not wait for anything
+            out(f"Stopped at once ({sig.name} again).")
+            _leave_now(128 + sig)
+        stop.set()
+        if starting is not None and not serving:
+            starting.cancel()  # still replaying or opening: stop that
+
+    def on_lost(problem: StoreError) -> None:
+        lost.append(problem)
+        stop.set()
+
+    serving = False
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, on_signal, sig)
+    store: Store | None = None
+    server: SessionServer | None = None
     try:
         store = await Store.open(db, durability=durability)
+        store.on_lost = on_lost
+        server = SessionServer(store, limits)
+        resumed = await server.load_sessions()
+        created = None
+        if new or not resumed:
+            created = await server.create_session(
+                load_template(template, lang=lang, params=params),
+                title=title,
+                question=question,
+                lang=lang,
+                anonymous=anonymous or None,
+                purpose=purpose,
+                background=background,
+            )
+        try:
+            await server.start(host, port, ssl_context=ssl_context)
+        except OSError as exc:
+            out(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}")
+            return 1
+        serving = True
+        scheme = "wss" if ssl_context else "ws"
+        shown = host if host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+        url = f"{scheme}://{shown}:{server.port}"
+        out(f"kompsesjon is serving on {url}  (database: {db})")
+        if host in ("0.0.0.0", "::", ""):
+            for address in room_addresses():
+                room = f"{scheme}://{address}:{server.port}"
+                out(f"  on the room network: {room}  (web page {web_address(room)}/)")
+        for hub in resumed:
+            assert hub.state is not None
+            out(f"Resumed «{hub.state.title}»  join code {hub.code}  ({hub.seq} events)")
+        if created:
+            out(describe(created, url))
+        out("Stop with Ctrl+C; everything is stored.")
+        if ready is not None:
+            ready.set()
+        await stop.wait()
+        if lost:
+            out(f"error: {lost[0]}")
+            return 1
+        out("Stopping: finishing what is in flight …")
+        return 0
     except StoreError as exc:
         out(f"error: {exc}")
         return 1
-    server = SessionServer(store, limits)
-    resumed = await server.load_sessions()
-    created = None
-    if new or not resumed:
-        created = await server.create_session(
-            load_template(template, lang=lang, params=params),
-            title=title,
-            question=question,
-            lang=lang,
-            anonymous=anonymous or None,
-            purpose=purpose,
-            background=background,
-        )
-    try:
-        await server.start(host, port, ssl_context=ssl_context)
-    except OSError as exc:
-        out(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}")
-        await server.stop()
+    except asyncio.CancelledError:
+        if not stop.is_set():
+            raise
+        out("Stopped before it was serving.")
+        return 0
+    except Exception as exc:  # replaying a session: one line, not a traceback
+        log.debug("serve failed", exc_info=True)
+        out(f"error: {db}: {type(exc).__name__}: {exc}")
         return 1
-    scheme = "wss" if ssl_context else "ws"
-    shown = host if host not in ("0.0.0.0", "::", "") else "127.0.0.1"
-    url = f"{scheme}://{shown}:{server.port}"
-    out(f"kompsesjon is serving on {url}  (database: {db})")
-    if host in ("0.0.0.0", "::", ""):
-        for address in room_addresses():
-            room = f"{scheme}://{address}:{server.port}"
-            out(f"  on the room network: {room}  (web page {web_address(room)}/)")
-    for hub in resumed:
-        assert hub.state is not None
-        out(f"Resumed «{hub.state.title}»  join code {hub.code}  ({hub.seq} events)")
-    if created:
-        out(describe(created, url))
-    out("Stop with Ctrl+C; everything is stored.")
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    if ready is not None:
-        ready.set()
-    await stop.wait()
-    out("Stopping: finishing what is in flight …")
-    await server.stop()
-    out("Stopped.")
-    return 0
+    finally:
+        # However it ends, it ends within STOP_GRACE: a hang here must not
+        # keep the port and the database's lock.
+        watchdog = loop.call_later(STOP_GRACE, _too_slow, out)
+        try:
+            if server is not None:
+                await server.stop()
+            elif store is not None:
+                await store.close()
+        except Exception as exc:
+            out(f"error: while stopping: {exc}")
+        watchdog.cancel()
+        for sig in STOP_SIGNALS:
+            loop.remove_signal_handler(sig)
+        if serving:
+            out("Stopped.")
+
+
+def _too_slow(out: Callable[[str], None]) -> None:
+    out(f"error: could not finish stopping within {STOP_GRACE:.0f} s; stopped without waiting")
+    _leave_now(1)
+
+
+def _leave_now(status: int) -> None:
+    """Exit at once: what is acknowledged is committed already."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status)
+
+
+class Output:
+    """Print lines for a person; a reader that went away (``serve | tee``
+    after Ctrl+C) is not an error — the server still stops cleanly."""
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stdout
+        self.gone = False
+
+    def __call__(self, line: str) -> None:
+        if self.gone:
+            return
+        try:
+            print(line, file=self.stream, flush=True)
+        except (BrokenPipeError, OSError, ValueError):
+            self.gone = True
+            # Python flushes stdout once more at exit; point it somewhere that takes it.
+            with contextlib.suppress(OSError, ValueError):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, self.stream.fileno())
+                os.close(devnull)
+
+
+def leave(status: int) -> int:
+    """The status to exit with; exits at once if a worker thread would keep
+    the process alive after the loop is gone (it must never hang)."""
+    stuck = [t for t in threading.enumerate() if not t.daemon and t is not threading.main_thread()]
+    for thread in stuck:
+        thread.join(1.0)
+    if any(t.is_alive() for t in stuck):
+        _leave_now(status)
+    return status
 
 
 def run(args) -> int:
@@ -140,23 +251,29 @@ def run(args) -> int:
             print(f"error: --{name}: {exc.message}", file=sys.stderr)
             return 2
     limits = Limits(rate=args.rate, burst=max(args.rate * 3, 10), per_address=args.max_per_address)
-    return asyncio.run(
-        serve_forever(
-            db=Path(args.db) if args.db else default_db(),
-            host=args.host,
-            port=args.port,
-            template=args.template,
-            title=args.title,
-            question=args.question,
-            lang=args.lang,
-            anonymous=args.anonymous,
-            new=args.new,
-            ssl_context=ssl_context,
-            durability=args.durability,
-            limits=limits,
-            params=params,
-            out=lambda line: print(line, flush=True),
-            purpose=args.purpose,
-            background=args.background,
+    out = Output()
+    try:
+        status = asyncio.run(
+            serve_forever(
+                db=Path(args.db) if args.db else default_db(),
+                host=args.host,
+                port=args.port,
+                template=args.template,
+                title=args.title,
+                question=args.question,
+                lang=args.lang,
+                anonymous=args.anonymous,
+                new=args.new,
+                ssl_context=ssl_context,
+                durability=args.durability,
+                limits=limits,
+                params=params,
+                out=out,
+                purpose=args.purpose,
+                background=args.background,
+            )
         )
-    )
+    except KeyboardInterrupt:  # before the signal handlers were in place
+        out("Stopped.")
+        status = 130
+    return leave(status)

@@ -186,3 +186,48 @@ async def test_a_database_file_removed_while_running_stops_the_store_and_keeps_a
     with pytest.raises(StoreError, match="can no longer store anything"):
         await store.append("s1", [(4, "phase_changed", '{"type": "phase_changed", "phase": 3}')])
     await store.close()
+
+
+async def test_wal_deleted_then_kill_9_loses_no_acknowledged_card(tmp_path, clients):
+    # The attack as it was made: delete the -wal file of a running server,
+    # go on writing, then SIGKILL. Before, 42 acknowledged commands were lost
+    # and their seq numbers given to new events after the restart.
+    import signal
+
+    from support import start_server
+
+    from kompsesjon.client import new_id
+    from kompsesjon.method import commands as c
+
+    db = tmp_path / "okt.sqlite3"
+    proc, info = await start_server(db)
+    try:
+        host = clients(info["url"], role="facilitator", token=info["token"], max_delay=0.5)
+        kari = clients(info["url"], role="participant", code=info["code"], name="Kari", max_delay=0.5)
+        await host.wait_ready()
+        await kari.wait_ready()
+        await host.send(c.AdvancePhase(id=new_id(), current=0))
+        acked = {}
+        for n in range(10):
+            outcome = await kari.send(c.AddItem(id=new_id(), board="critique", text=f"før {n}"))
+            acked[f"før {n}"] = outcome.seq
+        (tmp_path / "okt.sqlite3-wal").unlink()
+        for n in range(10):
+            outcome = await kari.send(c.AddItem(id=new_id(), board="critique", text=f"etter {n}"))
+            assert outcome.ok
+            acked[f"etter {n}"] = outcome.seq
+        proc.send_signal(signal.SIGKILL)
+        await proc.wait()
+        with sqlite3.connect(db) as conn:
+            rows = conn.execute("SELECT seq, body FROM events WHERE type = 'item_added'").fetchall()
+        import json
+
+        stored = {json.loads(body)["item"]["text"]: seq for seq, body in rows}
+        assert stored == acked, "every acknowledged card, at the seq it was acknowledged with"
+        proc, _ = await start_server(db, info["port"])
+        outcome = await kari.send(c.AddItem(id=new_id(), board="critique", text="etter omstart"))
+        assert outcome.seq > max(acked.values()), "no seq number is given out twice"
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+            await proc.wait()

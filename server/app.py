@@ -28,7 +28,7 @@ from kompsesjon.templates import Template, load_template
 
 from . import frames, wire
 from .hub import FATAL, GREETED, Hub, Peer
-from .limits import ConnectionCount, GuessThrottle
+from .limits import ConnectionCount, GuessThrottle, OpenConnections
 from .store import Store, secret_hash
 from .web import WebPage
 
@@ -60,6 +60,7 @@ class Limits:
     rate: float = 20.0  # messages per second per connection, on average
     burst: float = 60.0
     per_address: int = 64  # open connections per address (loopback exempt)
+    max_connections: int | None = None  # all open connections; None: below the limit on open files
     guesses: int = 10  # wrong codes/tokens per address per minute
     # Keepalive: a connection that does not answer a ping within ping_timeout
     # is failed; if its peer has vanished, the socket is closed close_timeout
@@ -88,6 +89,8 @@ class SessionServer:
         self._connections = ConnectionCount(self.limits.per_address)
         self._server: Server | None = None
         self._web = WebPage(self._page_lang)
+        self.open_connections: OpenConnections | None = None
+        self._said_full = 0.0  # when the log last said that connections are refused
 
     # ---- sessions -------------------------------------------------------
 
@@ -158,10 +161,13 @@ class SessionServer:
     async def start(
         self, host: str = "127.0.0.1", port: int = 8765, *, ssl_context: ssl.SSLContext | None = None
     ) -> Server:
+        cap = self.limits.max_connections
+        self.open_connections = OpenConnections(cap) if cap else OpenConnections.for_this_process()
         self._server = await serve(
             self._handle,
             host,
             port,
+            create_connection=_counted(self.open_connections),
             process_request=self._process_request,
             max_size=HARD_FRAME_LIMIT,
             compression=None,  # small messages: saves ~50 KiB per connection
@@ -193,10 +199,30 @@ class SessionServer:
     # ---- plain HTTP: health and the web page ----------------------------
 
     def _process_request(self, connection: ServerConnection, request: Any) -> Any:
+        if getattr(connection, "admission", "serve") != "serve":
+            return self._full(connection)
         if request.path == "/healthz":
             return connection.respond(HTTPStatus.OK, "OK\n")
         address = connection.remote_address[0] if connection.remote_address else "?"
         return self._web.respond(request, address)
+
+    def _full(self, connection: ServerConnection) -> Any:
+        """No room for another connection: say so, once every 10 s in the log."""
+        gate = self.open_connections
+        assert gate is not None
+        now = time.monotonic()
+        if now - self._said_full > 10:
+            log.warning(
+                "refusing connections: %d open, the cap is %d (below the limit on open files); %d refused",
+                gate.open,
+                gate.cap,
+                gate.refused,
+            )
+            gate.refused = 0
+            self._said_full = now
+        response = connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "The server is full right now; try again soon.\n")
+        response.headers["Retry-After"] = "30"
+        return response
 
     def _page_lang(self, code: str, address: str) -> str | None:
         """The language of the session a page address names; a wrong code counts as a guess."""
@@ -297,6 +323,26 @@ class SessionServer:
 def _send(ws: ServerConnection, message: str) -> None:
     """Write to a connection not yet handed to a hub, without waiting."""
     broadcast([ws], message)
+
+
+def _counted(gate: OpenConnections) -> type[ServerConnection]:
+    """Connections that count themselves in ``gate``; one beyond what can be
+    answered is closed before it costs anything more than its socket."""
+
+    class Counted(ServerConnection):
+        admission = "serve"
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)
+            self.admission = gate.opened()
+            if self.admission == "drop":
+                transport.abort()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            gate.closed()
+            super().connection_lost(exc)
+
+    return Counted
 
 
 def _error(ws: ServerConnection, code: str, message: str, *, fatal: bool = False) -> None:

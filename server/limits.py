@@ -2,13 +2,24 @@
 
 * a token bucket per connection for messages;
 * a throttle on wrong join codes / tokens per address (guessing);
-* a cap on simultaneous connections per address.
+* a cap on simultaneous connections per address;
+* a cap on all open connections, below the process's limit on open files
+  (each connection is one): beyond it a connection is refused at once with
+  503, so the file descriptors never run out and the people already in the
+  room are still answered.
 """
 
 from __future__ import annotations
 
+import resource
+import sys
 import time
 from dataclasses import dataclass, field
+
+# File descriptors kept free of connections: the database and its -wal, -shm
+# and lock files, the listening sockets, the event loop's own, standard streams
+# (13 in all on Linux), and room to refuse. An eighth of the limit, 24–64.
+FD_RESERVE = 64
 
 
 @dataclass
@@ -88,3 +99,62 @@ class ConnectionCount:
             self._open[address] = left
         else:
             self._open.pop(address, None)
+
+
+def raise_open_files_limit() -> int:
+    """Raise this process's soft limit on open files to its hard limit (a
+    Mac starts at 256, a Linux shell at 1024: a room of 300 needs more); the
+    soft limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard
+    if hard == resource.RLIM_INFINITY or (sys.platform == "darwin" and hard > 10240):
+        wanted = 10240  # macOS refuses more than OPEN_MAX for the soft limit
+    if wanted > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
+def open_files_limit() -> int:
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+class OpenConnections:
+    """All open connections (plain HTTP too) against ``cap``.
+
+    :meth:`opened` says what to do with a new one: ``"serve"`` it,
+    ``"refuse"`` it with a short answer, or ``"drop"`` it at once (beyond the
+    cap and the refusing margin: answering would need descriptors there are
+    not)."""
+
+    def __init__(self, cap: int, refusing: int = 16) -> None:
+        self.cap = cap
+        self.refusing = refusing
+        self.open = 0
+        self.refused = 0  # connections refused since the last report
+
+    def opened(self) -> str:
+        self.open += 1
+        if self.open <= self.cap:
+            return "serve"
+        self.refused += 1
+        return "refuse" if self.open <= self.cap + self.refusing else "drop"
+
+    def closed(self) -> None:
+        self.open -= 1
+
+    @property
+    def full(self) -> bool:
+        return self.open > self.cap
+
+    @classmethod
+    def for_this_process(cls) -> OpenConnections:
+        """A cap below the process's limit on open files."""
+        limit = open_files_limit()
+        reserve = min(FD_RESERVE, max(24, limit // 8))
+        # Half the reserve answers connections beyond the cap 503; past that
+        # they are closed without a word.
+        return cls(max(16, limit - reserve), refusing=reserve // 2)

@@ -25,21 +25,21 @@ async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
             await asyncio.sleep(0.01)
 
 
-async def start_server(db: Path, port: int = 0, *extra: str) -> tuple[asyncio.subprocess.Process, dict]:
+async def start_server(
+    db: Path, port: int = 0, *extra: str, open_files: tuple[int, int] | None = None, stderr: int | None = None
+) -> tuple[asyncio.subprocess.Process, dict]:
     """``kompsesjon serve`` as a subprocess; returns it and what it printed
-    (url, port, and for a new session its code and token)."""
+    (url, port, and for a new session its code and token). ``open_files``:
+    its (soft, hard) limit on open files, as a shell's ``ulimit`` sets them;
+    ``stderr``: where its standard error goes (else with standard output)."""
+    command = [sys.executable, "-m", "kompsesjon", "serve", "--db", str(db), "--port", str(port), *extra]
+    if open_files is not None:
+        soft, hard = open_files
+        command = ["sh", "-c", f'ulimit -Sn {soft} && ulimit -Hn {hard} && exec "$@"', "sh", *command]
     proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "kompsesjon",
-        "serve",
-        "--db",
-        str(db),
-        "--port",
-        str(port),
-        *extra,
+        *command,
         stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+        stderr=asyncio.subprocess.STDOUT if stderr is None else stderr,
     )
     info: dict = {}
     try:

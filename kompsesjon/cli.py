@@ -228,7 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="facilitator token for the host view (or $KOMPSESJON_TOKEN)",
     )
     gateway.add_argument("--lang", choices=i18n.LANGUAGES)
-    gateway.add_argument("--max-sessions", type=int, default=300)
+    gateway.add_argument(
+        "--max-sessions",
+        type=int,
+        default=None,
+        help="people at once (default: what this machine holds, ~32 MiB and 1/50 of a core each)",
+    )
     gateway.set_defaults(handler=_ssh_gateway)
 
     sessions = sub.add_parser("sessions", help="list the sessions stored in a database")

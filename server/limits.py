@@ -11,10 +11,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import errno
+import logging
 import resource
 import sys
 import time
 from dataclasses import dataclass, field
+
+log = logging.getLogger("kompsesjon.server")
 
 # File descriptors kept free of connections: the database and its -wal, -shm
 # and lock files, the listening sockets, the event loop's own, standard streams
@@ -158,3 +163,21 @@ class OpenConnections:
         # Half the reserve answers connections beyond the cap 503; past that
         # they are closed without a word.
         return cls(max(16, limit - reserve), refusing=reserve // 2)
+
+
+_said_out_of_files = 0.0
+
+
+def quiet_when_out_of_files(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    """An event loop's exception handler: asyncio logs a traceback for every
+    accept() that finds no file descriptor left (megabytes a second under a
+    flood); this says it in one line every 10 s and leaves the rest as it was."""
+    global _said_out_of_files
+    exc = context.get("exception")
+    if isinstance(exc, OSError) and exc.errno in (errno.EMFILE, errno.ENFILE):
+        now = time.monotonic()
+        if now - _said_out_of_files > 10:
+            _said_out_of_files = now
+            log.warning("out of file descriptors (limit %d): connections wait or are refused", open_files_limit())
+        return
+    loop.default_exception_handler(context)

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import logging
 import os
 import signal
 import ssl
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,7 +29,7 @@ from kompsesjon.method.text import clean
 from kompsesjon.templates import TemplateError, load_template
 
 from .app import CreatedSession, Limits, SessionServer
-from .limits import open_files_limit, raise_open_files_limit
+from .limits import quiet_when_out_of_files, raise_open_files_limit
 from .store import Store, StoreError
 
 log = logging.getLogger("kompsesjon.server")
@@ -99,7 +97,7 @@ async def serve_forever(
     serving = False
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, on_signal, sig)
-    loop.set_exception_handler(_quiet_when_out_of_files)
+    loop.set_exception_handler(quiet_when_out_of_files)
     store: Store | None = None
     server: SessionServer | None = None
     try:
@@ -174,23 +172,6 @@ async def serve_forever(
             loop.remove_signal_handler(sig)
         if serving:
             out("Stopped.")
-
-
-_said_out_of_files = 0.0
-
-
-def _quiet_when_out_of_files(loop: asyncio.AbstractEventLoop, context: dict) -> None:
-    """asyncio logs a traceback for every accept() that finds no file
-    descriptor left (megabytes a second under a flood): one line every 10 s."""
-    global _said_out_of_files
-    exc = context.get("exception")
-    if isinstance(exc, OSError) and exc.errno in (errno.EMFILE, errno.ENFILE):
-        now = time.monotonic()
-        if now - _said_out_of_files > 10:
-            _said_out_of_files = now
-            log.warning("out of file descriptors (limit %d): connections wait or are refused", open_files_limit())
-        return
-    loop.default_exception_handler(context)
 
 
 def _too_slow(out: Callable[[str], None]) -> None:

@@ -13,6 +13,14 @@ Nothing else is possible: no shell, no ``ssh host command``, no port, agent
 or X11 forwarding, no SFTP/SCP. When either side goes away the other follows:
 a closed SSH connection ends the seat's process group (an app left on a dead
 pty would spin), and a seat that exits closes the SSH session.
+
+Limits, so that a flood cannot lock the room out: a connection has
+``login_grace`` seconds (10) to log in and open its terminal, or it is
+closed; at most ``max_pending`` connections (64) may be on their way there at
+once, others are closed as they arrive; one terminal per connection; at most
+``max_sessions`` seats, counting those being forked. The default for
+``max_sessions`` comes from the machine (:func:`default_max_sessions`): a
+seat's own memory and an idle seat's share of a core.
 """
 
 from __future__ import annotations
@@ -28,12 +36,14 @@ import signal
 import struct
 import sys
 import termios
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncssh
 
 from kompsesjon.paths import data_dir
+from server.limits import quiet_when_out_of_files, raise_open_files_limit
 from server.seats import Seat, SeatsUnavailable, Zygote, base_env
 
 log = logging.getLogger("kompsesjon.ssh")
@@ -54,9 +64,36 @@ class GatewayConfig:
     facilitator_keys: Path | None = None  # these keys get the host view
     token: str | None = None  # facilitator token for the host view
     lang: str | None = None
-    max_sessions: int = 300  # each seat uses ~23 MiB of its own (benchmarks/README.md)
+    max_sessions: int | None = None  # None: what this machine holds (default_max_sessions)
+    login_grace: float = 10.0  # seconds to log in and open the terminal
+    max_pending: int = 64  # connections not yet in their terminal, at once
     state_dir: Path = field(default_factory=lambda: data_dir() / "ssh")
     python: str = sys.executable
+
+
+# A seat's own memory: ~23 MiB measured (USS, benchmarks/README.md "SSH
+# seats"), with room for its pty, its socket and what a long session adds.
+SEAT_MIB = 32
+# Idle seats per core: an idle seat takes ~1.5 % of a core (cursor blink,
+# the once-a-second clock), so two cores hold ~100 with room for the server
+# and for the people who type.
+SEATS_PER_CORE = 50
+MOST_SEATS = 1000  # the method's largest room
+
+
+def _memory_bytes() -> int:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):
+        return 4 * 1024**3
+
+
+def default_max_sessions() -> int:
+    """Seats this machine holds: half its memory at SEAT_MIB a seat, and
+    SEATS_PER_CORE a core, whichever is fewer (at most MOST_SEATS)."""
+    by_memory = _memory_bytes() // 2 // (SEAT_MIB * 1024 * 1024)
+    by_cpu = SEATS_PER_CORE * (os.cpu_count() or 1)
+    return max(1, min(MOST_SEATS, by_memory, by_cpu))
 
 
 def load_host_key(path: Path) -> asyncssh.SSHKey:
@@ -84,10 +121,40 @@ class _Server(asyncssh.SSHServer):
         self.conn: asyncssh.SSHServerConnection | None = None
         self.key_id: str | None = None  # fingerprint of the key used, if any
         self.facilitator = False
+        self.pending = False  # counted in gateway.pending until its terminal opens
+        self.terminals = 0
+        self._grace: asyncio.TimerHandle | None = None
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
         conn.set_extra_info(kompsesjon=self)
+        gateway = self.gateway
+        self.pending = True
+        gateway.pending += 1
+        if gateway.pending > gateway.config.max_pending:
+            gateway.refused_note()
+            conn.abort()
+            return
+        # Logged in or not: without a terminal within the grace, it goes.
+        self._grace = asyncio.get_running_loop().call_later(gateway.config.login_grace, self._too_slow)
+
+    def _too_slow(self) -> None:
+        if self.pending and self.conn is not None:
+            self.conn.close()
+
+    def terminal_opened(self) -> None:
+        if self.pending:
+            self.pending = False
+            self.gateway.pending -= 1
+        if self._grace is not None:
+            self._grace.cancel()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.pending:
+            self.pending = False
+            self.gateway.pending -= 1
+        if self._grace is not None:
+            self._grace.cancel()
 
     def begin_auth(self, username: str) -> bool:
         # Facilitators always prove a key; participants only when the
@@ -137,10 +204,29 @@ class SSHGateway:
         self.config = config
         self.authorized = _read_keys(config.authorized_keys)
         self.facilitators = _read_keys(config.facilitator_keys)
+        if config.max_sessions is None:
+            config.max_sessions = default_max_sessions()
         self.children: set[Seat] = set()
         self.zygote = Zygote(config.python, base_env())
-        self._opening = 0  # seats being forked (they count against max_sessions)
+        self.opening = 0  # seats being forked (they count against max_sessions)
+        self.pending = 0  # connections not yet in their terminal
+        self._refused_since = 0  # connections closed as they came (pending cap)
+        self._said_refused = 0.0
         self._server: asyncssh.SSHAcceptor | None = None
+
+    def refused_note(self) -> None:
+        """A connection closed as it came: one line in the log every 10 s."""
+        self._refused_since += 1
+        now = time.monotonic()
+        if now - self._said_refused > 10:
+            log.warning(
+                "ssh: %d connections not yet in their terminal (the cap is %d): %d closed as they came",
+                self.pending,
+                self.config.max_pending,
+                self._refused_since,
+            )
+            self._refused_since = 0
+            self._said_refused = now
 
     async def start(self) -> asyncssh.SSHAcceptor:
         """Load the app in the zygote, then listen (raises SeatsUnavailable, OSError)."""
@@ -167,6 +253,7 @@ class SSHGateway:
             x11_forwarding=False,
             keepalive_interval=30,
             keepalive_count_max=3,
+            login_timeout=self.config.login_grace,
         )
 
     @property
@@ -212,6 +299,18 @@ class SSHGateway:
 
     async def _session(self, process: asyncssh.SSHServerProcess) -> None:
         who: _Server = process.get_extra_info("kompsesjon")
+        who.terminal_opened()
+        who.terminals += 1
+        try:
+            await self._terminal(process, who)
+        finally:
+            who.terminals -= 1
+
+    async def _terminal(self, process: asyncssh.SSHServerProcess, who: _Server) -> None:
+        if who.terminals > 1:
+            process.stderr.write(b"kompsesjon: one terminal per connection.\r\n")
+            process.exit(1)
+            return
         if process.command is not None or process.subsystem is not None:
             process.stderr.write(b"This server only runs kompsesjon; connect without a command.\r\n")
             process.exit(1)
@@ -220,7 +319,8 @@ class SSHGateway:
             process.stderr.write(b"kompsesjon needs a terminal: connect with ssh -t.\r\n")
             process.exit(1)
             return
-        if len(self.children) + self._opening >= self.config.max_sessions:
+        assert self.config.max_sessions is not None
+        if len(self.children) + self.opening >= self.config.max_sessions:
             process.stderr.write(b"The session is full right now; please try again shortly.\r\n")
             process.exit(1)
             return
@@ -233,7 +333,7 @@ class SSHGateway:
         (self.config.state_dir / "resume").mkdir(parents=True, exist_ok=True)
         master, slave = pty.openpty()
         _set_size(master, width or 80, height or 24)
-        self._opening += 1
+        self.opening += 1
         try:
             seat = await self.zygote.fork(self.command_for(process, who), env, slave)
         except SeatsUnavailable as exc:
@@ -246,7 +346,7 @@ class SSHGateway:
             os.close(master)  # cancelled: a seat forked all the same finds its terminal hung up
             raise
         finally:
-            self._opening -= 1
+            self.opening -= 1
             os.close(slave)
         self.children.add(seat)
         log.info("ssh: %s started pid %s", process.get_extra_info("username"), seat.pid)
@@ -275,6 +375,8 @@ def _set_size(fd: int, width: int, height: int) -> None:
 
 
 async def run_gateway(config: GatewayConfig, out=print) -> int:
+    raise_open_files_limit()
+    asyncio.get_running_loop().set_exception_handler(quiet_when_out_of_files)
     gateway = SSHGateway(config)
     try:
         await gateway.start()
@@ -292,6 +394,7 @@ async def run_gateway(config: GatewayConfig, out=print) -> int:
         out(f"  facilitator:   ssh -p {gateway.port} host@HOST   (with a key from {config.facilitator_keys})")
     if config.authorized_keys:
         out(f"  only keys in {config.authorized_keys} may join")
+    out(f"  at most {config.max_sessions} people at once (--max-sessions)")
     out("Stop with Ctrl+C.")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

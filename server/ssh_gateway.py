@@ -17,7 +17,9 @@ pty would spin), and a seat that exits closes the SSH session.
 Limits, so that a flood cannot lock the room out: a connection has
 ``login_grace`` seconds (10) to log in and open its terminal, or it is
 closed; at most ``max_pending`` connections (64) may be on their way there at
-once, others are closed as they arrive; one terminal per connection; at most
+once — beyond that the one that has waited longest is closed (a person gets
+through in about a second, a flood's connections sit); one terminal per
+connection; at most
 ``max_sessions`` seats, counting those being forked. The default for
 ``max_sessions`` comes from the machine (:func:`default_max_sessions`): a
 seat's own memory and an idle seat's share of a core.
@@ -121,7 +123,7 @@ class _Server(asyncssh.SSHServer):
         self.conn: asyncssh.SSHServerConnection | None = None
         self.key_id: str | None = None  # fingerprint of the key used, if any
         self.facilitator = False
-        self.pending = False  # counted in gateway.pending until its terminal opens
+        self.pending = False  # in gateway.waiting until its terminal opens
         self.terminals = 0
         self._grace: asyncio.TimerHandle | None = None
 
@@ -130,31 +132,37 @@ class _Server(asyncssh.SSHServer):
         conn.set_extra_info(kompsesjon=self)
         gateway = self.gateway
         self.pending = True
-        gateway.pending += 1
-        if gateway.pending > gateway.config.max_pending:
+        gateway.waiting[self] = None
+        if len(gateway.waiting) > gateway.config.max_pending:
+            # The one that has waited longest goes: a person logs in within a
+            # second, a flood's connections just sit there.
+            oldest = next(iter(gateway.waiting))
             gateway.refused_note()
-            conn.abort()
-            return
+            oldest.drop()
         # Logged in or not: without a terminal within the grace, it goes.
         self._grace = asyncio.get_running_loop().call_later(gateway.config.login_grace, self._too_slow)
+
+    def drop(self) -> None:
+        self._done_waiting()
+        if self.conn is not None:
+            self.conn.abort()
+
+    def _done_waiting(self) -> None:
+        if self.pending:
+            self.pending = False
+            self.gateway.waiting.pop(self, None)
+        if self._grace is not None:
+            self._grace.cancel()
 
     def _too_slow(self) -> None:
         if self.pending and self.conn is not None:
             self.conn.close()
 
     def terminal_opened(self) -> None:
-        if self.pending:
-            self.pending = False
-            self.gateway.pending -= 1
-        if self._grace is not None:
-            self._grace.cancel()
+        self._done_waiting()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self.pending:
-            self.pending = False
-            self.gateway.pending -= 1
-        if self._grace is not None:
-            self._grace.cancel()
+        self._done_waiting()
 
     def begin_auth(self, username: str) -> bool:
         # Facilitators always prove a key; participants only when the
@@ -209,19 +217,20 @@ class SSHGateway:
         self.children: set[Seat] = set()
         self.zygote = Zygote(config.python, base_env())
         self.opening = 0  # seats being forked (they count against max_sessions)
-        self.pending = 0  # connections not yet in their terminal
-        self._refused_since = 0  # connections closed as they came (pending cap)
+        # Connections not yet in their terminal, the longest waiting first.
+        self.waiting: dict[_Server, None] = {}
+        self._refused_since = 0  # waiting connections closed for newer ones
         self._said_refused = 0.0
         self._server: asyncssh.SSHAcceptor | None = None
 
     def refused_note(self) -> None:
-        """A connection closed as it came: one line in the log every 10 s."""
+        """A waiting connection closed for a newer one: one line in the log every 10 s."""
         self._refused_since += 1
         now = time.monotonic()
         if now - self._said_refused > 10:
             log.warning(
-                "ssh: %d connections not yet in their terminal (the cap is %d): %d closed as they came",
-                self.pending,
+                "ssh: %d connections not yet in their terminal (the cap is %d): %d that waited longest closed",
+                len(self.waiting),
                 self.config.max_pending,
                 self._refused_since,
             )

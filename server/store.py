@@ -354,28 +354,30 @@ class Store:
                 raise
             await self._check_files()
 
-    async def sessions(self) -> list[SessionRow]:
+    async def _rows(self, sql: str, params: tuple = ()) -> list:
+        """A query's rows; a database error is a StoreError in plain words."""
         async with self._lock:
-            rows = await (
-                await self._db.execute("SELECT id, code, title, created_at FROM sessions ORDER BY created_at")
-            ).fetchall()
+            try:
+                return list(await (await self._db.execute(sql, params)).fetchall())
+            except sqlite3.Error as exc:
+                log.error("store: could not read: %s", exc)
+                raise StoreError(explain(exc), str(exc)) from None
+
+    async def sessions(self) -> list[SessionRow]:
+        rows = await self._rows("SELECT id, code, title, created_at FROM sessions ORDER BY created_at")
         return [SessionRow(*row) for row in rows]
 
     async def token_hashes(self) -> dict[str, str]:
         """session id -> hash of its facilitator token."""
-        async with self._lock:
-            rows = await (await self._db.execute("SELECT id, token_hash FROM sessions")).fetchall()
+        rows = await self._rows("SELECT id, token_hash FROM sessions")
         return {str(session): str(token_hash) for session, token_hash in rows}
 
     # ---- the log --------------------------------------------------------
 
     async def events(self, session: str, after: int = 0) -> list[tuple[int, Event]]:
-        async with self._lock:
-            rows = await (
-                await self._db.execute(
-                    "SELECT seq, body FROM events WHERE session = ? AND seq > ? ORDER BY seq", (session, after)
-                )
-            ).fetchall()
+        rows = await self._rows(
+            "SELECT seq, body FROM events WHERE session = ? AND seq > ? ORDER BY seq", (session, after)
+        )
         try:
             return [(seq, read_event(body, seq)) for seq, body in rows]
         except UnreadableEvent as exc:
@@ -383,19 +385,11 @@ class Store:
 
     async def participants(self, session: str) -> dict[str, str]:
         """resume hash -> participant id."""
-        async with self._lock:
-            rows = await (
-                await self._db.execute(
-                    "SELECT resume_hash, participant FROM participants WHERE session = ?", (session,)
-                )
-            ).fetchall()
+        rows = await self._rows("SELECT resume_hash, participant FROM participants WHERE session = ?", (session,))
         return {str(resume_hash): str(participant) for resume_hash, participant in rows}
 
     async def applied_commands(self, session: str) -> dict[tuple[str, str], int]:
-        async with self._lock:
-            rows = await (
-                await self._db.execute("SELECT actor, command_id, seq FROM commands WHERE session = ?", (session,))
-            ).fetchall()
+        rows = await self._rows("SELECT actor, command_id, seq FROM commands WHERE session = ?", (session,))
         return {(actor, command_id): seq for actor, command_id, seq in rows}
 
     async def append(

@@ -231,3 +231,25 @@ async def test_wal_deleted_then_kill_9_loses_no_acknowledged_card(tmp_path, clie
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
             await proc.wait()
+
+
+async def test_a_join_the_database_refuses_gets_plain_words(running, tmp_path):
+    import json
+    import secrets
+
+    from websockets.asyncio.client import connect
+
+    created = await running.new_session()
+    hello = {"type": "hello", "role": "participant", "code": created.code, "name": "Kari"}
+    with read_only(running.db.parent / f"{running.db.name}-wal"):
+        async with connect(running.url, proxy=None) as ws:
+            await ws.send(json.dumps(hello | {"resume": secrets.token_urlsafe(16)}))
+            reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    assert reply["type"] == "error" and reply["code"] == "storage_error"
+    assert reply["message"] == "The server could not write to its disk."
+    for raw in ("disk I/O", "sqlite", "SQLITE", "readonly", "database is"):
+        assert raw not in reply["message"]
+    # And once the disk takes writes again, the same person gets in.
+    async with connect(running.url, proxy=None) as ws:
+        await ws.send(json.dumps(hello | {"resume": secrets.token_urlsafe(16)}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "snapshot"

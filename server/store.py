@@ -128,23 +128,7 @@ class Store:
     @classmethod
     async def open(cls, path: str | Path, *, durability: str = "normal") -> Store:
         path = str(path)
-        instance = None
-        if path != ":memory:":
-            try:
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-                # Readable by its owner only: it holds every card, and who wrote
-                # it even in anonymous sessions. SQLite gives the -wal and -shm
-                # files the database file's permissions.
-                with contextlib.suppress(FileExistsError):
-                    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-                instance = InstanceLock.acquire(path)
-            except Taken as exc:
-                raise StoreError(
-                    f"{path} is in use by another kompsesjon server ({exc}); stop that one first,"
-                    " or give this one another --db"
-                ) from None
-            except OSError as exc:
-                raise StoreError(explain(exc, path), str(exc)) from None
+        instance = None if path == ":memory:" else _take(path)
         try:
             db = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as exc:
@@ -438,6 +422,26 @@ async def _run_script(db: aiosqlite.Connection, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():
             await db.execute(statement)
+
+
+def _take(path: str) -> InstanceLock:
+    """Make the database file (owner-only) and take its lock, or say why not."""
+    if os.path.isdir(path):
+        raise StoreError(f"{path} is a folder; give a file in it (--db {Path(path) / 'kompsesjon.sqlite3'})")
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Readable by its owner only: it holds every card, and who wrote it
+        # even in anonymous sessions. SQLite gives the -wal and -shm files
+        # the database file's permissions.
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return InstanceLock.acquire(path)
+    except Taken as exc:
+        raise StoreError(
+            f"{path} is in use by another kompsesjon server ({exc}); stop that one first, or give this one another --db"
+        ) from None
+    except OSError as exc:
+        raise StoreError(explain(exc, path), str(exc)) from None
 
 
 def _identities(path: str) -> dict[str, tuple[int, int] | None]:

@@ -112,6 +112,12 @@ async def test_garbage_and_truncated_files_are_refused_in_words(tmp_path, conten
     assert await no_worker_threads(), threading.enumerate()
 
 
+async def test_a_folder_is_not_a_database(tmp_path):
+    with pytest.raises(StoreError, match="is a folder; give a file in it"):
+        await Store.open(tmp_path)
+    assert await no_worker_threads()
+
+
 async def test_a_log_with_a_gap_or_commands_beyond_its_end_is_refused(tmp_path):
     db = tmp_path / "okt.sqlite3"
     store = await stored(db)

@@ -23,19 +23,11 @@ from support import read_only, start_server
 EXIT_WITHIN = 5.0
 
 
-async def serve(db: Path, *args: str, stdout=asyncio.subprocess.PIPE) -> asyncio.subprocess.Process:
+async def serve(db: Path, port: int = 0) -> asyncio.subprocess.Process:
+    """``kompsesjon serve``, not waited for (it is meant to fail)."""
+    command = ["-m", "kompsesjon", "serve", "--db", str(db), "--port", str(port)]
     return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "kompsesjon",
-        "serve",
-        "--db",
-        str(db),
-        "--port",
-        "0",
-        *args,
-        stdout=stdout,
-        stderr=asyncio.subprocess.PIPE,
+        sys.executable, *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
 
 
@@ -133,19 +125,7 @@ async def test_a_second_server_on_the_same_database_is_refused(tmp_path):
 async def test_a_port_in_use_is_one_line_and_an_exit(tmp_path):
     first, info = await start_server(tmp_path / "a.sqlite3")
     try:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "kompsesjon",
-            "serve",
-            "--db",
-            str(tmp_path / "b.sqlite3"),
-            "--port",
-            str(info["port"]),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        status, out, err = await ended(proc)
+        status, out, err = await ended(await serve(tmp_path / "b.sqlite3", info["port"]))
         assert status == 1 and "cannot listen" in error_line(out, err)
     finally:
         first.send_signal(signal.SIGTERM)

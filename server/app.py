@@ -335,7 +335,7 @@ def _counted(gate: OpenConnections) -> type[ServerConnection]:
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
             super().connection_made(transport)
             self.admission = gate.opened()
-            if self.admission == "drop":
+            if self.admission == "drop" and isinstance(transport, asyncio.Transport):
                 transport.abort()
 
         def connection_lost(self, exc: Exception | None) -> None:

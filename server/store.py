@@ -251,12 +251,12 @@ class Store:
             copy = f"{self.path}.rescued-{time.strftime('%Y%m%d-%H%M%S')}"
             try:
                 await self._db.execute("VACUUM INTO ?", (copy,))
-                saved = f"everything stored until now is in {copy}"
+                where = f"everything stored until now is in {copy}"
             except sqlite3.Error as exc:
-                saved = f"it could not be copied ({exc})"
+                where = f"it could not be copied ({exc})"
             self._give_up(
                 f"{self.path} was removed or replaced while the server ran: nothing more can be stored;"
-                f" {saved}. Put it back and start the server again"
+                f" {where}. Put it back and start the server again"
             )
         gone = [name for name in (f"{self.path}-wal", f"{self.path}-shm") if now[name] != self._files[name]]
         log.warning("store: %s removed or replaced while running; saving its commits into %s", gone, self.path)

@@ -19,8 +19,8 @@ from server.store import MIGRATIONS
 from .sessions import Script, future_workshop, store
 
 
-def export(db: Path, capsys, *args: str) -> tuple[int, str, str]:
-    status = main(["export", "--db", str(db), *args])
+def export(db: Path, capsys, *args: str, command: str = "export") -> tuple[int, str, str]:
+    status = main([command, "--db", str(db), *args])
     out, err = capsys.readouterr()
     return status, out, err
 
@@ -85,7 +85,7 @@ async def test_a_newer_schema_is_refused(tmp_path, capsys):
     status, _, err = export(db, capsys)
     assert status == 1
     assert "newer kompsesjon" in one_error(err) and f"schema {SCHEMA_VERSION + 1}" in err
-    status, _, err = main(["sessions", "--db", str(db)]), *capsys.readouterr()
+    status, _, err = export(db, capsys, command="sessions")
     assert status == 1 and "newer kompsesjon" in one_error(err)
 
 
@@ -100,7 +100,8 @@ def test_a_file_that_is_not_a_database(tmp_path, capsys):
     assert status == 1 and "not a kompsesjon database" in one_error(err)
 
 
-def _page_of(db: Path, table: str) -> int:
+def _page_of(db: Path, table: str) -> tuple[int, int]:
+    """Where the root page of ``table`` starts in the file, and the page size."""
     with sqlite3.connect(db) as conn:
         (page,) = conn.execute("SELECT rootpage FROM sqlite_schema WHERE name = ?", (table,)).fetchone()
         (size,) = conn.execute("PRAGMA page_size").fetchone()
@@ -145,5 +146,5 @@ async def test_a_path_with_uri_characters_opens_that_file(tmp_path, capsys, name
     status, out, err = export(db, capsys, "--no-names")
     assert status == 0, err
     assert out.startswith("# Samarbeid i Salten")
-    status, out, _ = main(["sessions", "--db", str(db)]), *capsys.readouterr()
+    status, out, _ = export(db, capsys, command="sessions")
     assert status == 0 and "K7PQ2M" in out and "DECOY1" not in out

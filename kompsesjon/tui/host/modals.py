@@ -11,10 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from kompsesjon.i18n import t
-from kompsesjon.tui.modals import Dialog, Picker
+from kompsesjon.tui.modals import Dialog
 from kompsesjon.tui.text import plain
-
-__all__ = ["Confirm", "Picker", "TextPrompt"]
 
 
 class TextPrompt(Dialog, ModalScreen[str | None]):

@@ -32,7 +32,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from kompsesjon.tui.host.keys import Translated
+from kompsesjon.tui.keys import Translated
 
 PALETTE = (
     "cursor",

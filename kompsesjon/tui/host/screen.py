@@ -25,12 +25,14 @@ from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.tui.base import ConnectionChanged, MirrorChanged
 from kompsesjon.tui.host.header import AgendaView, SessionHeader, StatusLine
-from kompsesjon.tui.host.keys import Translated, control, declared_bindings
-from kompsesjon.tui.host.modals import Confirm, Picker, TextPrompt
+from kompsesjon.tui.host.keys import control
+from kompsesjon.tui.host.modals import Confirm, TextPrompt
 from kompsesjon.tui.host.report_texts import Draft, ReportTextsScreen
 from kompsesjon.tui.host.views import PhaseView, view_for
 from kompsesjon.tui.host.views.base import ALWAYS, PEOPLE
+from kompsesjon.tui.keys import Translated, declared_bindings
 from kompsesjon.tui.messages import Propose, send_proposal
+from kompsesjon.tui.modals import Picker
 
 EVERYTHING = frozenset({"snapshot"})
 NARROW = 110  # columns: below this the agenda folds away (toggle with "a")

@@ -21,9 +21,9 @@ from kompsesjon.client import Refused, SessionClient, Status, new_resume_secret
 from kompsesjon.i18n import t
 from kompsesjon.mirror import HelloRefused, Notification, StatusChanged
 from kompsesjon.tui.base import ConnectionChanged, MirrorChanged, SessionApp
+from kompsesjon.tui.keys import N_, translate_bindings
 from kompsesjon.tui.participant.drafts import Drafts, drafts_path
 from kompsesjon.tui.participant.join import JoinScreen, RefusedScreen
-from kompsesjon.tui.participant.keys import N_, translate_bindings
 from kompsesjon.tui.participant.modals import ConfirmScreen
 from kompsesjon.tui.participant.session import SessionScreen
 from kompsesjon.tui.resume import resume_path, resume_secret

@@ -15,7 +15,7 @@ from kompsesjon import protocol as proto
 from kompsesjon.i18n import t
 from kompsesjon.method.text import LIMITS
 from kompsesjon.tui.base import ConnectionChanged
-from kompsesjon.tui.participant.keys import N_, Translated
+from kompsesjon.tui.keys import N_, Translated
 from kompsesjon.tui.participant.widgets import LineInput
 
 

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static, TextArea
 
 from kompsesjon.i18n import t
-from kompsesjon.tui.participant.keys import N_, Translated
+from kompsesjon.tui.keys import N_, Translated
 from kompsesjon.tui.participant.widgets import LineInput
 
 

@@ -17,10 +17,10 @@ from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import BOARD_PHASES
 from kompsesjon.method.group_work import needs_region
 from kompsesjon.tui.base import ConnectionChanged, MirrorChanged
+from kompsesjon.tui.keys import N_, Translated
 from kompsesjon.tui.messages import Propose, send_proposal
 from kompsesjon.tui.modals import Picker
 from kompsesjon.tui.participant.header import SessionHeader
-from kompsesjon.tui.participant.keys import N_, Translated
 from kompsesjon.tui.participant.views import VIEWS, PhaseView
 from kompsesjon.tui.participant.views.other import WaitingView
 from kompsesjon.tui.text import phase_title

@@ -33,8 +33,8 @@ from kompsesjon.client import Outcome
 from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method.state import PlanField
+from kompsesjon.tui.messages import Propose
 from kompsesjon.tui.participant.drafts import DraftKey, Drafts
-from kompsesjon.tui.participant.messages import Propose
 from kompsesjon.tui.participant.modals import Merged, MergeScreen
 from kompsesjon.tui.participant.widgets import FieldArea
 from kompsesjon.tui.text import person

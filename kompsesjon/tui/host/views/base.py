@@ -15,10 +15,11 @@ from textual.widget import Widget
 from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method.voting import Ranked
-from kompsesjon.tui.host.keys import Translated
-from kompsesjon.tui.host.messages import Propose
-from kompsesjon.tui.host.modals import Confirm, Picker, TextPrompt
+from kompsesjon.tui.host.modals import Confirm, TextPrompt
 from kompsesjon.tui.host.rows import Palette
+from kompsesjon.tui.keys import Translated
+from kompsesjon.tui.messages import Propose
+from kompsesjon.tui.modals import Picker
 from kompsesjon.tui.registry import ViewRegistry
 from kompsesjon.tui.text import person, plain, safe
 

@@ -18,8 +18,8 @@ from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method.state import BuzzPair, Item
 from kompsesjon.method.visibility import writers
-from kompsesjon.tui.participant.keys import Translated
-from kompsesjon.tui.participant.messages import Propose
+from kompsesjon.tui.keys import Translated
+from kompsesjon.tui.messages import Propose
 from kompsesjon.tui.registry import ViewRegistry
 from kompsesjon.tui.text import person, safe
 

@@ -25,7 +25,7 @@ from kompsesjon.method import State
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import BoardKind, PhaseKind
 from kompsesjon.method.state import Item
-from kompsesjon.tui.participant.keys import N_, Translated
+from kompsesjon.tui.keys import N_, Translated
 from kompsesjon.tui.participant.modals import ConfirmScreen, TextPrompt
 from kompsesjon.tui.participant.views.base import (
     VIEWS,

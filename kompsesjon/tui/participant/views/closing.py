@@ -18,7 +18,7 @@ from kompsesjon.method import State
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.islands import active_islands, island_members
-from kompsesjon.tui.participant.keys import N_
+from kompsesjon.tui.keys import N_
 from kompsesjon.tui.participant.modals import EvaluationScreen, Given
 from kompsesjon.tui.participant.views.base import VIEWS, PhaseView, names, restore_input
 from kompsesjon.tui.participant.views.intro import my_note

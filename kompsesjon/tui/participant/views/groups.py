@@ -43,8 +43,8 @@ from kompsesjon.method.group_work import (
 )
 from kompsesjon.method.state import AnswerKey, Group, PlanField
 from kompsesjon.method.voting import ranked_list
+from kompsesjon.tui.keys import N_
 from kompsesjon.tui.participant.drafts import DraftKey
-from kompsesjon.tui.participant.keys import N_
 from kompsesjon.tui.participant.versioned import VersionedEditor
 from kompsesjon.tui.participant.views.base import VIEWS, OwnAndOthers, PhaseView, who
 from kompsesjon.tui.text import group_name, list_name, organisation_name, person, phase_title, plain, unit_label

@@ -16,7 +16,7 @@ from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.islands import active_islands, island_members, island_sizes
 from kompsesjon.method.state import Island
 from kompsesjon.method.voting import ranked_list
-from kompsesjon.tui.participant.keys import N_, Translated
+from kompsesjon.tui.keys import N_, Translated
 from kompsesjon.tui.participant.views.base import VIEWS, KeyedList, PhaseView, names
 from kompsesjon.tui.text import list_name, plain, unit_label
 

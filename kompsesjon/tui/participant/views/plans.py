@@ -24,8 +24,8 @@ from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.islands import active_islands, island_members
 from kompsesjon.method.state import PLAN_FIELDS, PlanField
+from kompsesjon.tui.keys import N_
 from kompsesjon.tui.participant.drafts import DraftKey
-from kompsesjon.tui.participant.keys import N_
 from kompsesjon.tui.participant.versioned import VersionedEditor
 from kompsesjon.tui.participant.views.base import VIEWS, OwnAndOthers, PhaseView, names
 from kompsesjon.tui.text import plain

@@ -18,8 +18,8 @@ from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.clustering import live_units, members
 from kompsesjon.method.voting import dots_by_unit, dots_left, status_of
+from kompsesjon.tui.keys import N_
 from kompsesjon.tui.participant.header import dots_text
-from kompsesjon.tui.participant.keys import N_
 from kompsesjon.tui.participant.modals import ConfirmScreen
 from kompsesjon.tui.participant.views.base import VIEWS, KeyedList, PhaseView, hanging, tn
 from kompsesjon.tui.text import board_name, plain, unit_label

@@ -108,6 +108,17 @@ def organisation_name(state: State, key: str) -> str:
     return ", ".join(person(state, pid) for pid in people) or t("words.nobody")
 
 
+# Sub-questions answered one by one are numbered 1a, 1b … (a question has at
+# most 20: agenda.Question.sub). The web page's groups.js numbers them alike.
+SUB_LETTERS = "abcdefghijklmnopqrst"
+
+
+def answer_number(question: int, sub: int | None) -> str:
+    """What an answer is called by on screen: «2» for the second question, «2b»
+    for its second sub-question."""
+    return f"{question + 1}{SUB_LETTERS[sub]}" if sub is not None else f"{question + 1}"
+
+
 def unit_label(state: State, unit: str) -> str:
     return safe(unit_title(state, unit))
 

@@ -43,16 +43,20 @@ from kompsesjon.tui.host.keys import control
 from kompsesjon.tui.host.rows import Card, CardFace, CardWall, Palette, Row, Rows
 from kompsesjon.tui.host.views.base import PEOPLE, VIEWS, PhaseView, names, next_in_order
 from kompsesjon.tui.modals import Picker
-from kompsesjon.tui.text import group_name, list_name, organisation_name, person, phase_title, safe, unit_label
+from kompsesjon.tui.text import (
+    answer_number,
+    group_name,
+    list_name,
+    organisation_name,
+    person,
+    phase_title,
+    safe,
+    unit_label,
+)
 
 GROUPS = frozenset(
     {"groups_formed", "group_member_moved", "group_role_set", "answer_edited", "group_presented", "region_set"}
 )
-LETTERS = "abcdefghijklmnopqrst"
-
-
-def _field(question: int, sub: int | None) -> str:
-    return f"{question + 1}{LETTERS[sub]}" if sub is not None else f"{question + 1}"
 
 
 # ---- rows and cards ---------------------------------------------------------
@@ -132,7 +136,7 @@ def answer_rows(state: State, phase: int, group: str, prefix: str, *, answered_o
         rows.append(
             _answer_row(
                 f"{prefix}:{phase}:{key.question}:{key.sub}",
-                _field(key.question, key.sub),
+                answer_number(key.question, key.sub),
                 safe(asked),
                 safe(found.text) if found is not None else "",
                 by,

@@ -47,20 +47,23 @@ from kompsesjon.tui.keys import N_
 from kompsesjon.tui.participant.drafts import DraftKey
 from kompsesjon.tui.participant.versioned import VersionedEditor
 from kompsesjon.tui.participant.views.base import VIEWS, OwnAndOthers, PhaseView, who
-from kompsesjon.tui.text import group_name, list_name, organisation_name, person, phase_title, plain, unit_label
-
-LETTERS = "abcdefghijklmnopqrst"  # sub-questions: 1a, 1b … (at most 20 per question)
-
-
-def field_label(question: int, sub: int | None) -> str:
-    return f"{question + 1}{LETTERS[sub]}" if sub is not None else f"{question + 1}"
+from kompsesjon.tui.text import (
+    answer_number,
+    group_name,
+    list_name,
+    organisation_name,
+    person,
+    phase_title,
+    plain,
+    unit_label,
+)
 
 
 class AnswerEditor(VersionedEditor):
     """A group's (or organisation's) answer to one question or sub-question."""
 
     def __init__(self, key: AnswerKey) -> None:
-        number = field_label(key.question, key.sub)
+        number = answer_number(key.question, key.sub)
         super().__init__(
             t("participant.groups.answer", n=number),
             area_id=f"answer-{key.question}-{'q' if key.sub is None else key.sub}",
@@ -104,9 +107,12 @@ def question_text(n: int, question: Question) -> Text:
     return text
 
 
-def sub_text(n: int, sub: int, question: Question) -> Text:
-    text = Text(f"  {field_label(n, sub)}) ", style="bold")
-    text.append_text(plain(question.sub[sub]))
+def asked_text(key: AnswerKey, question: Question) -> Text:
+    """What an answer answers: its question, or its sub-question («  2b) …»)."""
+    if key.sub is None:
+        return question_text(key.question, question)
+    text = Text(f"  {answer_number(key.question, key.sub)}) ", style="bold")
+    text.append_text(plain(question.sub[key.sub]))
     return text
 
 
@@ -115,10 +121,7 @@ def written_answers(state: State, phase: int, group: str) -> list[RenderableType
     out: list[RenderableType] = []
     questions = question_specs(state, phase)
     for key in answer_keys(state, phase, group):
-        question = questions[key.question]
-        heading = (
-            question_text(key.question, question) if key.sub is None else sub_text(key.question, key.sub, question)
-        )
+        heading = asked_text(key, questions[key.question])
         found = state.answers.get(key)
         body = plain(found.text) if found is not None and found.text.strip() else Text("–", style="dim")
         body.pad_left(4)
@@ -255,10 +258,7 @@ class GroupRoundView(OwnAndOthers, PhaseView):
         questions = question_specs(state, state.phase)
         widgets = []
         for key in answer_keys(state, state.phase, mine):
-            question = questions[key.question]
-            heading = (
-                question_text(key.question, question) if key.sub is None else sub_text(key.question, key.sub, question)
-            )
+            heading = asked_text(key, questions[key.question])
             widgets += [Static(heading, markup=False, classes="question"), AnswerEditor(key)]
         box.mount_all(widgets)
         if self.display:

@@ -20,7 +20,9 @@ import { VersionedEditor } from "../versioned.js";
 import { empty, frame } from "./common.js";
 import { rankedItems } from "./ranking.js";
 
-const LETTERS = "abcdefghijklmnopqrst"; // sub-questions: 1a, 1b … (at most 20 per question)
+// Sub-questions answered one by one: 1a, 1b … (at most 20 per question), as
+// answer_number in kompsesjon/tui/text.py numbers them in both terminal apps.
+const LETTERS = "abcdefghijklmnopqrst";
 
 export function fieldLabel(question, sub) {
   return sub == null ? `${question + 1}` : `${question + 1}${LETTERS[sub]}`;

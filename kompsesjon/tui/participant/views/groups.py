@@ -282,7 +282,8 @@ class GroupRoundView(OwnAndOthers, PhaseView):
         if not saved:
             self.notify(t("participant.plans.nothing_to_save"), markup=False)
 
-    def toggle_role(self, role: str) -> None:
+    def action_role(self, role: str) -> None:
+        """Take a role in my group, or give it up (only where a view binds it)."""
         state, me = self.state, self.me
         group = group_of(state, state.current.groups or "", me) if state is not None else None
         if group is None:
@@ -317,9 +318,6 @@ class GroupWorkView(GroupRoundView):
 
     def others(self, state: State, mine: str | None) -> list[RenderableType]:
         return other_groups(state, mine, [state.phase])
-
-    def action_role(self, role: str) -> None:
-        self.toggle_role(role)
 
 
 @VIEWS.register(PhaseKind.REPORT)
@@ -362,9 +360,6 @@ class ReportView(GroupRoundView):
 
     def others(self, state: State, mine: str | None) -> list[RenderableType]:
         return other_groups(state, mine, reporting_phases(state, state.phase))
-
-    def action_role(self, role: str) -> None:
-        self.toggle_role(role)
 
 
 @VIEWS.register(PhaseKind.FOLLOW_UP)

@@ -92,6 +92,15 @@ def person(state: State, pid: str | None) -> str:
     return safe(who.name) if who.name else f"#{pid.lstrip('p')}"
 
 
+def who(state: State, pid: str) -> str:
+    """ "Name (organisation)" for lists of people."""
+    found = state.participants.get(pid)
+    name = person(state, pid)
+    if found is not None and found.org:
+        return f"{name} ({safe(found.org)})"
+    return name
+
+
 def group_name(state: State, group: Group) -> str:
     """What a group is called: its organisation or region, else "Gruppe 3"."""
     if group.label:

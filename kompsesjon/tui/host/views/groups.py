@@ -52,6 +52,7 @@ from kompsesjon.tui.text import (
     phase_title,
     safe,
     unit_label,
+    who,
 )
 
 GROUPS = frozenset(
@@ -177,7 +178,7 @@ class GroupControls(PhaseView):
         for p in state.participants.values():
             if p.removed:
                 continue
-            label = person(state, p.id) + (f" ({safe(p.org)})" if p.org else "")
+            label = who(state, p.id)
             group = group_of(state, self.group_set or "", p.id)
             if group is not None:
                 label += f" — {group_name(state, group)}"
@@ -427,11 +428,7 @@ class ReportView(GroupControls):
             f"{t('host.groups.reporting')}: {group_name(state, group)}   {where}   "
             f"{t('host.groups.rapporteur')}: {rapporteur}"
         )
-        members = [
-            person(state, p) + (f" ({safe(state.participants[p].org)})" if state.participants[p].org else "")
-            for p in group.members
-        ]
-        self.query_one("#group-report-members", Texty).show(" · ".join(members))
+        self.query_one("#group-report-members", Texty).show(" · ".join(who(state, p) for p in group.members))
         self.query_one("#group-report-answers", Rows).set_rows(report_rows(state, self.phase, presenting))
 
     def available(self, action: str, state: State) -> bool:

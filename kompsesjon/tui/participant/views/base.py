@@ -21,7 +21,7 @@ from kompsesjon.method.visibility import writers
 from kompsesjon.tui.keys import Translated
 from kompsesjon.tui.messages import Propose
 from kompsesjon.tui.registry import ViewRegistry
-from kompsesjon.tui.text import person, safe
+from kompsesjon.tui.text import who
 
 
 def hanging(lead: Text, body: Text, width: int) -> Table:
@@ -131,15 +131,6 @@ def my_pair(state: State, me: str | None) -> BuzzPair | None:
 def is_mine(state: State, me: str | None, item: Item) -> bool:
     """Did I write this card (alone or with my buzz pair)?"""
     return me is not None and me in writers(state, item)
-
-
-def who(state: State, pid: str) -> str:
-    """ "Name (organisation)" for lists of people."""
-    found = state.participants.get(pid)
-    name = person(state, pid)
-    if found is not None and found.org:
-        return f"{name} ({safe(found.org)})"
-    return name
 
 
 def names(state: State, pids: Iterable[str]) -> str:

@@ -46,7 +46,7 @@ from kompsesjon.method.voting import ranked_list
 from kompsesjon.tui.keys import N_
 from kompsesjon.tui.participant.drafts import DraftKey
 from kompsesjon.tui.participant.versioned import VersionedEditor
-from kompsesjon.tui.participant.views.base import VIEWS, OwnAndOthers, PhaseView, who
+from kompsesjon.tui.participant.views.base import VIEWS, OwnAndOthers, PhaseView
 from kompsesjon.tui.text import (
     answer_number,
     group_name,
@@ -56,6 +56,7 @@ from kompsesjon.tui.text import (
     phase_title,
     plain,
     unit_label,
+    who,
 )
 
 

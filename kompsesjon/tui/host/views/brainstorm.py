@@ -168,9 +168,6 @@ class BrainstormView(Peeking, PhaseView):
     def action_reveal(self) -> None:
         self.propose(c.RevealItems(id=new_id(), board=self.board))
 
-    def action_peek(self) -> None:
-        self.toggle_peek()
-
     def peek_changed(self) -> None:
         if self.state is not None:
             self.redraw(self.state, frozenset())

@@ -10,13 +10,14 @@ PEEK_SECONDS = 15.0
 
 
 class Peeking:
-    """Mixed into a :class:`PhaseView`: ``peeking`` and a toggle that ends by
-    itself; :meth:`peek_changed` redraws what it hides."""
+    """Mixed into a :class:`PhaseView`: ``peeking``, and the ``peek`` action (a
+    toggle that ends by itself) for the view's ``l`` binding;
+    :meth:`peek_changed` redraws what it hides."""
 
     peeking: bool = False
     _peek_timer: Timer | None = None
 
-    def toggle_peek(self) -> None:
+    def action_peek(self) -> None:
         if self.peeking:
             self.stop_peek()
             return

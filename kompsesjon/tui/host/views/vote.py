@@ -180,9 +180,6 @@ class VoteView(Peeking, PhaseView):
             self.propose(c.CloseVote(id=new_id(), board=self.board))
         self.propose(c.RevealTally(id=new_id(), board=self.board))
 
-    def action_peek(self) -> None:
-        self.toggle_peek()
-
     def peek_changed(self) -> None:
         if self.state is not None:
             self._tally(self.state, self.board)

@@ -224,3 +224,23 @@ export class VersionedEditor {
     result.focus();
   }
 }
+
+/**
+ * A form of shared texts saved together: its button and Ctrl+S (⌘S) anywhere
+ * in ``el`` save every changed text of ``editors()`` (the editors shown now),
+ * and the form itself never submits.
+ */
+export function saveTogether(ctx, { el, form, button, editors }) {
+  const saveEverything = () => {
+    const saved = editors().filter((e) => e.save());
+    if (!saved.length) ctx.notice(t("participant.plans.nothing_to_save"));
+  };
+  form.addEventListener("submit", (event) => event.preventDefault());
+  button.addEventListener("click", saveEverything);
+  el.addEventListener("keydown", (event) => {
+    if (event.key === "s" && (event.ctrlKey || event.metaKey) && editors().length) {
+      event.preventDefault();
+      saveEverything();
+    }
+  });
+}

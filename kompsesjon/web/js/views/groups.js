@@ -16,7 +16,7 @@ import {
   activeGroups, answerKeys, answerOf, followUpGroups, groupOf, orgGroup, questionSpecs, reportingPhases,
 } from "../queries.js";
 import { groupName, listName, organisationName, person, phaseTitle, who } from "../text.js";
-import { VersionedEditor } from "../versioned.js";
+import { VersionedEditor, saveTogether } from "../versioned.js";
 import { empty, frame } from "./common.js";
 import { rankedItems } from "./ranking.js";
 
@@ -157,18 +157,7 @@ function roundView(ctx, how) {
   let built = null; // what the editors were made for
   let announced;
 
-  const saveEverything = () => {
-    const saved = editors.filter((e) => e.save());
-    if (!saved.length) ctx.notice(t("participant.plans.nothing_to_save"));
-  };
-  form.addEventListener("submit", (event) => event.preventDefault());
-  saveAll.addEventListener("click", saveEverything);
-  el.addEventListener("keydown", (event) => {
-    if (event.key === "s" && (event.ctrlKey || event.metaKey) && editors.length) {
-      event.preventDefault();
-      saveEverything();
-    }
-  });
+  saveTogether(ctx, { el, form, button: saveAll, editors: () => editors });
 
   function build(state, mine) {
     const hadFocus = editorsBox.contains(document.activeElement);

@@ -8,7 +8,7 @@ import { t } from "../i18n.js";
 import { fill, h } from "../dom.js";
 import { activeIslands, islandMembers } from "../queries.js";
 import { names } from "../text.js";
-import { VersionedEditor } from "../versioned.js";
+import { VersionedEditor, saveTogether } from "../versioned.js";
 import { PLAN_FIELDS, frame, planList } from "./common.js";
 
 function fieldEditor(ctx, field) {
@@ -32,18 +32,7 @@ export default function plans(ctx) {
   const othersBlock = h("section", { class: "block", "aria-labelledby": "others-title" },
     h("h2", { id: "others-title", text: t("participant.plans.others_tab") }), others);
   const { el, heading } = frame(ctx.state, own, othersBlock);
-  own.querySelector("form").addEventListener("submit", (event) => event.preventDefault());
-  const saveEverything = () => {
-    const saved = editors.filter((e) => e.save());
-    if (!saved.length) ctx.notice(t("participant.plans.nothing_to_save"));
-  };
-  saveAll.addEventListener("click", saveEverything);
-  el.addEventListener("keydown", (event) => {
-    if (event.key === "s" && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault();
-      saveEverything();
-    }
-  });
+  saveTogether(ctx, { el, form: own.querySelector("form"), button: saveAll, editors: () => editors });
   let shownIsland;
   return {
     el,

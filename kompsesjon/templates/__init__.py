@@ -146,20 +146,16 @@ def parse_template(
     raw = _localized(raw, lang, [], problems)
     if not problems:
         raw = _filled(raw, params or {}, problems)
-    if problems:
-        raise TemplateError(_describe(text, where, problems))
-    found = _validated(raw)
-    if isinstance(found, Template):
-        return found
-    raise TemplateError(_describe(text, where, found))
-
-
-def _validated(raw: dict) -> Template | list[tuple[list, str]]:
-    try:
-        template = Template.model_validate(raw)
-    except ValidationError as exc:
-        return [(list(err["loc"]), err["msg"]) for err in exc.errors()]
-    return template.problems() or template
+    if not problems:
+        try:
+            template = Template.model_validate(raw)
+        except ValidationError as exc:
+            problems = [(list(err["loc"]), err["msg"]) for err in exc.errors()]
+        else:
+            problems = template.problems()
+            if not problems:
+                return template
+    raise TemplateError(_describe(text, where, problems))
 
 
 def _describe(text: str, where: str, found: list[tuple[list, str]]) -> str:

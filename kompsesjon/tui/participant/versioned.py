@@ -93,8 +93,8 @@ class VersionedEditor(Vertical):
         return not same_text(self.area.text, self.loaded_text)
 
     @property
-    def drafts(self) -> Drafts | None:
-        return getattr(self.app, "drafts", None)
+    def drafts(self) -> Drafts:
+        return self.app.drafts  # type: ignore[attr-defined]  # the participant app's, made with it
 
     # ---- downward -------------------------------------------------------
 
@@ -134,8 +134,8 @@ class VersionedEditor(Vertical):
 
     def _restore(self, current: PlanField) -> None:
         """Text I wrote and did not save (before a phase change, a relaunch)."""
-        drafts, key = self.drafts, self.draft_key()
-        draft = drafts.get(key) if drafts is not None and key is not None else None
+        key = self.draft_key()
+        draft = self.drafts.get(key) if key is not None else None
         if draft is None or same_text(draft.text, current.text):
             return
         self.area.load_text(draft.text)
@@ -165,13 +165,13 @@ class VersionedEditor(Vertical):
         self._remember()
 
     def _remember(self) -> None:
-        drafts, key = self.drafts, self.draft_key()
-        if drafts is None or key is None or self.target is None:
+        key = self.draft_key()  # None until the first sync says what is edited
+        if key is None:
             return
         if self.dirty:
-            drafts.put(key, self.area.text, self.base_version)
+            self.drafts.put(key, self.area.text, self.base_version)
         else:
-            drafts.drop(key)
+            self.drafts.drop(key)
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         event.stop()

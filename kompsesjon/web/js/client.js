@@ -46,6 +46,11 @@ export class Memory {
     this.storage = storage;
   }
 
+  /** Where the unsaved texts of this session are kept (versioned.js: Drafts). */
+  get draftsKey() {
+    return `${this.key}:drafts`;
+  }
+
   read() {
     try {
       return JSON.parse(this.storage.getItem(this.key)) || {};
@@ -67,7 +72,7 @@ export class Memory {
   forget() {
     try {
       this.storage.removeItem(this.key);
-      this.storage.removeItem(`${this.key}:drafts`); // unsaved texts (versioned.js)
+      this.storage.removeItem(this.draftsKey);
     } catch {
       /* nothing stored */
     }

@@ -36,11 +36,12 @@ export function both(theirs, mine) {
  */
 export class Drafts {
   constructor(memory) {
-    this.key = memory ? `${memory.key}:drafts` : null;
+    this.key = memory ? memory.draftsKey : null;
+    this.storage = memory ? memory.storage : null;
     this.rows = {};
     if (!this.key) return;
     try {
-      const stored = JSON.parse(localStorage.getItem(this.key));
+      const stored = JSON.parse(this.storage.getItem(this.key));
       if (stored && typeof stored === "object") this.rows = stored;
     } catch {
       /* none yet, or unreadable: start empty */
@@ -70,8 +71,8 @@ export class Drafts {
   _write() {
     if (!this.key) return;
     try {
-      if (Object.keys(this.rows).length) localStorage.setItem(this.key, JSON.stringify(this.rows));
-      else localStorage.removeItem(this.key);
+      if (Object.keys(this.rows).length) this.storage.setItem(this.key, JSON.stringify(this.rows));
+      else this.storage.removeItem(this.key);
     } catch {
       // Private mode or full storage: the text is still in the field.
     }

@@ -13,6 +13,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from kompsesjon.i18n import Translator
+from kompsesjon.method.agenda import SUB_LETTERS
 from kompsesjon.method.state import PLAN_FIELDS, REPORT_TEXTS
 
 from .report import BoardReport, GroupAnswers, IslandReport, Person, Report, Round, Unit, org_key
@@ -119,9 +120,6 @@ Block = Heading | Para | ItemList | Ranking | Field | Form | Table | Bars | Cont
 def _date(created_at: float, lang: str) -> str:
     day = datetime.datetime.fromtimestamp(created_at)
     return day.strftime("%d.%m.%Y") if lang in ("nb", "nn") else day.strftime("%Y-%m-%d")
-
-
-LETTERS = "abcdefghijklmnopqrst"  # sub-questions answered one by one: 1a, 1b …
 
 
 def _people(people: list[Person]) -> str:
@@ -359,7 +357,7 @@ class _Writer:
                 self.add(Field(f"{n}. {question.text}", text, t("export.no_answer")))
                 # Sub-questions answered one by one: 2a, 2b … under their question.
                 subs = group.sub_answers[m] if m < len(group.sub_answers) else []
-                for letter, (sub, sub_text) in zip(LETTERS, zip(question.sub, subs, strict=False), strict=False):
+                for letter, (sub, sub_text) in zip(SUB_LETTERS, zip(question.sub, subs, strict=False), strict=False):
                     self.add(Field(f"{n}{letter}. {sub}", sub_text, t("export.no_answer")))
             if r.plan:
                 self.plan(r, group, level=level + 2)

@@ -36,13 +36,18 @@ class BoardKind(StrEnum):
     VISION = "vision"  # "in the best of worlds" → top list
 
 
+# Sub-questions answered one by one are called 1a, 1b … (in both apps, the
+# web page and the report): a question has at most one per letter.
+SUB_LETTERS = "abcdefghijklmnopqrst"
+
+
 class Question(BaseModel):
     """A question groups answer together; sub-questions help the discussion."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     text: str = Field(min_length=1, max_length=500)
-    sub: list[str] = Field(default_factory=list, max_length=20)
+    sub: list[str] = Field(default_factory=list, max_length=len(SUB_LETTERS))
     # The part of the phase's plan this answer fills (e.g. «Mål» of the
     # municipality's plan); empty: the question is not a plan part.
     part: str = Field(default="", max_length=LIMITS["title"])

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from kompsesjon.i18n import t
 from kompsesjon.method import State
-from kompsesjon.method.agenda import Phase, PhaseKind
+from kompsesjon.method.agenda import SUB_LETTERS, Phase, PhaseKind
 from kompsesjon.method.clustering import unit_title
 from kompsesjon.method.group_work import follow_up_groups, follow_up_label, group_number
 from kompsesjon.method.state import Group
@@ -115,11 +115,6 @@ def organisation_name(state: State, key: str) -> str:
         return safe(label)
     people = follow_up_groups(state).get(key, [])  # nobody with an organisation: one person
     return ", ".join(person(state, pid) for pid in people) or t("words.nobody")
-
-
-# Sub-questions answered one by one are numbered 1a, 1b … (a question has at
-# most 20: agenda.Question.sub). The web page's groups.js numbers them alike.
-SUB_LETTERS = "abcdefghijklmnopqrst"
 
 
 def answer_number(question: int, sub: int | None) -> str:

@@ -20,8 +20,8 @@ import { VersionedEditor, saveTogether } from "../versioned.js";
 import { empty, frame } from "./common.js";
 import { rankedItems } from "./ranking.js";
 
-// Sub-questions answered one by one: 1a, 1b … (at most 20 per question), as
-// answer_number in kompsesjon/tui/text.py numbers them in both terminal apps.
+// Sub-questions answered one by one: 1a, 1b …, as answer_number in
+// kompsesjon/tui/text.py numbers them (SUB_LETTERS: kompsesjon/method/agenda.py).
 const LETTERS = "abcdefghijklmnopqrst";
 
 export function fieldLabel(question, sub) {

@@ -82,11 +82,22 @@ def flag_tags(text: str) -> set[int]:
     return {i for m in FLAG.finditer(text) for i in range(m.start() + 1, m.end())}
 
 
+def stored(text: str) -> str:
+    """A text as it is kept: NFC, without outer whitespace (what :func:`clean`
+    starts from)."""
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def same_text(a: str, b: str) -> bool:
+    """Equal once stored: an editor whose text is the stored one has nothing to save."""
+    return stored(a) == stored(b)
+
+
 def clean(kind: str, text: str, *, required: bool = True) -> str:
     """Return ``text`` stripped of outer whitespace, or raise a Rejection."""
     if not isinstance(text, str):  # pragma: no cover - pydantic guarantees str
         raise Rejection("bad_text", "Text must be a string.")
-    text = unicodedata.normalize("NFC", text).strip()
+    text = stored(text)
     if required and not text:
         raise Rejection("text_empty", f"The {kind} text is empty.", field=kind)
     limit = LIMITS[kind]

@@ -32,12 +32,11 @@ from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method import commands as c
 from kompsesjon.method.state import REPORT_TEXTS, PlanField
-from kompsesjon.method.text import LIMITS
+from kompsesjon.method.text import LIMITS, same_text
 from kompsesjon.tui.base import MirrorChanged
 from kompsesjon.tui.messages import Propose
 from kompsesjon.tui.modals import Dialog
 from kompsesjon.tui.participant.modals import both
-from kompsesjon.tui.participant.versioned import same_text
 
 
 @dataclass

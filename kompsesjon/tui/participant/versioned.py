@@ -20,7 +20,6 @@ Subclasses say what they edit: :meth:`read` the server's version of it,
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from rich.text import Text
@@ -33,16 +32,12 @@ from kompsesjon.client import Outcome
 from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method.state import PlanField
+from kompsesjon.method.text import same_text
 from kompsesjon.tui.messages import Propose
 from kompsesjon.tui.participant.drafts import DraftKey, Drafts
 from kompsesjon.tui.participant.modals import Merged, MergeScreen
 from kompsesjon.tui.participant.widgets import FieldArea
 from kompsesjon.tui.text import person
-
-
-def same_text(a: str, b: str) -> bool:
-    """Equal as the server stores them (it trims and NFC-normalises)."""
-    return unicodedata.normalize("NFC", a).strip() == unicodedata.normalize("NFC", b).strip()
 
 
 class VersionedEditor(Vertical):

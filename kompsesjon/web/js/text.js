@@ -73,7 +73,7 @@ export function timerClass(left) {
   return "ok";
 }
 
-/** Equal as the server stores them (it trims and NFC-normalises). */
+/** Equal as the server stores them (it trims and NFC-normalises): same_text in kompsesjon/method/text.py. */
 export function sameText(a, b) {
   return a.normalize("NFC").trim() === b.normalize("NFC").trim();
 }

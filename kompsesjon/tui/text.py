@@ -57,6 +57,17 @@ def plain(text: str, style: str = "") -> Text:
     return Text(safe(text), style=style)
 
 
+def both(theirs: str, mine: str) -> str:
+    """Two versions of a shared text merged: theirs with mine after it (mine
+    left out if theirs already has it). The web page's versioned.js: both."""
+    theirs, mine = theirs.rstrip(), mine.strip()
+    if not theirs:
+        return mine
+    if not mine or mine in theirs:
+        return theirs
+    return f"{theirs}\n{mine}"
+
+
 def board_name(state: State, board: str | None) -> str:
     if board is None or board not in state.boards:
         return ""

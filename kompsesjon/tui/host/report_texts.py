@@ -36,7 +36,7 @@ from kompsesjon.method.text import LIMITS, same_text
 from kompsesjon.tui.base import MirrorChanged
 from kompsesjon.tui.messages import Propose
 from kompsesjon.tui.modals import Dialog
-from kompsesjon.tui.participant.modals import both
+from kompsesjon.tui.text import both
 
 
 @dataclass

@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, RadioButton, RadioSet, Static, TextAr
 from kompsesjon.i18n import t
 from kompsesjon.tui.keys import N_, Translated
 from kompsesjon.tui.participant.widgets import LineInput
+from kompsesjon.tui.text import both
 
 
 class TextPrompt(Translated, ModalScreen[str | None]):
@@ -118,16 +119,6 @@ class Merged:
 
     text: str
     version: int
-
-
-def both(theirs: str, mine: str) -> str:
-    """Their text with mine after it (mine left out if they already have it)."""
-    theirs, mine = theirs.rstrip(), mine.strip()
-    if not theirs:
-        return mine
-    if not mine or mine in theirs:
-        return theirs
-    return f"{theirs}\n{mine}"
 
 
 class MergeScreen(Translated, ModalScreen[Merged | None]):

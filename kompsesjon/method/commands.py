@@ -252,14 +252,14 @@ class DismissRedCard(_Command):
 class CreateIsland(_Command):
     type: Literal["create_island"] = "create_island"
     title: str
-    links: list[LinkRef] = Field(min_length=1, max_length=50)
+    links: list[LinkRef] = Field(max_length=50)  # at least one (decide: no_links)
 
 
 class UpdateIsland(_Command):
     type: Literal["update_island"] = "update_island"
     island: Ref
     title: str | None = None
-    links: list[LinkRef] | None = Field(default=None, min_length=1, max_length=50)
+    links: list[LinkRef] | None = Field(default=None, max_length=50)  # not empty (decide: no_links)
 
 
 class RemoveIsland(_Command):
@@ -366,6 +366,16 @@ class Evaluate(_Command):
     text: str = ""
 
 
+class CloseSession(_Command):
+    """End the session for newcomers: a join is refused; those in stay."""
+
+    type: Literal["close_session"] = "close_session"
+
+
+class ReopenSession(_Command):
+    type: Literal["reopen_session"] = "reopen_session"
+
+
 Command = Annotated[
     Join
     | SetProfile
@@ -418,7 +428,9 @@ Command = Annotated[
     | MoveToGroup
     | PresentGroup
     | EditReportText
-    | Evaluate,
+    | Evaluate
+    | CloseSession
+    | ReopenSession,
     Field(discriminator="type"),
 ]
 

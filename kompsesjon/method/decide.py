@@ -170,6 +170,8 @@ def _visible_item(state: State, actor: Actor, item_id: str):
 
 @_on(cmd.Join)
 def _join(state: State, actor: Actor, c: cmd.Join, now: float) -> list:
+    if state.closed:
+        raise Rejection("session_closed", "This session has been closed; it admits nobody new.")
     name = clean("name", c.name, required=not state.anonymous)
     org = clean("org", c.org, required=False)
     if not state.anonymous and not name:  # pragma: no cover - clean() refuses empty
@@ -182,6 +184,9 @@ def _join(state: State, actor: Actor, c: cmd.Join, now: float) -> list:
 def _set_profile(state: State, actor: Actor, c: cmd.SetProfile, now: float) -> list:
     name = clean("name", c.name, required=not state.anonymous)
     org = clean("org", c.org, required=False)
+    person = state.participants[_me(actor)]
+    if (name, org) == (person.name, person.org):
+        raise Rejection("nothing_to_change", "Your name and organisation already say that.")
     return [ev.ProfileChanged(participant=actor.id, name=name, org=org)]
 
 
@@ -197,6 +202,9 @@ def _remove_participant(state: State, actor: Actor, c: cmd.RemoveParticipant, no
 def _edit_session(state: State, actor: Actor, c: cmd.EditSession, now: float) -> list:
     title = clean("title", c.title) if c.title is not None else None
     question = clean("question", c.question, required=False) if c.question is not None else None
+    # What is the same as now is not a change: the event carries only changes.
+    title = None if title == state.title else title
+    question = None if question == state.question else question
     if title is None and question is None:
         raise Rejection("nothing_to_change", "Give a new title or a new shared question.")
     return [ev.SessionEdited(title=title, question=question)]
@@ -214,6 +222,9 @@ def _change_rules(state: State, actor: Actor, c: cmd.ChangeRules, now: float) ->
         raise Rejection(
             "bad_rules", f"Those rules do not fit together: {first['msg']}.", errors=len(exc.errors())
         ) from None
+    if rules == state.rules:
+        raise Rejection("nothing_to_change", "The rules already say that.")
+    changes = {k: v for k, v in changes.items() if getattr(state.rules, k) != v}
     touches_dots = {"dot_budget", "dot_cap"} & changes.keys()
     if touches_dots and any(b.vote.dots for b in state.boards.values() if not b.vote.closed):
         raise Rejection(
@@ -339,10 +350,16 @@ def _note_of(notes: dict, author: str | None) -> str | None:
     return None
 
 
+def _same_note(notes: dict, author: str | None, text: str) -> None:
+    if any(note.author == author and note.text == text for note in notes.values()):
+        raise Rejection("nothing_to_change", "Your note already says that.")
+
+
 @_on(cmd.CheckIn)
 def _check_in(state: State, actor: Actor, c: cmd.CheckIn, now: float) -> list:
     _require_phase(state, PhaseKind.INTRO)
     text = clean("note", c.text)
+    _same_note(state.check_ins, actor.id, text)
     note = _note_of(state.check_ins, actor.id) or _next_id(state, "note", "N")
     return [ev.CheckedIn(note=note, text=text, author=actor.id)]
 
@@ -351,6 +368,7 @@ def _check_in(state: State, actor: Actor, c: cmd.CheckIn, now: float) -> list:
 def _check_out(state: State, actor: Actor, c: cmd.CheckOut, now: float) -> list:
     _require_phase(state, PhaseKind.CLOSING)
     text = clean("note", c.text)
+    _same_note(state.check_outs, actor.id, text)
     note = _note_of(state.check_outs, actor.id) or _next_id(state, "note", "N")
     return [ev.CheckedOut(note=note, text=text, author=actor.id)]
 
@@ -559,7 +577,10 @@ def _rename_theme(state: State, actor: Actor, c: cmd.RenameTheme, now: float) ->
     theme = state.themes.get(c.theme)
     if theme is None:
         raise Rejection("unknown_theme", f"There is no theme {c.theme!r}.", theme=c.theme)
-    return [ev.ThemeRenamed(theme=theme.id, title=clean("title", c.title))]
+    title = clean("title", c.title)
+    if title == theme.title:
+        raise Rejection("nothing_to_change", "The theme already has that title.")
+    return [ev.ThemeRenamed(theme=theme.id, title=title)]
 
 
 @_on(cmd.DetachItem)
@@ -708,6 +729,8 @@ def _reveal(state: State, actor: Actor, c: cmd.RevealTally, now: float) -> list:
 
 
 def _resolve_links(state: State, links: list[cmd.LinkRef]) -> list[ev.LinkData]:
+    if not links:
+        raise Rejection("no_links", "An island links at least one card or theme of the lists.")
     out: list[ev.LinkData] = []
     for link in links:
         _board(state, link.board)
@@ -734,6 +757,8 @@ def _update_island(state: State, actor: Actor, c: cmd.UpdateIsland, now: float) 
         links = _resolve_links(state, c.links)
     else:
         links = [ev.LinkData(board=link.board, unit=link.unit) for link in island.links]
+    if title == island.title and links == [ev.LinkData(board=link.board, unit=link.unit) for link in island.links]:
+        raise Rejection("nothing_to_change", "The island already has that title and those links.")
     return [ev.IslandUpdated(island=island.id, title=title, links=links)]
 
 
@@ -889,7 +914,26 @@ def _remove_step(state: State, actor: Actor, c: cmd.RemoveNextStep, now: float) 
 @_on(cmd.SetNextMeeting)
 def _next_meeting(state: State, actor: Actor, c: cmd.SetNextMeeting, now: float) -> list:
     _require_phase(state, PhaseKind.CLOSING)
-    return [ev.NextMeetingSet(text=clean("step", c.text, required=False))]
+    text = clean("step", c.text, required=False)
+    if text == state.next_meeting:
+        raise Rejection("nothing_to_change", "The next meeting already says that.")
+    return [ev.NextMeetingSet(text=text)]
+
+
+@_on(cmd.CloseSession)
+def _close_session(state: State, actor: Actor, c: cmd.CloseSession, now: float) -> list:
+    # Any phase: a meeting may end early. Only newcomers are refused; those
+    # in keep reading (and writing what their phase allows).
+    if state.closed:
+        raise Rejection("nothing_to_change", "The session is already closed.")
+    return [ev.SessionClosed(at=now)]
+
+
+@_on(cmd.ReopenSession)
+def _reopen_session(state: State, actor: Actor, c: cmd.ReopenSession, now: float) -> list:
+    if not state.closed:
+        raise Rejection("nothing_to_change", "The session is open.")
+    return [ev.SessionReopened()]
 
 
 # Register the rules of group rounds, and of the report texts and the evaluation.

@@ -379,6 +379,20 @@ class Evaluated(_Event):
     author: str | None = None
 
 
+class SessionClosed(_Event):
+    """The facilitator closed the session at ``at`` (epoch seconds): nobody
+    new may join; those already in keep their place."""
+
+    type: Literal["session_closed"] = "session_closed"
+    at: float
+
+
+class SessionReopened(_Event):
+    """The facilitator opened a closed session again: newcomers may join."""
+
+    type: Literal["session_reopened"] = "session_reopened"
+
+
 Event = Annotated[
     SessionCreated
     | SessionEdited
@@ -423,7 +437,9 @@ Event = Annotated[
     | AnswerEdited
     | GroupPresented
     | ReportTextEdited
-    | Evaluated,
+    | Evaluated
+    | SessionClosed
+    | SessionReopened,
     Field(discriminator="type"),
 ]
 

@@ -93,6 +93,16 @@ def _session_edited(state: State, e: ev.SessionEdited) -> None:
         state.question = e.question
 
 
+@_on(ev.SessionClosed)
+def _session_closed(state: State, e: ev.SessionClosed) -> None:
+    state.closed, state.closed_at = True, e.at
+
+
+@_on(ev.SessionReopened)
+def _session_reopened(state: State, e: ev.SessionReopened) -> None:
+    state.closed, state.closed_at = False, None
+
+
 @_on(ev.RulesChanged)
 def _rules_changed(state: State, e: ev.RulesChanged) -> None:
     state.rules = e.rules

@@ -276,6 +276,8 @@ class State:
     report_texts: dict[str, PlanField] = field(default_factory=dict)  # REPORT_TEXTS, versioned like plans
     evaluations: dict[str, Evaluation] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
+    closed: bool = False  # closed by the facilitator: nobody new may join
+    closed_at: float | None = None  # when (epoch seconds), while closed
 
     @property
     def current(self) -> Phase:

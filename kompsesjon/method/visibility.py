@@ -93,6 +93,13 @@ def _strip_item(data: ev.ItemData) -> ev.ItemData:
     return data.model_copy(update={"author": None, "pair": None})
 
 
+def _as_seen_by(state: State, data: ev.ItemData, pid: str) -> ev.ItemData:
+    """A revealed card of an anonymous session as ``pid`` may see it."""
+    if pid not in writers(state, state.items[data.id]):
+        return _strip_item(data)
+    return data.model_copy(update={"author": shown_author(state, data.author, pid)})
+
+
 def deliveries(state: State, event: ev.Event) -> list[Delivery]:
     """Who receives ``event`` and in which form. ``state`` already includes it."""
     if isinstance(event, (ev.CheckedIn, ev.CheckedOut)):
@@ -124,9 +131,25 @@ def deliveries(state: State, event: ev.Event) -> list[Delivery]:
         return [Delivery(event, facilitators=True, only=frozenset(writers(state, item)))]
 
     if isinstance(event, ev.ItemsRevealed):
-        if state.anonymous:
-            event = event.model_copy(update={"items": [_strip_item(i) for i in event.items]})
-        return _everyone(event)
+        if not state.anonymous:
+            return _everyone(event)
+        # Everyone gets the cards without writers; each writer gets the same
+        # list with their own cards shown as theirs, as their snapshot does.
+        plan = [
+            Delivery(
+                event.model_copy(update={"items": [_strip_item(i) for i in event.items]}),
+                facilitators=True,
+                screens=True,
+                participants=True,
+            )
+        ]
+        wrote: dict[str, None] = {}
+        for data in event.items:
+            wrote.update(dict.fromkeys(sorted(writers(state, state.items[data.id]))))
+        for pid in wrote:
+            own = [_as_seen_by(state, data, pid) for data in event.items]
+            plan.append(Delivery(event.model_copy(update={"items": own}), only=frozenset({pid})))
+        return plan
 
     if isinstance(event, ev.RedCardRaised):
         return _everyone(event.model_copy(update={"raised_by": None}))

@@ -63,6 +63,8 @@ EXAMPLES = {
     "present_group": {"group": None},
     "edit_report_text": {"field": "summary", "text": "Vi ble enige om tre tiltak.", "base_version": 0},
     "evaluate": {"rating": 4, "text": "Mer tid til øyene"},
+    "close_session": {},
+    "reopen_session": {},
 }
 ALL_KINDS = sorted(t.model_fields["type"].default for t in Command.__args__[0].__args__)
 FACILITATOR_ONLY = sorted(set(ALL_KINDS) - PARTICIPANT_COMMANDS - {"join"})

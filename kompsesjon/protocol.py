@@ -106,6 +106,7 @@ class Ack(_Message):
     id: str
     seq: int
     duplicate: bool = False  # this id was applied before; nothing new happened
+    created: list[str] = []  # ids of what the command made (a card, a theme, an island …)
 
 
 class Rejected(_Message):

@@ -60,6 +60,7 @@ from typing import Any, Literal
 from kompsesjon import protocol as proto
 from kompsesjon.method import Actor, Rejection, decide, deliveries, evolve, view_state
 from kompsesjon.method import commands as cmd
+from kompsesjon.method.created import created_ids
 from kompsesjon.method.decide import FACILITATOR, GUEST, participant
 from kompsesjon.method.events import Event, ParticipantJoined, ParticipantRemoved
 from kompsesjon.method.state import STATE_ADAPTER, State
@@ -271,6 +272,7 @@ class SessionCore:
         self.seq = 0
         self.ring: deque[Planned] = deque(maxlen=RING_SIZE)
         self.applied: dict[tuple[str, str], int] = {}
+        self.created: dict[int, list[str]] = {}  # a command's last seq -> the ids it made
         self.rejections: OrderedDict[tuple[str, str], str] = OrderedDict()
         self.resume: dict[str, str] = {}  # resume hash -> participant
         self.facilitators: set[Peer] = set()
@@ -293,13 +295,26 @@ class SessionCore:
         head = log[-1][0]
         state: State | None = None
         ring: deque[Planned] = deque(maxlen=self.ring.maxlen)
+        # What each applied command made, for the ack of a retried id: the
+        # events after one command's last seq up to the next one's are that
+        # command's (the joins between them make nothing a command names).
+        ends = set(applied.values())
+        created: dict[int, list[str]] = {}
+        made: list[str] = []
         for seq, event in log:
+            if state is not None:
+                made += created_ids(state, [event])
+            if seq in ends:
+                if made:
+                    created[seq] = made
+                made = []
             state = evolve(state, event)
             if seq > head - (ring.maxlen or 0):
                 ring.append(plan(state, seq, event))
         assert state is not None
         self.state, self.seq, self.ring = state, head, ring
         self.applied = dict(applied)
+        self.created = created
         self.resume = dict(resume)
 
     # ---- connections ------------------------------------------------------
@@ -431,7 +446,8 @@ class SessionCore:
         at = len(batch.planned)
         seq = self.applied.get(key) or batch.keys.get(key)
         if seq is not None:
-            batch.replies.append((at, (peer, proto.Ack(id=command.id, seq=seq, duplicate=True).model_dump_json())))
+            ack = proto.Ack(id=command.id, seq=seq, duplicate=True, created=self.created.get(seq, []))
+            batch.replies.append((at, (peer, ack.model_dump_json())))
             return
         remembered = self.rejections.get(key)
         if remembered is not None:
@@ -442,6 +458,7 @@ class SessionCore:
             # Serialised before the state changes: an event that cannot be
             # stored fails its own command, not the whole batch.
             bodies = [event.model_dump_json() for event in events]
+            made = created_ids(self.state, events)
         except Rejection as rejection:
             message = proto.Rejected(
                 id=command.id, code=rejection.code, message=rejection.message, details=rejection.details
@@ -459,7 +476,10 @@ class SessionCore:
         self._append(batch, events, bodies)
         batch.keys[key] = self.seq
         batch.applied.append(Applied(key[0], key[1], self.seq))
-        batch.replies.append((len(batch.planned), (peer, proto.Ack(id=command.id, seq=self.seq).model_dump_json())))
+        if made:
+            self.created[self.seq] = made
+        ack = proto.Ack(id=command.id, seq=self.seq, created=made)
+        batch.replies.append((len(batch.planned), (peer, ack.model_dump_json())))
 
     def _decide_hello(self, batch: Batch, request: HelloRequest, now: float) -> None:
         peer, hello = request.peer, request.hello

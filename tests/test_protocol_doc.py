@@ -248,3 +248,63 @@ def test_transport_facts() -> None:
     assert "/healthz" in text
     assert f'"protocol": {proto.PROTOCOL_VERSION}' in text
     assert f"Protocol version: {proto.PROTOCOL_VERSION}" in text
+
+
+# ---- the contract of issue 13 ------------------------------------------------
+
+
+def _state_models() -> dict[str, set[str]]:
+    """Every dataclass a snapshot holds, with its field names."""
+    import dataclasses
+
+    from kompsesjon.method import state as st
+
+    out: dict[str, set[str]] = {}
+    for name, value in vars(st).items():
+        if dataclasses.is_dataclass(value) and isinstance(value, type) and value.__module__ == st.__name__:
+            out[name] = {f.name for f in dataclasses.fields(value)}
+    out["Rules"] = set(st.Rules.model_fields)
+    return out
+
+
+def test_the_snapshot_section_names_every_field_of_every_shape() -> None:
+    section = _section(doc_text(), "Server messages")
+    start = section.index("### snapshot")
+    snapshot = section[start : section.index("### event", start)]
+    named = set(re.findall(r"`([a-z_]+)`", snapshot))
+    missing = {f"{model}.{name}" for model, fields in _state_models().items() for name in fields - named}
+    assert not missing, f"fields of the snapshot not described under '### snapshot': {sorted(missing)}"
+    # The shapes are described here, not left to the source.
+    for shape in ("themes", "islands", "next_steps", "check_ins", "buzz_pairs", "red_cards"):
+        assert re.search(rf"^\| `{shape}`", snapshot, re.M), shape
+
+
+def test_the_presence_examples_say_what_their_text_says() -> None:
+    text = doc_text()
+    for words, online in (("went offline", False), ("back online", True)):
+        at = text.index(words)
+        block = _FENCE.search(text, at)
+        assert block is not None
+        message = json.loads(block.group(1))
+        assert message["type"] == "presence" and set(message["online"].values()) == {online}, words
+
+
+def test_the_list_rules_are_in_the_protocol() -> None:
+    text = doc_text()
+    lists = text[text.index("#### The bottom and top lists") :]
+    for words in ("rules.list_cut", "tie_break", '"voters"', '"earlier"', "written first", "themes inside it"):
+        assert words in lists, words
+
+
+def test_a_usable_id_is_defined() -> None:
+    assert "A **usable `id`**" in doc_text()
+
+
+def test_an_ack_documents_what_it_created() -> None:
+    acks = [e.parsed for e in examples() if isinstance(e.parsed, proto.Ack)]
+    assert any(a.created for a in acks) and any(not a.created for a in acks)
+    section = _section(doc_text(), "Server messages")
+    table = section[section.index("### ack") : section.index("### rejected")]
+    listed = set(re.findall(r"^\| `([a-z_]+)`", table, re.M))
+    assert {"add_item", "merge", "create_island", "form_buzz_pairs", "raise_red_card", "add_next_step"} <= listed
+    assert listed <= {_type_of(model) for model in proto.COMMAND_TYPES}

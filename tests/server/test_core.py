@@ -776,3 +776,45 @@ def test_a_welcome_releases_the_outbox():
     room.batch([request])
     assert proto.parse_server(host.answers["offline-1"]).type == "ack"
     assert host.mirror.unanswered == 0 and room.core.state.phase == 1
+
+
+# ---- what an ack names, and a closed session (issue 13) -------------------------------
+
+
+def test_an_ack_names_what_its_command_made_and_so_does_a_retry(room):
+    host, kari = room.client("facilitator"), room.client("participant", name="Kari")
+    welcome(room, host, kari)
+    room.batch([room.command(host, "advance_phase", current=0)])
+    add = room.command(kari, "add_item", board="critique", text="Lite tid")
+    room.batch([add])
+    ack = proto.parse_server(kari.answers[add.command.id])
+    assert (ack.type, ack.created) == ("ack", ["K1"])
+    # A retry after the answer was lost names it too, also after a restart.
+    room.batch([room.resend(kari, add.command)])
+    assert proto.parse_server(kari.heard[-1]).created == ["K1"]
+    room.core.restore(room.log(), room.applied, room.resume)
+    room.batch([room.resend(kari, add.command)])
+    again = proto.parse_server(kari.heard[-1])
+    assert (again.duplicate, again.created) == (True, ["K1"])
+    # A command that makes nothing names nothing.
+    step = room.command(host, "set_timer", seconds=60)
+    room.batch([step])
+    assert proto.parse_server(host.answers[step.command.id]).created == []
+
+
+def test_a_closed_session_refuses_newcomers_but_resumes_those_in(room):
+    host, kari = room.client("facilitator"), room.client("participant", name="Kari")
+    welcome(room, host, kari)
+    room.batch([room.command(host, "close_session")])
+    ola = room.client("participant", name="Ola")
+    request = room.hello(ola)
+    assert room.batch([request]) == {request: RETRY}
+    refusal = proto.parse_server(ola.heard[-1])
+    assert (refusal.type, refusal.code, refusal.fatal) == ("error", "session_closed", False)
+    assert not any(row[1] == "participant_joined" for row in room.stored[3:])
+    # Kari comes back after a drop: she is in, and reads on.
+    room.disconnect(kari)
+    again = room.hello(kari)
+    assert room.batch([again]) == {again: GREETED}
+    assert kari.mirror.state is not None and kari.mirror.state.closed
+    room.check()

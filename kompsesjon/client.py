@@ -151,6 +151,16 @@ class SessionClient:
         """Commands sent or queued that have no answer yet."""
         return self.mirror.unanswered
 
+    @property
+    def unsaved(self) -> set[str]:
+        """Facilitators: the participants whose app has unsaved text."""
+        return self.mirror.unsaved
+
+    def say_unsaved(self, unsaved: bool) -> None:
+        """Participants: tell the server whether unsaved text is waiting here."""
+        self.mirror.say_unsaved(unsaved)
+        self._write()
+
     def server_now(self) -> float:
         """The server's clock, for timers."""
         return time.time() + self.mirror.clock_offset

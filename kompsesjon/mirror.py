@@ -184,6 +184,8 @@ class Mirror:
         self.welcomed = False  # on this connection
         self.clock_offset = 0.0  # server time minus local time
         self.presence: dict[str, bool] = {}
+        self.unsaved: set[str] = set()  # facilitators: participants with unsaved text
+        self.has_unsaved = False  # participants: what this app last said of itself
         self._outbox: OrderedDict[str, _Pending] = OrderedDict()
         self._outgoing: list[str] = []
 
@@ -222,6 +224,13 @@ class Mirror:
             org=self.org,
         )
         return hello.model_dump_json(exclude_none=True)
+
+    def say_unsaved(self, unsaved: bool) -> None:
+        """Tell the server whether this app has unsaved text (only changes are sent)."""
+        if unsaved != self.has_unsaved:
+            self.has_unsaved = unsaved
+            if self.welcomed:
+                self._outgoing.append(proto.Unsaved(unsaved=unsaved).model_dump_json())
 
     # ---- the outbox -----------------------------------------------------------
 
@@ -275,6 +284,8 @@ class Mirror:
             self.seq = max(self.seq, message.seq)
             self.clock_offset = message.server_time - (time.time() if now is None else now)
             self.welcomed = True
+            if self.has_unsaved:  # the server forgot it with the old connection
+                self._outgoing.append(proto.Unsaved(unsaved=True).model_dump_json())
             for command_id in list(self._outbox):
                 self._send(command_id)
             return [Welcomed(message)]
@@ -295,8 +306,11 @@ class Mirror:
         if kind == "presence":
             if message.full:
                 self.presence = dict(message.online)
+                self.unsaved = set()
             else:
                 self.presence.update(message.online)
+            for pid, flag in message.unsaved.items():
+                (self.unsaved.add if flag else self.unsaved.discard)(pid)
             return [PresenceChanged(dict(self.presence))]
         return []  # pragma: no cover - ServerMessage is closed
 

@@ -63,7 +63,17 @@ class Hello(_Message):
     org: str = ""
 
 
-ClientMessage = Annotated[Union[(Hello, *COMMAND_TYPES)], Field(discriminator="type")]  # type: ignore[valid-type]
+class Unsaved(_Message):
+    """A participant's app has text typed but not saved (``true``) or not
+    any more (``false``). Not a command: no id, no answer, nothing stored;
+    facilitators learn it through ``presence`` (to warn before a phase change).
+    Send it when it changes, at most once a second."""
+
+    type: Literal["unsaved"] = "unsaved"
+    unsaved: bool
+
+
+ClientMessage = Annotated[Union[(Hello, Unsaved, *COMMAND_TYPES)], Field(discriminator="type")]  # type: ignore[valid-type]
 CLIENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(ClientMessage)
 
 
@@ -130,6 +140,9 @@ class Presence(_Message):
     type: Literal["presence"] = "presence"
     online: dict[str, bool]
     full: bool = False  # true: the complete list; false: only changes
+    # Participants whose app has unsaved text (``unsaved`` from any of their
+    # connections): true / false, complete or changes as ``full`` says.
+    unsaved: dict[str, bool] = {}
 
 
 ServerMessage = Annotated[

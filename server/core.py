@@ -104,6 +104,7 @@ class Peer:
     conn: Any = None
     participant: str | None = None
     bucket: TokenBucket | None = None  # its frame budget, once it has sent one
+    unsaved: bool = False  # its app said it has text typed but not saved
     _audience: Audience | None = field(default=None, repr=False)
 
     @property
@@ -347,7 +348,18 @@ class SessionCore:
         if isinstance(message, proto.Hello):
             self._send(peer, frames.error("already_greeted", "This connection has already said hello."))
             return None
+        if isinstance(message, proto.Unsaved):
+            # A signal, not a command: facilitators hear of it, nothing is stored.
+            if peer.participant is not None:
+                before = self._has_unsaved(peer.participant)
+                peer.unsaved = message.unsaved
+                if self._has_unsaved(peer.participant) != before:
+                    self._presence({}, unsaved={peer.participant: not before})
+            return None
         return message
+
+    def _has_unsaved(self, pid: str) -> bool:
+        return any(p.unsaved for p in self.participants.get(pid, ()))
 
     def disconnect(self, peer: Peer) -> None:
         """The connection is gone (or dropped): no more sends to it."""
@@ -363,10 +375,14 @@ class SessionCore:
             peers = self.participants.get(peer.participant)
             if peers is not None and peer in peers:
                 self._everyone = None
+                had_unsaved = self._has_unsaved(peer.participant)
                 peers.discard(peer)
+                unsaved = {peer.participant: False} if had_unsaved and not self._has_unsaved(peer.participant) else {}
                 if not peers:
                     del self.participants[peer.participant]
-                    self._presence({peer.participant: False})
+                    self._presence({peer.participant: False}, unsaved=unsaved)
+                elif unsaved:
+                    self._presence({}, unsaved=unsaved)
 
     def data_to_send(self) -> dict[Peer, list[Send]]:
         """What each connection gets, in order; taken once."""
@@ -581,7 +597,8 @@ class SessionCore:
         self._send(peer, welcome.model_dump_json())
         if peer.role == "facilitator":
             online = dict.fromkeys(self.participants, True)
-            self._send(peer, proto.Presence(online=online, full=True).model_dump_json())
+            unsaved = {pid: True for pid in self.participants if self._has_unsaved(pid)}
+            self._send(peer, proto.Presence(online=online, full=True, unsaved=unsaved).model_dump_json())
         self._register(peer)
 
     def _snapshot(self, audience: Audience) -> Out:
@@ -606,9 +623,10 @@ class SessionCore:
             if first:
                 self._presence({peer.participant: True})
 
-    def _presence(self, changes: dict[str, bool]) -> None:
+    def _presence(self, changes: dict[str, bool], unsaved: dict[str, bool] | None = None) -> None:
         if self.facilitators:
-            self._send_all(self.facilitators, proto.Presence(online=changes).model_dump_json())
+            presence = proto.Presence(online=changes, unsaved=unsaved or {})
+            self._send_all(self.facilitators, presence.model_dump_json())
 
     def _fan_out(self, planned: Planned) -> None:
         """Send an event to every connection, each audience its projection."""

@@ -32,10 +32,10 @@ def created_ids(state: State, events: list[ev.Event]) -> list[str]:
             out.append(event.card)
         elif isinstance(event, ev.NextStepAdded):
             out.append(event.step)
-        elif isinstance(event, ev.CheckedIn) and event.note not in state.check_ins:
-            out.append(event.note)
-        elif isinstance(event, ev.CheckedOut) and event.note not in state.check_outs:
-            out.append(event.note)
+        elif isinstance(event, (ev.CheckedIn, ev.CheckedOut)):
+            notes = state.check_ins if isinstance(event, ev.CheckedIn) else state.check_outs
+            if event.note not in notes:
+                out.append(event.note)
         elif isinstance(event, ev.Evaluated) and event.evaluation not in state.evaluations:
             out.append(event.evaluation)
     return out

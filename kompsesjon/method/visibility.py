@@ -143,10 +143,10 @@ def deliveries(state: State, event: ev.Event) -> list[Delivery]:
                 participants=True,
             )
         ]
-        wrote: dict[str, None] = {}
+        revealed_writers: dict[str, None] = {}
         for data in event.items:
-            wrote.update(dict.fromkeys(sorted(writers(state, state.items[data.id]))))
-        for pid in wrote:
+            revealed_writers.update(dict.fromkeys(sorted(writers(state, state.items[data.id]))))
+        for pid in revealed_writers:
             own = [_as_seen_by(state, data, pid) for data in event.items]
             plan.append(Delivery(event.model_copy(update={"items": own}), only=frozenset({pid})))
         return plan

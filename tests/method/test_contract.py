@@ -69,7 +69,7 @@ def test_the_same_rules_again_change_nothing(workshop):
 
 def test_the_same_island_or_next_meeting_again_changes_nothing(workshop):
     kari = workshop.join("Kari", "Bodø kommune")
-    critique, vision = workshop.lists([(kari, "Lite tid")], [(kari, "Tid til fordypning")])
+    critique, _ = workshop.lists([(kari, "Lite tid")], [(kari, "Tid til fordypning")])
     workshop.goto(PhaseKind.ISLANDS)
     (created,) = workshop.do(
         FACILITATOR, "create_island", title="Tid", links=[{"board": "critique", "card": critique[0]}]

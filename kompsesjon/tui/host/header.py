@@ -62,6 +62,9 @@ class SessionHeader(Horizontal):
         self.set_class(shown and bool(address), "-qr")
 
     def show_state(self, state: State, code: str | None) -> None:
+        # A closed session's code admits nobody: say so where people look for it.
+        self.query_one("#code-label", Label).update(t("host.header.closed") if state.closed else t("host.header.code"))
+        self.set_class(state.closed, "-closed")
         self.query_one("#join-code", BigText).update(code or "")
         self.query_one("#code-inline", Texty).show(t("host.header.code_inline", code=code) if code else "")
         self.query_one("#session-title", Texty).show(state.title)
@@ -148,12 +151,16 @@ class StatusLine(Horizontal):
         widget.status = status
         widget.pending = pending
 
-    def show_state(self, state: State, presence: dict[str, bool] | None, facilitator: bool) -> None:
+    def show_state(self, state: State, presence: dict[str, bool] | None, facilitator: bool, unsaved: int = 0) -> None:
         total = sum(1 for p in state.participants.values() if not p.removed)
         if facilitator and presence is not None:
             people = t("host.status.people_online", n=total, online=online_count(state, presence))
         else:
             people = t("host.status.people", n=total)
+        if unsaved:
+            people += "  · " + t("host.status.unsaved", n=unsaved)
+        if state.closed:
+            people += "  · " + t("host.status.closed")
         self.query_one("#people", Texty).show(people)
         if state.phase + 1 < len(state.agenda):
             nxt = state.agenda[state.phase + 1]

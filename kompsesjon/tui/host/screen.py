@@ -63,6 +63,7 @@ class HostScreen(Translated, Screen):
         control("p", "pause_resume", "host.key.pause"),
         control("X", "remove_participant", "host.key.remove_participant", show=False),
         control("o", "report_texts", "host.key.report_texts", show=False),
+        control("L", "close_session", "host.key.close_session", show=False),
         Binding("a", "toggle_agenda", "host.key.agenda", show=False),
         Binding("j", "toggle_qr", "host.key.qr", show=False),
         Binding("ctrl+t", "cycle_theme", "host.key.theme", show=False),
@@ -143,7 +144,8 @@ class HostScreen(Translated, Screen):
             self.query_one(AgendaView).show_state(state)
         if everything or kinds & (PEOPLE | {"presence"}):
             presence = self.app.client.presence if self.app.client is not None else None  # type: ignore[attr-defined]
-            self.query_one(StatusLine).show_state(state, presence, self.facilitator)
+            unsaved = self._unsaved(state) if self.facilitator else 0
+            self.query_one(StatusLine).show_state(state, presence, self.facilitator, unsaved)
         self.tick()
         view = self.view
         if view is None or view.phase != state.phase or type(view) is not view_for(state.current.kind):
@@ -256,8 +258,36 @@ class HostScreen(Translated, Screen):
         return {b.action.split("(")[0] for b in declared_bindings(self)}
 
     def action_next_phase(self) -> None:
-        if self.state is not None:
-            self.propose(c.AdvancePhase(id=new_id(), current=self.state.phase))
+        state = self.state
+        if state is None:
+            return
+        command = c.AdvancePhase(id=new_id(), current=state.phase)
+        waiting = self._unsaved(state)
+        if not waiting:
+            self.propose(command)
+            return
+        # Their text is kept on their side (drafts), but they should know.
+        question = t("host.people.unsaved_confirm_one") if waiting == 1 else t("host.people.unsaved_confirm", n=waiting)
+        self.app.push_screen(Confirm(question), lambda yes: self.propose(command) if yes else None)
+
+    def _unsaved(self, state: State) -> int:
+        """How many people still in the session have text typed but not saved."""
+        client = self.app.client  # type: ignore[attr-defined]
+        if client is None:
+            return 0
+        return sum(1 for pid in client.unsaved if pid in state.participants and not state.participants[pid].removed)
+
+    def action_close_session(self) -> None:
+        """Close the session to newcomers (or open it again), after a yes."""
+        state = self.state
+        if state is None:
+            return
+        command: c.CloseSession | c.ReopenSession
+        if state.closed:
+            question, command = t("host.people.reopen_confirm"), c.ReopenSession(id=new_id())
+        else:
+            question, command = t("host.people.close_confirm"), c.CloseSession(id=new_id())
+        self.app.push_screen(Confirm(question), lambda yes: self.propose(command) if yes else None)
 
     def action_step_back(self) -> None:
         if self.state is not None:

@@ -122,6 +122,14 @@ def _date(created_at: float, lang: str) -> str:
     return day.strftime("%d.%m.%Y") if lang in ("nb", "nn") else day.strftime("%Y-%m-%d")
 
 
+def _closed(closed_at: float | None, t) -> list[Run]:
+    """«· Lukket for nye kl. 15:42» once the facilitator has closed the session."""
+    if closed_at is None:
+        return []
+    at = datetime.datetime.fromtimestamp(closed_at).strftime("%H:%M")
+    return [Run(f" · {t('export.closed')}: ", strong=True), Run(at)]
+
+
 def _people(people: list[Person]) -> str:
     """«Kari (Bodø), Ola (Fauske)»; without names: «Bodø, Fauske (2)»."""
     if any(p.name for p in people):
@@ -164,6 +172,7 @@ class _Writer:
                 [
                     Run(f"{t('export.date')}: ", strong=True),
                     Run(_date(s.created_at, s.lang)),
+                    *_closed(s.closed_at, t),
                     Run(f" · {t('export.participants')}: ", strong=True),
                     Run(str(active)),
                     Run(f" · {t('export.template')}: ", strong=True),

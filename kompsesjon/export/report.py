@@ -41,6 +41,9 @@ class SessionInfo(BaseModel):
     phase: int = Field(description="index of the phase the session was in")
     phase_kind: str
     names: bool = Field(default=True, description="false: made without names (--no-names)")
+    closed_at: float | None = Field(
+        default=None, description="epoch seconds the facilitator closed the session to newcomers; null: still open"
+    )
 
 
 class Person(BaseModel):
@@ -292,6 +295,7 @@ def build_report(state: State, *, code: str = "", exported_at: float | None = No
             phase=seen.phase,
             phase_kind=seen.current.kind.value,
             names=names,
+            closed_at=seen.closed_at,
         ),
         texts=ReportTexts(**texts),
         rules=seen.rules.model_dump(),

@@ -402,3 +402,16 @@ def test_groups_of_an_earlier_forming_are_told_apart_from_the_new_ones():
     data = json.loads(render(build_report(s.state, code="K7PQ2M", exported_at=NOW), "json"))
     rounds = [r for r in data["rounds"] if r["phase"] == phase]
     assert [g["earlier"] for g in rounds[0]["groups"]] == [True, False, False]
+
+
+def test_the_export_records_when_the_session_was_closed():
+    script = future_workshop()
+    open_report = build_report(script.state, code="K7PQ2M", exported_at=NOW + 3600)
+    assert open_report.session.closed_at is None
+    assert "Lukket for nye" not in render(open_report, "md")
+    script.host(c.CloseSession)
+    closed = build_report(script.state, code="K7PQ2M", exported_at=NOW + 3600)
+    assert closed.session.closed_at == script.state.closed_at is not None
+    assert json.loads(render(closed, "json"))["session"]["closed_at"] == closed.session.closed_at
+    for fmt in ("md", "html"):
+        assert "Lukket for nye kl." in render(closed, fmt), fmt

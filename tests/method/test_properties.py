@@ -270,8 +270,10 @@ class Room:
         self.act(FACILITATOR, kind, **fields)
 
     def people_change(self):
-        move = self.draw(st.integers(0, 3))
-        if move == 0:
+        move = self.draw(st.integers(0, 4))
+        if move == 4:
+            self.act(FACILITATOR, "reopen_session" if self.state.closed else "close_session")
+        elif move == 0:
             self.act(FACILITATOR, "remove_participant", participant=self.someone())
         elif move == 1:
             self.act(participant(self.someone()), "set_profile", name=self.pick(NAMES), org=self.pick(ORGS))

@@ -102,6 +102,7 @@ export class SessionClient {
     this.clockOffset = 0;
     this.connects = 0;
     this.welcomed = false;
+    this.hasUnsaved = false; // what this page last told the server of itself
     this.on = () => {};
     this.ws = null;
     this.delay = 250;
@@ -263,6 +264,7 @@ export class SessionClient {
         this.memory.write({ participant: m.participant });
         this._setStatus("online");
         this.on("welcome", m);
+        if (this.hasUnsaved) this._signal(); // the server forgot it with the old connection
         this._flush();
         break;
       case "ack":
@@ -309,6 +311,18 @@ export class SessionClient {
       this._setStatus(this.status, true);
       if (this.welcomed) this._send(full.id);
     });
+  }
+
+  /** Tell the server whether unsaved text waits here (only changes are sent; not stored). */
+  sayUnsaved(unsaved) {
+    if (unsaved === this.hasUnsaved) return;
+    this.hasUnsaved = unsaved;
+    if (this.welcomed) this._signal();
+  }
+
+  _signal() {
+    const ws = this.ws;
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "unsaved", unsaved: this.hasUnsaved }));
   }
 
   _store() {

@@ -35,6 +35,8 @@ const HANDLERS = {
     if (e.question != null) s.question = e.question;
   },
   rules_changed(s, e) { s.rules = e.rules; },
+  session_closed(s, e) { s.closed = true; s.closed_at = e.at; },
+  session_reopened(s) { s.closed = false; s.closed_at = null; },
   participant_joined(s, e) {
     s.participants[e.participant] = {
       id: e.participant, name: e.name ?? "", org: e.org ?? "", removed: false, region: e.region ?? "",

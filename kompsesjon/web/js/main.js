@@ -306,11 +306,20 @@ function showConnection(status, pending) {
   el.dataset.status = status;
 }
 
+/** Text typed here and not saved: a draft of a shared text, or a card or note being written. */
+function hasUnsavedText() {
+  if (Object.keys(page.drafts.rows).length) return true;
+  return [...document.querySelectorAll("form.text-form [name=text]")].some((field) => field.value.trim());
+}
+
 function tick() {
   const client = page.client;
   const state = client && client.state;
   const timer = $("timer");
   if (!state || !client.welcomed) return;
+  // Once a second at most, and only when it changes: the facilitator is
+  // warned before a phase change while someone has unsaved text.
+  client.sayUnsaved(hasUnsavedText());
   const left = timerLeft(state, client.serverNow());
   const kind = timerClass(left);
   let text = left == null ? t("timer.none") : clock(left);

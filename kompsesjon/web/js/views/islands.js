@@ -17,10 +17,13 @@ export function linkLines(state, island) {
 export default function islands(ctx) {
   const help = h("p");
   const mine = h("p", { class: "mine", role: "status" });
+  // The phase cannot end while an island is this small: the person it
+  // concerns is told on their own screen, not only the facilitator.
+  const alone = h("p", { class: "alone warning", role: "alert", id: "island-alone" });
   const leave = h("button", { type: "button", text: t("participant.keys.leave_island") });
   const list = h("ul", { class: "islands", "aria-label": t("web.islands.list") });
   const emptyList = h("p", { class: "empty-list", text: t("participant.islands.empty") });
-  const { el, heading } = frame(ctx.state, help, mine, leave, emptyList, list);
+  const { el, heading } = frame(ctx.state, help, mine, alone, leave, emptyList, list);
   leave.addEventListener("click", () => ctx.send({ type: "choose_island", island: null }));
   return {
     el,
@@ -32,6 +35,11 @@ export default function islands(ctx) {
       setText(mine, my in state.islands ? `${t("participant.islands.yours")} ${state.islands[my].title}` : t("participant.islands.none"));
       leave.hidden = !(my in state.islands);
       const sizes = islandSizes(state);
+      const needed = Math.max(rules.island_min, 2);
+      const size = sizes[my] || 0;
+      const few = my in state.islands && size < needed;
+      alone.hidden = !few;
+      setText(alone, few ? t(size <= 1 ? "participant.islands.alone" : "participant.islands.too_few", { n: size, min: needed }) : "");
       const shown = activeIslands(state);
       emptyList.hidden = shown.length > 0;
       keyed(list, shown, (i) => i.id, (island) => {

@@ -148,3 +148,19 @@ def test_the_welcome_says_the_join_code_and_the_clock():
     mirror.receive(snapshot())
     (note,) = mirror.receive(welcome(role="facilitator", participant=None, server_time=1010.0), now=1000.0)
     assert note.welcome.code == "K7PQ2M" and mirror.clock_offset == 10.0
+
+
+def test_unsaved_text_is_said_once_per_change_and_again_after_a_reconnect():
+    mirror = online(Mirror("participant", code="K7PQ2M", resume=SECRET, name="Kari"))
+    mirror.say_unsaved(True)
+    mirror.say_unsaved(True)
+    assert [json.loads(m) for m in mirror.data_to_send()] == [{"type": "unsaved", "unsaved": True}]
+    mirror.connection_lost()
+    mirror.say_unsaved(True)
+    assert mirror.data_to_send() == []
+    mirror.connected()
+    mirror.data_to_send()  # the hello
+    mirror.receive(welcome())
+    assert [json.loads(m) for m in mirror.data_to_send()] == [{"type": "unsaved", "unsaved": True}]
+    mirror.say_unsaved(False)
+    assert [json.loads(m) for m in mirror.data_to_send()] == [{"type": "unsaved", "unsaved": False}]

@@ -818,3 +818,35 @@ def test_a_closed_session_refuses_newcomers_but_resumes_those_in(room):
     assert room.batch([again]) == {again: GREETED}
     assert kari.mirror.state is not None and kari.mirror.state.closed
     room.check()
+
+
+def test_unsaved_text_is_told_to_facilitators_and_never_stored(room):
+    host, kari = room.client("facilitator"), room.client("participant", name="Kari")
+    welcome(room, host, kari)
+    stored = len(room.stored)
+
+    def say(client: Client, unsaved: bool) -> None:
+        assert room.core.receive(client.peer, proto.Unsaved(unsaved=unsaved).model_dump_json(), room.now) is None
+        room.deliver()
+
+    say(kari, True)
+    assert host.mirror.unsaved == {"p1"}
+    say(kari, True)  # no news, no message
+    assert [m for m in host.heard if '"unsaved":{"p1"' in m] == [host.heard[-1]]
+    # A second device of Kari's with nothing unsaved changes nothing.
+    phone = room.client("participant", resume=kari.mirror.resume)
+    welcome(room, phone)
+    say(phone, False)
+    assert host.mirror.unsaved == {"p1"}
+    # A facilitator who connects now learns it in the full presence.
+    late = room.client("facilitator")
+    welcome(room, late)
+    assert late.mirror.unsaved == {"p1"}
+    # The connection that had it closes: nobody has unsaved text any more.
+    room.disconnect(kari)
+    assert host.mirror.unsaved == set() and late.mirror.unsaved == set()
+    assert len(room.stored) == stored
+    # A screen's or facilitator's signal is ignored.
+    say(host, True)
+    assert host.mirror.unsaved == set()
+    room.check()

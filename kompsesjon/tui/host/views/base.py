@@ -24,7 +24,9 @@ from kompsesjon.tui.registry import ViewRegistry
 from kompsesjon.tui.text import person, plain, safe
 
 # Refresh for these whatever the view says it depends on.
-ALWAYS = frozenset({"snapshot", "online", "phase_changed", "session_edited", "rules_changed"})
+ALWAYS = frozenset(
+    {"snapshot", "online", "phase_changed", "session_edited", "rules_changed", "session_closed", "session_reopened"}
+)
 PEOPLE = frozenset({"participant_joined", "profile_changed", "participant_removed"})
 CARDS = frozenset(
     {

@@ -1,0 +1,43 @@
+"""The participant app and issue 13: a closed session says so at the join
+form; text typed and not saved is told to the facilitator (not its words)."""
+
+from __future__ import annotations
+
+from support import advance
+
+from kompsesjon.client import new_id
+from kompsesjon.method import commands as c
+from kompsesjon.method.agenda import PhaseKind
+from kompsesjon.tui.participant.join import JoinScreen
+
+from .conftest import focused, run, settle, shows, type_text
+
+
+async def test_a_closed_session_says_so_to_a_newcomer_and_lets_those_in_read(workshop):
+    async with run(workshop.app(name="Kari", resume="kari.txt")) as pilot:
+        await workshop.joined(pilot)
+    await workshop.host.send(c.CloseSession(id=new_id()))
+    app = workshop.app(name="Ola", resume="ola.txt")
+    async with run(app) as pilot:
+        await shows(pilot, "Økten er avsluttet og tar ikke imot nye deltakere.")
+        assert isinstance(app.screen, JoinScreen)
+    assert len(workshop.host.state.participants) == 1
+    # Kari, already in, comes back and reads on.
+    kari = workshop.app(name=None, resume="kari.txt")
+    async with run(kari) as pilot:
+        await workshop.joined(pilot)
+        await shows(pilot, "Framtidsverksted i Salten")
+
+
+async def test_a_card_being_written_is_unsaved_text_until_it_is_sent(workshop):
+    host = workshop.host
+    app = workshop.app(name="Kari")
+    async with run(app) as pilot:
+        pid = await workshop.joined(pilot)
+        await advance(host, PhaseKind.BRAINSTORM, "critique")
+        await focused(pilot, "card-input")
+        await type_text(pilot, "Lite tid")
+        await settle(pilot, lambda: host.unsaved == {pid})
+        await pilot.press("enter")
+        await settle(pilot, lambda: host.unsaved == set())
+        assert "Lite tid" not in str(host.presence)  # only that there is text, never the text

@@ -26,11 +26,7 @@ from kompsesjon.tui.participant.drafts import Drafts, drafts_path
 from kompsesjon.tui.participant.join import JoinScreen, RefusedScreen
 from kompsesjon.tui.participant.modals import ConfirmScreen
 from kompsesjon.tui.participant.session import SessionScreen
-from kompsesjon.tui.participant.widgets import LineInput
 from kompsesjon.tui.resume import resume_path, resume_secret
-
-# The inputs whose text is the participant's own writing, lost if not sent.
-TYPED_TEXT = frozenset({"card-input", "checkin-input", "checkout-input"})
 
 # Refusals after which the join form is offered again (a new connection).
 ASK_AGAIN = frozenset({"bad_code", "hello_failed", "hello_timeout", "too_many_attempts"})
@@ -191,12 +187,10 @@ class ParticipantApp(SessionApp):
             client.say_unsaved(self.has_unsaved_text())
 
     def has_unsaved_text(self) -> bool:
-        """Text typed here and not saved: a draft, or a card or note being written."""
-        if len(self.drafts):
-            return True
-        if not self.session_screen.is_attached:
-            return False
-        return any(line.value.strip() for line in self.session_screen.query(LineInput) if line.id in TYPED_TEXT)
+        """Text typed and not saved in the phase on screen: a card or note being
+        written, a shared text changed. (What waits in the view of another
+        phase cannot be saved now: a phase change would not strand it.)"""
+        return self.session_screen.is_attached and self.session_screen.has_unsaved_text()
 
     # News is posted to whichever screen is on top (a dialog, the join
     # form); the session screen below must follow along all the same.

@@ -21,9 +21,14 @@ from kompsesjon.tui.keys import N_, Translated
 from kompsesjon.tui.messages import Propose, send_proposal
 from kompsesjon.tui.modals import Picker
 from kompsesjon.tui.participant.header import SessionHeader
+from kompsesjon.tui.participant.versioned import VersionedEditor
 from kompsesjon.tui.participant.views import VIEWS, PhaseView
 from kompsesjon.tui.participant.views.other import WaitingView
+from kompsesjon.tui.participant.widgets import LineInput
 from kompsesjon.tui.text import phase_title
+
+# The inputs whose text is the participant's own writing, lost if not sent.
+TYPED_TEXT = frozenset({"card-input", "checkin-input", "checkout-input"})
 
 
 class SessionScreen(Translated, Screen):
@@ -104,6 +109,17 @@ class SessionScreen(Translated, Screen):
             header.reset_timer_warnings()
             self.call_after_refresh(view.focus_default)
         self.tick()
+
+    def has_unsaved_text(self) -> bool:
+        """Is text typed and not saved in the view on screen (a card or a
+        note not yet sent, a shared text changed and not saved)?"""
+        switchers = self.query("#views")
+        view = switchers.first(ContentSwitcher).visible_content if switchers else None
+        if view is None:
+            return False
+        if any(line.value.strip() for line in view.query(LineInput) if line.id in TYPED_TEXT):
+            return True
+        return any(editor.dirty for editor in view.query(VersionedEditor))
 
     def tick(self) -> None:
         """Once a second: the timer, and the count of unanswered commands."""

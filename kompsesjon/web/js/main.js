@@ -306,10 +306,11 @@ function showConnection(status, pending) {
   el.dataset.status = status;
 }
 
-/** Text typed here and not saved: a draft of a shared text, or a card or note being written. */
+/** Text typed and not saved in the phase on screen: a shared text changed, or a card or note being written. */
 function hasUnsavedText() {
-  if (Object.keys(page.drafts.rows).length) return true;
-  return [...document.querySelectorAll("form.text-form [name=text]")].some((field) => field.value.trim());
+  const main = $("main");
+  if (main.querySelector(".plan-field.dirty, .plan-field.conflict")) return true;
+  return [...main.querySelectorAll("form.text-form [name=text]")].some((field) => field.value.trim());
 }
 
 function tick() {

@@ -123,7 +123,7 @@ def _date(created_at: float, lang: str) -> str:
 
 
 def _closed(closed_at: float | None, t) -> list[Run]:
-    """«· Lukket for nye kl. 15:42» once the facilitator has closed the session."""
+    """«· Lukket for nye: 15:42» once the facilitator has closed the session."""
     if closed_at is None:
         return []
     at = datetime.datetime.fromtimestamp(closed_at).strftime("%H:%M")

@@ -414,4 +414,4 @@ def test_the_export_records_when_the_session_was_closed():
     assert closed.session.closed_at == script.state.closed_at is not None
     assert json.loads(render(closed, "json"))["session"]["closed_at"] == closed.session.closed_at
     for fmt in ("md", "html"):
-        assert "Lukket for nye kl." in render(closed, fmt), fmt
+        assert "Lukket for nye:" in render(closed, fmt), fmt

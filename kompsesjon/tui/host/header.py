@@ -66,7 +66,8 @@ class SessionHeader(Horizontal):
         self.query_one("#code-label", Label).update(t("host.header.closed") if state.closed else t("host.header.code"))
         self.set_class(state.closed, "-closed")
         self.query_one("#join-code", BigText).update(code or "")
-        self.query_one("#code-inline", Texty).show(t("host.header.code_inline", code=code) if code else "")
+        inline = t("host.header.code_inline", code=code) if code else ""
+        self.query_one("#code-inline", Texty).show(t("host.header.closed") if state.closed else inline)
         self.query_one("#session-title", Texty).show(state.title)
         phase = state.current
         minutes = t("host.agenda.minutes", n=phase.minutes) if phase.minutes else ""

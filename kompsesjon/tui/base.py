@@ -191,9 +191,9 @@ class SessionApp(App):
             return
         outcome: Outcome = future.result()
         if not outcome.ok:
-            self.notify(
-                i18n.rejection(outcome.code, outcome.message, outcome.details), severity="warning", markup=False
-            )
+            # A command that would change nothing is news, not a problem.
+            severity = "information" if outcome.code == "nothing_to_change" else "warning"
+            self.notify(i18n.rejection(outcome.code, outcome.message, outcome.details), severity=severity, markup=False)
 
     async def action_quit(self) -> None:
         await self._leave()

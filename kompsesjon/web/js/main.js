@@ -192,7 +192,8 @@ function news(kind, payload) {
     const handles = page.handles.get(id) || [];
     page.handles.delete(id);
     if (!payload.ok && !handles.includes(payload.code)) {
-      notice(i18n.rejection(payload.code, payload.message, payload.details), "error");
+      // A command that would change nothing is news, not a problem.
+      notice(i18n.rejection(payload.code, payload.message, payload.details), payload.code === "nothing_to_change" ? "info" : "error");
     }
   }
 }

@@ -170,3 +170,34 @@ def test_the_ids_a_command_created(workshop):
     assert made(FACILITATOR, "advance_phase", current=workshop.state.phase) == []
     assert made(FACILITATOR, "merge", board="critique", cards=["K1", "K2"], title="Tid") == ["T1"]
     assert made(FACILITATOR, "rename_theme", theme="T1", title="Tiden") == []
+
+
+# ---- step_back out of a vote, as protocol.md says -------------------------------------
+
+
+def test_stepping_back_out_of_an_open_vote_keeps_it_open_with_its_dots(workshop):
+    kari = workshop.join("Kari", "Bodø kommune")
+    (card,) = workshop.wall("critique", (kari, "Lite tid"))
+    workshop.goto(PhaseKind.VOTE, "critique")
+    workshop.dot(kari, card)
+    (changed,) = workshop.step_back()  # no vote event: the vote stays as it was
+    assert changed.type == "phase_changed"
+    vote = workshop.state.boards["critique"].vote
+    assert not vote.closed and vote.dots == {kari: {card: 1}}
+    workshop.rejects("wrong_phase", participant(kari), "place_dot", board="critique", card=card)
+    workshop.advance()
+    workshop.dot(kari, card)  # the same vote goes on
+    assert workshop.state.boards["critique"].vote.dots == {kari: {card: 2}}
+
+
+def test_stepping_back_out_of_a_vote_closed_early_reopens_it(workshop):
+    kari = workshop.join("Kari", "Bodø kommune")
+    (card,) = workshop.wall("critique", (kari, "Lite tid"))
+    workshop.goto(PhaseKind.VOTE, "critique")
+    workshop.dot(kari, card)
+    workshop.do(FACILITATOR, "close_vote", board="critique")
+    workshop.do(FACILITATOR, "reveal_tally", board="critique")
+    changed, reopened = workshop.step_back()
+    assert (changed.type, reopened.type) == ("phase_changed", "vote_reopened")
+    vote = workshop.state.boards["critique"].vote
+    assert not vote.closed and vote.revealed is None and vote.dots == {kari: {card: 1}}

@@ -180,10 +180,14 @@ class ParticipantApp(SessionApp):
     def tick(self) -> None:
         self.session_screen.tick()
         self.drafts.flush()
+        self._say_unsaved()
+
+    def _say_unsaved(self) -> None:
+        # Only when it changes: the host warns before a phase change while
+        # someone has unsaved text. Asked once a second and after each change
+        # of the mirror (a save's own event), so a save is told at once.
         client = self.client
         if client is not None:
-            # Once a second at most, and only when it changes: the host warns
-            # before a phase change while someone has unsaved text.
             client.say_unsaved(self.has_unsaved_text())
 
     def has_unsaved_text(self) -> bool:
@@ -201,6 +205,7 @@ class ParticipantApp(SessionApp):
     def on_mirror_changed(self, message: MirrorChanged) -> None:
         if self._below():
             self.session_screen.post_message(MirrorChanged(message.kinds))
+        self.call_after_refresh(self._say_unsaved)
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
         if self._below():

@@ -119,7 +119,11 @@ class SessionScreen(Translated, Screen):
             return False
         if any(line.value.strip() for line in view.query(LineInput) if line.id in TYPED_TEXT):
             return True
-        return any(editor.dirty for editor in view.query(VersionedEditor))
+        for editor in view.query(VersionedEditor):
+            with suppress(NoMatches):  # an editor still being mounted has no text yet
+                if editor.dirty:
+                    return True
+        return False
 
     def tick(self) -> None:
         """Once a second: the timer, and the count of unanswered commands."""

@@ -192,8 +192,11 @@ class SessionApp(App):
         outcome: Outcome = future.result()
         if not outcome.ok:
             # A command that would change nothing is news, not a problem.
-            severity = "information" if outcome.code == "nothing_to_change" else "warning"
-            self.notify(i18n.rejection(outcome.code, outcome.message, outcome.details), severity=severity, markup=False)
+            text = i18n.rejection(outcome.code, outcome.message, outcome.details)
+            if outcome.code == "nothing_to_change":
+                self.notify(text, severity="information", markup=False)
+            else:
+                self.notify(text, severity="warning", markup=False)
 
     async def action_quit(self) -> None:
         await self._leave()

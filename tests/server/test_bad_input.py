@@ -155,7 +155,8 @@ async def test_duplicate_command_ids_apply_once(running):
     assert first["duplicate"] is False
     dup1 = await p.until_type("ack")
     dup2 = await p.until_type("ack")
-    assert dup1 == dup2 == {"type": "ack", "id": "same-id", "seq": first["seq"], "duplicate": True}
+    assert first["created"] == ["N1"]  # the check-in note it made, named again by every duplicate
+    assert dup1 == dup2 == {"type": "ack", "id": "same-id", "seq": first["seq"], "duplicate": True, "created": ["N1"]}
     # The same id with other content is still the same command: nothing new.
     await p.send({"type": "check_in", "id": "same-id", "text": "noe annet"})
     assert (await p.until_type("ack"))["duplicate"] is True

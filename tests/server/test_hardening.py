@@ -139,7 +139,7 @@ async def test_a_failed_commit_forgets_the_rejections_it_decided(running, monkey
     # Nothing of that batch was stored: the phase is still 0, so e2 now applies.
     await host.send({"type": "advance_phase", "id": "e2", "current": 0})
     reply = await host.until_type("ack", "rejected")
-    assert reply == {"type": "ack", "id": "e2", "seq": hub.seq, "duplicate": False}
+    assert reply == {"type": "ack", "id": "e2", "seq": hub.seq, "duplicate": False, "created": []}
     assert hub.state.phase == 1
 
 

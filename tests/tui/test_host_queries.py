@@ -91,6 +91,7 @@ def test_hidden_cards_known_from_gaps_in_numbers():
 class _Client:
     def __init__(self, state):
         self.state, self.presence, self.status, self.unanswered = state, {}, Status.ONLINE, 0
+        self.unsaved: set[str] = set()
         self.listeners, self.code, self.seq = [], "ABC234", 0
 
     async def run(self):

@@ -308,3 +308,18 @@ def test_an_ack_documents_what_it_created() -> None:
     listed = set(re.findall(r"^\| `([a-z_]+)`", table, re.M))
     assert {"add_item", "merge", "create_island", "form_buzz_pairs", "raise_red_card", "add_next_step"} <= listed
     assert listed <= {_type_of(model) for model in proto.COMMAND_TYPES}
+
+
+def test_what_the_document_calls_a_usable_id_is_answered_for_that_id() -> None:
+    from server import frames
+
+    for raw, wanted in (
+        ('{"type": "nope", "id": "x1"}', "rejected"),
+        ('{"type": "place_dot", "id": "has space", "board": "critique", "card": "K1"}', "rejected"),
+        ('{"type": "place_dot", "id": 7, "board": "critique", "card": "K1"}', "error"),
+        ('{"type": "place_dot", "id": "", "board": "critique", "card": "K1"}', "error"),
+        ('{"type": "place_dot", "id": "' + "x" * 65 + '", "board": "critique", "card": "K1"}', "error"),
+    ):
+        message, reply = frames.parse(raw)
+        assert message is None and reply is not None
+        assert json.loads(reply)["type"] == wanted, raw

@@ -16,7 +16,7 @@ from kompsesjon.method.voting import not_voted, status_of
 from kompsesjon.tui.host.queries import hidden_at_least, unit_cards, vote_progress
 
 
-def session(people: int = 30, cards: int = 60, seed: int = 1):
+def session(people: int = 30, cards: int = 60, seed: int = 1, prefix: str = "K"):
     rng = random.Random(seed)
     state = evolve(
         None,
@@ -30,7 +30,10 @@ def session(people: int = 30, cards: int = 60, seed: int = 1):
             created_at=0,
             rules=Rules(),
             agenda=framtidsverksted_agenda(),
-            boards=framtidsverksted_boards(),
+            boards=[
+                spec.model_copy(update={"prefix": prefix}) if spec.id == "critique" else spec
+                for spec in framtidsverksted_boards()
+            ],
         ),
     )
     for n in range(people):
@@ -86,6 +89,23 @@ def test_hidden_cards_known_from_gaps_in_numbers():
     # K2 and K3 are missing below the visible K5; K6, written last, cannot be known.
     assert hidden_at_least(state, "critique") == 2
     assert hidden_at_least(state, "vision") == 0
+
+
+def test_hidden_cards_under_a_prefix_ending_in_a_digit_or_shared_with_themes():
+    # A board prefixed «A1» numbers its cards A11, A12 …: nothing is hidden here.
+    state = session(people=2, cards=0, prefix="A1")
+    for n in (1, 2):
+        card = ev.ItemData(id=f"A1{n}", board="critique", text="x", author="p1")
+        evolve(state, ev.ItemAdded(item=card, private=False))
+    assert hidden_at_least(state, "critique") == 0
+    # A board prefixed «T» steps over the theme T2: T1 and T3 are all there is.
+    state = session(people=2, cards=0, prefix="T")
+    for card in ("T1", "T3"):
+        evolve(state, ev.ItemAdded(item=ev.ItemData(id=card, board="critique", text=card, author="p1"), private=False))
+    evolve(state, ev.Merged(board="critique", theme="T2", title="A", items=["T1"], themes=[]))
+    assert hidden_at_least(state, "critique") == 0
+    evolve(state, ev.ItemAdded(item=ev.ItemData(id="T5", board="critique", text="y", author="p2"), private=False))
+    assert hidden_at_least(state, "critique") == 1  # T4
 
 
 class _Client:

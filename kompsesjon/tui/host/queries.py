@@ -9,7 +9,6 @@ time. Tests check that they agree with :mod:`kompsesjon.method`.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -83,25 +82,31 @@ def online_count(state: State, presence: dict[str, bool]) -> int:
     return sum(1 for p in state.participants.values() if not p.removed and presence.get(p.id))
 
 
-_NUMBER = re.compile(r"(\d+)$")
-
-
 def hidden_at_least(state: State, board: str) -> int:
     """Cards a screen knows exist but cannot see (from gaps in card numbers).
 
-    A screen never receives hidden cards; numbers are given in order, so a
-    visible K7 next to four visible cards means at least two are hidden. It
-    is a lower bound: cards written after the last visible one are unknown.
+    A screen never receives hidden cards; a board numbers its cards after its
+    prefix in order (``decide._next_id``), stepping over an id another unit
+    holds, so a visible K7 next to four visible cards means at least two are
+    hidden. It is a lower bound: cards written after the last visible one are
+    unknown. The number is what follows the prefix, which may itself end in
+    a digit («A1» numbers A11, A12 …).
     """
-    numbers = []
+    spec = state.boards[board].spec if board in state.boards else None
+    if spec is None:
+        return 0
+    numbers = set()
     for item in state.items.values():
-        if item.board == board:
-            found = _NUMBER.search(item.id)
-            if found:
-                numbers.append(int(found.group(1)))
+        if item.board == board and item.id.startswith(spec.prefix) and item.id[len(spec.prefix) :].isdigit():
+            numbers.add(int(item.id[len(spec.prefix) :]))
     if not numbers:
         return 0
-    return max(numbers) - len(set(numbers))
+    stepped_over = sum(
+        1
+        for n in range(1, max(numbers))
+        if n not in numbers and (f"{spec.prefix}{n}" in state.themes or f"{spec.prefix}{n}" in state.items)
+    )
+    return max(numbers) - len(numbers) - stepped_over
 
 
 def open_red_cards(state: State) -> list:

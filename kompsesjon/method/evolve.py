@@ -412,6 +412,8 @@ def _groups_formed(state: State, e: ev.GroupsFormed) -> None:
     for group in state.groups.values():
         if group.set == e.set:
             group.active = False
+            if state.presenting_group == group.id:
+                state.presenting_group = None  # the group being shown is dissolved
     for group_id, people in e.groups.items():
         state.groups[group_id] = Group(id=group_id, set=e.set, members=list(people), label=e.labels.get(group_id, ""))
     _count(state, "group", len(e.groups))

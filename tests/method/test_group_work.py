@@ -325,6 +325,15 @@ def test_the_report_locks_the_discussion_and_shows_one_group_at_a_time(base_roun
     assert w.state.presenting_group is None
 
 
+def test_groups_formed_again_during_the_report_end_the_presentation(base_round):
+    w, (kari, *_), _groups = base_round
+    w.goto(PhaseKind.REPORT)
+    w.do(FACILITATOR, "present_group", group=group_of(w.state, "base", kari).id)
+    form(w, "base", seed=2)  # the group being shown no longer exists
+    assert w.state.presenting_group is None
+    assert_mirrors_agree(w.log)
+
+
 def test_only_groups_of_the_reporting_set_are_presented():
     w, _ = conference()
     form(w, "base")

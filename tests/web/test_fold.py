@@ -210,6 +210,11 @@ def regrouping() -> Script:
     s.host(c.FormGroups, set="base", seed=1)
     s.host(c.MoveToGroup, set="base", participant=people[0], group=None)
     s.host(c.MoveToGroup, set="base", participant=people[0], group="G1")
+    while s.state.current.kind != PhaseKind.REPORT:
+        s.advance()
+    reporting = s.state.current.groups
+    s.host(c.PresentGroup, group=active_groups(s.state, reporting)[0].id)
+    s.host(c.FormGroups, set=reporting, seed=2)  # dissolves the group being shown
     return s
 
 

@@ -189,7 +189,11 @@ const HANDLERS = {
   },
   next_meeting_set(s, e) { s.next_meeting = e.text; },
   groups_formed(s, e) {
-    for (const g of Object.values(s.groups)) if (g.set === e.set) g.active = false;
+    for (const g of Object.values(s.groups)) {
+      if (g.set !== e.set) continue;
+      g.active = false;
+      if (s.presenting_group === g.id) s.presenting_group = null; // the group being shown is dissolved
+    }
     for (const [id, members] of Object.entries(e.groups)) {
       const label = (e.labels || {})[id] ?? "";
       s.groups[id] = { id, set: e.set, members: [...members], rapporteur: null, host: null, active: true, label };

@@ -366,6 +366,50 @@ class Evaluate(_Command):
     text: str = ""
 
 
+# ---- a series: the follow-up of carried actions --------------------------------
+
+
+class SetActionStatus(_Command):
+    """Say what became of a carried action: done, in progress, not started, dropped."""
+
+    type: Literal["set_action_status"] = "set_action_status"
+    action: Annotated[str, Field(min_length=1, max_length=80)]
+    status: Literal["done", "in_progress", "not_started", "dropped"] | None
+
+
+class EditActionNote(_Command):
+    """Replace one note on a carried action (versioned like plan fields)."""
+
+    type: Literal["edit_action_note"] = "edit_action_note"
+    action: Annotated[str, Field(min_length=1, max_length=80)]
+    field: Literal["happened", "not_happened", "next"]
+    text: str
+    base_version: int = Field(ge=0)
+
+
+class PresentAction(_Command):
+    """Show one carried action on every screen (the report round)."""
+
+    type: Literal["present_action"] = "present_action"
+    action: Annotated[str, Field(min_length=1, max_length=80)] | None
+
+
+class NameOwner(_Command):
+    """Name a person (of the session or its series) in WHO of an island's plan."""
+
+    type: Literal["name_owner"] = "name_owner"
+    island: Ref
+    name: str
+    org: str = ""
+
+
+class UnnameOwner(_Command):
+    type: Literal["unname_owner"] = "unname_owner"
+    island: Ref
+    name: str
+    org: str = ""
+
+
 Command = Annotated[
     Join
     | SetProfile
@@ -418,7 +462,12 @@ Command = Annotated[
     | MoveToGroup
     | PresentGroup
     | EditReportText
-    | Evaluate,
+    | Evaluate
+    | SetActionStatus
+    | EditActionNote
+    | PresentAction
+    | NameOwner
+    | UnnameOwner,
     Field(discriminator="type"),
 ]
 
@@ -446,8 +495,24 @@ PARTICIPANT_COMMANDS = frozenset(
         "edit_answer",
         "set_group_role",
         "evaluate",
+        "set_action_status",
+        "edit_action_note",
+        "name_owner",
+        "unname_owner",
     }
 )
 FACILITATOR_ALSO = frozenset(
-    {"add_item", "edit_item", "withdraw_item", "edit_plan", "edit_answer", "set_group_role", "set_region"}
+    {
+        "add_item",
+        "edit_item",
+        "withdraw_item",
+        "edit_plan",
+        "edit_answer",
+        "set_group_role",
+        "set_region",
+        "set_action_status",
+        "edit_action_note",
+        "name_owner",
+        "unname_owner",
+    }
 )

@@ -144,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--anonymous", action="store_true", help="no author ever leaves the server")
     serve.add_argument("--new", action="store_true", help="create a new session even if the database has some")
+    serve.add_argument(
+        "--follows",
+        metavar="CODE",
+        help="a new session that follows the stored session CODE: its actions, next steps and follow-ups carry over",
+    )
     serve.add_argument("--certfile", help="TLS certificate (serve wss://)")
     serve.add_argument("--keyfile", help="TLS private key")
     serve.add_argument(

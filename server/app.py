@@ -23,6 +23,7 @@ from websockets.exceptions import ConnectionClosed
 
 from kompsesjon import protocol as proto
 from kompsesjon.method.events import SessionCreated
+from kompsesjon.method.review import carry_over, with_review
 from kompsesjon.method.text import LIMITS, clean
 from kompsesjon.templates import Template, load_template
 
@@ -70,6 +71,10 @@ class Limits:
     close_timeout: float = 5.0
 
 
+class UnknownSession(LookupError):
+    """``--follows`` names no session of the database."""
+
+
 @dataclass(frozen=True)
 class CreatedSession:
     session: str
@@ -107,6 +112,10 @@ class SessionServer:
             started.append(hub)
         return started
 
+    def find(self, ref: str) -> Hub | None:
+        """The hub of a session by join code (any case, with or without a dash) or id."""
+        return self._by_code.get(normalise_code(ref)) or self.hubs.get(ref.strip())
+
     def _hub(self, session: str, code: str) -> Hub:
         return Hub(session, code, self.store, rate=self.limits.rate, burst=self.limits.burst)
 
@@ -126,9 +135,20 @@ class SessionServer:
         anonymous: bool | None = None,
         purpose: str | None = None,
         background: str | None = None,
+        follows: str | None = None,
     ) -> CreatedSession:
+        """A new session; ``follows``: the join code (or id) of an earlier
+        session in this database, whose record it carries over."""
         if isinstance(template, str):
             template = load_template(template, lang=lang)
+        series = None
+        agenda = template.phases
+        if follows is not None:
+            earlier = self.find(follows)
+            if earlier is None:
+                raise UnknownSession(f"no session with the join code {follows!r} is stored here")
+            series = carry_over(earlier.state, earlier.code)
+            agenda = with_review(agenda)
         session = secrets.token_hex(6)
         code = new_code()
         while code in self._by_code:  # pragma: no cover - 887 million codes
@@ -144,11 +164,12 @@ class SessionServer:
             created_at=time.time(),
             rules=template.rules,
             boards=template.boards,
-            agenda=template.phases,
+            agenda=agenda,
             group_sets=template.group_sets,
             purpose=clean("report", template.purpose if purpose is None else purpose, required=False),
             background=clean("report", template.background if background is None else background, required=False),
             regions=template.regions,
+            series=series,
         )
         await self.store.create_session(session, code, token, created.title, created)
         hub = self._hub(session, code)

@@ -1,0 +1,64 @@
+"""The follow-up round of a series, in the participant app, the host view and on the screen."""
+
+from __future__ import annotations
+
+from kompsesjon.client import new_id
+from kompsesjon.method import commands as c
+from kompsesjon.method.agenda import PhaseKind
+
+from .conftest import Workshop, advance, ok, run, settle, shows, type_text
+
+
+async def earlier_gathering(running, clients, tmp_path) -> str:
+    """A first gathering where Bodø's island «Tid» planned «Fast møtetid» and
+    Meløy's island «Roller» planned «Rollebeskrivelser»; its join code."""
+    first = await Workshop(running, clients, tmp_path).start(title="Første samling")
+    host = first.host
+    kari = await first.person("Kari", "Bodø")
+    ola = await first.person("Ola", "Bodø")
+    per = await first.person("Per", "Meløy")
+    siv = await first.person("Siv", "Meløy")
+    await advance(host, PhaseKind.BRAINSTORM, "critique")
+    await ok(kari, c.AddItem(id=new_id(), board="critique", text="Lite tid"))
+    await ok(per, c.AddItem(id=new_id(), board="critique", text="Uklare roller"))
+    await ok(host, c.RevealItems(id=new_id(), board="critique"))
+    await advance(host, PhaseKind.ISLANDS)
+    await ok(host, c.CreateIsland(id=new_id(), title="Tid", links=[c.LinkRef(board="critique", card="K1")]))
+    await ok(host, c.CreateIsland(id=new_id(), title="Roller", links=[c.LinkRef(board="critique", card="K2")]))
+    for person, island in ((kari, "I1"), (ola, "I1"), (per, "I2"), (siv, "I2")):
+        await ok(person, c.ChooseIsland(id=new_id(), island=island))
+    await advance(host, PhaseKind.ACTION_PLANS)
+    await ok(kari, c.EditPlan(id=new_id(), island="I1", field="what", text="Fast møtetid", base_version=0))
+    await ok(per, c.EditPlan(id=new_id(), island="I2", field="what", text="Rollebeskrivelser", base_version=0))
+    return first.code
+
+
+async def follow_up(running, clients, tmp_path) -> Workshop:
+    code = await earlier_gathering(running, clients, tmp_path)
+    return await Workshop(running, clients, tmp_path).start(title="Andre samling", follows=code)
+
+
+async def test_a_participant_reports_on_their_groups_action(running, clients, tmp_path):
+    workshop = await follow_up(running, clients, tmp_path)
+    host = workshop.host
+    tid, roller = (a.id for a in host.state.series.actions)
+    app = workshop.app("Kari", org="Bodø")
+    async with run(app) as pilot:
+        await workshop.joined(pilot)
+        await advance(host, PhaseKind.ACTION_REVIEW)
+        await shows(pilot, "Tiltakene fra «Første samling»", "Tid: Fast møtetid", "deres", "Roller: Rollebeskrivelser")
+        await pilot.click("#status-in_progress")
+        await settle(pilot, lambda: host.state.reviews.get(tid) is not None)
+        assert host.state.reviews[tid].status == "in_progress"
+        await shows(pilot, "Tid: Fast møtetid  · Pågår")
+        await pilot.click("#note-happened")
+        await type_text(pilot, "Møtetid avtalt")
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "happened" in host.state.reviews[tid].notes)
+        assert host.state.reviews[tid].notes["happened"].text == "Møtetid avtalt"
+        # Another group's action is shown, read-only.
+        await pilot.click("#review-actions")
+        await pilot.press("down")
+        await shows(pilot, "En annen gruppes tiltak")
+        assert not app.screen.query_one("#review-status").display
+        assert roller not in host.state.reviews

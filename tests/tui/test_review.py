@@ -62,3 +62,40 @@ async def test_a_participant_reports_on_their_groups_action(running, clients, tm
         await shows(pilot, "En annen gruppes tiltak")
         assert not app.screen.query_one("#review-status").display
         assert roller not in host.state.reviews
+
+
+async def test_the_host_steps_through_the_actions_and_the_screen_follows(running, clients, tmp_path):
+    from .host_support import Room, opened
+    from .host_support import shows as host_shows
+
+    code = await earlier_gathering(running, clients, tmp_path)
+    room = await Room(running, clients).start(people=[("Kari", "Bodø"), ("Per", "Meløy")], follows=code)
+    tid, roller = (a.id for a in room.fac.state.series.actions)
+    kari, per = room.people
+    await room.advance_to(PhaseKind.ACTION_REVIEW)
+    await ok(kari, c.SetActionStatus(id=new_id(), action=tid, status="done"))
+    await ok(kari, c.EditActionNote(id=new_id(), action=tid, field="happened", text="Møtetid avtalt", base_version=0))
+    host, screen = room.host(), room.host(role="screen")
+    async with host.run_test(size=(80, 24)) as pilot:
+        await opened(pilot, host, room)
+        text = await host_shows(pilot, host, "Oppfølging av tiltakene fra «Første samling»")
+        assert "Tid (Bodø)  Fast møtetid   Gjennomført  · 1/3 notater" in text
+        assert "Roller (Meløy)  Rollebeskrivelser   Ikke rapportert" in text
+        await pilot.press("right")
+        await settle(pilot, lambda: room.fac.state.presenting_action == tid)
+        text = await host_shows(pilot, host, "Fast møtetid   (1/2)")
+        assert "Status nå: Gjennomført" in text and "Hva har skjedd? Møtetid avtalt" in text
+        # The facilitator reports for a group that cannot: t, then the status.
+        await pilot.press("right")
+        await settle(pilot, lambda: room.fac.state.presenting_action == roller)
+        await pilot.press("t")
+        await host_shows(pilot, host, "Hvilken status?")
+        await pilot.press("down", "enter")
+        await settle(pilot, lambda: roller in room.fac.state.reviews)
+        assert room.fac.state.reviews[roller].status == "in_progress"
+    async with screen.run_test(size=(80, 24)) as pilot:
+        await opened(pilot, screen, room)
+        text = await host_shows(pilot, screen, "Rollebeskrivelser   (2/2)")
+        assert "Status nå: Pågår" in text
+        await ok(room.fac, c.PresentAction(id=new_id(), action=None))
+        await host_shows(pilot, screen, "Tid (Bodø)  Fast møtetid")

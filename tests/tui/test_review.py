@@ -99,3 +99,34 @@ async def test_the_host_steps_through_the_actions_and_the_screen_follows(running
         assert "Status nå: Pågår" in text
         await ok(room.fac, c.PresentAction(id=new_id(), action=None))
         await host_shows(pilot, screen, "Tid (Bodø)  Fast møtetid")
+
+
+async def test_who_names_people_of_the_session_and_the_series(running, clients, tmp_path):
+    workshop = await follow_up(running, clients, tmp_path)
+    host = workshop.host
+    app = workshop.app("Kari", org="Bodø")
+    async with run(app) as pilot:
+        pid = await workshop.joined(pilot)
+        ola = await workshop.person("Ola", "Bodø")
+        await advance(host, PhaseKind.BRAINSTORM, "critique")
+        await ok(ola, c.AddItem(id=new_id(), board="critique", text="Lite tid"))
+        await ok(host, c.RevealItems(id=new_id(), board="critique"))
+        await advance(host, PhaseKind.ISLANDS)
+        await ok(host, c.CreateIsland(id=new_id(), title="Tid", links=[c.LinkRef(board="critique", card="K1")]))
+        await ok(ola, c.ChooseIsland(id=new_id(), island="I1"))
+        await ok(host, c.AssignIsland(id=new_id(), participant=pid, island="I1"))
+        await advance(host, PhaseKind.ACTION_PLANS)
+        await shows(pilot, "Øy: Tid")
+        await pilot.press("ctrl+n")
+        # Siv (Meløy) was only at the first gathering: she can be named too.
+        await shows(pilot, "HVEM? Navngi ansvarlige", "Siv (Meløy)", "Kari (Bodø)")
+        listing = app.screen.query_one("#people")
+        siv = next(n for n, o in enumerate(listing.options) if "Siv" in str(o.prompt))
+        listing.highlighted = siv
+        await pilot.press("enter")
+        await settle(pilot, lambda: [p.name for p in host.state.plan_owners.get("I1", [])] == ["Siv"])
+        await shows(pilot, "✓ Siv (Meløy)")
+        await pilot.press("enter")  # again: un-named
+        await settle(pilot, lambda: host.state.plan_owners.get("I1") == [])
+        await pilot.press("escape")
+        await shows(pilot, "Øy: Tid")

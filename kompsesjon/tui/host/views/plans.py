@@ -27,7 +27,19 @@ def plan_rows(state: State, island: str) -> list[Row]:
         text = entry.text if entry else ""
         by = person(state, entry.by) if entry and entry.by else ""
         rows.append(Row(f"F:{name}", (text, by), _field_row(name, text, by)))
+        if name == "who" and state.plan_owners.get(island):
+            named = ", ".join(f"{p.name} ({p.org})" if p.org else p.name for p in state.plan_owners[island])
+            rows.append(Row("F:owners", named, _owners_row(named)))
     return rows
+
+
+def _owners_row(named: str):
+    def make(p: Palette, width: int) -> Text:
+        out = Text("  " + t("host.plans.owners") + " ", style=p.accent)
+        out.append(safe(named))
+        return out
+
+    return make
 
 
 def _field_row(name: str, text: str, by: str):

@@ -84,4 +84,5 @@ def render_ics(report: Report) -> str:
             due = datetime.date.fromisoformat(action.due)
             uid = action.id.replace(":", "-")
             calendar.add_component(_action(uid, report, action.island, due, action.plan, t))
-    return calendar.to_ical().decode("utf-8")
+    text = calendar.to_ical().decode("utf-8")
+    return text if text.endswith("\r\n") else text + "\r\n"  # RFC 5545: every line ends with CRLF

@@ -50,10 +50,10 @@ def _overview_row(action: Action, current: bool, status: str | None, notes: int)
     def make(p: Palette, width: int) -> Text:
         text = Text("▶ " if current else "  ", style=p.accent)
         text.append(safe(_group(action)), style=p.heading)
-        text.append("  ")
-        text.append(safe(action.what or "–"))
         text.append(f"   {_status(status)}", style=p.success if status == "done" else p.accent if status else p.muted)
         text.append(f"  · {t('host.review.notes', n=notes, of=len(NOTE_FIELDS))}", style=p.muted)
+        text.append("\n    ")
+        text.append(safe(action.what or "–"))
         return text
 
     return make
@@ -75,6 +75,9 @@ def action_rows(state: State, action: Action) -> list[Row]:
         text = getattr(action, name)
         if text:
             rows.append(Row(f"P:{name}", (name, text), _field_row(t(f"plan.{name}"), text), cursor=False))
+    if action.owners:
+        named = ", ".join(f"{p.name} ({p.org})" if p.org else p.name for p in action.owners)
+        rows.append(Row("P:owners", named, _field_row(t("host.plans.owners"), named), cursor=False))
     for n, entry in enumerate(action.history):
         said = " · ".join(safe(getattr(entry, f)) for f in NOTE_FIELDS if getattr(entry, f))
         line = f"{_status(entry.status)}{(' – ' + said) if said else ''}"

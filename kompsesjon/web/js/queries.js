@@ -196,3 +196,34 @@ export function reportingPhases(state, phase) {
   const groups = state.agenda[phase].groups;
   return state.agenda.slice(0, phase).flatMap((p, n) => (p.kind === "group_work" && p.groups === groups ? [n] : []));
 }
+
+// ---- a series (kompsesjon/method/review.py) ----------------------------------
+
+const CLOSED = new Set(["done", "dropped"]);
+
+/** The carried actions this session reviews (not done or dropped before). */
+export function reviewedActions(state) {
+  if (!state.series) return [];
+  return state.series.actions.filter((a) => !(a.history.length && CLOSED.has(a.history[a.history.length - 1].status)));
+}
+
+function actionPeople(action) {
+  const same = (a, b) => a.name === b.name && a.org === b.org;
+  return [...action.members, ...action.owners.filter((o) => !action.members.some((m) => same(m, o)))];
+}
+
+/** Is ``me`` in the action's island group or organisation? (may_review) */
+export function mayReview(state, me, action) {
+  const people = actionPeople(action);
+  if (!people.length) return true;
+  const mine = state.participants[me];
+  if (!mine) return false;
+  const fold = (text) => text.trim().toLowerCase();
+  const orgs = new Set(people.filter((p) => p.org.trim()).map((p) => fold(p.org)));
+  if (mine.org.trim() && orgs.has(fold(mine.org))) return true;
+  return people.some((p) => fold(p.name) === fold(mine.name) && fold(p.org) === fold(mine.org));
+}
+
+export function reviewOf(state, action) {
+  return state.reviews[action] || { status: null, status_by: null, notes: {} };
+}

@@ -73,3 +73,37 @@ async def test_a_phone_reports_on_its_groups_action(running, clients, chromium):
     assert roller not in host.state.reviews
     phone.assert_no_errors()
     await phone.close()
+
+
+async def test_a_phone_names_who_from_the_session_and_the_series(running, clients, chromium):
+    code = await earlier(running, clients)
+    created = await running.new_session(title="Andre samling", follows=code)
+    host = clients(running.url, role="facilitator", token=created.token)
+    ola = clients(running.url, role="participant", code=created.code, name="Ola", org="Bodø")
+    await host.wait_ready()
+    await ola.wait_ready()
+    phone = await Phone.open(chromium, f"http://127.0.0.1:{running.port}", f"/{created.code}")
+    await phone.join("Kari", "Bodø")
+    await advance(host, PhaseKind.BRAINSTORM, "critique")
+    await ok(ola, c.AddItem(id=new_id(), board="critique", text="Lite tid"))
+    await ok(host, c.RevealItems(id=new_id(), board="critique"))
+    await advance(host, PhaseKind.ISLANDS)
+    await ok(host, c.CreateIsland(id=new_id(), title="Tid", links=[c.LinkRef(board="critique", card="K1")]))
+    await ok(ola, c.ChooseIsland(id=new_id(), island="I1"))
+    kari = next(p.id for p in host.state.participants.values() if p.name == "Kari")
+    await ok(host, c.AssignIsland(id=new_id(), participant=kari, island="I1"))
+    await advance(host, PhaseKind.ACTION_PLANS)
+    page = phone.page
+    await phone.phase("Handlingsplaner")
+    choice = page.get_by_label("Person fra økten eller tidligere samlinger")
+    # Siv (Meløy) was only at the first gathering.
+    await expect(choice).to_contain_text("Siv (Meløy)")
+    await choice.select_option(label="Siv (Meløy)")
+    await page.get_by_role("button", name="Navngi", exact=True).click()
+    await until(lambda: [p.name for p in host.state.plan_owners.get("I1", [])] == ["Siv"])
+    await expect(page.locator(".plan-owners .owners")).to_contain_text("Siv (Meløy)")
+    await assert_usable(page, "naming WHO")
+    await page.get_by_role("button", name="Fjern Siv (Meløy) fra HVEM").click()
+    await until(lambda: host.state.plan_owners.get("I1") == [])
+    phone.assert_no_errors()
+    await phone.close()

@@ -227,3 +227,20 @@ export function mayReview(state, me, action) {
 export function reviewOf(state, action) {
   return state.reviews[action] || { status: null, status_by: null, notes: {} };
 }
+
+/** Whom WHO can name: the people of the session and of its series (people_of). */
+export function peopleOf(state) {
+  const out = [];
+  const fold = (text) => text.trim().toLowerCase();
+  const add = (p) => {
+    if (p.name && !out.some((o) => fold(o.name) === fold(p.name) && fold(o.org) === fold(p.org))) {
+      out.push({ name: p.name, org: p.org || "" });
+    }
+  };
+  for (const p of Object.values(state.participants)) if (!p.removed && p.name) add(p);
+  if (state.series) {
+    for (const action of state.series.actions) for (const p of actionPeople(action)) add(p);
+    for (const g of state.series.gatherings) for (const island of g.islands) for (const p of island.members) add(p);
+  }
+  return out;
+}

@@ -9,8 +9,6 @@ record, so the export is built from that one session's state — the same
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import time
 from pathlib import Path
@@ -26,7 +24,7 @@ from .html import _page
 from .markdown import _render
 from .report import Report, build_report, series_report
 from .stored import ExportError, find_session, list_sessions, load_state
-from .tables import formula_safe, zip_of
+from .tables import csv_files, zip_of
 from .word import _write
 
 SERIES_FORMAT = "kompsesjon.series"
@@ -97,14 +95,7 @@ def series_tables(report: Report) -> dict[str, list[list[object]]]:
 
 
 def render_series_csv(report: Report) -> dict[str, bytes]:
-    files = {}
-    for name, rows in series_tables(report).items():
-        buffer = io.StringIO(newline="")
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(COLUMNS[name])
-        writer.writerows([formula_safe(cell) for cell in row] for row in rows)
-        files[f"{name}.csv"] = buffer.getvalue().encode("utf-8-sig")
-    return files
+    return csv_files(series_tables(report), COLUMNS)
 
 
 def render_series(report: Report, fmt: str) -> str | bytes:

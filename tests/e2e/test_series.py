@@ -116,3 +116,21 @@ async def test_a_second_gathering_follows_up_the_first(tmp_path, clients):
     report = export("md", second["code"]).stdout.decode()
     assert "Oppfølging av tiltak" in report and "Møtetid avtalt" in report
     assert io.BytesIO(export("ics", "--series", second["code"]).stdout).getvalue().startswith(b"BEGIN:VCALENDAR")
+
+
+async def test_following_a_session_that_is_not_there_is_one_error_and_changes_nothing(tmp_path):
+    db = tmp_path / "serie.sqlite3"
+    proc, first = await start_server(db, 0, "--title", "Første samling")
+    await stop_server(proc)
+    command = [sys.executable, "-m", "kompsesjon", "serve", "--db", str(db), "--port", "0", "--follows", "NOPE99"]
+    done = subprocess.run(command, capture_output=True, check=False, timeout=30)
+    out = (done.stdout + done.stderr).decode()
+    assert done.returncode == 1, out
+    assert "Traceback" not in out
+    assert [line for line in out.splitlines() if line.startswith("error: ")] == [
+        "error: no session with the join code 'NOPE99' is stored here"
+    ]
+    listed = subprocess.run(
+        [sys.executable, "-m", "kompsesjon", "sessions", "--db", str(db)], capture_output=True, check=True
+    )
+    assert listed.stdout.decode().count("\n") == 1 and first["code"] in listed.stdout.decode()

@@ -236,3 +236,21 @@ def test_an_anonymous_session_carries_no_names(anonymous):
     members = [] if anonymous else [Person(name="Kari", org="Bodø"), Person(name="Ola", org="Bodø")]
     assert series.actions[0].members == members
     assert series.gatherings[0].islands[0].members == members
+
+
+def test_the_follow_ups_per_organisation_are_carried_over():
+    from kompsesjon.method.group_work import org_group
+
+    from .workshop import CONFERENCE_AGENDA, CONFERENCE_GROUP_SETS
+
+    w = Workshop(session="D1", agenda=CONFERENCE_AGENDA, boards=[], group_sets=CONFERENCE_GROUP_SETS)
+    kari = w.join("Kari", "Bodø kommune")
+    w.join("Per", "Meløy kommune")  # another organisation, which wrote nothing
+    w.goto(PhaseKind.FOLLOW_UP)
+    phase = w.state.phase
+    group = org_group("Bodø kommune", kari)
+    w.do(participant(kari), "edit_answer", phase=phase, question=0, group=group, text="Faddere", base_version=0)
+    (gathering,) = carry_over(w.state, "DDDDDD").gatherings
+    assert [(f.org, f.question, f.text) for f in gathering.follow_ups] == [
+        ("Bodø kommune", "Hva gjør vi før neste samling?", "Faddere")
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from support import earlier_gathering
+
 from kompsesjon.client import new_id
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
@@ -9,32 +11,8 @@ from kompsesjon.method.agenda import PhaseKind
 from .conftest import Workshop, advance, ok, run, settle, shows, type_text
 
 
-async def earlier_gathering(running, clients, tmp_path) -> str:
-    """A first gathering where Bodø's island «Tid» planned «Fast møtetid» and
-    Meløy's island «Roller» planned «Rollebeskrivelser»; its join code."""
-    first = await Workshop(running, clients, tmp_path).start(title="Første samling")
-    host = first.host
-    kari = await first.person("Kari", "Bodø")
-    ola = await first.person("Ola", "Bodø")
-    per = await first.person("Per", "Meløy")
-    siv = await first.person("Siv", "Meløy")
-    await advance(host, PhaseKind.BRAINSTORM, "critique")
-    await ok(kari, c.AddItem(id=new_id(), board="critique", text="Lite tid"))
-    await ok(per, c.AddItem(id=new_id(), board="critique", text="Uklare roller"))
-    await ok(host, c.RevealItems(id=new_id(), board="critique"))
-    await advance(host, PhaseKind.ISLANDS)
-    await ok(host, c.CreateIsland(id=new_id(), title="Tid", links=[c.LinkRef(board="critique", card="K1")]))
-    await ok(host, c.CreateIsland(id=new_id(), title="Roller", links=[c.LinkRef(board="critique", card="K2")]))
-    for person, island in ((kari, "I1"), (ola, "I1"), (per, "I2"), (siv, "I2")):
-        await ok(person, c.ChooseIsland(id=new_id(), island=island))
-    await advance(host, PhaseKind.ACTION_PLANS)
-    await ok(kari, c.EditPlan(id=new_id(), island="I1", field="what", text="Fast møtetid", base_version=0))
-    await ok(per, c.EditPlan(id=new_id(), island="I2", field="what", text="Rollebeskrivelser", base_version=0))
-    return first.code
-
-
 async def follow_up(running, clients, tmp_path) -> Workshop:
-    code = await earlier_gathering(running, clients, tmp_path)
+    code = await earlier_gathering(running, clients)
     return await Workshop(running, clients, tmp_path).start(title="Andre samling", follows=code)
 
 
@@ -68,7 +46,7 @@ async def test_the_host_steps_through_the_actions_and_the_screen_follows(running
     from .host_support import Room, opened
     from .host_support import shows as host_shows
 
-    code = await earlier_gathering(running, clients, tmp_path)
+    code = await earlier_gathering(running, clients)
     room = await Room(running, clients).start(people=[("Kari", "Bodø"), ("Per", "Meløy")], follows=code)
     tid, roller = (a.id for a in room.fac.state.series.actions)
     kari = room.people[0]
@@ -81,6 +59,7 @@ async def test_the_host_steps_through_the_actions_and_the_screen_follows(running
         text = await host_shows(pilot, host, "Oppfølging av tiltakene fra «Første samling»")
         assert "Tid (Bodø)   Gjennomført  · 1/3 notater\n     Fast møtetid" in text
         assert "Roller (Meløy)   Ikke rapportert  · 0/3 notater\n     Rollebeskrivelser" in text
+        assert "Veien videre sist: Rapport til kommunene" in text
         await pilot.press("right")
         await settle(pilot, lambda: room.fac.state.presenting_action == tid)
         text = await host_shows(pilot, host, "Fast møtetid   (1/2)")

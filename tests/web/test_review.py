@@ -5,7 +5,7 @@ another group's action read-only, and the page passes axe-core."""
 from __future__ import annotations
 
 from playwright.async_api import expect
-from support import advance, ok, until
+from support import advance, earlier_gathering, ok, until
 
 from kompsesjon.client import new_id
 from kompsesjon.method import commands as c
@@ -15,32 +15,8 @@ from .a11y import assert_usable
 from .phone import Phone
 
 
-async def earlier(running, clients) -> str:
-    created = await running.new_session(title="Første samling")
-    host = clients(running.url, role="facilitator", token=created.token)
-    kari = clients(running.url, role="participant", code=created.code, name="Kari", org="Bodø")
-    per = clients(running.url, role="participant", code=created.code, name="Per", org="Meløy")
-    ola = clients(running.url, role="participant", code=created.code, name="Ola", org="Bodø")
-    siv = clients(running.url, role="participant", code=created.code, name="Siv", org="Meløy")
-    for client in (host, kari, per, ola, siv):
-        await client.wait_ready()
-    await advance(host, PhaseKind.BRAINSTORM, "critique")
-    await ok(kari, c.AddItem(id=new_id(), board="critique", text="Lite tid"))
-    await ok(per, c.AddItem(id=new_id(), board="critique", text="Uklare roller"))
-    await ok(host, c.RevealItems(id=new_id(), board="critique"))
-    await advance(host, PhaseKind.ISLANDS)
-    await ok(host, c.CreateIsland(id=new_id(), title="Tid", links=[c.LinkRef(board="critique", card="K1")]))
-    await ok(host, c.CreateIsland(id=new_id(), title="Roller", links=[c.LinkRef(board="critique", card="K2")]))
-    for person, island in ((kari, "I1"), (ola, "I1"), (per, "I2"), (siv, "I2")):
-        await ok(person, c.ChooseIsland(id=new_id(), island=island))
-    await advance(host, PhaseKind.ACTION_PLANS)
-    await ok(kari, c.EditPlan(id=new_id(), island="I1", field="what", text="Fast møtetid", base_version=0))
-    await ok(per, c.EditPlan(id=new_id(), island="I2", field="what", text="Rollebeskrivelser", base_version=0))
-    return created.code
-
-
 async def test_a_phone_reports_on_its_groups_action(running, clients, chromium):
-    code = await earlier(running, clients)
+    code = await earlier_gathering(running, clients)
     created = await running.new_session(title="Andre samling", follows=code)
     host = clients(running.url, role="facilitator", token=created.token)
     await host.wait_ready()
@@ -76,7 +52,7 @@ async def test_a_phone_reports_on_its_groups_action(running, clients, chromium):
 
 
 async def test_a_phone_names_who_from_the_session_and_the_series(running, clients, chromium):
-    code = await earlier(running, clients)
+    code = await earlier_gathering(running, clients)
     created = await running.new_session(title="Andre samling", follows=code)
     host = clients(running.url, role="facilitator", token=created.token)
     ola = clients(running.url, role="participant", code=created.code, name="Ola", org="Bodø")

@@ -59,6 +59,13 @@ def _overview_row(action: Action, current: bool, status: str | None, notes: int)
     return make
 
 
+def _earlier(gathering) -> str:
+    """What the earlier gathering agreed besides its plans: next steps, follow-ups."""
+    lines = [f"{t('host.review.next_steps')} {'; '.join(gathering.next_steps)}"] if gathering.next_steps else []
+    lines += [f"{f.org}: {f.text}" for f in gathering.follow_ups]
+    return "\n".join(lines)
+
+
 def _field_row(label: str, text: str, muted: bool = False):
     def make(p: Palette, width: int) -> Text:
         out = Text(label + " ", style=p.accent)
@@ -110,6 +117,7 @@ class ReviewView(PhaseView):
             yield Texty(id="review-group", classes="names")
             yield Rows(id="review-fields", interactive=False)
         yield Rows(id="review-overview", interactive=False, empty=t("host.review.nothing"))
+        yield Texty(id="review-earlier", classes="names")
 
     def redraw(self, state: State, kinds: frozenset[str]) -> None:
         actions = reviewed_actions(state)
@@ -121,6 +129,9 @@ class ReviewView(PhaseView):
         presenting = state.series.action(state.presenting_action) if state.series and state.presenting_action else None
         self.query_one("#review-report").display = presenting is not None
         self.query_one("#review-overview").display = presenting is None
+        self.query_one("#review-earlier").display = presenting is None
+        if state.series is not None:
+            self.query_one("#review-earlier", Texty).show(_earlier(state.series.follows))
         if presenting is not None:
             ids = [a.id for a in actions]
             where = f"   ({ids.index(presenting.id) + 1}/{len(ids)})" if presenting.id in ids else ""

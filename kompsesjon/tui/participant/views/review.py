@@ -132,12 +132,16 @@ class ReviewView(PhaseView):
             info.update(Text(t("participant.review.nothing"), style="italic"))
         else:
             earlier = state.series.follows
-            info.update(
-                Text.assemble(
-                    (t("participant.review.from", title=earlier.title, date=day(earlier.date)), "bold"),
-                    ("\n" + t("participant.review.help"), "dim"),
-                )
-            )
+            line = Text(t("participant.review.from", title=earlier.title, date=day(earlier.date)), style="bold")
+            me = state.participants.get(self.me or "")
+            ours = [
+                f for f in earlier.follow_ups if me is not None and me.org and f.org.casefold() == me.org.casefold()
+            ]
+            for follow_up in ours:  # what our organisation said it would do
+                line.append("\n" + t("participant.review.our_follow_up") + " ", style="bold")
+                line.append_text(plain(follow_up.text))
+            line.append("\n" + t("participant.review.help"), style="dim")
+            info.update(line)
         rows = []
         for action in actions:
             line = plain(action_title(action), style="bold" if self._mine(state, action) else "dim")

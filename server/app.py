@@ -22,6 +22,7 @@ from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
 from kompsesjon import protocol as proto
+from kompsesjon.method.commands import FollowSession
 from kompsesjon.method.events import SessionCreated
 from kompsesjon.method.review import carry_over, with_review
 from kompsesjon.method.text import LIMITS, clean
@@ -115,6 +116,13 @@ class SessionServer:
     def find(self, ref: str) -> Hub | None:
         """The hub of a session by join code (any case, with or without a dash) or id."""
         return self._by_code.get(normalise_code(ref)) or self.hubs.get(ref.strip())
+
+    def _with_series(self, peer: Peer, hub: Hub, command: FollowSession) -> FollowSession:
+        """``follow_session`` with the record of the session its token names
+        (never what the client sent); none for a wrong token or for this one."""
+        earlier = self._by_token.get(secret_hash(command.token)) if peer.role == "facilitator" else None
+        series = carry_over(earlier.state, earlier.code) if earlier is not None and earlier is not hub else None
+        return command.model_copy(update={"series": series})
 
     def _hub(self, session: str, code: str) -> Hub:
         return Hub(session, code, self.store, rate=self.limits.rate, burst=self.limits.burst)
@@ -337,6 +345,8 @@ class SessionServer:
     async def _serve(self, peer: Peer, hub: Hub) -> None:
         async for raw in peer.conn:
             command = hub.receive(peer, raw)  # size, rate and shape: a refused frame is answered
+            if isinstance(command, FollowSession):
+                command = self._with_series(peer, hub, command)
             if command is not None:
                 await hub.submit(peer, command)
 

@@ -227,10 +227,10 @@ def read_only(*paths: Path):
                 path.chmod(mode)
 
 
-async def earlier_gathering(running, clients) -> str:
+async def earlier_gathering(running, clients):
     """A first gathering for a series, to its closing: Bodø's island «Tid»
     (Kari, Ola) planned «Fast møtetid», Meløy's «Roller» (Per, Siv)
-    «Rollebeskrivelser»; one next step. Its join code."""
+    «Rollebeskrivelser»; one next step. Its CreatedSession (code, token)."""
     created = await running.new_session(title="Første samling")
     host = clients(running.url, role="facilitator", token=created.token)
     people = [
@@ -254,4 +254,4 @@ async def earlier_gathering(running, clients) -> str:
     await ok(per, c.EditPlan(id=new_id(), island="I2", field="what", text="Rollebeskrivelser", base_version=0))
     await advance(host, PhaseKind.CLOSING)
     await ok(host, c.AddNextStep(id=new_id(), text="Rapport til kommunene"))
-    return created.code
+    return created

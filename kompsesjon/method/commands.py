@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from .series import Series
+
 CommandId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Ref = Annotated[str, Field(min_length=1, max_length=32)]  # an id of a card, theme, island …
 
@@ -394,6 +396,18 @@ class PresentAction(_Command):
     action: Annotated[str, Field(min_length=1, max_length=80)] | None
 
 
+class FollowSession(_Command):
+    """Make this session follow an earlier one of the same server, chosen in
+    the host view before anything is carried. ``token`` is the earlier
+    session's facilitator token: it proves the right to that record (a token
+    names its session only). ``series`` is filled in by the server from that
+    session; whatever a client sends in it is replaced."""
+
+    type: Literal["follow_session"] = "follow_session"
+    token: str = Field(min_length=1, max_length=200)
+    series: Series | None = None
+
+
 class NameOwner(_Command):
     """Name a person (of the session or its series) in WHO of an island's plan."""
 
@@ -466,6 +480,7 @@ Command = Annotated[
     | SetActionStatus
     | EditActionNote
     | PresentAction
+    | FollowSession
     | NameOwner
     | UnnameOwner,
     Field(discriminator="type"),

@@ -411,6 +411,15 @@ class ActionPresented(_Event):
     action: str | None
 
 
+class SeriesLinked(_Event):
+    """The session follows an earlier one (chosen in the host view): what it
+    carries over, and its agenda with the follow-up phase in it."""
+
+    type: Literal["series_linked"] = "series_linked"
+    series: Series
+    agenda: list[Phase]
+
+
 class OwnerNamed(_Event):
     """A person is named in WHO of an island's plan."""
 
@@ -473,6 +482,7 @@ Event = Annotated[
     | ActionStatusSet
     | ActionNoteEdited
     | ActionPresented
+    | SeriesLinked
     | OwnerNamed
     | OwnerUnnamed,
     Field(discriminator="type"),

@@ -476,6 +476,12 @@ def _action_presented(state: State, e: ev.ActionPresented) -> None:
     state.presenting_action = e.action
 
 
+@_on(ev.SeriesLinked)
+def _series_linked(state: State, e: ev.SeriesLinked) -> None:
+    state.series = e.series
+    state.agenda = list(e.agenda)
+
+
 @_on(ev.OwnerNamed)
 def _owner_named(state: State, e: ev.OwnerNamed) -> None:
     owners = state.plan_owners.setdefault(e.island, [])

@@ -286,6 +286,19 @@ def _present_action(state: State, actor: Actor, c: cmd.PresentAction, now: float
     return [ev.ActionPresented(action=c.action)]
 
 
+@_on(cmd.FollowSession)
+def _follow_session(state: State, actor: Actor, c: cmd.FollowSession, now: float) -> list:
+    if state.series is not None:
+        raise Rejection("already_follows", "This session already follows an earlier one.")
+    if state.phase != 0 or state.next_steps or state.plans or state.answers:
+        # The follow-up phase goes in after the intro: the agenda may only
+        # change before anything is written in a later phase.
+        raise Rejection("series_too_late", "A session can only start to follow another in its first phase.")
+    if c.series is None or c.series.follows.session == state.session:
+        raise Rejection("unknown_session", "No other session here has that facilitator token.")
+    return [ev.SeriesLinked(series=c.series, agenda=with_review(state.agenda))]
+
+
 # ---- WHO names people -------------------------------------------------------
 
 

@@ -66,6 +66,7 @@ EXAMPLES = {
     "set_action_status": {"action": "a1b2c3d4e5f6:I1", "status": "done"},
     "edit_action_note": {"action": "a1b2c3d4e5f6:I1", "field": "happened", "text": "Mye", "base_version": 0},
     "present_action": {"action": None},
+    "follow_session": {"token": "f-0123456789"},
     "name_owner": {"island": "I1", "name": "Kari", "org": "Bodø"},
     "unname_owner": {"island": "I1", "name": "Kari", "org": "Bodø"},
 }

@@ -254,3 +254,25 @@ def test_the_follow_ups_per_organisation_are_carried_over():
     assert [(f.org, f.question, f.text) for f in gathering.follow_ups] == [
         ("Bodø kommune", "Hva gjør vi før neste samling?", "Faddere")
     ]
+
+
+def test_a_session_can_start_to_follow_another_in_its_first_phase_only():
+    first = workshop_with_plans()
+    series = carry_over(first.state, "AAAAAA")
+    w = Workshop(session="S2")
+    kari = w.join("Kari", "Bodø")
+    w.rejects("unknown_session", FACILITATOR, "follow_session", token="f-x")  # the server found no session
+    w.rejects("not_facilitator", participant(kari), "follow_session", token="f-x", series=series.model_dump())
+    w.rejects(
+        "unknown_session", FACILITATOR, "follow_session", token="f-x", series=carry_over(w.state, "SELF00").model_dump()
+    )
+    (linked,) = w.do(FACILITATOR, "follow_session", token="f-x", series=series.model_dump())
+    assert linked.type == "series_linked" and w.state.series == series
+    assert [p.kind for p in w.state.agenda[:2]] == [PhaseKind.INTRO, PhaseKind.ACTION_REVIEW]
+    w.rejects("already_follows", FACILITATOR, "follow_session", token="f-x", series=series.model_dump())
+    later = Workshop(session="S3")
+    later.advance()
+    later.rejects("series_too_late", FACILITATOR, "follow_session", token="f-x", series=series.model_dump())
+    w.goto(PhaseKind.ACTION_REVIEW)
+    w.do(participant(kari), "set_action_status", action=series.actions[0].id, status="done")
+    assert_mirrors_agree(w.log)

@@ -12,7 +12,7 @@ from .conftest import Workshop, advance, ok, run, settle, shows, type_text
 
 
 async def follow_up(running, clients, tmp_path) -> Workshop:
-    code = await earlier_gathering(running, clients)
+    code = (await earlier_gathering(running, clients)).code
     return await Workshop(running, clients, tmp_path).start(title="Andre samling", follows=code)
 
 
@@ -46,7 +46,7 @@ async def test_the_host_steps_through_the_actions_and_the_screen_follows(running
     from .host_support import Room, opened
     from .host_support import shows as host_shows
 
-    code = await earlier_gathering(running, clients)
+    code = (await earlier_gathering(running, clients)).code
     room = await Room(running, clients).start(people=[("Kari", "Bodø"), ("Per", "Meløy")], follows=code)
     tid, roller = (a.id for a in room.fac.state.series.actions)
     kari = room.people[0]
@@ -109,3 +109,37 @@ async def test_who_names_people_of_the_session_and_the_series(running, clients, 
         await settle(pilot, lambda: host.state.plan_owners.get("I1") == [])
         await pilot.press("escape")
         await settle(pilot, lambda: app.screen is app.session_screen)
+
+
+async def test_the_host_view_makes_a_new_session_follow_an_earlier_one(running, clients):
+    from .host_support import Room, opened
+    from .host_support import shows as host_shows
+
+    earlier = await earlier_gathering(running, clients)
+    room = await Room(running, clients).start(people=[("Kari", "Bodø")], title="Andre samling")
+    host = room.host()
+    async with host.run_test(size=(80, 24), notifications=True) as pilot:
+        await opened(pilot, host, room)
+        await pilot.press("f")
+        await host_shows(pilot, host, "Følg opp en tidligere samling: dens")
+        for ch in "f-wrong":
+            await pilot.press(ch)
+        assert "f-wrong" not in screen_of(host)  # a secret on a projected screen: typed blind
+        await pilot.press("enter")
+        await host_shows(pilot, host, "Ingen annen økt her")
+        assert room.fac.state.series is None
+        await pilot.press("f")
+        await host_shows(pilot, host, "Følg opp en tidligere samling: dens")
+        host.screen.query_one("#prompt-input").value = earlier.token
+        await pilot.press("enter")
+        await settle(pilot, lambda: room.fac.state.series is not None)
+        await host_shows(pilot, host, "Følger opp «Første samling»: 2 tiltak å følge opp.")
+        assert [p.kind for p in room.fac.state.agenda[:2]] == [PhaseKind.INTRO, PhaseKind.ACTION_REVIEW]
+        await pilot.press("n")
+        await host_shows(pilot, host, "Oppfølging av tiltakene fra «Første samling»")
+
+
+def screen_of(app) -> str:
+    from .host_support import screen_text
+
+    return screen_text(app)

@@ -16,7 +16,7 @@ from .phone import Phone
 
 
 async def test_a_phone_reports_on_its_groups_action(running, clients, chromium):
-    code = await earlier_gathering(running, clients)
+    code = (await earlier_gathering(running, clients)).code
     created = await running.new_session(title="Andre samling", follows=code)
     host = clients(running.url, role="facilitator", token=created.token)
     await host.wait_ready()
@@ -52,7 +52,7 @@ async def test_a_phone_reports_on_its_groups_action(running, clients, chromium):
 
 
 async def test_a_phone_names_who_from_the_session_and_the_series(running, clients, chromium):
-    code = await earlier_gathering(running, clients)
+    code = (await earlier_gathering(running, clients)).code
     created = await running.new_session(title="Andre samling", follows=code)
     host = clients(running.url, role="facilitator", token=created.token)
     ola = clients(running.url, role="participant", code=created.code, name="Ola", org="Bodø")

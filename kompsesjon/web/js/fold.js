@@ -229,6 +229,10 @@ const HANDLERS = {
   },
   action_note_edited(s, e) { reviewOf(s, e.action).notes[e.field] = planField(e); },
   action_presented(s, e) { s.presenting_action = e.action ?? null; },
+  series_linked(s, e) {
+    s.series = e.series;
+    s.agenda = [...e.agenda];
+  },
   owner_named(s, e) {
     const owners = (s.plan_owners[e.island] ||= []);
     if (!owners.some((p) => samePerson(p, e.person))) owners.push({ name: e.person.name, org: e.person.org ?? "" });

@@ -133,10 +133,9 @@ class ReviewView(PhaseView):
         else:
             earlier = state.series.follows
             line = Text(t("participant.review.from", title=earlier.title, date=day(earlier.date)), style="bold")
-            me = state.participants.get(self.me or "")
-            ours = [
-                f for f in earlier.follow_ups if me is not None and me.org and f.org.casefold() == me.org.casefold()
-            ]
+            person = state.participants.get(self.me or "")
+            org = person.org.casefold() if person is not None else ""
+            ours = [f for f in earlier.follow_ups if org and f.org.casefold() == org]
             for follow_up in ours:  # what our organisation said it would do
                 line.append("\n" + t("participant.review.our_follow_up") + " ", style="bold")
                 line.append_text(plain(follow_up.text))

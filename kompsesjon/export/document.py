@@ -551,7 +551,8 @@ def build_series(report: Report) -> list[Block]:
     assert series is not None
     w = _Writer(report)
     t, lang = w.t, report.session.lang
-    w.add(Heading(1, t("export.series_title", title=report.session.title)))
+    first, last = series.gatherings[0].title, series.gatherings[-1].title
+    w.add(Heading(1, t("export.series_title", title=first if first == last else f"{first} – {last}")))
     w.add(Contents(t("export.contents")))
     w.add(Heading(2, t("export.gatherings")))
     w.add(

@@ -213,6 +213,7 @@ def test_only_status_and_notes_of_what_was_carried_can_change(steps):
         except Exception as exc:  # refused: nothing changed (checked by Workshop.rejects elsewhere)
             assert type(exc).__name__ == "Rejection"
         assert w.state.series == series  # the carried record never changes
+        assert set(w.state.reviews) <= {a.id for a in series.open_actions}  # only what is reviewed gets a word
     # Replay = state, and every audience's mirror agrees with its view.
     replayed = None
     for event in w.log:

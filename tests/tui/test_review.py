@@ -28,7 +28,7 @@ async def test_a_participant_reports_on_their_groups_action(running, clients, tm
         await pilot.click("#status-in_progress")
         await settle(pilot, lambda: host.state.reviews.get(tid) is not None)
         assert host.state.reviews[tid].status == "in_progress"
-        await shows(pilot, "Tid: Fast møtetid  · Pågår")
+        await shows(pilot, "Tid: Fast møtetid  · Pågår", "◉ Pågår")
         await pilot.click("#note-happened")
         await type_text(pilot, "Møtetid avtalt")
         await pilot.press("ctrl+s")

@@ -173,6 +173,8 @@ class ReviewView(PhaseView):
         for status in STATUSES:
             button = self.query_one(f"#status-{status}", Button)
             button.variant = "primary" if status == current else "default"
+            # Not by colour alone: the chosen status is marked.
+            button.label = ("◉ " if status == current else "") + t(f"action_status.{status}")
         for editor in self.query(ActionNoteEditor):
             editor.display = mine
             if mine and state is not None and action is not None:

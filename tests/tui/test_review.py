@@ -109,6 +109,10 @@ async def test_who_names_people_of_the_session_and_the_series(running, clients, 
         await settle(pilot, lambda: host.state.plan_owners.get("I1") == [])
         await pilot.press("escape")
         await settle(pilot, lambda: app.screen is app.session_screen)
+        # WHEN holds a date: shown as the due date (it goes in the calendar).
+        await ok(ola, c.EditPlan(id=new_id(), island="I1", field="when", text="Innen 15.1.2027", base_version=0))
+        info = app.session_screen.query_one("#island-info")
+        await settle(pilot, lambda: "Frist: 15.01.2027" in str(info.render()))  # may be scrolled above the field
 
 
 async def test_the_host_view_makes_a_new_session_follow_an_earlier_one(running, clients):

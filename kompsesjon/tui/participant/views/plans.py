@@ -23,7 +23,7 @@ from kompsesjon.method import State
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.islands import active_islands, island_members
-from kompsesjon.method.review import people_of
+from kompsesjon.method.review import date_in, people_of
 from kompsesjon.method.state import PLAN_FIELDS, PlanField
 from kompsesjon.tui.keys import N_
 from kompsesjon.tui.participant.drafts import DraftKey
@@ -119,6 +119,10 @@ class PlansView(OwnAndOthers, PhaseView):
             if owners:
                 line.append("\n" + t("participant.plans.owners") + " ", style="bold")
                 line.append_text(plain(owner_names(owners)))
+            due = date_in(state.plans.get(island, {}).get("when", PlanField()).text)
+            if due is not None:  # WHEN holds a date: it goes in the calendar
+                line.append("\n" + t("participant.plans.due") + " ", style="bold")
+                line.append(due.strftime("%d.%m.%Y"))
             line.append("\n" + t("participant.plans.help"), style="dim")
             info.update(line)
             for editor in editors:

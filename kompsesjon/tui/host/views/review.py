@@ -46,9 +46,9 @@ def _group(action: Action) -> str:
     return f"{action.island} ({', '.join(orgs)})" if orgs and action.island else action.island or ", ".join(orgs)
 
 
-def _overview_row(action: Action, current: bool, status: str | None, notes: int):
+def _overview_row(action: Action, status: str | None, notes: int):
     def make(p: Palette, width: int) -> Text:
-        text = Text("▶ " if current else "  ", style=p.accent)
+        text = Text("  ")
         text.append(safe(_group(action)), style=p.heading)
         text.append(f"   {_status(status)}", style=p.success if status == "done" else p.accent if status else p.muted)
         text.append(f"  · {t('host.review.notes', n=notes, of=len(NOTE_FIELDS))}", style=p.muted)
@@ -145,13 +145,7 @@ class ReviewView(PhaseView):
         for action in actions:
             status = status_of(state, action.id)
             notes = sum(1 for f in NOTE_FIELDS if note_of(state, action.id, f).text.strip())
-            rows.append(
-                Row(
-                    action.id,
-                    (status, notes, action.id == state.presenting_action),
-                    _overview_row(action, False, status, notes),
-                )
-            )
+            rows.append(Row(action.id, (status, notes), _overview_row(action, status, notes)))
         self.query_one("#review-overview", Rows).set_rows(rows)
 
     def available(self, action: str, state: State) -> bool:

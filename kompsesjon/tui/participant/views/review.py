@@ -98,10 +98,6 @@ class ActionNoteEditor(VersionedEditor):
         return command.action == self.target
 
 
-class ActionList(KeyedList):
-    pass
-
-
 @VIEWS.register(PhaseKind.ACTION_REVIEW)
 class ReviewView(PhaseView):
     BINDINGS = [Binding("ctrl+s", "save", N_("participant.keys.save_notes"))]
@@ -113,7 +109,7 @@ class ReviewView(PhaseView):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="review-scroll"):
             yield Static(id="review-info", markup=False)
-            yield ActionList(id="review-actions")
+            yield KeyedList(id="review-actions")
             yield Static(id="review-action", markup=False)
             with Horizontal(id="review-status"):
                 for status in STATUSES:
@@ -148,7 +144,7 @@ class ReviewView(PhaseView):
             if self._mine(state, action):
                 line.append(f"  ({t('participant.review.ours')})", style="dim")
             rows.append((action.id, line))
-        listing = self.query_one("#review-actions", ActionList)
+        listing = self.query_one("#review-actions", KeyedList)
         listing.set_items(rows, empty=t("participant.review.nothing"))
         self.chosen = listing.highlighted_id
         self._show_chosen()

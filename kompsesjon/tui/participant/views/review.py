@@ -29,8 +29,8 @@ from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.review import may_review, note_of, reviewed_actions, status_of
 from kompsesjon.method.series import NOTE_FIELDS, STATUSES, Action
 from kompsesjon.method.state import PlanField
+from kompsesjon.tui.keys import N_
 from kompsesjon.tui.participant.drafts import DraftKey
-from kompsesjon.tui.participant.keys import N_
 from kompsesjon.tui.participant.versioned import VersionedEditor
 from kompsesjon.tui.participant.views.base import VIEWS, KeyedList, PhaseView
 from kompsesjon.tui.text import plain

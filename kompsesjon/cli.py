@@ -25,12 +25,20 @@ def _export(args: argparse.Namespace) -> int:
     from .export import ExportError, load_report, write_export
     from .export.stored import damage
 
+    if args.series and args.session:
+        print("error: name the series with --series CODE, not also as SESSION", file=sys.stderr)
+        return 2
     try:
-        report = load_report(args.db, args.session, names=not args.no_names)
+        if args.series:
+            from .export.series import load_series_report
+
+            report = load_series_report(args.db, args.series, names=not args.no_names)
+        else:
+            report = load_report(args.db, args.session, names=not args.no_names)
         found = damage(args.db)
         if found:
             print(f"warning: {args.db} is damaged ({found}); this report may miss something", file=sys.stderr)
-        result = write_export(report, args.format, args.output, per_org=args.per_org)
+        result = write_export(report, args.format, args.output, per_org=args.per_org, series=bool(args.series))
     except ExportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -144,6 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--anonymous", action="store_true", help="no author ever leaves the server")
     serve.add_argument("--new", action="store_true", help="create a new session even if the database has some")
+    serve.add_argument(
+        "--follows",
+        metavar="CODE",
+        help="a new session that follows the stored session CODE: its actions, next steps and follow-ups carry over",
+    )
     serve.add_argument("--certfile", help="TLS certificate (serve wss://)")
     serve.add_argument("--keyfile", help="TLS private key")
     serve.add_argument(
@@ -162,8 +175,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--format",
         default="md",
-        choices=["md", "html", "docx", "csv", "json"],
-        help="md (default), html (print-friendly, one file), docx (Word), json, csv (zip or folder)",
+        choices=["md", "html", "docx", "csv", "json", "ics"],
+        help="md (default), html (print-friendly, one file), docx (Word), json, csv (zip or folder),"
+        " ics (calendar: the next meeting and the actions with dates)",
+    )
+    export.add_argument(
+        "--series",
+        metavar="CODE",
+        help="the whole series the session CODE is in: every gathering and each action's history",
     )
     export.add_argument(
         "-o",

@@ -22,7 +22,9 @@ from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
 from kompsesjon import protocol as proto
+from kompsesjon.method.commands import FollowSession
 from kompsesjon.method.events import SessionCreated
+from kompsesjon.method.review import carry_over, with_review
 from kompsesjon.method.text import LIMITS, clean
 from kompsesjon.templates import Template, load_template
 
@@ -70,6 +72,10 @@ class Limits:
     close_timeout: float = 5.0
 
 
+class UnknownSession(LookupError):
+    """``--follows`` names no session of the database."""
+
+
 @dataclass(frozen=True)
 class CreatedSession:
     session: str
@@ -107,6 +113,17 @@ class SessionServer:
             started.append(hub)
         return started
 
+    def find(self, ref: str) -> Hub | None:
+        """The hub of a session by join code (any case, with or without a dash) or id."""
+        return self._by_code.get(normalise_code(ref)) or self.hubs.get(ref.strip())
+
+    def _with_series(self, peer: Peer, hub: Hub, command: FollowSession) -> FollowSession:
+        """``follow_session`` with the record of the session its token names
+        (never what the client sent); none for a wrong token or for this one."""
+        earlier = self._by_token.get(secret_hash(command.token)) if peer.role == "facilitator" else None
+        series = carry_over(earlier.state, earlier.code) if earlier is not None and earlier is not hub else None
+        return command.model_copy(update={"series": series})
+
     def _hub(self, session: str, code: str) -> Hub:
         return Hub(session, code, self.store, rate=self.limits.rate, burst=self.limits.burst)
 
@@ -126,9 +143,20 @@ class SessionServer:
         anonymous: bool | None = None,
         purpose: str | None = None,
         background: str | None = None,
+        follows: str | None = None,
     ) -> CreatedSession:
+        """A new session; ``follows``: the join code (or id) of an earlier
+        session in this database, whose record it carries over."""
         if isinstance(template, str):
             template = load_template(template, lang=lang)
+        series = None
+        agenda = template.phases
+        if follows is not None:
+            earlier = self.find(follows)
+            if earlier is None:
+                raise UnknownSession(f"no session with the join code {follows!r} is stored here")
+            series = carry_over(earlier.state, earlier.code)
+            agenda = with_review(agenda)
         session = secrets.token_hex(6)
         code = new_code()
         while code in self._by_code:  # pragma: no cover - 887 million codes
@@ -144,11 +172,12 @@ class SessionServer:
             created_at=time.time(),
             rules=template.rules,
             boards=template.boards,
-            agenda=template.phases,
+            agenda=agenda,
             group_sets=template.group_sets,
             purpose=clean("report", template.purpose if purpose is None else purpose, required=False),
             background=clean("report", template.background if background is None else background, required=False),
             regions=template.regions,
+            series=series,
         )
         await self.store.create_session(session, code, token, created.title, created)
         hub = self._hub(session, code)
@@ -316,6 +345,8 @@ class SessionServer:
     async def _serve(self, peer: Peer, hub: Hub) -> None:
         async for raw in peer.conn:
             command = hub.receive(peer, raw)  # size, rate and shape: a refused frame is answered
+            if isinstance(command, FollowSession):
+                command = self._with_series(peer, hub, command)
             if command is not None:
                 await hub.submit(peer, command)
 

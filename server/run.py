@@ -28,7 +28,7 @@ from kompsesjon.method import Rejection
 from kompsesjon.method.text import clean
 from kompsesjon.templates import TemplateError, load_template
 
-from .app import CreatedSession, Limits, SessionServer
+from .app import CreatedSession, Limits, SessionServer, UnknownSession
 from .limits import quiet_when_out_of_files, raise_open_files_limit
 from .store import Store, StoreError
 
@@ -75,6 +75,7 @@ async def serve_forever(
     ready: asyncio.Event | None = None,
     purpose: str | None = None,
     background: str | None = None,
+    follows: str | None = None,
 ) -> int:
     """Serve until a stop signal; the exit status (0 stopped, 1 could not serve)."""
     loop = asyncio.get_running_loop()
@@ -106,7 +107,7 @@ async def serve_forever(
         server = SessionServer(store, limits)
         resumed = await server.load_sessions()
         created = None
-        if new or not resumed:
+        if new or follows or not resumed:
             created = await server.create_session(
                 load_template(template, lang=lang, params=params),
                 title=title,
@@ -115,6 +116,7 @@ async def serve_forever(
                 anonymous=anonymous or None,
                 purpose=purpose,
                 background=background,
+                follows=follows,
             )
         try:
             await server.start(host, port, ssl_context=ssl_context)
@@ -135,6 +137,12 @@ async def serve_forever(
             out(f"Resumed «{hub.state.title}»  join code {hub.code}  ({hub.seq} events)")
         if created:
             out(describe(created, url))
+            series = server.hubs[created.session].state.series
+            if series is not None:
+                out(
+                    f"  follows:       «{series.follows.title}» ({series.follows.code}):"
+                    f" {len(series.open_actions)} open actions to follow up\n"
+                )
         out("Stop with Ctrl+C; everything is stored.")
         if ready is not None:
             ready.set()
@@ -144,7 +152,7 @@ async def serve_forever(
             return 1
         out("Stopping: finishing what is in flight …")
         return 0
-    except StoreError as exc:
+    except (StoreError, UnknownSession) as exc:
         out(f"error: {exc}")
         return 1
     except asyncio.CancelledError:
@@ -274,6 +282,7 @@ def run(args) -> int:
                 out=out,
                 purpose=args.purpose,
                 background=args.background,
+                follows=getattr(args, "follows", None),
             )
         )
     except KeyboardInterrupt:  # before the signal handlers were in place

@@ -59,6 +59,7 @@ I18N_AREAS: tuple[str, ...] = (
     "words.",
 )
 I18N_AREAS += ("reject.", "app_name")
+I18N_AREAS += ("action_status.", "review.")  # a series: the follow-up round
 # A join code in the path: letters, digits and dashes (``/7mk-dxv`` works too).
 CODE_PATH = re.compile(r"^/([A-Za-z0-9-]{4,32})/?$")
 # Where the page's language came from: the session its address names, or not.

@@ -225,3 +225,33 @@ def read_only(*paths: Path):
                 subprocess.run(["chattr", "-i", str(path)], capture_output=True)
             else:
                 path.chmod(mode)
+
+
+async def earlier_gathering(running, clients):
+    """A first gathering for a series, to its closing: Bodø's island «Tid»
+    (Kari, Ola) planned «Fast møtetid», Meløy's «Roller» (Per, Siv)
+    «Rollebeskrivelser»; one next step. Its CreatedSession (code, token)."""
+    created = await running.new_session(title="Første samling")
+    host = clients(running.url, role="facilitator", token=created.token)
+    people = [
+        clients(running.url, role="participant", code=created.code, name=name, org=org)
+        for name, org in (("Kari", "Bodø"), ("Ola", "Bodø"), ("Per", "Meløy"), ("Siv", "Meløy"))
+    ]
+    for client in (host, *people):
+        await client.wait_ready()
+    kari, ola, per, siv = people
+    await advance(host, PhaseKind.BRAINSTORM, "critique")
+    await ok(kari, c.AddItem(id=new_id(), board="critique", text="Lite tid"))
+    await ok(per, c.AddItem(id=new_id(), board="critique", text="Uklare roller"))
+    await ok(host, c.RevealItems(id=new_id(), board="critique"))
+    await advance(host, PhaseKind.ISLANDS)
+    await ok(host, c.CreateIsland(id=new_id(), title="Tid", links=[c.LinkRef(board="critique", card="K1")]))
+    await ok(host, c.CreateIsland(id=new_id(), title="Roller", links=[c.LinkRef(board="critique", card="K2")]))
+    for person, island in ((kari, "I1"), (ola, "I1"), (per, "I2"), (siv, "I2")):
+        await ok(person, c.ChooseIsland(id=new_id(), island=island))
+    await advance(host, PhaseKind.ACTION_PLANS)
+    await ok(kari, c.EditPlan(id=new_id(), island="I1", field="what", text="Fast møtetid", base_version=0))
+    await ok(per, c.EditPlan(id=new_id(), island="I2", field="what", text="Rollebeskrivelser", base_version=0))
+    await advance(host, PhaseKind.CLOSING)
+    await ok(host, c.AddNextStep(id=new_id(), text="Rapport til kommunene"))
+    return created

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .calendar import render_ics
 from .html import render_html, render_html_extract
 from .markdown import render_markdown, render_markdown_extract
 from .report import Report, build_report
@@ -22,7 +23,7 @@ from .stored import ExportError, find_session, list_sessions, load_state
 from .tables import render_csv, render_zip, zip_of
 from .word import render_docx, render_docx_extract
 
-FORMATS = ("md", "html", "docx", "csv", "json")
+FORMATS = ("md", "html", "docx", "csv", "json", "ics")
 EXTRACT_FORMATS = ("md", "html", "docx")
 BINARY = frozenset({"docx", "csv"})
 
@@ -36,7 +37,9 @@ def load_report(db: str | Path, ref: str | None, *, names: bool = True) -> Repor
 def render(report: Report, fmt: str) -> str | bytes:
     """The report in a format; CSV comes as a zip of the tables, Word as .docx bytes."""
     if fmt == "json":
-        return json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+        # A session that is not in a series has no "series" (the format of version 1 as it was).
+        dumped = report.model_dump(mode="json", exclude={"series"} if report.series is None else None)
+        return json.dumps(dumped, ensure_ascii=False, indent=2) + "\n"
     if fmt == "md":
         return render_markdown(report)
     if fmt == "html":
@@ -45,6 +48,8 @@ def render(report: Report, fmt: str) -> str | bytes:
         return render_docx(report)
     if fmt == "csv":
         return render_zip(report)
+    if fmt == "ics":
+        return render_ics(report)
     raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
@@ -106,7 +111,9 @@ def _write_files(files: dict[str, bytes], output: str | None, default: Path) -> 
     return Written([target])
 
 
-def write_export(report: Report, fmt: str, output: str | None, *, per_org: bool = False) -> Written | str:
+def write_export(
+    report: Report, fmt: str, output: str | None, *, per_org: bool = False, series: bool = False
+) -> Written | str:
     """Write to ``output`` (a file; for CSV and ``per_org`` a folder or a .zip).
 
     Without an output, Markdown, HTML and JSON are returned for standard
@@ -116,11 +123,24 @@ def write_export(report: Report, fmt: str, output: str | None, *, per_org: bool 
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if per_org and series:
+        raise ExportError("--per-org and --series do not go together")
     if per_org:
         return _write_files(render_extracts(report, fmt), output, _default_name(report, f"-{fmt}.zip"))
-    if fmt == "csv":
+    if series:
+        from .series import render_series, render_series_csv
+
+        if fmt == "csv":
+            return _write_files(render_series_csv(report), output, _default_name(report, "-series.zip"))
+        data = render_series(report, fmt)
+        if isinstance(data, bytes):
+            target = Path(output) if output else _default_name(report, f"-series.{fmt}")
+            target.write_bytes(data)
+            return Written([target])
+    elif fmt == "csv":
         return _write_files(render_csv(report), output, _default_name(report, ".zip"))
-    data = render(report, fmt)
+    else:
+        data = render(report, fmt)
     if isinstance(data, bytes):
         target = Path(output) if output else _default_name(report, f".{fmt}")
         target.write_bytes(data)

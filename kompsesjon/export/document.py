@@ -14,9 +14,21 @@ from dataclasses import dataclass, field
 
 from kompsesjon.i18n import Translator
 from kompsesjon.method.agenda import SUB_LETTERS
+from kompsesjon.method.series import NOTE_FIELDS
 from kompsesjon.method.state import PLAN_FIELDS, REPORT_TEXTS
 
-from .report import BoardReport, GroupAnswers, IslandReport, Person, Report, Round, Unit, org_key
+from .report import (
+    BoardReport,
+    GroupAnswers,
+    IslandReport,
+    Person,
+    Report,
+    Round,
+    SeriesAction,
+    SeriesPerson,
+    Unit,
+    org_key,
+)
 
 
 @dataclass(frozen=True)
@@ -318,6 +330,8 @@ class _Writer:
             self.add(Para([Run(t("export.linked") + ": ", strong=True), Run("; ".join(k.title for k in island.links))]))
         if island.members:
             self.add(Para([Run(t("export.members") + ": ", strong=True), Run(_people(island.members))]))
+        if island.owners:
+            self.add(Para([Run(t("export.owners") + ": ", strong=True), Run(_series_people(island.owners))]))
         self.add(
             Form([Field(t(f"plan.{name}"), getattr(island.plan, name), t("export.no_answer")) for name in PLAN_FIELDS])
         )
@@ -386,6 +400,45 @@ class _Writer:
             if report.next_meeting:
                 self.add(Para([Run(t("export.next_meeting") + ": ", strong=True), Run(report.next_meeting)]))
 
+    # ---- a series --------------------------------------------------------------
+
+    def status(self, status: str | None) -> str:
+        return self.t(f"action_status.{status or 'none'}")
+
+    def action(self, action: SeriesAction, *, level: int) -> None:
+        """An action as written, then what each later gathering said about it."""
+        t, lang = self.t, self.report.session.lang
+        title = action.island or action.plan.what
+        self.add(Heading(level, f"{title} – {self.status(action.status)}"))
+        meta = [Run(t("export.written") + ": ", strong=True), Run(_date(action.date, lang))]
+        if action.members:
+            meta += [Run(f" · {t('export.members_of')}: ", strong=True), Run(_series_people(action.members))]
+        if action.owners:
+            meta += [Run(f" · {t('export.owners')}: ", strong=True), Run(_series_people(action.owners))]
+        if action.due:
+            meta += [Run(f" · {t('export.due')}: ", strong=True), Run(action.due)]
+        self.add(Para(meta))
+        self.add(Form([Field(t(f"plan.{f}"), getattr(action.plan, f), t("export.not_filled")) for f in PLAN_FIELDS]))
+        if action.history:
+            header = [t("export.date"), t("export.status")] + [t(f"review.{f}") for f in NOTE_FIELDS]
+            rows = [
+                [_date(e.date, lang), self.status(e.status), *(getattr(e, f) for f in NOTE_FIELDS)]
+                for e in action.history
+            ]
+            self.add(Table(header, rows))
+
+    def carried(self) -> None:
+        """In a session that follows another: the actions it followed up."""
+        series = self.report.series
+        if series is None:
+            return
+        carried = [a for a in series.actions if a.session != self.report.session.id]
+        if not carried:
+            return
+        self.add(Heading(2, self.t("export.series")))
+        for action in carried:
+            self.action(action, level=3)
+
     def evaluation(self) -> None:
         t, e = self.t, self.report.evaluation
         if e is None:
@@ -417,6 +470,7 @@ def build_document(report: Report) -> list[Block]:
     w.texts()
     w.attendance()
     w.notes(t("export.check_ins"), report.check_ins)
+    w.carried()
     for board in report.boards:
         w.board(board)
 
@@ -491,5 +545,47 @@ def build_extract(report: Report, org: str) -> list[Block]:
         for board in lists:
             w.board(board, level=3, whole=False)
     w.closing()
+    w.add(Para([Run(t("export.generated"), muted=True)]))
+    return w.out
+
+
+def _series_people(people: list[SeriesPerson]) -> str:
+    return _people([Person(name=p.name, org=p.org) for p in people])
+
+
+def build_series(report: Report) -> list[Block]:
+    """The series a session belongs to (``export --series``): its gatherings,
+    then every action with its history, then the next meeting."""
+    series = report.series
+    assert series is not None
+    w = _Writer(report)
+    t, lang = w.t, report.session.lang
+    first, last = series.gatherings[0].title, series.gatherings[-1].title
+    w.add(Heading(1, t("export.series_title", title=first if first == last else f"{first} – {last}")))
+    w.add(Contents(t("export.contents")))
+    w.add(Heading(2, t("export.gatherings")))
+    w.add(
+        Table(
+            [t("export.date"), t("export.gathering"), t("export.code"), t("export.next_meeting")],
+            [[_date(g.date, lang), g.title, g.code, g.next_meeting] for g in series.gatherings],
+        )
+    )
+    for g in series.gatherings:
+        if g.next_steps or g.follow_ups:
+            w.add(Heading(3, f"{_date(g.date, lang)} – {g.title}"))
+            if g.next_steps:
+                w.add(Para([Run(t("export.next_steps"), strong=True)]))
+                w.add(ItemList([ListItem([Run(step)]) for step in g.next_steps]))
+            if g.follow_ups:
+                w.add(Para([Run(t("export.follow_up"), strong=True)]))
+                w.add(
+                    ItemList(
+                        [ListItem([Run(f"{f.org}: ", strong=True), Run(f.text)]) for f in g.follow_ups],
+                    )
+                )
+    if series.actions:
+        w.add(Heading(2, t("export.series_actions")))
+        for action in series.actions:
+            w.action(action, level=3)
     w.add(Para([Run(t("export.generated"), muted=True)]))
     return w.out

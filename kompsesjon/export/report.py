@@ -19,6 +19,8 @@ from kompsesjon.method.agenda import ANSWER_PHASES, BoardKind, PhaseKind
 from kompsesjon.method.clustering import live_units, members, unit_title
 from kompsesjon.method.group_work import answer, follow_up_groups, follow_up_label, group_number, question_specs
 from kompsesjon.method.islands import active_islands, island_members
+from kompsesjon.method.review import carry_over
+from kompsesjon.method.series import Series
 from kompsesjon.method.state import PLAN_FIELDS, REPORT_TEXTS
 from kompsesjon.method.visibility import FACILITATOR_VIEW, view_state
 from kompsesjon.method.voting import live_tally, ranked_list, ranking
@@ -153,12 +155,18 @@ class Plan(BaseModel):
     when: str = ""
 
 
+class SeriesPerson(BaseModel):
+    name: str = Field(description="'' when the report is made without names")
+    org: str = ""
+
+
 class IslandReport(BaseModel):
     id: str
     title: str
     links: list[Link]
     members: list[Person]
     plan: Plan
+    owners: list[SeriesPerson] = Field(default=[], description="people named in WHO (by name and organisation)")
 
 
 class QuestionEntry(BaseModel):
@@ -211,6 +219,58 @@ class RedCard(BaseModel):
     dismissed: bool
 
 
+class ActionEntry(BaseModel):
+    """What one gathering said about an action."""
+
+    session: str
+    code: str
+    date: float = Field(description="the gathering's date, epoch seconds")
+    status: str | None = Field(description="done, in_progress, not_started, dropped, or null: not reported")
+    happened: str = Field(default="", description="what has happened")
+    not_happened: str = Field(default="", description="what has not happened")
+    next: str = Field(default="", description="how we go on")
+
+
+class SeriesAction(BaseModel):
+    """An action of the series: the plan as written, and its history."""
+
+    id: str = Field(description="<session>:<island> of the gathering that wrote it")
+    session: str
+    code: str
+    date: float = Field(description="when it was written (that gathering's date)")
+    island: str = Field(description="the island's title")
+    members: list[SeriesPerson]
+    owners: list[SeriesPerson] = Field(description="people named in WHO")
+    plan: Plan
+    due: str = Field(description="the date in WHEN (YYYY-MM-DD), or ''")
+    history: list[ActionEntry] = Field(description="each later gathering's status and notes, oldest first")
+    status: str | None = Field(description="its latest status (null: none reported yet)")
+
+
+class SeriesFollowUp(BaseModel):
+    org: str
+    question: str
+    text: str
+
+
+class SeriesGathering(BaseModel):
+    session: str
+    code: str
+    title: str
+    date: float
+    next_meeting: str
+    next_steps: list[str]
+    follow_ups: list[SeriesFollowUp]
+    islands: dict[str, list[SeriesPerson]] = Field(description="island title -> its members")
+
+
+class SeriesReport(BaseModel):
+    """The series up to and including this session (``serve --follows``)."""
+
+    gatherings: list[SeriesGathering] = Field(description="oldest first; this session last")
+    actions: list[SeriesAction] = Field(description="every action of the series, this session's own plans last")
+
+
 class Report(BaseModel):
     format: str = REPORT_FORMAT
     version: int = REPORT_VERSION
@@ -230,6 +290,9 @@ class Report(BaseModel):
     next_meeting: str
     check_outs: list[Note]
     evaluation: Evaluation | None = Field(default=None, description="null when the session asked for none")
+    series: SeriesReport | None = Field(
+        default=None, description="a session that follows another: the series so far (left out when null)"
+    )
 
     def board(self, kind: str) -> BoardReport | None:
         return next((b for b in self.boards if b.kind == kind), None)
@@ -275,6 +338,9 @@ def build_report(state: State, *, code: str = "", exported_at: float | None = No
                 links=[Link(board=k.board, unit=k.unit, title=unit_title(seen, k.unit)) for k in island.links],
                 members=[person(p) for p in island_members(seen, island.id) if p in people],
                 plan=Plan(**{f: plan[f].text for f in PLAN_FIELDS if f in plan}),
+                owners=[
+                    SeriesPerson(name=p.name if names else "", org=p.org) for p in seen.plan_owners.get(island.id, [])
+                ],
             )
         )
 
@@ -311,6 +377,47 @@ def build_report(state: State, *, code: str = "", exported_at: float | None = No
         next_meeting=seen.next_meeting,
         check_outs=[Note(text=n.text, author=name(n.author)) for n in seen.check_outs.values()],
         evaluation=_evaluation(seen),
+        series=series_report(carry_over(seen, code), names=names) if seen.series is not None else None,
+    )
+
+
+def series_report(series: Series, *, names: bool = True) -> SeriesReport:
+    """The series as the report shows it: ``series`` is what a session that
+    followed this one would carry over (see :func:`~kompsesjon.method.review.carry_over`)."""
+
+    def people(listed) -> list[SeriesPerson]:
+        return [SeriesPerson(name=p.name if names else "", org=p.org) for p in listed]
+
+    return SeriesReport(
+        gatherings=[
+            SeriesGathering(
+                session=g.session,
+                code=g.code,
+                title=g.title,
+                date=g.date,
+                next_meeting=g.next_meeting,
+                next_steps=list(g.next_steps),
+                follow_ups=[SeriesFollowUp(org=f.org, question=f.question, text=f.text) for f in g.follow_ups],
+                islands={i.title: people(i.members) for i in g.islands},
+            )
+            for g in series.gatherings
+        ],
+        actions=[
+            SeriesAction(
+                id=a.id,
+                session=a.session,
+                code=a.code,
+                date=a.date,
+                island=a.island,
+                members=people(a.members),
+                owners=people(a.owners),
+                plan=Plan(**{f: getattr(a, f) for f in PLAN_FIELDS}),
+                due=a.due,
+                history=[ActionEntry(**e.model_dump()) for e in a.history],
+                status=next((e.status for e in reversed(a.history) if e.status), None),
+            )
+            for a in series.actions
+        ],
     )
 
 

@@ -105,11 +105,16 @@ def tables(report: Report) -> dict[str, list[list[object]]]:
 
 def render_csv(report: Report) -> dict[str, bytes]:
     """File name -> contents (UTF-8 with BOM)."""
+    return csv_files(tables(report), COLUMNS)
+
+
+def csv_files(rows_of: dict[str, list[list[object]]], columns: dict[str, list[str]]) -> dict[str, bytes]:
+    """Tables as CSV files: a header row, every cell formula-safe, UTF-8 with BOM."""
     files = {}
-    for name, rows in tables(report).items():
+    for name, rows in rows_of.items():
         buffer = io.StringIO(newline="")
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(COLUMNS[name])
+        writer.writerow(columns[name])
         writer.writerows([formula_safe(cell) for cell in row] for row in rows)
         files[f"{name}.csv"] = buffer.getvalue().encode("utf-8-sig")
     return files

@@ -29,6 +29,8 @@ class PhaseKind(StrEnum):
     GROUP_WORK = "group_work"  # groups discuss the phase's questions and write answers
     REPORT = "report"  # rapporteurs report group by group; discussion locked
     FOLLOW_UP = "follow_up"  # each organisation writes what it does before next time
+    # A session in a series: each carried action gets its status and notes.
+    ACTION_REVIEW = "action_review"
 
 
 class BoardKind(StrEnum):

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from .series import Series
+
 CommandId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Ref = Annotated[str, Field(min_length=1, max_length=32)]  # an id of a card, theme, island …
 
@@ -376,6 +378,62 @@ class ReopenSession(_Command):
     type: Literal["reopen_session"] = "reopen_session"
 
 
+# ---- a series: the follow-up of carried actions --------------------------------
+
+
+class SetActionStatus(_Command):
+    """Say what became of a carried action: done, in progress, not started, dropped."""
+
+    type: Literal["set_action_status"] = "set_action_status"
+    action: Annotated[str, Field(min_length=1, max_length=80)]
+    status: Literal["done", "in_progress", "not_started", "dropped"] | None
+
+
+class EditActionNote(_Command):
+    """Replace one note on a carried action (versioned like plan fields)."""
+
+    type: Literal["edit_action_note"] = "edit_action_note"
+    action: Annotated[str, Field(min_length=1, max_length=80)]
+    field: Literal["happened", "not_happened", "next"]
+    text: str
+    base_version: int = Field(ge=0)
+
+
+class PresentAction(_Command):
+    """Show one carried action on every screen (the report round)."""
+
+    type: Literal["present_action"] = "present_action"
+    action: Annotated[str, Field(min_length=1, max_length=80)] | None
+
+
+class FollowSession(_Command):
+    """Make this session follow an earlier one of the same server, chosen in
+    the host view before anything is carried. ``token`` is the earlier
+    session's facilitator token: it proves the right to that record (a token
+    names its session only). ``series`` is filled in by the server from that
+    session; whatever a client sends in it is replaced."""
+
+    type: Literal["follow_session"] = "follow_session"
+    token: str = Field(min_length=1, max_length=200)
+    series: Series | None = None
+
+
+class NameOwner(_Command):
+    """Name a person (of the session or its series) in WHO of an island's plan."""
+
+    type: Literal["name_owner"] = "name_owner"
+    island: Ref
+    name: str
+    org: str = ""
+
+
+class UnnameOwner(_Command):
+    type: Literal["unname_owner"] = "unname_owner"
+    island: Ref
+    name: str
+    org: str = ""
+
+
 Command = Annotated[
     Join
     | SetProfile
@@ -430,7 +488,13 @@ Command = Annotated[
     | EditReportText
     | Evaluate
     | CloseSession
-    | ReopenSession,
+    | ReopenSession
+    | SetActionStatus
+    | EditActionNote
+    | PresentAction
+    | FollowSession
+    | NameOwner
+    | UnnameOwner,
     Field(discriminator="type"),
 ]
 
@@ -458,8 +522,24 @@ PARTICIPANT_COMMANDS = frozenset(
         "edit_answer",
         "set_group_role",
         "evaluate",
+        "set_action_status",
+        "edit_action_note",
+        "name_owner",
+        "unname_owner",
     }
 )
 FACILITATOR_ALSO = frozenset(
-    {"add_item", "edit_item", "withdraw_item", "edit_plan", "edit_answer", "set_group_role", "set_region"}
+    {
+        "add_item",
+        "edit_item",
+        "withdraw_item",
+        "edit_plan",
+        "edit_answer",
+        "set_group_role",
+        "set_region",
+        "set_action_status",
+        "edit_action_note",
+        "name_owner",
+        "unname_owner",
+    }
 )

@@ -937,7 +937,7 @@ def _reopen_session(state: State, actor: Actor, c: cmd.ReopenSession, now: float
 
 
 # Register the rules of group rounds, and of the report texts and the evaluation.
-from . import group_work, reporting  # noqa: E402,F401
+from . import group_work, reporting, review  # noqa: E402,F401
 
 # Every command type must have a handler; fail at import, not in a meeting.
 _missing = [t for t in cmd.Command.__args__[0].__args__ if t not in _HANDLERS]

@@ -15,6 +15,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from .agenda import BoardSpec, GroupSetSpec, Phase
+from .series import Person, Series
 from .state import Rules, VoteStatus
 
 
@@ -73,6 +74,9 @@ class SessionCreated(_Event):
     purpose: str = ""  # the facilitator's purpose and background, for everyone
     background: str = ""
     regions: list[str] = []  # choices of region (county) offered to participants
+    # A session that follows an earlier one: what it carries over (read-only),
+    # copied here so that this session's log replays on its own.
+    series: Series | None = None
 
 
 class SessionEdited(_Event):
@@ -393,6 +397,57 @@ class SessionReopened(_Event):
     type: Literal["session_reopened"] = "session_reopened"
 
 
+# ---- a series: the follow-up of carried actions --------------------------------
+
+
+class ActionStatusSet(_Event):
+    """A carried action's status in this gathering (None: not reported)."""
+
+    type: Literal["action_status_set"] = "action_status_set"
+    action: str
+    status: str | None
+    by: str | None = None
+
+
+class ActionNoteEdited(_Event):
+    """What happened / what did not / how we go on, for a carried action."""
+
+    type: Literal["action_note_edited"] = "action_note_edited"
+    action: str
+    field: str
+    text: str
+    version: int
+    by: str | None = None
+
+
+class ActionPresented(_Event):
+    type: Literal["action_presented"] = "action_presented"
+    action: str | None
+
+
+class SeriesLinked(_Event):
+    """The session follows an earlier one (chosen in the host view): what it
+    carries over, and its agenda with the follow-up phase in it."""
+
+    type: Literal["series_linked"] = "series_linked"
+    series: Series
+    agenda: list[Phase]
+
+
+class OwnerNamed(_Event):
+    """A person is named in WHO of an island's plan."""
+
+    type: Literal["owner_named"] = "owner_named"
+    island: str
+    person: Person
+
+
+class OwnerUnnamed(_Event):
+    type: Literal["owner_unnamed"] = "owner_unnamed"
+    island: str
+    person: Person
+
+
 Event = Annotated[
     SessionCreated
     | SessionEdited
@@ -439,7 +494,13 @@ Event = Annotated[
     | ReportTextEdited
     | Evaluated
     | SessionClosed
-    | SessionReopened,
+    | SessionReopened
+    | ActionStatusSet
+    | ActionNoteEdited
+    | ActionPresented
+    | SeriesLinked
+    | OwnerNamed
+    | OwnerUnnamed,
     Field(discriminator="type"),
 ]
 

@@ -27,6 +27,7 @@ from .state import (
     Participant,
     PlanField,
     RedCard,
+    Review,
     State,
     TallyEntry,
     Theme,
@@ -68,6 +69,7 @@ def evolve(state: State | None, event: ev.Event) -> State:
                 if text
             },
             regions=list(event.regions),
+            series=event.series,
         )
     if state is None:
         raise ValueError(f"{event.type} before session_created")
@@ -151,6 +153,7 @@ def _phase(state: State, e: ev.PhaseChanged) -> None:
     state.timer = Timer()  # each phase gets its own time box
     state.presenting = None
     state.presenting_group = None
+    state.presenting_action = None
 
 
 @_on(ev.TimerChanged)
@@ -463,3 +466,43 @@ def _evaluated(state: State, e: ev.Evaluated) -> None:
     if e.evaluation not in state.evaluations:  # evaluating again replaces one's own
         _count(state, "evaluation")
     state.evaluations[e.evaluation] = Evaluation(id=e.evaluation, rating=e.rating, text=e.text, author=e.author)
+
+
+# ---- a series -------------------------------------------------------------------
+
+
+@_on(ev.ActionStatusSet)
+def _action_status(state: State, e: ev.ActionStatusSet) -> None:
+    review = state.reviews.setdefault(e.action, Review())
+    review.status, review.status_by = e.status, e.by
+
+
+@_on(ev.ActionNoteEdited)
+def _action_note(state: State, e: ev.ActionNoteEdited) -> None:
+    review = state.reviews.setdefault(e.action, Review())
+    review.notes[e.field] = PlanField(text=e.text, version=e.version, by=e.by)
+
+
+@_on(ev.ActionPresented)
+def _action_presented(state: State, e: ev.ActionPresented) -> None:
+    state.presenting_action = e.action
+
+
+@_on(ev.SeriesLinked)
+def _series_linked(state: State, e: ev.SeriesLinked) -> None:
+    state.series = e.series
+    state.agenda = list(e.agenda)
+
+
+@_on(ev.OwnerNamed)
+def _owner_named(state: State, e: ev.OwnerNamed) -> None:
+    owners = state.plan_owners.setdefault(e.island, [])
+    if e.person not in owners:
+        owners.append(e.person)
+
+
+@_on(ev.OwnerUnnamed)
+def _owner_unnamed(state: State, e: ev.OwnerUnnamed) -> None:
+    owners = state.plan_owners.get(e.island, [])
+    if e.person in owners:
+        owners.remove(e.person)

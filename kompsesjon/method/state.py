@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, TypeAdapter, model_validator
 
 from .agenda import BoardSpec, GroupSetSpec, Phase
+from .series import Person, Series
 
 
 class Rules(BaseModel):
@@ -228,6 +229,16 @@ class NextStep:
 
 
 @dataclass
+class Review:
+    """What this gathering says about a carried action: its status and the
+    three notes (what happened, what did not, how we go on), versioned."""
+
+    status: str | None = None
+    status_by: str | None = None
+    notes: dict[str, PlanField] = field(default_factory=dict)
+
+
+@dataclass
 class Timer:
     deadline: float | None = None  # wall-clock epoch seconds while running
     remaining: float | None = None  # seconds left while paused
@@ -278,6 +289,13 @@ class State:
     counters: dict[str, int] = field(default_factory=dict)
     closed: bool = False  # closed by the facilitator: nobody new may join
     closed_at: float | None = None  # when (epoch seconds), while closed
+    # A session in a series: what it carried over (read-only), what it says
+    # about each carried action, the action shown in the report round, and
+    # the people named in WHO of this session's plans (island -> people).
+    series: Series | None = None
+    reviews: dict[str, Review] = field(default_factory=dict)
+    presenting_action: str | None = None
+    plan_owners: dict[str, list[Person]] = field(default_factory=dict)
 
     @property
     def current(self) -> Phase:

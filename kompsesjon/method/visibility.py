@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from . import events as ev
-from .state import PUBLIC_REPORT_TEXTS, Item, Note, PlanField, State, VoteRound
+from .state import PUBLIC_REPORT_TEXTS, Item, Note, PlanField, Review, State, VoteRound
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ def deliveries(state: State, event: ev.Event) -> list[Delivery]:
     if isinstance(event, (ev.DotsChanged, ev.VoteStatusChanged)):
         return [Delivery(event, facilitators=True, only=frozenset({event.participant}))]
 
-    if isinstance(event, (ev.PlanEdited, ev.AnswerEdited)):
+    if isinstance(event, (ev.PlanEdited, ev.AnswerEdited, ev.ActionStatusSet, ev.ActionNoteEdited)):
         return _anonymised(state, event, event.by, lambda e: e.model_copy(update={"by": None}))
 
     if isinstance(event, ev.ReportTextEdited):
@@ -264,6 +264,14 @@ def view_state(state: State, audience: Audience) -> State:
         for island, fields in state.plans.items()
     }
     answers = {k: PlanField(text=a.text, version=a.version, by=author(a.by)) for k, a in state.answers.items()}
+    reviews = {
+        action: Review(
+            status=r.status,
+            status_by=author(r.status_by),
+            notes={f: PlanField(text=n.text, version=n.version, by=author(n.by)) for f, n in r.notes.items()},
+        )
+        for action, r in state.reviews.items()
+    }
     report_texts = {k: replace(v) for k, v in state.report_texts.items() if facilitator or k in PUBLIC_REPORT_TEXTS}
     if facilitator:
         evaluations = {e.id: replace(e, author=None) for e in state.evaluations.values()}
@@ -291,4 +299,6 @@ def view_state(state: State, audience: Audience) -> State:
         report_texts=report_texts,
         evaluations=evaluations,
         counters={},
+        reviews=reviews,
+        plan_owners={island: list(people) for island, people in state.plan_owners.items()},
     )

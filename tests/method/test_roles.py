@@ -65,6 +65,12 @@ EXAMPLES = {
     "evaluate": {"rating": 4, "text": "Mer tid til øyene"},
     "close_session": {},
     "reopen_session": {},
+    "set_action_status": {"action": "a1b2c3d4e5f6:I1", "status": "done"},
+    "edit_action_note": {"action": "a1b2c3d4e5f6:I1", "field": "happened", "text": "Mye", "base_version": 0},
+    "present_action": {"action": None},
+    "follow_session": {"token": "f-0123456789"},
+    "name_owner": {"island": "I1", "name": "Kari", "org": "Bodø"},
+    "unname_owner": {"island": "I1", "name": "Kari", "org": "Bodø"},
 }
 ALL_KINDS = sorted(t.model_fields["type"].default for t in Command.__args__[0].__args__)
 FACILITATOR_ONLY = sorted(set(ALL_KINDS) - PARTICIPANT_COMMANDS - {"join"})

@@ -30,6 +30,7 @@ from kompsesjon.method import (
 from kompsesjon.method.agenda import GroupMode, GroupSetSpec, Phase, Question
 from kompsesjon.method.commands import COMMAND_ADAPTER
 from kompsesjon.method.events import Event, SessionCreated
+from kompsesjon.method.series import Series
 from kompsesjon.method.state import State
 from kompsesjon.method.visibility import (
     FACILITATOR_VIEW,
@@ -84,13 +85,17 @@ class Workshop:
         boards=None,
         group_sets=(),
         question: str = "Hvordan beholder vi fagfolk i distriktskommunene?",
+        session: str = "OKT1",
+        series: Series | None = None,
+        created_at: float = START,
     ) -> None:
         created = SessionCreated(
-            session="OKT1",
+            session=session,
+            series=series,
             title="Framtidsverksted Salten",
             question=question,
             anonymous=anonymous,
-            created_at=START,
+            created_at=created_at,
             rules=rules or Rules(),
             boards=boards if boards is not None else framtidsverksted_boards(),
             agenda=agenda if agenda is not None else framtidsverksted_agenda(),
@@ -98,7 +103,7 @@ class Workshop:
         )
         self.state: State = evolve(None, created)
         self.log: list[Event] = [created]
-        self.now = START
+        self.now = created_at
         self._command_ids = itertools.count(1)
 
     # ---- commands ---------------------------------------------------------

@@ -151,8 +151,48 @@ def sessions() -> list[list[Event]]:
     # Whole sessions, every phase of every template (the report's golden sessions).
     logs += [future_workshop().log, future_workshop(anonymous=True).log]
     logs += [run_template(name).log for name in builtin_names()]
-    logs += [second_thoughts().log, regrouping().log]
+    logs += [second_thoughts().log, regrouping().log, following(), linked()]
     return logs
+
+
+def following() -> list[Event]:
+    """A session that follows another: statuses and notes from participants,
+    an action presented, people named in WHO and taken out again."""
+    from method.test_series import workshop_with_plans
+    from method.workshop import START
+
+    from kompsesjon.method.review import carry_over
+
+    first = workshop_with_plans()
+
+    def reviewing(w) -> None:
+        for action in w.state.series.open_actions:
+            who = next(p for p in w.state.participants.values() if p.org == action.members[0].org)
+            w.do(participant(who.id), "set_action_status", action=action.id, status="in_progress")
+            w.do(
+                participant(who.id), "edit_action_note", action=action.id, field="happened", text="Noe", base_version=0
+            )
+            w.do(FACILITATOR, "present_action", action=action.id)
+
+    second = workshop_with_plans("S2", carry_over(first.state, "AAAAAA"), START + 86_400 * 30, reviewing)
+    second.do(FACILITATOR, "unname_owner", island="I1", name="Ola", org="Bodø")
+    return second.log
+
+
+def linked() -> list[Event]:
+    """A session that starts to follow another from the host view (series_linked), then reviews."""
+    from method.test_series import workshop_with_plans
+    from method.workshop import Workshop as Session
+
+    from kompsesjon.method.review import carry_over
+
+    series = carry_over(workshop_with_plans().state, "AAAAAA")
+    w = Session(session="S3")
+    kari = w.join("Kari", "Bodø")
+    w.do(FACILITATOR, "follow_session", token="f-x", series=series.model_dump())
+    w.goto(PhaseKind.ACTION_REVIEW)
+    w.do(participant(kari), "set_action_status", action=series.actions[0].id, status="done")
+    return w.log
 
 
 def second_thoughts() -> Script:

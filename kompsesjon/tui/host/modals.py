@@ -20,17 +20,20 @@ class TextPrompt(Dialog, ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "host.key.cancel")]
 
-    def __init__(self, title: str, *, value: str = "", hint: str = "", max_length: int = 0) -> None:
+    def __init__(
+        self, title: str, *, value: str = "", hint: str = "", max_length: int = 0, password: bool = False
+    ) -> None:
         super().__init__()
         self.prompt_title = title
         self.value = value
         self.hint = hint
         self.max_length = max_length
+        self.password = password  # a secret: the host view is projected
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(plain(self.prompt_title), classes="dialog-title")
-            yield Input(value=self.value, max_length=self.max_length, id="prompt-input")
+            yield Input(value=self.value, max_length=self.max_length, id="prompt-input", password=self.password)
             yield Label(plain(self.hint or t("host.prompt.hint")), classes="dialog-hint")
 
     def on_mount(self) -> None:

@@ -268,3 +268,46 @@ class EvaluationScreen(Translated, ModalScreen[Given | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class PeoplePicker(Translated, ModalScreen[None]):
+    """WHO of an island's plan: name people of the session and its series.
+
+    Enter names (or un-names) the highlighted person at once; the list shows
+    who is named (✓) as the session says. Escape closes.
+    """
+
+    BINDINGS = [Binding("escape", "dismiss_picker", N_("participant.keys.close"))]
+
+    def __init__(self, title: str, people: list[tuple[str, Text]], pick) -> None:
+        super().__init__()
+        self.title_text = title
+        self.people = people
+        self.pick = pick  # called with the key of the person chosen
+
+    def on_option_list_option_selected(self, event) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.pick(event.option.id)
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import OptionList
+        from textual.widgets.option_list import Option
+
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield Static(t("participant.plans.who_hint"), classes="dialog-hint", markup=False)
+            yield OptionList(*(Option(label, id=key) for key, label in self.people), id="people")
+
+    def on_mount(self) -> None:
+        self.query_one("#people").focus()
+
+    def update_people(self, people: list[tuple[str, Text]]) -> None:
+        from textual.widgets import OptionList
+
+        listing = self.query_one("#people", OptionList)
+        for key, label in people:
+            listing.replace_option_prompt(key, label)
+
+    def action_dismiss_picker(self) -> None:
+        self.dismiss(None)

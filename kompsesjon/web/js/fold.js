@@ -64,6 +64,7 @@ const HANDLERS = {
     s.timer = { deadline: null, remaining: null };
     s.presenting = null;
     s.presenting_group = null;
+    s.presenting_action = null;
   },
   timer_changed(s, e) { s.timer = { deadline: e.timer.deadline ?? null, remaining: e.timer.remaining ?? null }; },
   checked_in(s, e) {
@@ -226,7 +227,36 @@ const HANDLERS = {
     if (!(e.evaluation in s.evaluations)) count(s, "evaluation"); // evaluating again replaces one's own
     s.evaluations[e.evaluation] = { id: e.evaluation, rating: e.rating ?? null, text: e.text ?? "", author: e.author ?? null };
   },
+  // A series: the follow-up of carried actions (kompsesjon/method/review.py).
+  action_status_set(s, e) {
+    const review = reviewOf(s, e.action);
+    review.status = e.status ?? null;
+    review.status_by = e.by ?? null;
+  },
+  action_note_edited(s, e) { reviewOf(s, e.action).notes[e.field] = planField(e); },
+  action_presented(s, e) { s.presenting_action = e.action ?? null; },
+  series_linked(s, e) {
+    s.series = e.series;
+    s.agenda = [...e.agenda];
+  },
+  owner_named(s, e) {
+    const owners = (s.plan_owners[e.island] ||= []);
+    if (!owners.some((p) => samePerson(p, e.person))) owners.push({ name: e.person.name, org: e.person.org ?? "" });
+  },
+  owner_unnamed(s, e) {
+    const owners = s.plan_owners[e.island] || [];
+    const at = owners.findIndex((p) => samePerson(p, e.person));
+    if (at >= 0) owners.splice(at, 1);
+  },
 };
+
+function reviewOf(s, action) {
+  return (s.reviews[action] ||= { status: null, status_by: null, notes: {} });
+}
+
+function samePerson(a, b) {
+  return a.name === b.name && (a.org ?? "") === (b.org ?? "");
+}
 
 /** Apply ``event`` to ``state`` in place and return it (as evolve does). */
 export function evolve(state, event) {
@@ -257,5 +287,6 @@ function created(e) {
     buzz_pairs: {}, red_cards: {}, islands: {}, island_of: {}, plans: {}, presenting: null, groups: {},
     answers: [], presenting_group: null, regions: [...(e.regions || [])], check_ins: {}, check_outs: {}, next_steps: {}, next_meeting: "",
     timer: { deadline: null, remaining: null }, report_texts: texts, evaluations: {}, counters: {},
+    series: e.series ?? null, reviews: {}, presenting_action: null, plan_owners: {},
   };
 }

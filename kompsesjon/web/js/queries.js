@@ -196,3 +196,51 @@ export function reportingPhases(state, phase) {
   const groups = state.agenda[phase].groups;
   return state.agenda.slice(0, phase).flatMap((p, n) => (p.kind === "group_work" && p.groups === groups ? [n] : []));
 }
+
+// ---- a series (kompsesjon/method/review.py) ----------------------------------
+
+const CLOSED = new Set(["done", "dropped"]);
+
+/** The carried actions this session reviews (not done or dropped before). */
+export function reviewedActions(state) {
+  if (!state.series) return [];
+  return state.series.actions.filter((a) => !(a.history.length && CLOSED.has(a.history[a.history.length - 1].status)));
+}
+
+function actionPeople(action) {
+  const same = (a, b) => a.name === b.name && a.org === b.org;
+  return [...action.members, ...action.owners.filter((o) => !action.members.some((m) => same(m, o)))];
+}
+
+/** Is ``me`` in the action's island group or organisation? (may_review) */
+export function mayReview(state, me, action) {
+  const people = actionPeople(action);
+  if (!people.length) return true;
+  const mine = state.participants[me];
+  if (!mine) return false;
+  const fold = (text) => text.trim().toLowerCase();
+  const orgs = new Set(people.filter((p) => p.org.trim()).map((p) => fold(p.org)));
+  if (mine.org.trim() && orgs.has(fold(mine.org))) return true;
+  return people.some((p) => fold(p.name) === fold(mine.name) && fold(p.org) === fold(mine.org));
+}
+
+export function reviewOf(state, action) {
+  return state.reviews[action] || { status: null, status_by: null, notes: {} };
+}
+
+/** Whom WHO can name: the people of the session and of its series (people_of). */
+export function peopleOf(state) {
+  const out = [];
+  const fold = (text) => text.trim().toLowerCase();
+  const add = (p) => {
+    if (p.name && !out.some((o) => fold(o.name) === fold(p.name) && fold(o.org) === fold(p.org))) {
+      out.push({ name: p.name, org: p.org || "" });
+    }
+  };
+  for (const p of Object.values(state.participants)) if (!p.removed && p.name) add(p);
+  if (state.series) {
+    for (const action of state.series.actions) for (const p of actionPeople(action)) add(p);
+    for (const g of state.series.gatherings) for (const island of g.islands) for (const p of island.members) add(p);
+  }
+  return out;
+}

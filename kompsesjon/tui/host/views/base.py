@@ -42,7 +42,16 @@ CARDS = frozenset(
 )
 VOTES = frozenset({"dots_changed", "vote_status_changed", "vote_closed", "vote_reopened", "tally_revealed"})
 ISLANDS = frozenset(
-    {"island_created", "island_updated", "island_removed", "island_chosen", "plan_edited", "island_presented"}
+    {
+        "island_created",
+        "island_updated",
+        "island_removed",
+        "island_chosen",
+        "plan_edited",
+        "island_presented",
+        "owner_named",
+        "owner_unnamed",
+    }
 )
 
 

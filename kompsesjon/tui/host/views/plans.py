@@ -11,6 +11,7 @@ from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.islands import active_islands, island_members
+from kompsesjon.method.review import date_in
 from kompsesjon.method.state import PLAN_FIELDS
 from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.rows import Palette, Row, Rows
@@ -27,7 +28,30 @@ def plan_rows(state: State, island: str) -> list[Row]:
         text = entry.text if entry else ""
         by = person(state, entry.by) if entry and entry.by else ""
         rows.append(Row(f"F:{name}", (text, by), _field_row(name, text, by)))
+        if name == "when" and (due := date_in(text)) is not None:  # goes in the calendar
+            rows.append(Row("F:due", due, _due_row(due.strftime("%d.%m.%Y"))))
+        if name == "who" and state.plan_owners.get(island):
+            named = ", ".join(f"{p.name} ({p.org})" if p.org else p.name for p in state.plan_owners[island])
+            rows.append(Row("F:owners", named, _owners_row(named)))
     return rows
+
+
+def _due_row(day: str):
+    def make(p: Palette, width: int) -> Text:
+        out = Text("  " + t("host.plans.due") + " ", style=p.accent)
+        out.append(day)
+        return out
+
+    return make
+
+
+def _owners_row(named: str):
+    def make(p: Palette, width: int) -> Text:
+        out = Text("  " + t("host.plans.owners") + " ", style=p.accent)
+        out.append(safe(named))
+        return out
+
+    return make
 
 
 def _field_row(name: str, text: str, by: str):

@@ -23,14 +23,20 @@ from kompsesjon.method import State
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.islands import active_islands, island_members
+from kompsesjon.method.review import date_in, people_of
 from kompsesjon.method.state import PLAN_FIELDS, PlanField
 from kompsesjon.tui.keys import N_
 from kompsesjon.tui.participant.drafts import DraftKey
+from kompsesjon.tui.participant.modals import PeoplePicker
 from kompsesjon.tui.participant.versioned import VersionedEditor
 from kompsesjon.tui.participant.views.base import VIEWS, OwnAndOthers, PhaseView, names
 from kompsesjon.tui.text import plain
 
 _UNSEEN = object()
+
+
+def owner_names(owners) -> str:
+    return ", ".join(f"{p.name} ({p.org})" if p.org else p.name for p in owners)
 
 
 def plan_table(state: State, island: str) -> Table:
@@ -42,6 +48,9 @@ def plan_table(state: State, island: str) -> Table:
     for name in PLAN_FIELDS:
         text = fields[name].text if name in fields else ""
         table.add_row(t(f"plan.{name}"), plain(text) if text else Text("–", style="dim"))
+    owners = state.plan_owners.get(island, [])
+    if owners:
+        table.add_row(t("participant.plans.owners"), plain(owner_names(owners)))
     return table
 
 
@@ -74,6 +83,7 @@ class PlansView(OwnAndOthers, PhaseView):
     BINDINGS = [
         Binding("ctrl+s", "save", N_("participant.keys.save_plan")),
         Binding("ctrl+o", "switch_tab", N_("participant.keys.other_islands")),
+        Binding("ctrl+n", "name_owner", N_("participant.keys.name_owner")),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -99,15 +109,22 @@ class PlansView(OwnAndOthers, PhaseView):
         editors = list(self.query(PlanFieldEditor))
         if island in state.islands and not state.islands[island].removed:
             people = island_members(state, island)
-            info.update(
-                Text.assemble(
-                    (t("participant.plans.island") + " ", "bold"),
-                    plain(state.islands[island].title, style="bold"),
-                    ("  " + t("participant.islands.people") + " ", "dim"),
-                    plain(names(state, people)),
-                    ("\n" + t("participant.plans.help"), "dim"),
-                )
+            owners = state.plan_owners.get(island, [])
+            line = Text.assemble(
+                (t("participant.plans.island") + " ", "bold"),
+                plain(state.islands[island].title, style="bold"),
+                ("  " + t("participant.islands.people") + " ", "dim"),
+                plain(names(state, people)),
             )
+            if owners:
+                line.append("\n" + t("participant.plans.owners") + " ", style="bold")
+                line.append_text(plain(owner_names(owners)))
+            due = date_in(state.plans.get(island, {}).get("when", PlanField()).text)
+            if due is not None:  # WHEN holds a date: it goes in the calendar
+                line.append("\n" + t("participant.plans.due") + " ", style="bold")
+                line.append(due.strftime("%d.%m.%Y"))
+            line.append("\n" + t("participant.plans.help"), style="dim")
+            info.update(line)
             for editor in editors:
                 editor.display = True
                 editor.sync(state, island)
@@ -126,6 +143,43 @@ class PlansView(OwnAndOthers, PhaseView):
         if not parts:
             parts = [Text(t("participant.plans.no_others"), style="italic")]
         self.query_one("#other-plans", Static).update(Group(*parts))
+        picker = self.app.screen
+        if isinstance(picker, PeoplePicker):  # the named people change while it is open
+            picker.update_people(self._people())
+
+    def _people(self) -> list[tuple[str, Text]]:
+        """Everyone WHO may name, with a ✓ for those named."""
+        state, island = self.state, self._island
+        if state is None or not isinstance(island, str):
+            return []
+        named = state.plan_owners.get(island, [])
+        out = []
+        for n, p in enumerate(people_of(state)):
+            mark = "✓ " if p in named else "  "
+            label = Text(mark, style="bold")
+            label.append_text(plain(f"{p.name} ({p.org})" if p.org else p.name))
+            out.append((f"p{n}", label))
+        return out
+
+    def action_name_owner(self) -> None:
+        state, island = self.state, self._island
+        if state is None or not isinstance(island, str) or island not in state.islands:
+            self.notify(t("participant.plans.no_island"), markup=False)
+            return
+
+        def pick(key: str) -> None:
+            current = self.state
+            if current is None:
+                return
+            everyone = people_of(current)
+            n = int(key[1:])
+            if n >= len(everyone):
+                return
+            person = everyone[n]
+            kind = c.UnnameOwner if person in current.plan_owners.get(island, []) else c.NameOwner
+            self.propose(kind(id=new_id(), island=island, name=person.name, org=person.org))
+
+        self.app.push_screen(PeoplePicker(t("participant.plans.who_title"), self._people(), pick))
 
     def focus_default(self) -> None:
         editors = [e for e in self.query(PlanFieldEditor) if e.display]

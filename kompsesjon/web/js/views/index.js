@@ -13,6 +13,7 @@ import islands from "./islands.js";
 import other from "./other.js";
 import plans from "./plans.js";
 import ranking from "./ranking.js";
+import review from "./review.js";
 import vote from "./vote.js";
 
 export const VIEWS = {
@@ -27,6 +28,7 @@ export const VIEWS = {
   group_work: groupWork,
   report,
   follow_up: followUp,
+  action_review: review,
 };
 
 const BOARD_KINDS = new Set(["brainstorm", "cluster", "vote", "ranking"]);

@@ -6,7 +6,7 @@
 
 import { t } from "../i18n.js";
 import { fill, h } from "../dom.js";
-import { activeIslands, islandMembers } from "../queries.js";
+import { activeIslands, islandMembers, peopleOf } from "../queries.js";
 import { names } from "../text.js";
 import { VersionedEditor, saveTogether } from "../versioned.js";
 import { PLAN_FIELDS, frame, planList } from "./common.js";
@@ -21,13 +21,55 @@ function fieldEditor(ctx, field) {
   });
 }
 
+function personText(p) {
+  return p.org ? `${p.name} (${p.org})` : p.name;
+}
+
+/** WHO names people of the session and its series: a list to choose from, and who is named. */
+function ownersBlock(ctx) {
+  const named = h("ul", { class: "owners" });
+  const choice = h("select", { id: "owner-choice" });
+  const add = h("button", { type: "button", text: t("web.plans.name_owner") });
+  const el = h("div", { class: "plan-owners" },
+    h("h3", { text: t("participant.plans.who_title") }), named,
+    h("label", { for: "owner-choice", text: t("web.plans.owner_choice") }), choice, add);
+  let island = null;
+  let people = [];
+  add.addEventListener("click", () => {
+    const person = people[Number(choice.value)];
+    if (island && person) ctx.send({ type: "name_owner", island, name: person.name, org: person.org });
+  });
+  return {
+    el,
+    update(state, mine) {
+      island = mine;
+      const owners = state.plan_owners[mine] || [];
+      const isNamed = (p) => owners.some((o) => o.name === p.name && o.org === p.org);
+      const next = peopleOf(state).filter((p) => !isNamed(p));
+      if (JSON.stringify(next) !== JSON.stringify(people)) {
+        // Only when the list changed: an open list is not pulled away while someone chooses.
+        people = next;
+        fill(choice, people.map((p, n) => h("option", { value: String(n), text: personText(p) })));
+      }
+      add.disabled = !people.length;
+      fill(named, owners.length
+        ? owners.map((p) => h("li", {}, personText(p), " ", h("button", {
+          type: "button", text: t("web.plans.unname"), "aria-label": t("web.plans.unname_who", { who: personText(p) }),
+          on: { click: () => ctx.send({ type: "unname_owner", island: mine, name: p.name, org: p.org }) },
+        })))
+        : h("li", { class: "empty-list", text: t("web.plans.nobody_named") }));
+    },
+  };
+}
+
 export default function plans(ctx) {
   const info = h("div", { class: "island-info" });
+  const owners = ownersBlock(ctx);
   const editors = PLAN_FIELDS.map((field) => fieldEditor(ctx, field));
   const saveAll = h("button", { type: "button", class: "primary", text: t("web.plans.save_all") });
   const own = h("section", { class: "block own-plan", "aria-labelledby": "own-title" },
     h("h2", { id: "own-title", text: t("participant.plans.own_tab") }), info,
-    h("form", { class: "plan-form" }, editors.map((e) => e.el), saveAll));
+    h("form", { class: "plan-form" }, editors.map((e) => e.el), saveAll), owners.el);
   const others = h("div");
   const othersBlock = h("section", { class: "block", "aria-labelledby": "others-title" },
     h("h2", { id: "others-title", text: t("participant.plans.others_tab") }), others);
@@ -42,6 +84,8 @@ export default function plans(ctx) {
       const mine = island in state.islands && !state.islands[island].removed;
       for (const editor of editors) editor.el.hidden = !mine;
       saveAll.hidden = !mine;
+      owners.el.hidden = !mine;
+      if (mine) owners.update(state, island);
       if (mine) {
         fill(info,
           h("p", {}, h("strong", { text: `${t("participant.plans.island")} ` }), state.islands[island].title),

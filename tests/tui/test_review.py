@@ -8,7 +8,7 @@ from kompsesjon.client import new_id
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
 
-from .conftest import Workshop, advance, ok, run, settle, shows, type_text
+from .conftest import Workshop, advance, focused, ok, run, settle, shows, type_text
 
 
 async def follow_up(running, clients, tmp_path) -> Workshop:
@@ -30,6 +30,7 @@ async def test_a_participant_reports_on_their_groups_action(running, clients, tm
         assert host.state.reviews[tid].status == "in_progress"
         await shows(pilot, "Tid: Fast møtetid  · Pågår", "◉ Pågår")
         await pilot.click("#note-happened")
+        await focused(pilot, "note-happened")
         await type_text(pilot, "Møtetid avtalt")
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: "happened" in host.state.reviews[tid].notes)
@@ -64,14 +65,17 @@ async def test_the_host_steps_through_the_actions_and_the_screen_follows(running
         await settle(pilot, lambda: room.fac.state.presenting_action == tid)
         text = await host_shows(pilot, host, "Fast møtetid   (1/2)")
         assert "Status nå: Gjennomført" in text and "Hva har skjedd? Møtetid avtalt" in text
-        # The facilitator reports for a group that cannot: t, then the status.
+        # The facilitator reports for a group that cannot: s, then the status.
         await pilot.press("right")
         await settle(pilot, lambda: room.fac.state.presenting_action == roller)
-        await pilot.press("t")
+        await pilot.press("s")
         await host_shows(pilot, host, "Hvilken status?")
         await pilot.press("down", "enter")
         await settle(pilot, lambda: roller in room.fac.state.reviews)
         assert room.fac.state.reviews[roller].status == "in_progress"
+        # t starts the phase's time here as in every phase.
+        await pilot.press("t")
+        await settle(pilot, lambda: room.fac.state.timer.deadline is not None)
     async with screen.run_test(size=(80, 24)) as pilot:
         await opened(pilot, screen, room)
         text = await host_shows(pilot, screen, "Rollebeskrivelser   (2/2)")

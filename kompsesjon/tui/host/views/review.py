@@ -107,7 +107,7 @@ class ReviewView(PhaseView):
         control("left", "present(-1)", "host.key.prev_action"),
         control("right", "present(1)", "host.key.next_action"),
         control("escape", "overview", "host.key.overview"),
-        control("t", "set_status", "host.key.set_status"),
+        control("s", "set_status", "host.key.set_status"),
     ]
 
     def compose(self) -> ComposeResult:

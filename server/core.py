@@ -486,13 +486,13 @@ class SessionCore:
         self.size = len(STATE_ADAPTER.dump_json(self.state))
         self._measured = True
 
-    def _room(self, actor: Actor, bodies: list[str]) -> bool:
+    def _room(self, actor: Actor, events: list[Event], bodies: list[str]) -> bool:
         """May events with these bodies be added to the state? Within the
         session's byte budget (kompsesjon.method.budgets): ``self.size`` is
         an upper bound that grows by each event's :func:`growth_bound`, and
         the state is measured again only when that bound says no — so a
         session at its budget measures at most once per batch that grew it."""
-        growth = sum(growth_bound(body) for body in bodies)
+        growth = sum(growth_bound(event, body) for event, body in zip(events, bodies, strict=True))
         budget = FACILITATOR_BYTES if actor.is_facilitator else SESSION_BYTES
         # Joins are bounded by their count, not by these bytes: each
         # participant brings room for their own record.
@@ -504,8 +504,8 @@ class SessionCore:
         return self.size + growth <= budget
 
     def _append(self, batch: Batch, events: list[Event], bodies: list[str]) -> None:
-        for body in bodies:
-            self.size += growth_bound(body)
+        for event, body in zip(events, bodies, strict=True):
+            self.size += growth_bound(event, body)
         self._measured = False
         for event, body in zip(events, bodies, strict=True):
             self.seq += 1
@@ -546,7 +546,7 @@ class SessionCore:
             ).model_dump_json()
             batch.replies.append((at, (peer, message)))
             return
-        if not self._room(peer.actor, bodies):
+        if not self._room(peer.actor, events, bodies):
             message = proto.Rejected(
                 id=command.id,
                 code="session_too_large",

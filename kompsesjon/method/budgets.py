@@ -24,6 +24,7 @@ measures the state; the counts are rules like any other (:mod:`.decide`).
 
 from __future__ import annotations
 
+from .events import Event, ItemsRevealed
 from .text import BYTE_LIMITS, LIMITS
 
 BUDGETS: dict[str, int] = {
@@ -65,11 +66,14 @@ PARTICIPANT_BYTES = 2 * (BYTE_LIMITS["name"] + BYTE_LIMITS["org"] + BYTE_LIMITS[
 MAX_STATE_BYTES = FACILITATOR_BYTES + BUDGETS["participants"] * PARTICIPANT_BYTES
 
 
-def growth_bound(body: str) -> int:
-    """At most how many bytes an event (its JSON ``body``) adds to the state's
-    JSON. Eight times its own size: a state record repeats its id and names
-    fields the event leaves out (a buzz pair of two is 18 bytes in the event,
-    about 60 in the state); tests/server/test_budgets.py checks it."""
+def growth_bound(event: Event, body: str) -> int:
+    """At most how many bytes an event (``body`` is its JSON) adds to the
+    state's JSON. Eight times its own size: a state record repeats its id and
+    names fields the event leaves out (a buzz pair of two is 18 bytes in the
+    event, about 60 in the state); tests/server/test_budgets.py checks it.
+    Revealing cards restates them but only flips a flag on each."""
+    if isinstance(event, ItemsRevealed):
+        return 16 * len(event.items) + 256
     return 8 * len(body.encode()) + 256
 
 __all__ = [

@@ -34,6 +34,7 @@ from kompsesjon.method import Rejection
 from kompsesjon.method import budgets
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.budgets import BUDGETS, growth_bound
+from kompsesjon.method.events import load_event
 from kompsesjon.method.state import STATE_ADAPTER
 from kompsesjon.method.text import BYTE_LIMITS, LIMITS, clean
 from server import core as core_module
@@ -140,11 +141,15 @@ def test_growth_bound_covers_what_events_add_to_the_state():
     host = room.client("facilitator")
     people = [room.client("participant", name=f"P{n}") for n in range(40)]
     welcome(room, host, *people)
-    for kind, fields in (("form_buzz_pairs", {}), ("advance_phase", {"current": 0})):
-        before = len(STATE_ADAPTER.dump_json(room.core.state))
-        room.batch([room.command(host, kind, **fields)])
-        body = room.stored[-1][2]
-        assert len(STATE_ADAPTER.dump_json(room.core.state)) - before <= growth_bound(body), kind
+    steps = [("form_buzz_pairs", host, {}), ("advance_phase", host, {"current": 0})]
+    steps += [("add_item", p, {"board": "critique", "text": "x"}) for p in people]
+    steps += [("advance_phase", host, {"current": 1})]  # reveals every card
+    for kind, sender, fields in steps:
+        before, seq = len(STATE_ADAPTER.dump_json(room.core.state)), len(room.stored)
+        room.batch([room.command(sender, kind, **fields)])
+        grown = len(STATE_ADAPTER.dump_json(room.core.state)) - before
+        bound = sum(growth_bound(load_event(row[2]), row[2]) for row in room.stored[seq:])
+        assert grown <= bound, kind
 
 
 # ---- rate: per person, and refusals rationed -----------------------------------------

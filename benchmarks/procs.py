@@ -102,6 +102,8 @@ class KompsesjonServer(_Process):
             "Benchmark",
             "--rate",
             str(rate),
+            "--joins-per-address",  # a thousand people join from loopback
+            "1000000",
             *extra,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,

@@ -7,6 +7,7 @@ import os
 import sys
 
 from . import __version__, i18n
+from .method.budgets import BUDGETS
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -152,8 +153,16 @@ def build_parser() -> argparse.ArgumentParser:
         default="normal",
         help="normal: survives crashes; full: also power loss (slower)",
     )
-    serve.add_argument("--rate", type=float, default=20.0, help="messages per second per connection")
+    serve.add_argument(
+        "--rate", type=float, default=20.0, help="messages per second per participant (all their connections together)"
+    )
     serve.add_argument("--max-per-address", type=int, default=64, help="connections per address (loopback exempt)")
+    serve.add_argument(
+        "--joins-per-address",
+        type=int,
+        default=BUDGETS["joins_per_address"],
+        help="new participants from one address at once (then one a second)",
+    )
     serve.set_defaults(handler=_serve)
 
     export = sub.add_parser("export", help="write a stored session as a report")

@@ -66,6 +66,8 @@ class Limits:
     guesses_per_block: int = 60  # … per /24, /64 or loopback
     guesses_overall: int = 300  # … from anywhere
     hello_timeout: float | None = None  # seconds from connect to a welcome; None: HELLO_TIMEOUT
+    joins_per_address: int = BUDGETS["joins_per_address"]  # new participants from one address at once …
+    join_interval: float = BUDGETS["join_interval"]  # … then one every this many seconds
     # Keepalive: a connection that does not answer a ping within ping_timeout
     # is failed; if its peer has vanished, the socket is closed close_timeout
     # later. A half-open connection is gone after at most the sum of the three.
@@ -92,7 +94,7 @@ class SessionServer:
         self._guesses = GuessThrottle(
             self.limits.guesses, per_block=self.limits.guesses_per_block, overall=self.limits.guesses_overall
         )
-        self._joins = JoinBudget(BUDGETS["joins_per_address"], BUDGETS["join_interval"])
+        self._joins = JoinBudget(self.limits.joins_per_address, self.limits.join_interval)
         self._connections = ConnectionCount(self.limits.per_address)
         self._server: Server | None = None
         self._web = WebPage(self._page_lang)

@@ -344,3 +344,10 @@ def test_joins_per_address_come_in_a_burst_then_one_at_a_time():
     assert joins.take("10.0.0.5", now=0.0) > 0
     assert joins.take("10.0.0.6", now=0.0) == 0
     assert joins.take("10.0.0.5", now=1.01) == 0
+
+
+def test_the_documents_name_the_client_frame_limit():
+    from pathlib import Path
+
+    docs = Path(__file__).parents[2] / "docs"
+    assert f"{proto.MAX_SERVER_MESSAGE_BYTES:,} bytes" in (docs / "protocol.md").read_text(encoding="utf-8")

@@ -28,6 +28,12 @@ from .method.events import Event
 
 # Rejections that mean "not now", not "never": the outbox tries again.
 RETRY_CODES = frozenset({"rate_limited", "storage_error"})
+# Commands sent and not yet answered, at most: the rest wait in the outbox.
+# Below the server's burst (60), so that a client that has queued many (a
+# card bomb of its own, an outbox after a long time offline) is answered
+# "not now" for each one over the rate and never flooded out: past a burst
+# of refusals the server drops frames without an answer, then closes.
+IN_FLIGHT = 32
 RETRY_WAIT_MAX = 5.0  # seconds at most before a "not now" is tried again
 
 
@@ -239,7 +245,8 @@ class Mirror:
 
     def forget(self, command_id: str) -> None:
         """Stop waiting for a command (its sender gave up)."""
-        self._outbox.pop(command_id, None)
+        if self._outbox.pop(command_id, None) is not None:
+            self._send_waiting()
 
     @property
     def unanswered(self) -> int:
@@ -250,8 +257,23 @@ class Mirror:
         pending = self._outbox.get(command_id)
         if pending is None or pending.sent or not self.welcomed:
             return
+        if sum(p.sent for p in self._outbox.values()) >= IN_FLIGHT:
+            return  # sent when an answer makes room (_send_waiting)
         pending.sent = True
         self._outgoing.append(pending.command.model_dump_json())
+
+    def _send_waiting(self) -> None:
+        """Send what waits in the outbox, in order, as far as the window allows."""
+        if not self.welcomed:
+            return
+        room = IN_FLIGHT - sum(p.sent for p in self._outbox.values())
+        for pending in self._outbox.values():
+            if room <= 0:
+                break
+            if not pending.sent:
+                pending.sent = True
+                self._outgoing.append(pending.command.model_dump_json())
+                room -= 1
 
     # ---- what the server says ----------------------------------------------------
 
@@ -275,8 +297,7 @@ class Mirror:
             self.seq = max(self.seq, message.seq)
             self.clock_offset = message.server_time - (time.time() if now is None else now)
             self.welcomed = True
-            for command_id in list(self._outbox):
-                self._send(command_id)
+            self._send_waiting()
             return [Welcomed(message)]
         if kind == "ack":
             return self._settle(message.id, Outcome(ok=True, seq=message.seq, duplicate=message.duplicate))
@@ -301,5 +322,6 @@ class Mirror:
         return []  # pragma: no cover - ServerMessage is closed
 
     def _settle(self, command_id: str, outcome: Outcome) -> list[Notification]:
-        self._outbox.pop(command_id, None)
+        if self._outbox.pop(command_id, None) is not None:
+            self._send_waiting()
         return [Answered(command_id, outcome)]

@@ -64,7 +64,7 @@ class Limits:
     max_connections: int | None = None  # all open connections; None: below the limit on open files
     guesses: int = 10  # wrong codes/tokens per address per minute
     guesses_per_block: int = 60  # … per /24, /64 or loopback
-    guesses_overall: int = 300  # … from anywhere
+    guesses_overall: int = 120  # … from anywhere
     hello_timeout: float | None = None  # seconds from connect to a welcome; None: HELLO_TIMEOUT
     joins_per_address: int = BUDGETS["joins_per_address"]  # new participants from one address at once …
     join_interval: float = BUDGETS["join_interval"]  # … then one every this many seconds
@@ -318,7 +318,9 @@ class SessionServer:
             if message.role == "participant" and not self._known(hub, message):
                 wait = self._joins.take(address)
                 if wait > 0:
-                    _error(ws, "too_many_joins", f"Too many people joined from your address; try again in {wait:.0f} s.")
+                    _error(
+                        ws, "too_many_joins", f"Too many people joined from your address; try again in {wait:.0f} s."
+                    )
                     continue
             peer = Peer(message.role, ws)
             outcome = await hub.hello(peer, message)

@@ -392,6 +392,9 @@ class SessionCore:
             self._send(peer, frames.error("rate_limited", message, fatal=True))
             self._send(peer, Close(1008, FLOODING))
         elif peer.over <= answered:
+            # Each refused frame is told to come back after those refused
+            # before it: retries then arrive at the rate, not all at once.
+            wait = max(wait, peer.over / self.rate)
             self._send(peer, frames.rate_limited(raw[: proto.MAX_MESSAGE_BYTES], wait))
 
     def disconnect(self, peer: Peer) -> None:

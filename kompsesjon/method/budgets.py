@@ -34,8 +34,8 @@ BUDGETS: dict[str, int] = {
     # Cards one person writes on one board (withdrawn ones count: they stay).
     # A busy brainstorm is 5–30 cards a person.
     "cards_per_person": 100,
-    # Cards on one board, from everyone: 2 each for a 1,000-person room.
-    "cards_per_board": 2000,
+    # Cards on one board, from everyone: five each for a 1,000-person room.
+    "cards_per_board": 5000,
     # Red cards raised in a session, dismissed ones included.
     "red_cards": 1000,
     # Open connections of one participant (laptop, phone, a browser tab, SSH …).
@@ -75,6 +75,7 @@ def growth_bound(event: Event, body: str) -> int:
     if isinstance(event, ItemsRevealed):
         return 16 * len(event.items) + 256
     return 8 * len(body.encode()) + 256
+
 
 __all__ = [
     "BUDGETS",

@@ -115,7 +115,7 @@ async def test_the_worst_legal_session_loads_for_host_screen_and_newcomer(runnin
     await _all(hub, [(p, c.SetRegion(id=new_id(), region=emoji("region", n))) for n, p in enumerate(people)])
     await _all(hub, [(p, c.CheckIn(id=new_id(), text=emoji("note", n))) for n, p in enumerate(people)])
 
-    # Both boards full of the largest cards, as many per person as allowed.
+    # The largest cards on both boards, until the board or the byte budget is full.
     per_person = BUDGETS["cards_per_board"] // len(people) + 1
     for phase, board in ((1, "critique"), (6, "vision")):
         await _advance(hub, host, phase)
@@ -126,7 +126,7 @@ async def test_the_worst_legal_session_loads_for_host_screen_and_newcomer(runnin
         ]
         await _all(hub, cards)
         on_board = sum(1 for i in hub.state.items.values() if i.board == board)
-        assert on_board == BUDGETS["cards_per_board"]
+        assert on_board >= min(BUDGETS["cards_per_board"], 3000), "a byte budget of 4 MiB holds 3,000 such cards"
 
     # Check-outs until the participants' byte budget says no.
     await _advance(hub, host, 12)

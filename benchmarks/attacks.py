@@ -182,7 +182,7 @@ async def cards(folder: Path) -> dict:
         secret = "bomb-card-writer-resume-secret"
         text = EMOJI * args.card_emoji
         sockets = []
-        for n in range(16):
+        for _ in range(16):
             ws = await connect(server.url, proxy=None, max_size=None)
             await ws.send(hello(server.code, 0, name=EMOJI * 30, secret=secret))
             sockets.append(ws)

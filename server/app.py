@@ -22,8 +22,8 @@ from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
 from kompsesjon import protocol as proto
-from kompsesjon.method.events import SessionCreated
 from kompsesjon.method.budgets import BUDGETS
+from kompsesjon.method.events import SessionCreated
 from kompsesjon.method.text import LIMITS, clean
 from kompsesjon.templates import Template, load_template
 

@@ -65,8 +65,8 @@ from typing import Any, Literal
 
 from kompsesjon import protocol as proto
 from kompsesjon.method import Actor, Rejection, decide, deliveries, evolve, view_state
-from kompsesjon.method.budgets import BUDGETS, FACILITATOR_BYTES, PARTICIPANT_BYTES, SESSION_BYTES, growth_bound
 from kompsesjon.method import commands as cmd
+from kompsesjon.method.budgets import BUDGETS, FACILITATOR_BYTES, PARTICIPANT_BYTES, SESSION_BYTES, growth_bound
 from kompsesjon.method.decide import FACILITATOR, GUEST, participant
 from kompsesjon.method.events import Event, ParticipantJoined, ParticipantRemoved
 from kompsesjon.method.state import STATE_ADAPTER, State

@@ -30,8 +30,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from kompsesjon import protocol as proto
-from kompsesjon.method import Rejection
-from kompsesjon.method import budgets
+from kompsesjon.method import Rejection, budgets
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.budgets import BUDGETS, growth_bound
 from kompsesjon.method.events import load_event
@@ -72,7 +71,7 @@ def test_cards_per_person_and_per_board_are_capped(monkeypatch):
     monkeypatch.setitem(BUDGETS, "cards_per_person", 3)
     monkeypatch.setitem(BUDGETS, "cards_per_board", 7)
     room = Room()
-    host, (kari, ola, per) = _in_brainstorm(room)
+    _, (kari, ola, per) = _in_brainstorm(room)
     mine = [room.command(kari, "add_item", board="critique", text=f"kort {n}") for n in range(4)]
     room.batch(mine)
     codes = [json.loads(kari.answers[r.command.id]).get("code") for r in mine]

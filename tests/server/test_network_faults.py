@@ -29,8 +29,8 @@ from websockets.frames import Frame, Opcode
 
 from kompsesjon.client import Status, new_id, new_resume_secret
 from kompsesjon.method import commands as c
-from kompsesjon.method.budgets import BUDGETS
 from kompsesjon.method import dump_state, view_state
+from kompsesjon.method.budgets import BUDGETS
 from kompsesjon.method.visibility import participant_view
 from server import hub as hub_module
 from server.app import Limits

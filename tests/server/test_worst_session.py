@@ -74,7 +74,7 @@ async def _connect_everyone(url: str, created, *, new_from: str = "127.0.0.1") -
         ) as ws:
             hello = {"type": "hello", "role": "participant", "code": created.code, "name": "Ny"}
             await ws.send(json.dumps(hello | {"resume": new_resume_secret()}))
-            kinds = []
+            kinds: list[str] = []
             while not kinds or kinds[-1] not in ("welcome", "error"):
                 kinds.append(json.loads(await asyncio.wait_for(ws.recv(), 120))["type"])
             assert kinds == ["snapshot", "welcome"], kinds

@@ -20,7 +20,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -45,6 +47,12 @@ def hello(code: str, n: int, *, name: str = "", org: str = "", secret: str | Non
             "org": org,
         }
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def until(ws, *types: str, timeout: float = 120.0) -> dict:
@@ -116,59 +124,57 @@ async def flood(folder: Path) -> dict:
         calm = await connect(server.url, proxy=None, max_size=None)
         await calm.send(hello(server.code, 1, name="Rolig"))
         await until(calm, "welcome")
-        flooder = await connect(server.url, proxy=None, max_size=None, max_queue=1)
-        await flooder.send(hello(server.code, 2, name="Flom"))
-        await asyncio.sleep(0.5)
         rss_before = server.rss()
+        cpu_before = cpu_seconds(server.pid)
         stop = time.perf_counter() + args.seconds
-        sent = 0
-        closed = ""
-
-        async def junk() -> None:
-            nonlocal sent, closed
-            try:
-                while time.perf_counter() < stop:
-                    for _ in range(50):
-                        await flooder.send("[]")
-                    sent += 50
-                    await asyncio.sleep(0)
-            except ConnectionClosed as exc:
-                closed = f"{exc.rcvd.code if exc.rcvd else 1006} {exc.rcvd.reason if exc.rcvd else ''}".strip()
+        # The flooder is a process of its own: its loop must not slow the calm client's.
+        flooder = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "benchmarks.attacks",
+            "_flooder",
+            "--url",
+            server.url,
+            "--code",
+            server.code,
+            "--seconds",
+            str(args.seconds),
+            stdout=asyncio.subprocess.PIPE,
+            cwd=procs.ROOT,
+        )
 
         latencies: list[float] = []
+        worst: list[tuple[float, float]] = []  # (latency, seconds into the flood)
         rss_most = rss_before
+        began = time.perf_counter()
 
         async def checkins() -> None:
             nonlocal rss_most
             n = 0
             while time.perf_counter() < stop:
                 n += 1
-                began = time.perf_counter()
+                sent_at = time.perf_counter()
                 await calm.send(json.dumps({"type": "check_in", "id": f"c{n}", "text": f"hei {n}"}))
                 reply = await until(calm, "ack", "rejected")
                 if reply["type"] == "ack":
-                    latencies.append(time.perf_counter() - began)
+                    latencies.append(time.perf_counter() - sent_at)
+                    worst.append((latencies[-1], sent_at - began))
                 rss_most = max(rss_most, server.rss())
                 await asyncio.sleep(0.05)
 
-        await asyncio.gather(junk(), checkins())
-        if not closed:  # the flooder never learnt: see whether the server let it go
-            try:
-                async with asyncio.timeout(10):
-                    async for _ in flooder:
-                        pass
-            except (TimeoutError, ConnectionClosed):
-                pass
-            closed = f"{flooder.close_code} {flooder.close_reason or ''}".strip() if flooder.close_code else "open"
+        await checkins()
+        out, _ = await flooder.communicate()
+        junk = json.loads(out)
         latencies.sort()
         return {
-            "junk_frames_sent": sent,
-            "flooder_closed": closed,
+            **junk,
             "acks": len(latencies),
             "ack_p50_ms": round(1000 * statistics.median(latencies), 1) if latencies else None,
             "ack_p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 1) if latencies else None,
             "rss_before_mib": round(rss_before / 2**20, 1),
             "rss_most_mib": round(rss_most / 2**20, 1),
+            "server_cpu_s": round(cpu_seconds(server.pid) - cpu_before, 2),
+            "slowest_ms_at_s": [(round(1000 * a, 1), round(b, 2)) for a, b in sorted(worst, reverse=True)[:5]],
         }
     finally:
         await server.stop()
@@ -303,6 +309,35 @@ async def rate(folder: Path) -> dict:
         await server.stop()
 
 
+async def flooder_process() -> None:
+    """The flood's sender: junk as fast as it can, never reading; when and how it was closed."""
+    ws = await connect(args.url, proxy=None, max_size=None, max_queue=1)
+    await ws.send(hello(args.code, 2, name="Flom"))
+    await asyncio.sleep(0.5)
+    began = time.perf_counter()
+    stop = began + args.seconds
+    sent = 0
+    try:
+        while time.perf_counter() < stop:
+            for _ in range(50):
+                await ws.send("[]")
+            sent += 50
+            await asyncio.sleep(0)
+    except ConnectionClosed:
+        pass
+    write_failed = time.perf_counter() - began
+    closed = "open"
+    try:  # now read: what the server said last
+        async with asyncio.timeout(10):
+            async for _ in ws:
+                pass
+    except (TimeoutError, ConnectionClosed):
+        pass
+    if ws.close_code is not None:
+        closed = f"{ws.close_code} {ws.close_reason}".strip()
+    print(json.dumps({"junk_frames_sent": sent, "flooder_stopped_after_s": round(write_failed, 2), "flooder_closed": closed}))
+
+
 ATTACKS = {"flood": flood, "cards": cards, "joins": joins, "guesses": guesses, "rate": rate}
 
 
@@ -314,7 +349,9 @@ async def main() -> None:
 
 
 parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-parser.add_argument("attack", choices=[*ATTACKS, "all"])
+parser.add_argument("attack", choices=[*ATTACKS, "all", "_flooder"])
+parser.add_argument("--url", help=argparse.SUPPRESS)
+parser.add_argument("--code", help=argparse.SUPPRESS)
 parser.add_argument("--seconds", type=float, default=15.0, help="length of the flood and rate attacks")
 parser.add_argument("--joins", type=int, default=7000)
 parser.add_argument("--card-emoji", type=int, default=139, help="emoji per card (139: the largest card allowed now)")
@@ -326,4 +363,4 @@ if __name__ == "__main__":
     args = parser.parse_args()
     if args.server_src:
         procs.SERVER_SRC = args.server_src.resolve()
-    asyncio.run(main())
+    asyncio.run(flooder_process() if args.attack == "_flooder" else main())

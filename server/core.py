@@ -151,10 +151,13 @@ class Peer:
 
 @dataclass(frozen=True)
 class Close:
-    """Close the connection after what was sent before (code, reason)."""
+    """Close the connection after what was sent before (code, reason).
+    ``hang_up``: do not wait for the other side's answer (nor read what it
+    goes on sending meanwhile): for a connection that floods."""
 
     code: int
     reason: str
+    hang_up: bool = False
 
 
 class Out:
@@ -390,7 +393,8 @@ class SessionCore:
             peer.closing = True
             message = f"Too many messages ({self.rate:g} a second at most); this connection is closed."
             self._send(peer, frames.error("rate_limited", message, fatal=True))
-            self._send(peer, Close(1008, FLOODING))
+            self._send(peer, Close(1008, FLOODING, hang_up=True))
+            self._unregister(peer)  # nothing more is sent to it
         elif peer.over <= answered:
             # Each refused frame is told to come back after those refused
             # before it: retries then arrive at the rate, not all at once.

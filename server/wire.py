@@ -62,6 +62,12 @@ def frame(message: str) -> bytes:
     return head + payload
 
 
+def close_frame(code: int, reason: str) -> bytes:
+    """An unmasked close frame (RFC 6455 5.5.1): the code, then the reason."""
+    payload = code.to_bytes(2, "big") + reason.encode()[:123]
+    return bytes((0x88, len(payload))) + payload
+
+
 def _framed(out: Out) -> bytes:
     data = out.frame = frame(out.text)
     return data
@@ -77,6 +83,9 @@ def relied_upon(ws: ServerConnection) -> bool:
         and hasattr(ws, "send_in_progress")
     )
 
+
+# How long a connection that was hung up on may take to read its close frame.
+HANG_UP = 1.0
 
 # What the server passes to serve(write_limit=…): websockets' send() waits
 # while more than this is buffered, so a writer task that is waiting has at
@@ -153,7 +162,15 @@ class Writers:
             transport.write(chunks[0] if len(chunks) == 1 else b"".join(chunks))
         peer.allowance_written = True
         if close is not None:
-            self._keep(ws.close(close.code, close.reason))
+            if close.hang_up:
+                # The close frame, and nothing the other side still sends is
+                # read. Closing the socket at once would lose the close frame
+                # to a reset (there is unread data), so it goes HANG_UP s later.
+                transport.write(close_frame(close.code, close.reason))
+                transport.pause_reading()
+                asyncio.get_running_loop().call_later(HANG_UP, transport.abort)
+            else:
+                self._keep(ws.close(close.code, close.reason))
         return True
 
     def drop(self, peer: Peer) -> None:

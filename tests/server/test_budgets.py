@@ -187,7 +187,7 @@ def test_refusals_are_rationed_and_a_flood_is_closed():
     # The first burst is within the rate (each is bad_message), then a burst
     # of refusals is answered, then nothing until the close.
     assert len(answers) <= 60 + 60 + 2, "a burst of refusals is answered, not every frame"
-    assert sent[-1] == Close(1008, FLOODING)
+    assert sent[-1] == Close(1008, FLOODING, hang_up=True)
     assert proto.parse_server(answers[-1].text).model_dump() | {"message": ""} == {
         "type": "error",
         "code": "rate_limited",

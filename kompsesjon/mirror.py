@@ -10,7 +10,9 @@ and tested without a socket.
   ``evolve`` the server uses, starting from the snapshot the server sends.
 * Every command keeps its id in the outbox until it is answered: after a
   reconnect what was not answered is sent again (the server applies each id
-  at most once), and a "not now" refusal (rate limit, storage) is retried.
+  at most once), and a "not now" refusal (rate limit, storage) is retried
+  when the server says. At most :data:`IN_FLIGHT` are sent unanswered; the
+  rest wait their turn in the outbox.
 * What happened comes out as typed notifications (:data:`Notification`).
 """
 

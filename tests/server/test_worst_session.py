@@ -125,8 +125,9 @@ async def test_the_worst_legal_session_loads_for_host_screen_and_newcomer(runnin
             for n, p in enumerate(people)
         ]
         await _all(hub, cards)
-        on_board = sum(1 for i in hub.state.items.values() if i.board == board)
-        assert on_board >= min(BUDGETS["cards_per_board"], 3000), "a byte budget of 4 MiB holds 3,000 such cards"
+        if board == "critique":  # the first board takes what the byte budget holds
+            on_board = sum(1 for i in hub.state.items.values() if i.board == board)
+            assert on_board >= 3000, "a byte budget of 4 MiB holds 3,000 such cards and more"
 
     # Check-outs until the participants' byte budget says no.
     await _advance(hub, host, 12)

@@ -51,7 +51,7 @@ def hello(code: str, n: int, *, name: str = "", org: str = "", secret: str | Non
 
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time of a process so far."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -335,7 +335,11 @@ async def flooder_process() -> None:
         pass
     if ws.close_code is not None:
         closed = f"{ws.close_code} {ws.close_reason}".strip()
-    print(json.dumps({"junk_frames_sent": sent, "flooder_stopped_after_s": round(write_failed, 2), "flooder_closed": closed}))
+    print(
+        json.dumps(
+            {"junk_frames_sent": sent, "flooder_stopped_after_s": round(write_failed, 2), "flooder_closed": closed}
+        )
+    )
 
 
 ATTACKS = {"flood": flood, "cards": cards, "joins": joins, "guesses": guesses, "rate": rate}

@@ -28,7 +28,7 @@ from kompsesjon.method.text import LIMITS, clean
 from kompsesjon.templates import Template, load_template
 
 from . import frames, wire
-from .hub import FATAL, GREETED, Hub, Peer
+from .hub import BUSY, FATAL, GREETED, Hub, Peer
 from .limits import ConnectionCount, GuessThrottle, JoinBudget, OpenConnections
 from .store import Store, secret_hash
 from .web import WebPage
@@ -321,13 +321,17 @@ class SessionServer:
                     _error(
                         ws, "too_many_joins", f"Too many people joined from your address; try again in {wait:.0f} s."
                     )
-                    continue
+                    await ws.close(1013, "try again later")  # the client comes back by itself
+                    return None
             peer = Peer(message.role, ws)
             outcome = await hub.hello(peer, message)
             if outcome == GREETED:
                 return peer, hub
             if outcome == FATAL:
                 await ws.close(1008, "refused")
+                return None
+            if outcome == BUSY:
+                await ws.close(1013, "try again later")  # the client comes back by itself
                 return None
         await _fatal(ws, "hello_failed", "Too many failed hellos.")
         return None

@@ -92,6 +92,9 @@ REJECTION_MEMORY = 10_000  # remembered rejections, for retried command ids
 
 # How a hello ended.
 GREETED, RETRY, FATAL = "greeted", "retry", "fatal"
+# Full for now (too many connections): the connection is closed with 1013 and
+# the client comes back later by itself.
+BUSY = "busy"
 
 # The view of a participant who has just joined: nothing of their own yet (no
 # cards, dots, notes, pair or plan edits), so no content is visible to them
@@ -230,6 +233,7 @@ class _Refusal:
     code: str
     message: str
     fatal: bool = False
+    busy: bool = False
 
 
 _Reply = tuple[Peer, str] | _Greeting | _Refusal
@@ -575,7 +579,7 @@ class SessionCore:
         if peer.role != "facilitator" and self.connected + batch.greeting >= BUDGETS["connections_per_session"]:
             limit = BUDGETS["connections_per_session"]
             message = f"This session has {limit} connections open, the most it takes; try again later."
-            batch.replies.append((at, _Refusal(request, "session_busy", message)))
+            batch.replies.append((at, _Refusal(request, "session_busy", message, busy=True)))
             return
         if peer.role == "participant":
             resume_hash = secret_hash(hello.resume or "")
@@ -607,7 +611,7 @@ class SessionCore:
                 limit = BUDGETS["connections_per_person"]
                 if open_now >= limit:
                     message = f"You have {open_now} connections open, the most one person may; close one first."
-                    batch.replies.append((at, _Refusal(request, "too_many_connections", message)))
+                    batch.replies.append((at, _Refusal(request, "too_many_connections", message, busy=True)))
                     return
                 resumed = True
             batch.greeting_of[pid] = batch.greeting_of.get(pid, 0) + 1
@@ -648,7 +652,7 @@ class SessionCore:
             self._send(*reply)
         elif isinstance(reply, _Refusal):
             self._send(reply.request.peer, frames.error(reply.code, reply.message, fatal=reply.fatal))
-            batch.outcomes[reply.request] = FATAL if reply.fatal else RETRY
+            batch.outcomes[reply.request] = FATAL if reply.fatal else BUSY if reply.busy else RETRY
         else:
             self._greet(reply)
             batch.outcomes[reply.request] = GREETED

@@ -84,6 +84,7 @@ class KompsesjonServer(_Process):
         *,
         port: int = 0,
         rate: float = 1_000_000,
+        joins: int | None = 1_000_000,
         extra: tuple[str, ...] = (),
         timeout: float = 60.0,
     ) -> KompsesjonServer:
@@ -102,6 +103,9 @@ class KompsesjonServer(_Process):
             "Benchmark",
             "--rate",
             str(rate),
+            # A thousand people join from loopback (None: the default, or a
+            # server from before the option, --server-src).
+            *(("--joins-per-address", str(joins)) if joins is not None else ()),
             *extra,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,

@@ -198,7 +198,9 @@ async def start_server(db_dir: Path):
     from server.store import Store
 
     store = await Store.open(db_dir / "tui_wall.sqlite3")
-    server = SessionServer(store, Limits(rate=1_000_000, burst=1_000_000, per_address=100_000))
+    server = SessionServer(
+        store, Limits(rate=1_000_000, burst=1_000_000, per_address=100_000, joins_per_address=1_000_000)
+    )
     await server.load_sessions()
     created = await server.create_session(
         "framtidsverksted", title="Storsamling: kompetanse i regionen", question="Hvordan løfter vi kompetansen sammen?"

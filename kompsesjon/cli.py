@@ -165,8 +165,16 @@ def build_parser() -> argparse.ArgumentParser:
         default="normal",
         help="normal: survives crashes; full: also power loss (slower)",
     )
-    serve.add_argument("--rate", type=float, default=20.0, help="messages per second per connection")
+    serve.add_argument(
+        "--rate", type=float, default=20.0, help="messages per second per participant (all their connections together)"
+    )
     serve.add_argument("--max-per-address", type=int, default=64, help="connections per address (loopback exempt)")
+    serve.add_argument(
+        "--joins-per-address",
+        type=int,
+        default=None,  # the session budget (kompsesjon/method/budgets.py): not imported before the signals are set
+        help="new participants from one address at once, then one a second (default 300)",
+    )
     serve.set_defaults(handler=_serve)
 
     export = sub.add_parser("export", help="write a stored session as a report")

@@ -227,7 +227,7 @@ class SessionClient:
                     ping_interval=20,
                     ping_timeout=20,
                     close_timeout=2,
-                    max_size=proto.MAX_MESSAGE_BYTES * 64,  # snapshots can be large
+                    max_size=proto.MAX_SERVER_MESSAGE_BYTES,  # the largest snapshot the budgets allow
                     compression=None,
                 ) as ws:
                     self._ws = ws

@@ -10,7 +10,9 @@ and tested without a socket.
   ``evolve`` the server uses, starting from the snapshot the server sends.
 * Every command keeps its id in the outbox until it is answered: after a
   reconnect what was not answered is sent again (the server applies each id
-  at most once), and a "not now" refusal (rate limit, storage) is retried.
+  at most once), and a "not now" refusal (rate limit, storage) is retried
+  when the server says. At most :data:`IN_FLIGHT` are sent unanswered; the
+  rest wait their turn in the outbox.
 * What happened comes out as typed notifications (:data:`Notification`).
 """
 
@@ -28,6 +30,12 @@ from .method.events import Event
 
 # Rejections that mean "not now", not "never": the outbox tries again.
 RETRY_CODES = frozenset({"rate_limited", "storage_error"})
+# Commands sent and not yet answered, at most: the rest wait in the outbox.
+# Below the server's burst (60), so that a client that has queued many (a
+# card bomb of its own, an outbox after a long time offline) is answered
+# "not now" for each one over the rate and never flooded out: past a burst
+# of refusals the server drops frames without an answer, then closes.
+IN_FLIGHT = 32
 RETRY_WAIT_MAX = 5.0  # seconds at most before a "not now" is tried again
 
 
@@ -248,7 +256,8 @@ class Mirror:
 
     def forget(self, command_id: str) -> None:
         """Stop waiting for a command (its sender gave up)."""
-        self._outbox.pop(command_id, None)
+        if self._outbox.pop(command_id, None) is not None:
+            self._send_waiting()
 
     @property
     def unanswered(self) -> int:
@@ -259,8 +268,23 @@ class Mirror:
         pending = self._outbox.get(command_id)
         if pending is None or pending.sent or not self.welcomed:
             return
+        if sum(p.sent for p in self._outbox.values()) >= IN_FLIGHT:
+            return  # sent when an answer makes room (_send_waiting)
         pending.sent = True
         self._outgoing.append(pending.command.model_dump_json())
+
+    def _send_waiting(self) -> None:
+        """Send what waits in the outbox, in order, as far as the window allows."""
+        if not self.welcomed:
+            return
+        room = IN_FLIGHT - sum(p.sent for p in self._outbox.values())
+        for pending in self._outbox.values():
+            if room <= 0:
+                break
+            if not pending.sent:
+                pending.sent = True
+                self._outgoing.append(pending.command.model_dump_json())
+                room -= 1
 
     # ---- what the server says ----------------------------------------------------
 
@@ -286,8 +310,7 @@ class Mirror:
             self.welcomed = True
             if self.has_unsaved:  # the server forgot it with the old connection
                 self._outgoing.append(proto.Unsaved(unsaved=True).model_dump_json())
-            for command_id in list(self._outbox):
-                self._send(command_id)
+            self._send_waiting()
             return [Welcomed(message)]
         if kind == "ack":
             return self._settle(message.id, Outcome(ok=True, seq=message.seq, duplicate=message.duplicate))
@@ -315,5 +338,6 @@ class Mirror:
         return []  # pragma: no cover - ServerMessage is closed
 
     def _settle(self, command_id: str, outcome: Outcome) -> list[Notification]:
-        self._outbox.pop(command_id, None)
+        if self._outbox.pop(command_id, None) is not None:
+            self._send_waiting()
         return [Answered(command_id, outcome)]

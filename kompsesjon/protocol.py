@@ -20,10 +20,15 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from .method import commands as cmd
+from .method.budgets import MAX_STATE_BYTES
 from .method.events import Event
 
 PROTOCOL_VERSION = 1
-MAX_MESSAGE_BYTES = 64 * 1024
+MAX_MESSAGE_BYTES = 64 * 1024  # a client's message, at most
+# A server's message, at most: the largest snapshot, which is the largest state
+# the session budgets allow (kompsesjon.method.budgets) and its envelope. A
+# client accepts this much, so it can always load the session it joins.
+MAX_SERVER_MESSAGE_BYTES = MAX_STATE_BYTES + 64 * 1024
 CODE_LENGTH_MAX = 32  # a join code as typed (spaces, dashes) before it is normalised
 
 COMMAND_TYPES: tuple[type[BaseModel], ...] = cmd.Command.__args__[0].__args__

@@ -22,6 +22,7 @@ from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
 from kompsesjon import protocol as proto
+from kompsesjon.method.budgets import BUDGETS
 from kompsesjon.method.commands import FollowSession
 from kompsesjon.method.events import SessionCreated
 from kompsesjon.method.review import carry_over, with_review
@@ -29,8 +30,8 @@ from kompsesjon.method.text import LIMITS, clean
 from kompsesjon.templates import Template, load_template
 
 from . import frames, wire
-from .hub import FATAL, GREETED, Hub, Peer
-from .limits import ConnectionCount, GuessThrottle, OpenConnections
+from .hub import BUSY, FATAL, GREETED, Hub, Peer
+from .limits import ConnectionCount, GuessThrottle, JoinBudget, OpenConnections
 from .store import Store, secret_hash
 from .web import WebPage
 
@@ -39,7 +40,7 @@ log = logging.getLogger("kompsesjon.server")
 # Join codes avoid letters and digits that are easy to confuse on a projector.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
-HELLO_TIMEOUT = 30.0
+HELLO_TIMEOUT = 30.0  # from connect to welcome, whatever the client sends meanwhile
 MAX_HELLO_ATTEMPTS = 5
 HARD_FRAME_LIMIT = 1 << 20  # above this the websocket layer closes with 1009
 # Pending connections the kernel queues before accept(). asyncio's default of
@@ -64,6 +65,11 @@ class Limits:
     per_address: int = 64  # open connections per address (loopback exempt)
     max_connections: int | None = None  # all open connections; None: below the limit on open files
     guesses: int = 10  # wrong codes/tokens per address per minute
+    guesses_per_block: int = 60  # … per /24, /64 or loopback
+    guesses_overall: int = 120  # … from anywhere
+    hello_timeout: float | None = None  # seconds from connect to a welcome; None: HELLO_TIMEOUT
+    joins_per_address: int = BUDGETS["joins_per_address"]  # new participants from one address at once …
+    join_interval: float = BUDGETS["join_interval"]  # … then one every this many seconds
     # Keepalive: a connection that does not answer a ping within ping_timeout
     # is failed; if its peer has vanished, the socket is closed close_timeout
     # later. A half-open connection is gone after at most the sum of the three.
@@ -91,7 +97,10 @@ class SessionServer:
         self.hubs: dict[str, Hub] = {}
         self._by_code: dict[str, Hub] = {}
         self._by_token: dict[str, Hub] = {}
-        self._guesses = GuessThrottle(self.limits.guesses)
+        self._guesses = GuessThrottle(
+            self.limits.guesses, per_block=self.limits.guesses_per_block, overall=self.limits.guesses_overall
+        )
+        self._joins = JoinBudget(self.limits.joins_per_address, self.limits.join_interval)
         self._connections = ConnectionCount(self.limits.per_address)
         self._server: Server | None = None
         self._web = WebPage(self._page_lang)
@@ -286,11 +295,16 @@ class SessionServer:
                 hub.disconnect(peer)
 
     async def _greet(self, ws: ServerConnection, address: str) -> tuple[Peer, Hub] | None:
+        # One deadline from connect, however many hellos (or other frames)
+        # the client sends before it: not one per attempt.
+        timeout = self.limits.hello_timeout if self.limits.hello_timeout is not None else HELLO_TIMEOUT
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         for _ in range(MAX_HELLO_ATTEMPTS):
             try:
-                raw = await asyncio.wait_for(ws.recv(), HELLO_TIMEOUT)
+                raw = await asyncio.wait_for(ws.recv(), max(0.0, deadline - loop.time()))
             except TimeoutError:
-                await _fatal(ws, "hello_timeout", "Say hello first (within 30 seconds).")
+                await _fatal(ws, "hello_timeout", f"Say hello first (within {timeout:g} seconds).")
                 return None
             try:
                 message, refusal = frames.parse(raw)
@@ -312,11 +326,14 @@ class SessionServer:
                     f"the client {message.protocol}; update kompsesjon.",
                 )
                 return None
-            wait = self._guesses.wait(address)
+            hub = self._route(message)
+            # A hello that proves itself with a secret nobody can guess is
+            # never throttled (the facilitator, a participant coming back):
+            # letting it through tells a guesser nothing.
+            wait = 0.0 if self._known(hub, message) else self._guesses.wait(address)
             if wait > 0:
                 await _fatal(ws, "too_many_attempts", f"Too many wrong codes; try again in {wait:.0f} s.")
                 return None
-            hub = self._route(message)
             if hub is None:
                 self._guesses.failed(address)
                 if message.role == "facilitator":
@@ -327,6 +344,14 @@ class SessionServer:
             if message.role == "participant" and not message.resume:
                 _error(ws, "resume_required", "A participant hello needs a resume secret (22+ characters).")
                 continue
+            if message.role == "participant" and not self._known(hub, message):
+                wait = self._joins.take(address)
+                if wait > 0:
+                    _error(
+                        ws, "too_many_joins", f"Too many people joined from your address; try again in {wait:.0f} s."
+                    )
+                    await ws.close(1013, "try again later")  # the client comes back by itself
+                    return None
             peer = Peer(message.role, ws)
             outcome = await hub.hello(peer, message)
             if outcome == GREETED:
@@ -334,8 +359,21 @@ class SessionServer:
             if outcome == FATAL:
                 await ws.close(1008, "refused")
                 return None
+            if outcome == BUSY:
+                await ws.close(1013, "try again later")  # the client comes back by itself
+                return None
         await _fatal(ws, "hello_failed", "Too many failed hellos.")
         return None
+
+    @staticmethod
+    def _known(hub: Hub | None, hello: proto.Hello) -> bool:
+        """Does the hello carry a secret of this session: the facilitator's
+        token (it routed the hello) or a known participant's resume secret?"""
+        if hub is None or hub.core is None:
+            return False
+        if hello.role == "facilitator":
+            return True
+        return hello.role == "participant" and secret_hash(hello.resume or "") in hub.core.resume
 
     def _route(self, hello: proto.Hello) -> Hub | None:
         if hello.role == "facilitator":

@@ -21,9 +21,15 @@ The core owns
   events after its ``last_seq`` from the ring of recent events, or a snapshot
   when it is too far behind (or new);
 * **size and rate** of a connection's frames (:meth:`SessionCore.budget` is
-  the one place that says whose budget a frame draws on; refusals go out
-  through ``data_to_send`` like everything else, so a client that floods
-  without reading is dropped as a slow reader);
+  the one place that says whose budget a frame draws on: a participant's
+  connections share one). Refusals go out through ``data_to_send`` like
+  everything else, so a client that floods without reading is dropped as a
+  slow reader; and they are rationed themselves: past ``burst`` refusals in
+  a row a frame over the rate is dropped without a word, and a connection
+  that keeps on regardless is closed (:data:`FLOODING`);
+* **the session's size** (:mod:`kompsesjon.method.budgets`): connections per
+  person and per session, and the bytes of state that commands may fill, so
+  that every snapshot stays within what a client accepts.
 * **routing**: who receives which projection of an event is
   :func:`kompsesjon.method.visibility.recipients_of` and nothing else.
 
@@ -60,6 +66,7 @@ from typing import Any, Literal
 from kompsesjon import protocol as proto
 from kompsesjon.method import Actor, Rejection, decide, deliveries, evolve, view_state
 from kompsesjon.method import commands as cmd
+from kompsesjon.method.budgets import BUDGETS, FACILITATOR_BYTES, PARTICIPANT_BYTES, SESSION_BYTES, growth_bound
 from kompsesjon.method.created import created_ids
 from kompsesjon.method.decide import FACILITATOR, GUEST, participant
 from kompsesjon.method.events import Event, ParticipantJoined, ParticipantRemoved
@@ -86,6 +93,9 @@ REJECTION_MEMORY = 10_000  # remembered rejections, for retried command ids
 
 # How a hello ended.
 GREETED, RETRY, FATAL = "greeted", "retry", "fatal"
+# Full for now (too many connections): the connection is closed with 1013 and
+# the client comes back later by itself.
+BUSY = "busy"
 
 # The view of a participant who has just joined: nothing of their own yet (no
 # cards, dots, notes, pair or plan edits), so no content is visible to them
@@ -94,6 +104,13 @@ GREETED, RETRY, FATAL = "greeted", "retry", "fatal"
 NEWCOMER = ANY_PARTICIPANT
 
 REMOVED = "You have been removed from this session."
+
+# Refusals for the rate that are answered (a burst's worth, at least this
+# many); a connection that goes on sending past FLOOD_BURSTS times as many
+# (less what it earns back at the rate) is closed with the reason FLOODING.
+ANSWERED_REFUSALS = 16
+FLOOD_BURSTS = 4
+FLOODING = "too many messages"
 
 
 @dataclass(eq=False)
@@ -105,6 +122,15 @@ class Peer:
     participant: str | None = None
     bucket: TokenBucket | None = None  # its frame budget, once it has sent one
     unsaved: bool = False  # its app said it has text typed but not saved
+    # Frames over the rate not yet forgiven (one is forgiven per 1/rate s),
+    # and when that was last counted.
+    over: float = 0.0
+    over_stamp: float = 0.0
+    closing: bool = False  # told to go: its frames are no longer read
+    # Bytes of the snapshot it was last sent: the slow-reader check allows
+    # them on top, until the connection has caught up once.
+    allowance: int = 0
+    allowance_written: bool = True  # has the writer written that snapshot yet?
     _audience: Audience | None = field(default=None, repr=False)
 
     @property
@@ -130,10 +156,13 @@ class Peer:
 
 @dataclass(frozen=True)
 class Close:
-    """Close the connection after what was sent before (code, reason)."""
+    """Close the connection after what was sent before (code, reason).
+    ``hang_up``: do not wait for the other side's answer (nor read what it
+    goes on sending meanwhile): for a connection that floods."""
 
     code: int
     reason: str
+    hang_up: bool = False
 
 
 class Out:
@@ -206,6 +235,7 @@ class _Refusal:
     code: str
     message: str
     fatal: bool = False
+    busy: bool = False
 
 
 _Reply = tuple[Peer, str] | _Greeting | _Refusal
@@ -225,6 +255,10 @@ class Batch:
     replies: list[tuple[int, _Reply]] = field(default_factory=list)
     later: list[_Greeting] = field(default_factory=list)  # snapshots: after every event
     keys: dict[tuple[str, str], int] = field(default_factory=dict)  # command ids applied here
+    # Connections greeted in this batch (registered only at the commit): all,
+    # and per participant.
+    greeting: int = 0
+    greeting_of: dict[str, int] = field(default_factory=dict)
 
 
 def event_message(seq: int, body: str) -> str:
@@ -283,6 +317,12 @@ class SessionCore:
         self._outgoing: dict[Peer, list[Send]] = {}
         self._snapshots: dict[Audience, Out] | None = None  # made in this commit
         self._named: set[str] = set()  # participants sent something of their own in this commit
+        self._buckets: dict[str, TokenBucket] = {}  # participant -> the rate budget of all their connections
+        self.connected = 0  # welcomed connections, every role
+        # An upper bound on the bytes of the state's JSON, exact when
+        # ``_measured`` (see :meth:`_room`).
+        self.size = 0
+        self._measured = False
         self.restore(log, applied or {}, resume or {})
 
     # ---- the log ----------------------------------------------------------
@@ -317,25 +357,36 @@ class SessionCore:
         self.applied = dict(applied)
         self.created = created
         self.resume = dict(resume)
+        self._measure()
 
     # ---- connections ------------------------------------------------------
 
     def budget(self, peer: Peer, now: float) -> TokenBucket:
-        """The rate budget ``peer``'s frames draw on: one per connection."""
+        """The rate budget ``peer``'s frames draw on: a participant's
+        connections share one (a person with 30 connections may not send 30
+        times as much); a facilitator's or a screen's is its own."""
         if peer.bucket is None:
-            peer.bucket = TokenBucket(self.rate, self.burst, stamp=now)
+            if peer.role == "participant" and peer.participant is not None:
+                bucket = self._buckets.get(peer.participant)
+                if bucket is None:
+                    bucket = self._buckets[peer.participant] = TokenBucket(self.rate, self.burst, stamp=now)
+                peer.bucket = bucket
+            else:
+                peer.bucket = TokenBucket(self.rate, self.burst, stamp=now)
         return peer.bucket
 
     def receive(self, peer: Peer, raw: str | bytes, now: float) -> Any | None:
         """A frame from a welcomed connection: the command to queue for the
-        next batch, or None (a refusal is then waiting in ``data_to_send``)."""
-        size = frames.size_of(raw)
-        if size > proto.MAX_MESSAGE_BYTES:
-            self._send(peer, frames.too_large(size))
+        next batch, or None (a refusal may then be waiting in ``data_to_send``)."""
+        if peer.closing:
             return None
         wait = self.budget(peer, now).take(now)
         if wait > 0:
-            self._send(peer, frames.rate_limited(raw, wait))
+            self._over_rate(peer, raw, wait, now)
+            return None
+        size = frames.size_of(raw)
+        if size > proto.MAX_MESSAGE_BYTES:
+            self._send(peer, frames.too_large(size))
             return None
         try:
             message, refusal = frames.parse(raw)
@@ -361,6 +412,26 @@ class SessionCore:
     def _has_unsaved(self, pid: str) -> bool:
         return any(p.unsaved for p in self.participants.get(pid, ()))
 
+    def _over_rate(self, peer: Peer, raw: str | bytes, wait: float, now: float) -> None:
+        """A frame over the rate: answered while the sender may just be
+        eager, dropped without a word (costing no reply) past ``burst`` of
+        them, and the connection closed past ``FLOOD_BURSTS`` bursts."""
+        forgiven = max(0.0, now - peer.over_stamp) * self.rate
+        peer.over = max(0.0, peer.over - forgiven) + 1.0
+        peer.over_stamp = now
+        answered = max(self.burst, ANSWERED_REFUSALS)
+        if peer.over > FLOOD_BURSTS * answered:
+            peer.closing = True
+            message = f"Too many messages ({self.rate:g} a second at most); this connection is closed."
+            self._send(peer, frames.error("rate_limited", message, fatal=True))
+            self._send(peer, Close(1008, FLOODING, hang_up=True))
+            self._unregister(peer)  # nothing more is sent to it
+        elif peer.over <= answered:
+            # Each refused frame is told to come back after those refused
+            # before it: retries then arrive at the rate, not all at once.
+            wait = max(wait, peer.over / self.rate)
+            self._send(peer, frames.rate_limited(raw[: proto.MAX_MESSAGE_BYTES], wait))
+
     def disconnect(self, peer: Peer) -> None:
         """The connection is gone (or dropped): no more sends to it."""
         self._unregister(peer)
@@ -368,12 +439,17 @@ class SessionCore:
 
     def _unregister(self, peer: Peer) -> None:
         if peer.role == "facilitator":
-            self.facilitators.discard(peer)
+            if peer in self.facilitators:
+                self.connected -= 1
+                self.facilitators.discard(peer)
         elif peer.role == "screen":
-            self.screens.discard(peer)
+            if peer in self.screens:
+                self.connected -= 1
+                self.screens.discard(peer)
         elif peer.participant is not None:
             peers = self.participants.get(peer.participant)
             if peers is not None and peer in peers:
+                self.connected -= 1
                 self._everyone = None
                 had_unsaved = self._has_unsaved(peer.participant)
                 peers.discard(peer)
@@ -447,7 +523,32 @@ class SessionCore:
 
     # ---- deciding ---------------------------------------------------------------
 
+    def _measure(self) -> None:
+        """The exact size of the state's JSON (every snapshot is at most this)."""
+        self.size = len(STATE_ADAPTER.dump_json(self.state))
+        self._measured = True
+
+    def _room(self, actor: Actor, events: list[Event], bodies: list[str]) -> bool:
+        """May events with these bodies be added to the state? Within the
+        session's byte budget (kompsesjon.method.budgets): ``self.size`` is
+        an upper bound that grows by each event's :func:`growth_bound`, and
+        the state is measured again only when that bound says no — so a
+        session at its budget measures at most once per batch that grew it."""
+        growth = sum(growth_bound(event, body) for event, body in zip(events, bodies, strict=True))
+        budget = FACILITATOR_BYTES if actor.is_facilitator else SESSION_BYTES
+        # Joins are bounded by their count, not by these bytes: each
+        # participant brings room for their own record.
+        budget += len(self.state.participants) * PARTICIPANT_BYTES
+        if self.size + growth <= budget:
+            return True
+        if not self._measured:
+            self._measure()
+        return self.size + growth <= budget
+
     def _append(self, batch: Batch, events: list[Event], bodies: list[str]) -> None:
+        for event, body in zip(events, bodies, strict=True):
+            self.size += growth_bound(event, body)
+        self._measured = False
         for event, body in zip(events, bodies, strict=True):
             self.seq += 1
             evolve(self.state, event)
@@ -489,6 +590,15 @@ class SessionCore:
             ).model_dump_json()
             batch.replies.append((at, (peer, message)))
             return
+        if not self._room(peer.actor, events, bodies):
+            message = proto.Rejected(
+                id=command.id,
+                code="session_too_large",
+                message="This session has reached the most text it can hold; nothing more can be added.",
+                details={"limit": FACILITATOR_BYTES if peer.actor.is_facilitator else SESSION_BYTES},
+            ).model_dump_json()
+            batch.replies.append((at, (peer, message)))
+            return
         self._append(batch, events, bodies)
         batch.keys[key] = self.seq
         batch.applied.append(Applied(key[0], key[1], self.seq))
@@ -501,6 +611,12 @@ class SessionCore:
         peer, hello = request.peer, request.hello
         resumed = hello.last_seq > 0
         newcomer = False
+        at = len(batch.planned)
+        if peer.role != "facilitator" and self.connected + batch.greeting >= BUDGETS["connections_per_session"]:
+            limit = BUDGETS["connections_per_session"]
+            message = f"This session has {limit} connections open, the most it takes; try again later."
+            batch.replies.append((at, _Refusal(request, "session_busy", message, busy=True)))
+            return
         if peer.role == "participant":
             resume_hash = secret_hash(hello.resume or "")
             pid = self.resume.get(resume_hash) or batch.newcomers.get(resume_hash)
@@ -527,8 +643,16 @@ class SessionCore:
                 batch.replies.append((len(batch.planned), _Refusal(request, "participant_removed", REMOVED, True)))
                 return
             else:
+                open_now = len(self.participants.get(pid, ())) + batch.greeting_of.get(pid, 0)
+                limit = BUDGETS["connections_per_person"]
+                if open_now >= limit:
+                    message = f"You have {open_now} connections open, the most one person may; close one first."
+                    batch.replies.append((at, _Refusal(request, "too_many_connections", message, busy=True)))
+                    return
                 resumed = True
+            batch.greeting_of[pid] = batch.greeting_of.get(pid, 0) + 1
             peer.participant = pid
+        batch.greeting += 1
         catch_up = None if newcomer else self._catch_up(peer.audience, hello.last_seq if resumed else 0)
         greeting = _Greeting(request, resumed, newcomer, catch_up, self.seq, self.state.title, now)
         if catch_up is None:
@@ -564,7 +688,7 @@ class SessionCore:
             self._send(*reply)
         elif isinstance(reply, _Refusal):
             self._send(reply.request.peer, frames.error(reply.code, reply.message, fatal=reply.fatal))
-            batch.outcomes[reply.request] = FATAL if reply.fatal else RETRY
+            batch.outcomes[reply.request] = FATAL if reply.fatal else BUSY if reply.busy else RETRY
         else:
             self._greet(reply)
             batch.outcomes[reply.request] = GREETED
@@ -578,7 +702,9 @@ class SessionCore:
             # A newcomer shares the newcomers' snapshot, unless something
             # of their own happened later in this batch (a pair's card …).
             shared = greeting.newcomer and peer.participant not in self._named
-            self._send(peer, self._snapshot(NEWCOMER if shared else peer.audience))
+            snapshot = self._snapshot(NEWCOMER if shared else peer.audience)
+            peer.allowance, peer.allowance_written = 4 * len(snapshot.text), False  # bytes, at most
+            self._send(peer, snapshot)
             seq, title = self.seq, self.state.title
         else:
             for message in greeting.catch_up:
@@ -611,6 +737,7 @@ class SessionCore:
         return made
 
     def _register(self, peer: Peer) -> None:
+        self.connected += 1
         if peer.role == "facilitator":
             self.facilitators.add(peer)
         elif peer.role == "screen":

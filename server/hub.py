@@ -35,10 +35,10 @@ from kompsesjon import protocol as proto
 from kompsesjon.method.state import State
 
 from . import wire
-from .core import FATAL, GREETED, NEWCOMER, RETRY, CommandRequest, HelloRequest, Peer, Request, Send, SessionCore
+from .core import BUSY, FATAL, GREETED, NEWCOMER, RETRY, CommandRequest, HelloRequest, Peer, Request, Send, SessionCore
 from .store import Store, StoreError
 
-__all__ = ["FATAL", "GREETED", "NEWCOMER", "RETRY", "Hub", "Peer"]
+__all__ = ["BUSY", "FATAL", "GREETED", "NEWCOMER", "RETRY", "Hub", "Peer"]
 
 log = logging.getLogger("kompsesjon.hub")
 
@@ -121,7 +121,7 @@ class Hub:
     # ---- requests from connections --------------------------------------
 
     async def hello(self, peer: Peer, hello: proto.Hello) -> str:
-        """Queue a hello and wait for its outcome: GREETED, RETRY or FATAL."""
+        """Queue a hello and wait for its outcome: GREETED, RETRY, BUSY or FATAL."""
         done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         await self.queue.put(_Queued(HelloRequest(peer, hello), done))
         return await done

@@ -260,7 +260,12 @@ def run(args) -> int:
         except Rejection as exc:
             print(f"error: --{name}: {exc.message}", file=sys.stderr)
             return 2
-    limits = Limits(rate=args.rate, burst=max(args.rate * 3, 10), per_address=args.max_per_address)
+    limits = Limits(
+        rate=args.rate,
+        burst=max(args.rate * 3, 10),
+        per_address=args.max_per_address,
+        joins_per_address=getattr(args, "joins_per_address", None) or Limits.joins_per_address,
+    )
     raise_open_files_limit()  # connections are capped below whatever it is then
     out = Output()
     try:

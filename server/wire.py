@@ -62,6 +62,12 @@ def frame(message: str) -> bytes:
     return head + payload
 
 
+def close_frame(code: int, reason: str) -> bytes:
+    """An unmasked close frame (RFC 6455 5.5.1): the code, then the reason."""
+    payload = code.to_bytes(2, "big") + reason.encode()[:123]
+    return bytes((0x88, len(payload))) + payload
+
+
 def _framed(out: Out) -> bytes:
     data = out.frame = frame(out.text)
     return data
@@ -77,6 +83,9 @@ def relied_upon(ws: ServerConnection) -> bool:
         and hasattr(ws, "send_in_progress")
     )
 
+
+# How long a connection that was hung up on may take to read its close frame.
+HANG_UP = 1.0
 
 # What the server passes to serve(write_limit=…): websockets' send() waits
 # while more than this is buffered, so a writer task that is waiting has at
@@ -113,26 +122,36 @@ class Writers:
                 continue
             pump = self._pumps.get(peer)
             if pump is None and self._framed(ws):
-                if not self._frames(ws, messages, slow_bytes):
+                if not self._frames(peer, ws, messages, slow_bytes):
                     slow.append(peer)
                 continue
             if pump is None:
                 pump = self._pumps[peer] = _Pump(ws, self._tasks)
-            if pump.unsent > slow_bytes:
+            unsent = pump.unsent
+            if unsent > slow_bytes + peer.allowance:
                 slow.append(peer)
                 continue
+            if unsent <= slow_bytes and peer.allowance_written:
+                peer.allowance = 0
+            peer.allowance_written = True
             pump.put(messages)
         for peer in slow:
             self.drop(peer)
             self._slow(peer)
 
-    def _frames(self, ws: ServerConnection, messages: list[Send], slow_bytes: int) -> bool:
+    def _frames(self, peer: Peer, ws: ServerConnection, messages: list[Send], slow_bytes: int) -> bool:
         """Write on the frame path; False: the connection is too slow."""
         transport = ws.transport
         if transport.is_closing() or ws.protocol.state is not State.OPEN:
             return True  # closing or closed: like broadcast(), skip it
-        if transport.get_write_buffer_size() > slow_bytes:
+        buffered = transport.get_write_buffer_size()
+        # A snapshot just sent may be larger than the limit: it is allowed
+        # until the connection has once caught up (or it would be dropped
+        # while reading it, and sent it again, for ever).
+        if buffered > slow_bytes + peer.allowance:
             return False
+        if buffered <= slow_bytes and peer.allowance_written:
+            peer.allowance = 0
         last = messages[-1]
         close = last if type(last) is Close else None
         body = cast("list[Out]", messages[:-1] if close is not None else messages)
@@ -141,8 +160,17 @@ class Writers:
         chunks = [m.frame or _framed(m) for m in body]
         if chunks:
             transport.write(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+        peer.allowance_written = True
         if close is not None:
-            self._keep(ws.close(close.code, close.reason))
+            if close.hang_up:
+                # The close frame, and nothing the other side still sends is
+                # read. Closing the socket at once would lose the close frame
+                # to a reset (there is unread data), so it goes HANG_UP s later.
+                transport.write(close_frame(close.code, close.reason))
+                transport.pause_reading()
+                asyncio.get_running_loop().call_later(HANG_UP, transport.abort)
+            else:
+                self._keep(ws.close(close.code, close.reason))
         return True
 
     def drop(self, peer: Peer) -> None:

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from . import commands as cmd
 from . import events as ev
 from .agenda import BoardKind, PhaseKind
+from .budgets import BUDGETS
 from .clustering import is_live, members, unit_of, unit_title
 from .grouping import buzz_pairs
 from .islands import active_islands, island_sizes, placement, too_small
@@ -177,6 +178,12 @@ def _join(state: State, actor: Actor, c: cmd.Join, now: float) -> list:
     if not state.anonymous and not name:  # pragma: no cover - clean() refuses empty
         raise Rejection("name_required", "Please give your name.")
     region = clean("region", c.region, required=False)
+    if len(state.participants) >= BUDGETS["participants"]:
+        raise Rejection(
+            "session_full",
+            f"This session already has {len(state.participants)} participants, the most it takes.",
+            limit=BUDGETS["participants"],
+        )
     return [ev.ParticipantJoined(participant=_next_id(state, "participant", "p"), name=name, org=org, region=region)]
 
 
@@ -396,10 +403,31 @@ def _add_item(state: State, actor: Actor, c: cmd.AddItem, now: float) -> list:
         pair = _active_pair(state, actor.id)
         if pair is None:
             raise Rejection("not_in_buzz_pair", "You are not in a buzz pair right now.")
+    _card_budget(state, actor, c.board)
     private = state.rules.private_writing and not board.revealed and not actor.is_facilitator
     item_id = _next_id(state, f"item:{c.board}", board.spec.prefix, state.items, state.themes)
     data = ev.ItemData(id=item_id, board=c.board, text=text, author=actor.id, pair=pair)
     return [ev.ItemAdded(item=data, private=private)]
+
+
+def _card_budget(state: State, actor: Actor, board: str) -> None:
+    """Room for one more card on ``board``, and for one more of the actor's."""
+    on_board = [i for i in state.items.values() if i.board == board]
+    if len(on_board) >= BUDGETS["cards_per_board"]:
+        raise Rejection(
+            "board_full",
+            f"This board already has {len(on_board)} cards, the most it takes.",
+            limit=BUDGETS["cards_per_board"],
+        )
+    if actor.is_facilitator:
+        return
+    mine = sum(1 for i in on_board if i.author == actor.id)
+    if mine >= BUDGETS["cards_per_person"]:
+        raise Rejection(
+            "too_many_cards",
+            f"You have written {mine} cards on this board, the most one person may.",
+            limit=BUDGETS["cards_per_person"],
+        )
 
 
 def _own_card(state: State, actor: Actor, item_id: str):
@@ -482,6 +510,12 @@ def _red_card(state: State, actor: Actor, c: cmd.RaiseRedCard, now: float) -> li
             "too_many_red_cards",
             f"You already have {len(mine)} red cards up; wait for the facilitator to respond.",
             limit=state.rules.max_red_cards,
+        )
+    if len(state.red_cards) >= BUDGETS["red_cards"]:
+        raise Rejection(
+            "too_many_red_cards_in_session",
+            f"This session already has {len(state.red_cards)} red cards, the most it takes.",
+            limit=BUDGETS["red_cards"],
         )
     card = _next_id(state, "red_card", "R")
     return [ev.RedCardRaised(card=card, item=c.item, note=note, raised_by=actor.id)]

@@ -48,6 +48,11 @@ LIMITS: dict[str, int] = {
     "report": 5000,  # the facilitator's summary, decisions, purpose, background
 }
 
+# Limits in bytes (UTF-8): what a text costs to store and to send to everyone.
+# Twice the characters, so that any text in Latin letters (æ, ø, å, á, š: two
+# bytes each) fits its character limit; four-byte emoji fit half of it.
+BYTE_LIMITS: dict[str, int] = {kind: 2 * n for kind, n in LIMITS.items()}
+
 MULTILINE = frozenset({"plan", "note", "question", "report"})
 
 # More combining marks than this on one letter stack far above and below the
@@ -111,6 +116,15 @@ def clean(kind: str, text: str, *, required: bool = True) -> str:
         )
     if text.isascii() and text.isprintable():  # fast path: plain ASCII, the usual case
         return text
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > BYTE_LIMITS[kind]:
+        raise Rejection(
+            "text_too_large",
+            f"The {kind} text is {size} bytes; the limit is {BYTE_LIMITS[kind]} (emoji take four each).",
+            field=kind,
+            limit=BYTE_LIMITS[kind],
+            size=size,
+        )
     text = _checked(kind, text, kind in MULTILINE)
     if required and not any(_visible(ch) for ch in text):
         raise Rejection("text_empty", f"The {kind} text has nothing visible in it.", field=kind)

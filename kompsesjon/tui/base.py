@@ -22,7 +22,15 @@ from textual.message import Message
 from kompsesjon import i18n
 from kompsesjon.client import Outcome, Refused, SessionClient, Status
 from kompsesjon.method import State
-from kompsesjon.mirror import EventApplied, Notification, RefusedForGood, ServerError, SnapshotLoaded, StatusChanged
+from kompsesjon.mirror import (
+    EventApplied,
+    HelloRefused,
+    Notification,
+    RefusedForGood,
+    ServerError,
+    SnapshotLoaded,
+    StatusChanged,
+)
 from kompsesjon.tui.hangup import EXIT_CODE, HangUpWatch
 from kompsesjon.tui.themes import load_themes, resolve_name
 
@@ -155,6 +163,12 @@ class SessionApp(App):
             case RefusedForGood(refused=refused):
                 self.refused(refused)
             case ServerError(code=code, message=message):
+                self.notify(i18n.rejection(code, message), severity="warning", markup=False)
+            case HelloRefused(code=code, message=message) if (
+                self.client is not None and self.client.role != "participant"
+            ):
+                # A screen or host view turned away for now (the session is
+                # busy): it tries again by itself; say why meanwhile.
                 self.notify(i18n.rejection(code, message), severity="warning", markup=False)
 
     def _mirror_changed(self, kind: str) -> None:

@@ -508,7 +508,7 @@ def test_private_cards_reach_only_their_writers_and_facilitators(room):
 
 def test_frames_are_checked_for_size_rate_and_shape():
     room = Room()
-    room.core.rate, room.core.burst = 1.0, 2.0
+    room.core.rate, room.core.burst = 1.0, 4.0
     kari = room.client("participant", name="Kari")
     welcome(room, kari)
     peer = kari.peer
@@ -520,10 +520,10 @@ def test_frames_are_checked_for_size_rate_and_shape():
         return proto.parse_server(out.text).model_dump()
 
     assert refusal("x" * (proto.MAX_MESSAGE_BYTES + 1), START)["code"] == "too_large"
-    assert refusal("x" * (proto.MAX_MESSAGE_BYTES + 1), START)["code"] == "too_large"  # costs no budget
+    assert refusal("x" * (proto.MAX_MESSAGE_BYTES + 1), START)["code"] == "too_large"  # costs budget too
     assert refusal("{", START)["code"] == "bad_json"
     assert refusal("[]", START)["code"] == "bad_message"
-    over = refusal('{"type":"check_in","id":"a1","text":"hei"}', START)  # the budget (burst 2) is spent
+    over = refusal('{"type":"check_in","id":"a1","text":"hei"}', START)  # the budget (burst 4) is spent
     assert (over["type"], over["code"], over["id"]) == ("rejected", "rate_limited", "a1")
     assert refusal("[]", START)["code"] == "rate_limited"
     assert refusal("{", START)["code"] == "rate_limited"  # not JSON: no id to answer for

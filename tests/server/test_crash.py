@@ -12,6 +12,7 @@ from support import start_server, until
 
 from kompsesjon.client import SessionClient, Status, new_id
 from kompsesjon.method import commands as c
+from kompsesjon.method.budgets import BUDGETS
 
 
 async def test_sigkill_loses_no_acknowledged_command(tmp_path, clients):
@@ -30,7 +31,8 @@ async def test_sigkill_loses_no_acknowledged_command(tmp_path, clients):
 
     async def writer(person: SessionClient) -> None:
         n = 0
-        while not stop_writing.is_set():
+        # At most a person's budget of cards (800 in all: the kills need 120).
+        while not stop_writing.is_set() and n < BUDGETS["cards_per_person"]:
             text = f"{person.name}-{n}"
             n += 1
             future = person.submit(c.AddItem(id=new_id(), board="critique", text=text))

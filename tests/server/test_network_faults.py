@@ -30,6 +30,7 @@ from websockets.frames import Frame, Opcode
 from kompsesjon.client import Status, new_id, new_resume_secret
 from kompsesjon.method import commands as c
 from kompsesjon.method import dump_state, view_state
+from kompsesjon.method.budgets import BUDGETS
 from kompsesjon.method.visibility import participant_view
 from server import hub as hub_module
 from server.app import Limits
@@ -88,7 +89,8 @@ async def test_a_frame_cut_off_is_never_applied_and_the_retry_applies_once(runni
     assert len(stored) == 7
 
 
-async def test_resets_in_a_burst_of_commands_apply_each_exactly_once(running, clients):
+async def test_resets_in_a_burst_of_commands_apply_each_exactly_once(running, clients, monkeypatch):
+    monkeypatch.setitem(BUDGETS, "cards_per_person", 1000)  # one writer, 240 cards: past the budget of a person
     created = await running.new_session()
     host = clients(running.url, role="facilitator", token=created.token)
     person = clients(running.url, role="participant", code=created.code, name="Kari", max_delay=0.05)
@@ -169,6 +171,7 @@ async def test_a_peer_that_freezes_is_freed_by_the_keepalive(tmp_path):
 
 async def test_a_stalled_participant_is_dropped_and_resumes_with_a_true_mirror(running, clients, monkeypatch):
     monkeypatch.setattr(hub_module, "SLOW_CLIENT_BYTES", 64 * 1024)
+    monkeypatch.setitem(BUDGETS, "cards_per_person", 10_000)  # one writer, up to 3,000 cards
     created = await running.new_session()
     host = clients(running.url, role="facilitator", token=created.token)
     fast = clients(running.url, role="participant", code=created.code, name="Rask")

@@ -36,7 +36,7 @@ def hello_problem(code: str, message: str) -> tuple[str, str]:
     """A hello the server did not accept: the reason, and the field to fix."""
     if code == "text_empty":
         return t("participant.join.name_required"), "name"
-    if code == "text_too_long":
+    if code in ("text_too_long", "text_too_large"):
         return t("participant.join.too_long"), "name"
     if code == "bad_code":
         return i18n.rejection(code, message), "code"

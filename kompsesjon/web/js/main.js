@@ -166,7 +166,7 @@ function connect(code, name, org) {
 
 function helloProblem(code, message) {
   if (code === "text_empty") return [t("participant.join.name_required"), "name"];
-  if (code === "text_too_long") return [t("participant.join.too_long"), "name"];
+  if (code === "text_too_long" || code === "text_too_large") return [t("participant.join.too_long"), "name"];
   if (code === "bad_code") return [i18n.rejection(code, message), "code"];
   if (i18n.has(`participant.refused.${code}`)) return [t(`participant.refused.${code}`), ""];
   return [i18n.rejection(code, message), ""];

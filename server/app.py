@@ -29,7 +29,8 @@ from kompsesjon.templates import Template, load_template
 from . import frames, wire
 from .hub import FATAL, GREETED, Hub, Peer
 from .limits import ConnectionCount, GuessThrottle, OpenConnections
-from .store import Store, secret_hash
+from .store import secret_hash
+from .stores import SessionStore
 from .web import WebPage
 
 log = logging.getLogger("kompsesjon.server")
@@ -45,6 +46,7 @@ HARD_FRAME_LIMIT = 1 << 20  # above this the websocket layer closes with 1009
 # dropped SYNs are retried only after 1 s, then 2 s more. Capped by
 # net.core.somaxconn.
 BACKLOG = 4096
+ELSEWHERE = "elsewhere"  # another node hosts the session (several nodes, one PostgreSQL)
 
 
 def new_code() -> str:
@@ -79,7 +81,7 @@ class CreatedSession:
 
 
 class SessionServer:
-    def __init__(self, store: Store, limits: Limits | None = None) -> None:
+    def __init__(self, store: SessionStore, limits: Limits | None = None) -> None:
         self.store = store
         self.limits = limits or Limits()
         self.hubs: dict[str, Hub] = {}
@@ -91,12 +93,24 @@ class SessionServer:
         self._web = WebPage(self._page_lang)
         self.open_connections: OpenConnections | None = None
         self._said_full = 0.0  # when the log last said that connections are refused
+        # Several nodes on one PostgreSQL: sessions are hosted on demand, one
+        # at a time, and given up when another node takes them over.
+        self._hosting = asyncio.Lock()
+        self._token_hash: dict[str, str] = {}  # session -> its facilitator token's hash
+        self._elsewhere: set[str] = set()  # codes of sessions another node hosts (not wrong guesses)
+        self._leaving: dict[str, asyncio.Task[None]] = {}  # session -> the task that stops hosting it
+        store.on_moved = self._on_moved
 
     # ---- sessions -------------------------------------------------------
 
     async def load_sessions(self) -> list[Hub]:
-        """Start a hub for every session in the database (replaying its log)."""
-        started = []
+        """Start a hub for every session in the database (replaying its log).
+
+        Not on a shared store (PostgreSQL): there each session is hosted by
+        the node its people are sent to, when the first of them says hello."""
+        started: list[Hub] = []
+        if self.store.shared:
+            return started
         token_hashes = await self.store.token_hashes()
         for row in await self.store.sessions():
             if row.id in self.hubs:
@@ -114,7 +128,72 @@ class SessionServer:
         self.hubs[hub.session] = hub
         self._by_code[hub.code] = hub
         self._by_token[token_hash] = hub
+        self._token_hash[hub.session] = token_hash
+        self._elsewhere.discard(hub.code)
+        hub.on_moved = lambda hub: self._on_moved(hub.session, "lost")
         hub.start()
+
+    async def _host(self, hello: proto.Hello) -> Hub | str | None:
+        """The hub of the session a hello names, hosting it here if no live
+        node does (shared store); ELSEWHERE if one does, None if none has it."""
+        hub = self._route(hello)
+        if hub is not None or not self.store.shared:
+            return hub
+        async with self._hosting:
+            hub = self._route(hello)  # another hello may have hosted it meanwhile
+            if hub is not None:
+                return hub
+            if hello.role == "facilitator":
+                if not hello.token:
+                    return None
+                found = await self.store.find(token_hash=secret_hash(hello.token))
+            else:
+                found = await self.store.find(code=normalise_code(hello.code or ""))
+            if found is None:
+                return None
+            session, code, token_hash = found
+            if not await self.store.claim(session):
+                self._elsewhere.add(code)
+                await self.store.want(session)
+                return ELSEWHERE
+            hub = self._hub(session, code)
+            try:
+                await hub.load()
+            except BaseException:
+                await self.store.release(session)
+                raise
+            self._add(hub, token_hash)
+            log.info("hosting session %s (%s) from event %d", code, session, hub.seq)
+            return hub
+
+    def _on_moved(self, session: str, why: str) -> None:
+        """Another node has the session (``lost``) or asks for it (``wanted``)."""
+        hub = self.hubs.get(session)
+        if hub is None or session in self._leaving:
+            return
+        task = asyncio.create_task(self._unhost(hub, why), name=f"leave-{hub.code}")
+        self._leaving[session] = task
+        task.add_done_callback(lambda _: self._leaving.pop(session, None))
+
+    async def _unhost(self, hub: Hub, why: str) -> None:
+        """Stop hosting a session: finish its batch, give up its lease, close
+        its connections (1012: they reconnect and find the new owner)."""
+        if self.hubs.get(hub.session) is not hub:
+            return
+        del self.hubs[hub.session]
+        self._by_code.pop(hub.code, None)
+        self._by_token.pop(self._token_hash.pop(hub.session, ""), None)
+        peers = hub.peers()
+        await hub.stop()
+        if why == "lost":
+            self.store.forget(hub.session)
+        else:
+            try:
+                await self.store.release(hub.session)
+            except Exception as exc:  # its lease runs out instead
+                log.warning("could not give up session %s: %s", hub.code, exc)
+        log.warning("session %s moved to another node (%s); closing %d connections", hub.code, why, len(peers))
+        await asyncio.gather(*(peer.conn.close(1012, "session moved") for peer in peers), return_exceptions=True)
 
     async def create_session(
         self,
@@ -189,6 +268,7 @@ class SessionServer:
         """Finish in-flight commits, close every connection with 1001, close the store."""
         if self._server is not None:
             self._server.server.close()  # no new connections; open ones stay for now
+        await asyncio.gather(*self._leaving.values(), return_exceptions=True)
         for hub in self.hubs.values():
             await hub.stop()
         if self._server is not None:
@@ -229,6 +309,8 @@ class SessionServer:
         if self._guesses.wait(address) > 0:
             return None
         hub = self._by_code.get(normalise_code(code))
+        if hub is None and normalise_code(code) in self._elsewhere:
+            return None  # hosted by another node: a right code, in the default language here
         if hub is None or hub.state is None:
             self._guesses.failed(address)
             return None
@@ -287,8 +369,13 @@ class SessionServer:
             if wait > 0:
                 await _fatal(ws, "too_many_attempts", f"Too many wrong codes; try again in {wait:.0f} s.")
                 return None
-            hub = self._route(message)
-            if hub is None:
+            hub = await self._host(message)
+            if hub == ELSEWHERE:
+                # Another node hosts it (this one just came back, or a client used
+                # an address without the code): it hands it over soon; come back then.
+                await ws.close(1013, "session moving; try again")
+                return None
+            if not isinstance(hub, Hub):
                 self._guesses.failed(address)
                 if message.role == "facilitator":
                     await _fatal(ws, "bad_token", "That facilitator token is not valid here.")

@@ -30,7 +30,8 @@ from kompsesjon.templates import TemplateError, load_template
 
 from .app import CreatedSession, Limits, SessionServer
 from .limits import quiet_when_out_of_files, raise_open_files_limit
-from .store import Store, StoreError
+from .store import StoreError
+from .stores import SessionStore, is_postgres, open_store
 
 log = logging.getLogger("kompsesjon.server")
 
@@ -58,7 +59,7 @@ def describe(created: CreatedSession, url: str) -> str:
 
 async def serve_forever(
     *,
-    db: Path,
+    db: Path | str,
     host: str,
     port: int,
     template: str,
@@ -98,15 +99,17 @@ async def serve_forever(
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, on_signal, sig)
     loop.set_exception_handler(quiet_when_out_of_files)
-    store: Store | None = None
+    store: SessionStore | None = None
     server: SessionServer | None = None
     try:
-        store = await Store.open(db, durability=durability)
+        store = await open_store(db, durability=durability)
         store.on_lost = on_lost
         server = SessionServer(store, limits)
         resumed = await server.load_sessions()
         created = None
-        if new or not resumed:
+        # A node of several (PostgreSQL) hosts sessions on demand: it makes
+        # one only when asked to, or when the database has none yet.
+        if new or not (resumed or (store.shared and await store.sessions())):
             created = await server.create_session(
                 load_template(template, lang=lang, params=params),
                 title=title,
@@ -125,7 +128,7 @@ async def serve_forever(
         scheme = "wss" if ssl_context else "ws"
         shown = host if host not in ("0.0.0.0", "::", "") else "127.0.0.1"
         url = f"{scheme}://{shown}:{server.port}"
-        out(f"kompsesjon is serving on {url}  (database: {db})")
+        out(f"kompsesjon is serving on {url}  (database: {store.path})")
         if host in ("0.0.0.0", "::", ""):
             for address in room_addresses():
                 room = f"{scheme}://{address}:{server.port}"
@@ -258,7 +261,7 @@ def run(args) -> int:
     try:
         status = asyncio.run(
             serve_forever(
-                db=Path(args.db) if args.db else default_db(),
+                db=(args.db if is_postgres(args.db) else Path(args.db)) if args.db else default_db(),
                 host=args.host,
                 port=args.port,
                 template=args.template,

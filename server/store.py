@@ -50,6 +50,8 @@ from kompsesjon.method.events import Event, UnreadableEvent, read_event
 
 from .instance import InstanceLock, Taken
 from .rows import Applied, NewParticipant, secret_hash
+from .schema import MIGRATIONS as SCHEMA
+from .schema import statements
 
 __all__ = ["Applied", "NewParticipant", "SessionRow", "Store", "StoreError", "secret_hash"]
 
@@ -57,41 +59,8 @@ log = logging.getLogger("kompsesjon.store")
 
 WATCH_INTERVAL = 1.0  # seconds between checks that the files on disk are still ours
 
-# Each entry upgrades the schema by one version (PRAGMA user_version).
-MIGRATIONS: list[str] = [
-    # 1: sessions, the event log, participants' resume secrets, applied commands.
-    """
-    CREATE TABLE sessions (
-        id TEXT PRIMARY KEY,
-        code TEXT NOT NULL UNIQUE,
-        token_hash TEXT NOT NULL UNIQUE,
-        title TEXT NOT NULL,
-        created_at REAL NOT NULL
-    );
-    CREATE TABLE events (
-        session TEXT NOT NULL REFERENCES sessions(id),
-        seq INTEGER NOT NULL,
-        type TEXT NOT NULL,
-        body TEXT NOT NULL,
-        at REAL NOT NULL,
-        PRIMARY KEY (session, seq)
-    ) WITHOUT ROWID;
-    CREATE TABLE participants (
-        session TEXT NOT NULL REFERENCES sessions(id),
-        participant TEXT NOT NULL,
-        resume_hash TEXT NOT NULL,
-        PRIMARY KEY (session, participant),
-        UNIQUE (session, resume_hash)
-    ) WITHOUT ROWID;
-    CREATE TABLE commands (
-        session TEXT NOT NULL REFERENCES sessions(id),
-        actor TEXT NOT NULL,
-        command_id TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        PRIMARY KEY (session, actor, command_id)
-    ) WITHOUT ROWID;
-    """,
-]
+# The schema, with PostgreSQL's, is in server/schema.py (one entry per version).
+MIGRATIONS = [migration.sqlite for migration in SCHEMA]
 
 
 @dataclass(frozen=True)
@@ -113,6 +82,10 @@ class StoreError(Exception):
 
 
 class Store:
+    # One server per file (server.instance): it writes every session it has,
+    # and nobody else does, so there is no ownership to claim (see server.pgstore).
+    shared = False
+
     def __init__(self, db: aiosqlite.Connection, path: str, durability: str = "normal") -> None:
         self._db = db
         self.path = path
@@ -124,6 +97,7 @@ class Store:
         self._lost: StoreError | None = None
         # Called once when the database can no longer be trusted with a write.
         self.on_lost: Callable[[StoreError], None] | None = None
+        self.on_moved: Callable[[str, str], None] | None = None  # never: nobody else writes here
 
     @classmethod
     async def open(cls, path: str | Path, *, durability: str = "normal") -> Store:
@@ -311,6 +285,23 @@ class Store:
                     await self._db.execute("ROLLBACK")
                     raise
 
+    # ---- ownership: always this server's --------------------------------
+
+    def owns(self, session: str) -> bool:
+        return True
+
+    async def claim(self, session: str) -> bool:
+        return True
+
+    async def want(self, session: str) -> None:
+        pass
+
+    async def release(self, session: str) -> None:
+        pass
+
+    def forget(self, session: str) -> None:
+        pass
+
     # ---- sessions -------------------------------------------------------
 
     async def create_session(self, session: str, code: str, token: str, title: str, created: Event) -> None:
@@ -355,6 +346,14 @@ class Store:
         """session id -> hash of its facilitator token."""
         rows = await self._rows("SELECT id, token_hash FROM sessions")
         return {str(session): str(token_hash) for session, token_hash in rows}
+
+    async def find(self, *, code: str | None = None, token_hash: str | None = None) -> tuple[str, str, str] | None:
+        """(session, code, token hash) of the session with this code or token."""
+        if code is not None:
+            rows = await self._rows("SELECT id, code, token_hash FROM sessions WHERE code = ?", (code,))
+        else:
+            rows = await self._rows("SELECT id, code, token_hash FROM sessions WHERE token_hash = ?", (token_hash,))
+        return (str(rows[0][0]), str(rows[0][1]), str(rows[0][2])) if rows else None
 
     # ---- the log --------------------------------------------------------
 
@@ -419,9 +418,8 @@ class Store:
 
 async def _run_script(db: aiosqlite.Connection, script: str) -> None:
     """Run a migration's statements inside the already open transaction."""
-    for statement in script.split(";"):
-        if statement.strip():
-            await db.execute(statement)
+    for statement in statements(script):
+        await db.execute(statement)
 
 
 def _take(path: str) -> InstanceLock:

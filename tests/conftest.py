@@ -100,3 +100,34 @@ async def clients() -> AsyncIterator[Callable[..., SessionClient]]:
     for client in made:
         with contextlib.suppress(Exception):
             await client.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL for the run (started on first use); skips where it is not installed."""
+    from postgres import Postgres, binaries
+
+    if binaries() is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql; .ci/run does)")
+    server = Postgres()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def pg_url(postgres_server) -> AsyncIterator[str]:
+    """A fresh, empty database of its own for one test."""
+    import secrets
+
+    import asyncpg
+
+    name = f"t_{secrets.token_hex(6)}"
+    admin = await asyncpg.connect(postgres_server.url())
+    try:
+        await admin.execute(f"CREATE DATABASE {name}")
+    finally:
+        await admin.close()
+    yield postgres_server.url(name)

@@ -1,0 +1,98 @@
+"""Several nodes on one PostgreSQL: one writer per session, fenced by its epoch.
+
+Two :class:`PgStore` objects with their own names stand for two nodes. A node
+that stopped renewing (paused) loses the session once its lease is over and
+another node claims it; its next batch is refused whole. A node whose
+connections are gone (killed) loses it at once. An owner asked for a session
+hands it over. Skips where PostgreSQL is not installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from support import until
+from test_store_contract import created, event_rows
+
+from server import pgstore
+from server.pgstore import Fenced, PgStore
+from server.rows import Applied
+
+LEASE = 0.6
+
+
+async def two_nodes(url: str) -> tuple[PgStore, PgStore]:
+    a = await PgStore.open(url, lease=LEASE, node="node-a")
+    b = await PgStore.open(url, lease=LEASE, node="node-b")
+    await a.create_session("s1", "K7PQ2M", "f-token", "Økt", created("s1"))
+    return a, b
+
+
+async def test_a_live_owner_keeps_its_session(pg_url):
+    a, b = await two_nodes(pg_url)
+    try:
+        await asyncio.sleep(LEASE * 2)  # renewed meanwhile
+        assert not await b.claim("s1")
+        await a.append("s1", event_rows(2, 1), [Applied("p1", "c1", 2)])
+        assert [seq for seq, _ in await b.events("s1")] == [1, 2]
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_paused_owner_past_its_lease_can_never_write_again(pg_url):
+    a, b = await two_nodes(pg_url)
+    try:
+        assert a._renew is not None
+        a._renew.cancel()  # a stops as if SIGSTOPped: no renewals
+        await asyncio.sleep(LEASE * 1.5)
+        assert await b.claim("s1"), "the lease is over: another node takes the session"
+        await b.append("s1", event_rows(2, 1), [Applied("p1", "c1", 2)])
+        with pytest.raises(Fenced):  # a resumes and tries to write its batch
+            await a.append("s1", event_rows(2, 1), [Applied("p2", "c2", 2)])
+        with pytest.raises(Fenced):
+            await a.append("s1", event_rows(3, 1), [Applied("p2", "c2", 3)])
+        assert [seq for seq, _ in await b.events("s1")] == [1, 2]
+        assert await b.applied_commands("s1") == {("p1", "c1"): 2}, "nothing of the old owner's batches"
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_dead_owner_loses_its_sessions_at_once(pg_url):
+    a = await PgStore.open(pg_url, lease=60, node="node-a")
+    b = await PgStore.open(pg_url, lease=60, node="node-b")
+    try:
+        await a.create_session("s1", "K7PQ2M", "f-token", "Økt", created("s1"))
+        assert not await b.claim("s1")
+        assert a._renew is not None
+        a._renew.cancel()
+        a._pool.terminate()  # its connections drop, as when the process is killed
+        claimed = False
+        for _ in range(50):  # PostgreSQL notices the dropped connections within moments
+            claimed = await b.claim("s1")
+            if claimed:
+                break
+            await asyncio.sleep(0.1)
+        assert claimed, "a 60 s lease of a dead node does not hold"
+    finally:
+        await b.close()
+
+
+async def test_an_owner_hands_a_session_over_when_asked(pg_url, monkeypatch):
+    monkeypatch.setattr(pgstore, "HOLD_BEFORE_HANDOVER", 0.0)
+    a, b = await two_nodes(pg_url)
+    moved: list[tuple[str, str]] = []
+    a.on_moved = lambda session, why: moved.append((session, why))
+    try:
+        assert not await b.claim("s1")
+        await b.want("s1")
+        await until(lambda: moved == [("s1", "wanted")], timeout=5)
+        await a.release("s1")
+        assert await b.claim("s1")
+        with pytest.raises(Fenced):
+            await a.append("s1", event_rows(2, 1))
+    finally:
+        await a.close()
+        await b.close()

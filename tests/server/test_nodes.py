@@ -315,7 +315,8 @@ async def nodes_under_load(db: str, folder: Path, capsys, *, sessions: int, peop
             outcomes: list[Outcome] = await asyncio.wait_for(asyncio.gather(*(s.future for s in load.sent)), 120)
             answered += len(outcomes)
             group = [load.host, *load.people]
-            await until(lambda g=group, s=session: all(p.seq >= finals[s].seq for p in g), timeout=60)
+            head = finals[session].seq
+            await until(lambda: all(p.seq >= head for p in group), timeout=60)
             events, commands = await stored(db, session)
             last = events[-1][0]
             assert [seq for seq, _, _ in events] == list(range(1, last + 1)), "the log has gaps or repeats"

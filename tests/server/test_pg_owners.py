@@ -13,7 +13,7 @@ import asyncio
 
 import pytest
 from support import until
-from test_store_contract import created, event_rows
+from test_store_contract import created, event_rows  # type: ignore[import-not-found]  # tests/server is on sys.path
 
 from server import pgstore
 from server.pgstore import Fenced, PgStore

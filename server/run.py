@@ -157,7 +157,7 @@ async def serve_forever(
         return 0
     except Exception as exc:  # replaying a session: one line, not a traceback
         log.debug("serve failed", exc_info=True)
-        out(f"error: {db}: {type(exc).__name__}: {exc}")
+        out(f"error: {store.path if store is not None else db}: {type(exc).__name__}: {exc}")
         return 1
     finally:
         # However it ends, it ends within STOP_GRACE: a hang here must not

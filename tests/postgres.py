@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -24,7 +25,13 @@ START_TIMEOUT = 30.0
 
 
 def binaries() -> Path | None:
-    """The folder with initdb and pg_ctl, or None if PostgreSQL is not installed."""
+    """The folder with initdb and pg_ctl, or None if PostgreSQL is not installed
+    (or, as root, there is no ``postgres`` user to run it as)."""
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            return None
     found = shutil.which("initdb")
     if found and shutil.which("pg_ctl"):
         return Path(found).parent

@@ -79,7 +79,7 @@ def _words(exc: BaseException) -> StoreError:
     return StoreError("The server could not store this.", str(exc))
 
 
-def _where(url: str) -> str:
+def without_password(url: str) -> str:
     """The database's address without its password, for messages."""
     scheme, _, rest = url.partition("://")
     credentials, at, place = rest.rpartition("@")
@@ -92,7 +92,7 @@ class PgStore:
 
     def __init__(self, pool: asyncpg.Pool, url: str, node: str, lease: float) -> None:
         self._pool = pool
-        self.path = _where(url)
+        self.path = without_password(url)
         self.node = node
         self.lease = lease
         self._epochs: dict[str, int] = {}  # sessions this node owns, with their epoch
@@ -115,11 +115,20 @@ class PgStore:
                 timeout=10,
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
-            raise StoreError(f"{_where(url)} cannot be reached or refused this server ({exc})", str(exc)) from None
+            raise StoreError(
+                f"{without_password(url)} cannot be reached or refused this server ({exc})", str(exc)
+            ) from None
         store = cls(pool, url, node, lease)
         try:
             await store._migrate()
             await store._check_log()
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            await pool.close()
+            raise StoreError(
+                f"{store.path} could not be set up for kompsesjon ({type(exc).__name__}): does this role own the"
+                " database?",
+                str(exc),
+            ) from None
         except BaseException:
             await pool.close()
             raise

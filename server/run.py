@@ -30,6 +30,7 @@ from kompsesjon.templates import TemplateError, load_template
 
 from .app import CreatedSession, Limits, SessionServer
 from .limits import quiet_when_out_of_files, raise_open_files_limit
+from .pgstore import without_password
 from .store import StoreError
 from .stores import SessionStore, is_postgres, open_store
 
@@ -157,7 +158,7 @@ async def serve_forever(
         return 0
     except Exception as exc:  # replaying a session: one line, not a traceback
         log.debug("serve failed", exc_info=True)
-        out(f"error: {store.path if store is not None else db}: {type(exc).__name__}: {exc}")
+        out(f"error: {without_password(str(db))}: {type(exc).__name__}: {exc}")
         return 1
     finally:
         # However it ends, it ends within STOP_GRACE: a hang here must not

@@ -45,7 +45,10 @@ def web_address(url: str) -> str:
     return "https" + url[3:] if url.startswith("wss:") else "http" + url[2:]
 
 
-def describe(created: CreatedSession, url: str) -> str:
+def describe(created: CreatedSession, url: str, *, shared: bool = False) -> str:
+    # Behind a proxy (several nodes) the facilitator's address carries the
+    # code, so the proxy sends it to the node that hosts the session.
+    host = f"{url}/s/{created.code}" if shared else url
     return (
         f"\nSession «{created.title}»\n"
         f"  join code:          {created.code}\n"
@@ -53,7 +56,7 @@ def describe(created: CreatedSession, url: str) -> str:
         f"    (shown once and stored only as a hash: keep it)\n"
         f"  participants:  {web_address(url)}/{created.code}  (a browser, or a phone: the QR code on the host view)\n"
         f"             or  kompsesjon join {url} --code {created.code}\n"
-        f"  facilitator:   kompsesjon host {url} --token {created.token}\n"
+        f"  facilitator:   kompsesjon host {host} --token {created.token}\n"
         f"  projector:     kompsesjon screen {url} --code {created.code}\n"
     )
 
@@ -134,11 +137,17 @@ async def serve_forever(
             for address in room_addresses():
                 room = f"{scheme}://{address}:{server.port}"
                 out(f"  on the room network: {room}  (web page {web_address(room)}/)")
+        if store.shared:
+            count = len(await store.sessions())
+            out(
+                f"{count} session(s) in the shared database; this node hosts each one whose people a proxy sends"
+                " here (docs/scaling.md)"
+            )
         for hub in resumed:
             assert hub.state is not None
             out(f"Resumed «{hub.state.title}»  join code {hub.code}  ({hub.seq} events)")
         if created:
-            out(describe(created, url))
+            out(describe(created, url, shared=store.shared))
         out("Stop with Ctrl+C; everything is stored.")
         if ready is not None:
             ready.set()

@@ -105,7 +105,7 @@ async def clients() -> AsyncIterator[Callable[..., SessionClient]]:
 @pytest.fixture(scope="session")
 def postgres_server():
     """One PostgreSQL for the run (started on first use); skips where it is not installed."""
-    from postgres import Postgres, binaries
+    from benchmarks.cluster import Postgres, binaries
 
     if binaries() is None:
         pytest.skip("PostgreSQL is not installed (apt-get install postgresql; .ci/run does)")

@@ -1,7 +1,7 @@
 """Several nodes, one PostgreSQL, HAProxy in front: a node dies, a node pauses.
 
 Three ``kompsesjon serve`` processes share one PostgreSQL (a throwaway one,
-:mod:`postgres`); HAProxy on loopback runs the configuration in
+:mod:`benchmarks.cluster`); HAProxy on loopback runs the configuration in
 ``deploy/haproxy.cfg`` (only its addresses swapped) and sends each session's
 connections to one node by the code in the path. Every client connects
 through the proxy. Participants add cards all the time.
@@ -32,7 +32,6 @@ import asyncio
 import contextlib
 import json
 import random
-import re
 import shutil
 import signal
 import sys
@@ -42,10 +41,10 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from postgres import free_port
 from support import until
 from test_crash_load import TEXT_EVENTS, Load, comparable, difference  # type: ignore[import-not-found]
 
+from benchmarks.cluster import Proxy, binaries, free_port
 from kompsesjon.client import Outcome, SessionClient, Status, new_id
 from kompsesjon.method import commands as c
 from kompsesjon.method import evolve, view_state
@@ -57,7 +56,6 @@ from server.pgstore import PgStore
 
 pytestmark = pytest.mark.nodes
 
-CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "haproxy.cfg"
 RESUME_BOUND = 30.0  # seconds: a liveness bound for a loaded CI machine; the figure measured is printed
 LEASE = 4.0  # server.pgstore.LEASE: how long a paused node's claim holds
 
@@ -125,47 +123,6 @@ class Node:
             await self._drain
 
 
-class Proxy:
-    """HAProxy in the foreground with deploy/haproxy.cfg, on loopback ports."""
-
-    def __init__(self, folder: Path, nodes: list[Node]) -> None:
-        self.port = free_port()
-        text = CONFIG.read_text()
-        text = text.replace("bind 127.0.0.1:8080", f"bind 127.0.0.1:{self.port}")
-        text = re.sub(r"(?m)^    server node\d .*\n", "", text)
-        text += "".join(f"    server node{n} 127.0.0.1:{node.port} check\n" for n, node in enumerate(nodes, 1))
-        self.config = folder / "haproxy.cfg"
-        self.config.write_text(text)
-        self.proc: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        self.proc = await asyncio.create_subprocess_exec(
-            shutil.which("haproxy") or "haproxy",
-            "-db",
-            "-f",
-            str(self.config),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=(self.config.parent / "haproxy.log").open("wb"),
-        )
-        async with asyncio.timeout(10):
-            while True:
-                assert self.proc.returncode is None, (self.config.parent / "haproxy.log").read_text()
-                with contextlib.suppress(OSError):
-                    _, writer = await asyncio.open_connection("127.0.0.1", self.port)
-                    writer.close()
-                    break
-                await asyncio.sleep(0.05)
-
-    async def stop(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.terminate()
-            try:
-                await asyncio.wait_for(self.proc.wait(), 10)
-            except TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
-
-
 async def owners(db: str) -> dict[str, int]:
     """session -> the process id of the node that owns it now."""
     conn = await asyncpg.connect(db)
@@ -199,8 +156,6 @@ async def brainstorm(load: Load) -> None:
 
 
 def needs_programs() -> None:
-    from postgres import binaries
-
     if binaries() is None:
         pytest.skip("PostgreSQL is not installed (apt-get install postgresql; .ci/run does)")
     if shutil.which("haproxy") is None:
@@ -217,7 +172,7 @@ async def nodes_under_load(db: str, folder: Path, capsys, *, sessions: int, peop
     await maker.stop()  # gives up the claims that creating made
 
     nodes = [Node(db, free_port()) for _ in range(3)]
-    proxy = Proxy(folder, nodes)
+    proxy = Proxy(folder, [node.port for node in nodes])
     clients: list[SessionClient] = []
     loads: dict[str, Load] = {}
     workers: list[asyncio.Task] = []

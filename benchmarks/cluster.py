@@ -1,4 +1,9 @@
-"""A throwaway PostgreSQL for tests: ``initdb`` in a temporary folder, a loopback port.
+"""Several nodes on this machine: a throwaway PostgreSQL and HAProxy on loopback.
+
+For the nodes tests (tests/server/test_nodes.py) and ``benchmarks.run
+--store postgres --nodes K``.
+
+PostgreSQL: ``initdb`` in a temporary folder, a loopback port.
 
 Debian's package (``apt-get install postgresql``) puts the programs in
 ``/usr/lib/postgresql/<version>/bin``; some machines have them on PATH too.
@@ -9,10 +14,12 @@ postmaster by its process id if ``pg_ctl stop`` did not (nothing is left running
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import glob
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -22,6 +29,7 @@ import time
 from pathlib import Path
 
 START_TIMEOUT = 30.0
+CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "haproxy.cfg"
 
 
 def binaries() -> Path | None:
@@ -100,6 +108,49 @@ class Postgres:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(self.pid, signal.SIGKILL)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class Proxy:
+    """HAProxy in the foreground with deploy/haproxy.cfg, its addresses swapped for loopback ports."""
+
+    def __init__(self, folder: Path, node_ports: list[int]) -> None:
+        self.port = free_port()
+        text = CONFIG.read_text()
+        text = text.replace("bind 127.0.0.1:8080", f"bind 127.0.0.1:{self.port}")
+        text = re.sub(r"(?m)^    server node\d .*\n", "", text)
+        text += "".join(f"    server node{n} 127.0.0.1:{port} check\n" for n, port in enumerate(node_ports, 1))
+        self.config = folder / "haproxy.cfg"
+        self.config.write_text(text)
+        self.log = folder / "haproxy.log"
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        with self.log.open("wb") as log:
+            self.proc = await asyncio.create_subprocess_exec(
+                shutil.which("haproxy") or "haproxy",
+                "-db",
+                "-f",
+                str(self.config),
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=log,
+            )
+        async with asyncio.timeout(10):
+            while True:
+                assert self.proc.returncode is None, self.log.read_text()
+                with contextlib.suppress(OSError):
+                    _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                    writer.close()
+                    break
+                await asyncio.sleep(0.05)
+
+    async def stop(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.terminate()
+            try:
+                await asyncio.wait_for(self.proc.wait(), 10)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
 
 
 def _alive(pid: int) -> bool:

@@ -79,9 +79,10 @@ class Postgres:
         self.folder.chmod(0o755)
         if os.geteuid() == 0:
             shutil.chown(self.folder, "postgres", "postgres")
-        done = self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
-        if done.returncode != 0:
-            raise RuntimeError(f"initdb failed: {done.stderr.strip()[-500:]}")
+        if not self.data.exists():  # else started again after halt()
+            done = self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+            if done.returncode != 0:
+                raise RuntimeError(f"initdb failed: {done.stderr.strip()[-500:]}")
         options = (
             f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
             " -c max_connections=200 -c shared_buffers=32MB"
@@ -96,6 +97,12 @@ class Postgres:
             log = (self.folder / "log").read_text() if (self.folder / "log").exists() else ""
             self.stop()
             raise RuntimeError(f"PostgreSQL did not start: {done.stderr.strip()[-300:]} {log[-500:]}")
+
+    def halt(self) -> None:
+        """Stop it and keep its data (start() starts it again, on the same port)."""
+        done = self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "20", "stop", timeout=25)
+        if done.returncode != 0:
+            raise RuntimeError(f"PostgreSQL did not stop: {done.stderr.strip()[-300:]}")
 
     def stop(self) -> None:
         with contextlib.suppress(Exception):

@@ -29,7 +29,7 @@ from kompsesjon.templates import Template, load_template
 from . import frames, wire
 from .hub import FATAL, GREETED, Hub, Peer
 from .limits import ConnectionCount, GuessThrottle, OpenConnections
-from .store import secret_hash
+from .store import StoreError, secret_hash
 from .stores import SessionStore
 from .web import WebPage
 
@@ -369,7 +369,12 @@ class SessionServer:
             if wait > 0:
                 await _fatal(ws, "too_many_attempts", f"Too many wrong codes; try again in {wait:.0f} s.")
                 return None
-            hub = await self._host(message)
+            try:
+                hub = await self._host(message)
+            except StoreError as exc:  # the shared database cannot be reached just now
+                log.error("could not host a session: %s", exc.detail or exc)
+                await ws.close(1013, "database unavailable; try again")
+                return None
             if hub == ELSEWHERE:
                 # Another node hosts it (this one just came back, or a client used
                 # an address without the code): it hands it over soon; come back then.

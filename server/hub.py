@@ -197,7 +197,19 @@ class Hub:
 
     async def _recover(self, queued: list[_Queued], why: str) -> None:
         """The batch failed: rebuild from what is stored and tell every sender."""
-        await self.load()
+        try:
+            await self.load()
+        except StoreError:
+            if not self.store.shared:
+                raise
+            # The database cannot even be read (PostgreSQL is down): stop
+            # hosting; a reconnect hosts the session again from what is stored.
+            log.error("hub %s: cannot read the session back; giving it up", self.code)
+            self.moved = True
+            self._refuse_moved(queued)
+            if self.on_moved is not None:
+                self.on_moved(self)
+            return
         assert self.core is not None
         outcomes = self.core.fail([q.request for q in queued], why)
         self._write(self.core.data_to_send())

@@ -96,3 +96,51 @@ async def test_an_owner_hands_a_session_over_when_asked(pg_url, monkeypatch):
     finally:
         await a.close()
         await b.close()
+
+
+async def test_a_database_outage_acknowledges_nothing_and_the_session_comes_back(tmp_path):
+    """PostgreSQL stops under a running node: commands are refused for now
+    (never acknowledged), the node gives the session up; when PostgreSQL is
+    back the client's outbox sends them again and each is stored once."""
+    from benchmarks.cluster import Postgres, binaries
+
+    if binaries() is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql; .ci/run does)")
+    from kompsesjon.client import SessionClient, Status, new_id
+    from kompsesjon.method import commands as c
+    from server.app import Limits, SessionServer
+
+    database = Postgres()
+    database.start()
+    server = None
+    people: list[SessionClient] = []
+    try:
+        server = SessionServer(await PgStore.open(database.url()), Limits(rate=1000, burst=1000))
+        await server.start("127.0.0.1", 0)
+        made = await server.create_session(title="Brudd")
+        url = f"ws://127.0.0.1:{server.port}"
+        host = SessionClient(url, role="facilitator", token=made.token, max_delay=0.5)
+        kari = SessionClient(url, role="participant", code=made.code, name="Kari", max_delay=0.5)
+        people = [host, kari]
+        for client in people:
+            client.start()
+            await client.wait_ready()
+        assert (await host.send(c.AdvancePhase(id=new_id(), current=0))).ok
+        database.halt()
+        card = c.AddItem(id=new_id(), board=kari.state.current.board or "critique", text="under bruddet")
+        answer = kari.submit(card)
+        await until(lambda: made.session not in server.hubs, timeout=20)  # given up, not stuck
+        assert not answer.done(), "nothing is acknowledged while the database is down"
+        database.start()
+        outcome = await asyncio.wait_for(answer, 30)
+        assert outcome.ok
+        await until(lambda: kari.status == Status.ONLINE and "K1" in kari.state.items, timeout=20)
+        stored = await server.store.events(made.session)
+        assert [e.type for _, e in stored].count("item_added") == 1
+        assert [seq for seq, _ in stored] == list(range(1, len(stored) + 1))
+    finally:
+        for client in people:
+            await client.close()
+        if server is not None:
+            await server.stop()
+        database.stop()

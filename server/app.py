@@ -397,6 +397,9 @@ class SessionServer:
             if outcome == FATAL:
                 await ws.close(1008, "refused")
                 return None
+            if hub.moved:  # another node has the session now: reconnect to find it
+                await ws.close(1012, "session moved")
+                return None
         await _fatal(ws, "hello_failed", "Too many failed hellos.")
         return None
 

@@ -43,11 +43,11 @@ from collections.abc import Callable, Iterable
 
 import asyncpg
 
-from kompsesjon.method.events import Event, UnreadableEvent, read_event
+from kompsesjon.method.events import Event
 
 from .rows import Applied, NewParticipant, secret_hash
 from .schema import MIGRATIONS, statements
-from .store import SessionRow, StoreError
+from .store import LogReads, StoreError
 
 log = logging.getLogger("kompsesjon.store")
 
@@ -87,7 +87,7 @@ def without_password(url: str) -> str:
     return f"{scheme}://{user}{at}{place}"
 
 
-class PgStore:
+class PgStore(LogReads):
     shared = True  # several nodes may serve from it: sessions are hosted on demand
 
     def __init__(self, pool: asyncpg.Pool, url: str, node: str, lease: float) -> None:
@@ -306,40 +306,7 @@ class PgStore:
             log.error("store: could not read: %s", exc)
             raise _words(exc) from None
 
-    async def sessions(self) -> list[SessionRow]:
-        rows = await self._rows("SELECT id, code, title, created_at FROM sessions ORDER BY created_at")
-        return [SessionRow(*row) for row in rows]
-
-    async def token_hashes(self) -> dict[str, str]:
-        rows = await self._rows("SELECT id, token_hash FROM sessions")
-        return {str(session): str(token_hash) for session, token_hash in rows}
-
-    async def find(self, *, code: str | None = None, token_hash: str | None = None) -> tuple[str, str, str] | None:
-        """(session, code, token hash) of the session with this code or token."""
-        if code is not None:
-            rows = await self._rows("SELECT id, code, token_hash FROM sessions WHERE code = $1", code)
-        else:
-            rows = await self._rows("SELECT id, code, token_hash FROM sessions WHERE token_hash = $1", token_hash)
-        return (str(rows[0][0]), str(rows[0][1]), str(rows[0][2])) if rows else None
-
     # ---- the log ----------------------------------------------------------
-
-    async def events(self, session: str, after: int = 0) -> list[tuple[int, Event]]:
-        rows = await self._rows(
-            "SELECT seq, body FROM events WHERE session = $1 AND seq > $2 ORDER BY seq", session, after
-        )
-        try:
-            return [(seq, read_event(body, seq)) for seq, body in rows]
-        except UnreadableEvent as exc:
-            raise StoreError(f"{self.path}: session {session}: {exc}") from None
-
-    async def participants(self, session: str) -> dict[str, str]:
-        rows = await self._rows("SELECT resume_hash, participant FROM participants WHERE session = $1", session)
-        return {str(resume_hash): str(participant) for resume_hash, participant in rows}
-
-    async def applied_commands(self, session: str) -> dict[tuple[str, str], int]:
-        rows = await self._rows("SELECT actor, command_id, seq FROM commands WHERE session = $1", session)
-        return {(actor, command_id): seq for actor, command_id, seq in rows}
 
     async def append(
         self,

@@ -38,6 +38,7 @@ import contextlib
 import errno
 import logging
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -57,6 +58,7 @@ __all__ = ["Applied", "NewParticipant", "SessionRow", "Store", "StoreError", "se
 
 log = logging.getLogger("kompsesjon.store")
 
+_PLACEHOLDER = re.compile(r"\$\d+")  # LogReads' $1 … in order, SQLite's ? here
 WATCH_INTERVAL = 1.0  # seconds between checks that the files on disk are still ours
 
 # The schema, with PostgreSQL's, is in server/schema.py (one entry per version).
@@ -81,7 +83,52 @@ class StoreError(Exception):
         self.detail = detail
 
 
-class Store:
+class LogReads:
+    """What both stores read the same way (SQLite here, PostgreSQL in
+    :mod:`server.pgstore`): each store answers ``_rows`` for its engine."""
+
+    path: str
+
+    async def _rows(self, sql: str, *params: object) -> list:
+        raise NotImplementedError
+
+    async def sessions(self) -> list[SessionRow]:
+        rows = await self._rows("SELECT id, code, title, created_at FROM sessions ORDER BY created_at")
+        return [SessionRow(*row) for row in rows]
+
+    async def token_hashes(self) -> dict[str, str]:
+        """session id -> hash of its facilitator token."""
+        rows = await self._rows("SELECT id, token_hash FROM sessions")
+        return {str(session): str(token_hash) for session, token_hash in rows}
+
+    async def find(self, *, code: str | None = None, token_hash: str | None = None) -> tuple[str, str, str] | None:
+        """(session, code, token hash) of the session with this code or token."""
+        if code is not None:
+            rows = await self._rows("SELECT id, code, token_hash FROM sessions WHERE code = $1", code)
+        else:
+            rows = await self._rows("SELECT id, code, token_hash FROM sessions WHERE token_hash = $1", token_hash)
+        return (str(rows[0][0]), str(rows[0][1]), str(rows[0][2])) if rows else None
+
+    async def events(self, session: str, after: int = 0) -> list[tuple[int, Event]]:
+        rows = await self._rows(
+            "SELECT seq, body FROM events WHERE session = $1 AND seq > $2 ORDER BY seq", session, after
+        )
+        try:
+            return [(seq, read_event(body, seq)) for seq, body in rows]
+        except UnreadableEvent as exc:
+            raise StoreError(f"{self.path}: session {session}: {exc}") from None
+
+    async def participants(self, session: str) -> dict[str, str]:
+        """resume hash -> participant id."""
+        rows = await self._rows("SELECT resume_hash, participant FROM participants WHERE session = $1", session)
+        return {str(resume_hash): str(participant) for resume_hash, participant in rows}
+
+    async def applied_commands(self, session: str) -> dict[tuple[str, str], int]:
+        rows = await self._rows("SELECT actor, command_id, seq FROM commands WHERE session = $1", session)
+        return {(actor, command_id): seq for actor, command_id, seq in rows}
+
+
+class Store(LogReads):
     # One server per file (server.instance): it writes every session it has,
     # and nobody else does, so there is no ownership to claim (see server.pgstore).
     shared = False
@@ -329,51 +376,17 @@ class Store:
                 raise
             await self._check_files()
 
-    async def _rows(self, sql: str, params: tuple = ()) -> list:
-        """A query's rows; a database error is a StoreError in plain words."""
+    async def _rows(self, sql: str, *params: object) -> list:
+        """A query's rows ($1 … placeholders, as PostgreSQL's); a database
+        error is a StoreError in plain words."""
         async with self._lock:
             try:
-                return list(await (await self._db.execute(sql, params)).fetchall())
+                return list(await (await self._db.execute(_PLACEHOLDER.sub("?", sql), params)).fetchall())
             except sqlite3.Error as exc:
                 log.error("store: could not read: %s", exc)
                 raise StoreError(explain(exc), str(exc)) from None
 
-    async def sessions(self) -> list[SessionRow]:
-        rows = await self._rows("SELECT id, code, title, created_at FROM sessions ORDER BY created_at")
-        return [SessionRow(*row) for row in rows]
-
-    async def token_hashes(self) -> dict[str, str]:
-        """session id -> hash of its facilitator token."""
-        rows = await self._rows("SELECT id, token_hash FROM sessions")
-        return {str(session): str(token_hash) for session, token_hash in rows}
-
-    async def find(self, *, code: str | None = None, token_hash: str | None = None) -> tuple[str, str, str] | None:
-        """(session, code, token hash) of the session with this code or token."""
-        if code is not None:
-            rows = await self._rows("SELECT id, code, token_hash FROM sessions WHERE code = ?", (code,))
-        else:
-            rows = await self._rows("SELECT id, code, token_hash FROM sessions WHERE token_hash = ?", (token_hash,))
-        return (str(rows[0][0]), str(rows[0][1]), str(rows[0][2])) if rows else None
-
     # ---- the log --------------------------------------------------------
-
-    async def events(self, session: str, after: int = 0) -> list[tuple[int, Event]]:
-        rows = await self._rows(
-            "SELECT seq, body FROM events WHERE session = ? AND seq > ? ORDER BY seq", (session, after)
-        )
-        try:
-            return [(seq, read_event(body, seq)) for seq, body in rows]
-        except UnreadableEvent as exc:
-            raise StoreError(f"{self.path}: session {session}: {exc}") from None
-
-    async def participants(self, session: str) -> dict[str, str]:
-        """resume hash -> participant id."""
-        rows = await self._rows("SELECT resume_hash, participant FROM participants WHERE session = ?", (session,))
-        return {str(resume_hash): str(participant) for resume_hash, participant in rows}
-
-    async def applied_commands(self, session: str) -> dict[tuple[str, str], int]:
-        rows = await self._rows("SELECT actor, command_id, seq FROM commands WHERE session = ?", (session,))
-        return {(actor, command_id): seq for actor, command_id, seq in rows}
 
     async def append(
         self,

@@ -34,7 +34,6 @@ import json
 import random
 import shutil
 import signal
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -42,9 +41,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 from support import until
-from test_crash_load import TEXT_EVENTS, Load, comparable, difference  # type: ignore[import-not-found]
+from test_crash_load import TEXT_EVENTS, Load, Server, comparable, difference  # type: ignore[import-not-found]
 
-from benchmarks.cluster import Proxy, binaries, free_port
+from benchmarks.cluster import Proxy, binaries
 from kompsesjon.client import Outcome, SessionClient, Status, new_id
 from kompsesjon.method import commands as c
 from kompsesjon.method import evolve, view_state
@@ -58,69 +57,6 @@ pytestmark = pytest.mark.nodes
 
 RESUME_BOUND = 30.0  # seconds: a liveness bound for a loaded CI machine; the figure measured is printed
 LEASE = 4.0  # server.pgstore.LEASE: how long a paused node's claim holds
-
-
-class Node:
-    """One ``kompsesjon serve`` process; its output is read all the time."""
-
-    def __init__(self, db: str, port: int) -> None:
-        self.db = db
-        self.port = port
-        self.proc: asyncio.subprocess.Process | None = None
-        self.output: list[str] = []
-        self._drain: asyncio.Task | None = None
-
-    async def start(self) -> None:
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "kompsesjon",
-            "serve",
-            "--db",
-            self.db,
-            "--port",
-            str(self.port),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        assert self.proc.stdout is not None
-        async with asyncio.timeout(30):
-            while True:
-                line = (await self.proc.stdout.readline()).decode(errors="replace")
-                assert line, f"node on {self.port} exited early: {''.join(self.output)}"
-                self.output.append(line)
-                if "Stop with Ctrl+C" in line:
-                    break
-        self._drain = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        assert self.proc is not None and self.proc.stdout is not None
-        while line := await self.proc.stdout.readline():
-            self.output.append(line.decode(errors="replace"))
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
-    def signal(self, sig: signal.Signals) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(sig)
-
-    async def stop(self) -> None:
-        if self.proc is None:
-            return
-        if self.proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.send_signal(signal.SIGCONT)
-                self.proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.proc.wait(), 15)
-            except TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
-        if self._drain is not None:
-            await self._drain
 
 
 async def owners(db: str) -> dict[str, int]:
@@ -171,14 +107,15 @@ async def nodes_under_load(db: str, folder: Path, capsys, *, sessions: int, peop
     made_sessions = [await maker.create_session(title=f"Økt {n}") for n in range(sessions)]
     await maker.stop()  # gives up the claims that creating made
 
-    nodes = [Node(db, free_port()) for _ in range(3)]
-    proxy = Proxy(folder, [node.port for node in nodes])
+    nodes = [Server(db) for _ in range(3)]  # it passes the address to --db as it is
+    proxy: Proxy | None = None
     clients: list[SessionClient] = []
     loads: dict[str, Load] = {}
     workers: list[asyncio.Task] = []
     direct: SessionClient | None = None
     try:
         await asyncio.gather(*(node.start() for node in nodes))
+        proxy = Proxy(folder, [node.port for node in nodes])
         await proxy.start()
         url = f"ws://127.0.0.1:{proxy.port}"
 
@@ -207,16 +144,15 @@ async def nodes_under_load(db: str, folder: Path, capsys, *, sessions: int, peop
 
         # ---- SIGKILL the node that hosts the most sessions --------------------
         owned = await owners(db)
-        by_pid = {node.pid: node for node in nodes}
+        by_pid = {node.proc.pid: node for node in nodes}
         assert set(owned) == {m.session for m in made_sessions}, "every session is hosted by one node"
         assert set(owned.values()) <= set(by_pid)
         victim = by_pid[Counter(owned.values()).most_common(1)[0][0]]
-        hit = [session for session, pid in owned.items() if pid == victim.pid]
+        hit = [session for session, pid in owned.items() if pid == victim.proc.pid]
         affected = [p for session in hit for p in [loads[session].host, *crowds[session]]]
         before = {id(p): p.connects for p in affected}
-        victim.signal(signal.SIGKILL)
         killed_at = time.monotonic()
-        await victim.stop()
+        await victim.kill()
         await until(
             lambda: all(p.connects > before[id(p)] and p.status == Status.ONLINE for p in affected),
             timeout=RESUME_BOUND,
@@ -224,21 +160,21 @@ async def nodes_under_load(db: str, folder: Path, capsys, *, sessions: int, peop
         resumed_in = time.monotonic() - killed_at
         survivors = [node for node in nodes if node is not victim]
         owned = await owners(db)
-        assert {owned[s] for s in hit} <= {node.pid for node in survivors}, "another node took each session"
+        assert {owned[s] for s in hit} <= {node.proc.pid for node in survivors}, "another node took each session"
         await asyncio.sleep(2)
 
         # ---- SIGSTOP a node past its lease, then SIGCONT -----------------------
         counts = Counter(owned.values())
-        paused = max(survivors, key=lambda node: counts.get(node.pid, 0))
+        paused = max(survivors, key=lambda node: counts.get(node.proc.pid, 0))
         other = next(node for node in survivors if node is not paused)
-        frozen = [session for session, pid in owned.items() if pid == paused.pid]
+        frozen = [session for session, pid in owned.items() if pid == paused.proc.pid]
         assert frozen, "the node to pause hosts a session"
         code = next(m.code for m in made_sessions if m.session == frozen[0])
         # A participant connected to that node directly (not through the
         # proxy): its command reaches the node while it is stopped.
         direct = client(f"ws://127.0.0.1:{paused.port}/s/{code}", role="participant", code=code, name="Direkte")
         await direct.wait_ready(30)
-        paused.signal(signal.SIGSTOP)
+        paused.proc.send_signal(signal.SIGSTOP)
         stopped_at = time.monotonic()
         late = c.AddItem(id=new_id(), board=direct.state.current.board or "", text="skrevet av en pauset node")
         late_answer = direct.submit(late)
@@ -250,8 +186,8 @@ async def nodes_under_load(db: str, folder: Path, capsys, *, sessions: int, peop
         )
         moved_in = time.monotonic() - stopped_at
         owned = await owners(db)
-        assert all(owned.get(s) == other.pid for s in frozen), "the other node took the paused node's sessions"
-        paused.signal(signal.SIGCONT)
+        assert all(owned.get(s) == other.proc.pid for s in frozen), "the other node took the paused node's sessions"
+        paused.proc.send_signal(signal.SIGCONT)
         await until(lambda: any("moved to another node" in line for line in paused.output), timeout=20)
         await asyncio.sleep(1)
         assert not (late_answer.done() and late_answer.result().ok), "the paused node acknowledged a command"
@@ -309,8 +245,11 @@ async def nodes_under_load(db: str, folder: Path, capsys, *, sessions: int, peop
         for made_client in clients:
             with contextlib.suppress(Exception):
                 await made_client.close()
-        await proxy.stop()
+        if proxy is not None:
+            await proxy.stop()
         for node in nodes:
+            if node.proc is not None and node.proc.returncode is None:
+                node.proc.send_signal(signal.SIGCONT)  # a node still paused by a failed check
             await node.stop()
 
 

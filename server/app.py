@@ -31,7 +31,7 @@ from .hub import FATAL, GREETED, Hub, Peer
 from .limits import ConnectionCount, GuessThrottle, OpenConnections
 from .store import StoreError, secret_hash
 from .stores import SessionStore
-from .web import WebPage
+from .web import CODE_PATH, WebPage
 
 log = logging.getLogger("kompsesjon.server")
 
@@ -149,22 +149,26 @@ class SessionServer:
                 found = await self.store.find(token_hash=secret_hash(hello.token))
             else:
                 found = await self.store.find(code=normalise_code(hello.code or ""))
-            if found is None:
-                return None
-            session, code, token_hash = found
-            if not await self.store.claim(session):
-                self._elsewhere.add(code)
-                await self.store.want(session)
-                return ELSEWHERE
-            hub = self._hub(session, code)
-            try:
-                await hub.load()
-            except BaseException:
-                await self.store.release(session)
-                raise
-            self._add(hub, token_hash)
-            log.info("hosting session %s (%s) from event %d", code, session, hub.seq)
-            return hub
+            return await self._host_found(found)
+
+    async def _host_found(self, found: tuple[str, str, str] | None) -> Hub | str | None:
+        """Claim and host a session looked up in the shared store (the caller holds ``_hosting``)."""
+        if found is None:
+            return None
+        session, code, token_hash = found
+        if not await self.store.claim(session):
+            self._elsewhere.add(code)
+            await self.store.want(session)
+            return ELSEWHERE
+        hub = self._hub(session, code)
+        try:
+            await hub.load()
+        except BaseException:
+            await self.store.release(session)
+            raise
+        self._add(hub, token_hash)
+        log.info("hosting session %s (%s) from event %d", code, session, hub.seq)
+        return hub
 
     def _on_moved(self, session: str, why: str) -> None:
         """Another node has the session (``lost``) or asks for it (``wanted``)."""
@@ -283,7 +287,23 @@ class SessionServer:
             return self._full(connection)
         if request.path == "/healthz":
             return connection.respond(HTTPStatus.OK, "OK\n")
-        address = connection.remote_address[0] if connection.remote_address else "?"
+        address = client_address(connection, request)
+        page = CODE_PATH.match(request.path.split("?", 1)[0])
+        if self.store.shared and page and normalise_code(page[1]) not in self._by_code:
+            return self._page_of_unhosted(normalise_code(page[1]), request, address)
+        return self._web.respond(request, address)
+
+    async def _page_of_unhosted(self, code: str, request: Any, address: str) -> Any:
+        """The page of a session no one here hosts yet (shared store): host it
+        first (its people come here next: the proxy hashes /CODE and /s/CODE
+        alike), so the page is in the session's language."""
+        if self._guesses.wait(address) <= 0:
+            try:
+                async with self._hosting:
+                    if code not in self._by_code:
+                        await self._host_found(await self.store.find(code=code))
+            except StoreError as exc:
+                log.error("could not host session %s for its page: %s", code, exc.detail or exc)
         return self._web.respond(request, address)
 
     def _full(self, connection: ServerConnection) -> Any:
@@ -319,7 +339,7 @@ class SessionServer:
     # ---- one connection -------------------------------------------------
 
     async def _handle(self, ws: ServerConnection) -> None:
-        address = ws.remote_address[0] if ws.remote_address else "?"
+        address = client_address(ws, ws.request)
         if not self._connections.admit(address):
             await ws.close(1013, "too many connections from your address")
             return
@@ -413,6 +433,18 @@ class SessionServer:
             command = hub.receive(peer, raw)  # size, rate and shape: a refused frame is answered
             if command is not None:
                 await hub.submit(peer, command)
+
+
+def client_address(connection: ServerConnection, request: Any) -> str:
+    """The client's address. A connection from this machine may name it in
+    ``X-Forwarded-For`` (HAProxy in front of several nodes: docs/scaling.md);
+    else every participant behind the proxy would share its address, and
+    the limits per address (connections, wrong codes) with it."""
+    address = connection.remote_address[0] if connection.remote_address else "?"
+    forwarded = request.headers.get("X-Forwarded-For") if request is not None else None
+    if forwarded and ConnectionCount.is_loopback(address):
+        return forwarded.rsplit(",", 1)[-1].strip() or address
+    return address
 
 
 def _send(ws: ServerConnection, message: str) -> None:

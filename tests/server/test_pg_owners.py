@@ -22,17 +22,17 @@ from server.rows import Applied
 LEASE = 0.6
 
 
-async def two_nodes(url: str) -> tuple[PgStore, PgStore]:
-    a = await PgStore.open(url, lease=LEASE, node="node-a")
-    b = await PgStore.open(url, lease=LEASE, node="node-b")
+async def two_nodes(url: str, lease: float = LEASE) -> tuple[PgStore, PgStore]:
+    a = await PgStore.open(url, lease=lease, node="node-a")
+    b = await PgStore.open(url, lease=lease, node="node-b")
     await a.create_session("s1", "K7PQ2M", "f-token", "Økt", created("s1"))
     return a, b
 
 
 async def test_a_live_owner_keeps_its_session(pg_url):
-    a, b = await two_nodes(pg_url)
+    a, b = await two_nodes(pg_url, lease=3.0)  # renewed every 0.75 s: a loaded machine keeps up
     try:
-        await asyncio.sleep(LEASE * 2)  # renewed meanwhile
+        await asyncio.sleep(4.5)  # past the first lease: renewed meanwhile
         assert not await b.claim("s1")
         await a.append("s1", event_rows(2, 1), [Applied("p1", "c1", 2)])
         assert [seq for seq, _ in await b.events("s1")] == [1, 2]
@@ -82,7 +82,7 @@ async def test_a_dead_owner_loses_its_sessions_at_once(pg_url):
 
 async def test_an_owner_hands_a_session_over_when_asked(pg_url, monkeypatch):
     monkeypatch.setattr(pgstore, "HOLD_BEFORE_HANDOVER", 0.0)
-    a, b = await two_nodes(pg_url)
+    a, b = await two_nodes(pg_url, lease=3.0)
     moved: list[tuple[str, str]] = []
     a.on_moved = lambda session, why: moved.append((session, why))
     try:

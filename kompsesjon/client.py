@@ -113,6 +113,9 @@ class SessionClient:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._retries: set[asyncio.TimerHandle] = set()
+        # A facilitator's hello has a token, not the code: the welcome says it,
+        # and from then on the address carries it (a proxy routes by it).
+        self._welcome_code: str | None = None
 
     # ---- what the mirror knows --------------------------------------------
 
@@ -234,7 +237,7 @@ class SessionClient:
             opened_at = time.monotonic()
             try:
                 async with connect(
-                    session_url(self.url, self.code),  # a facilitator learns it at the welcome
+                    session_url(self.url, self.code or self._welcome_code),
                     proxy=None,
                     ssl=self.ssl_context,
                     open_timeout=10,
@@ -292,6 +295,7 @@ class SessionClient:
                 continue
             self._notify(note)
             if isinstance(note, Welcomed):
+                self._welcome_code = note.welcome.code
                 self._ready.set()
                 self._set_status(Status.ONLINE)
             elif isinstance(note, Answered):

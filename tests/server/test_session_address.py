@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 
+from support import until
 from websockets.asyncio.client import connect
 from websockets.datastructures import Headers
 
-from kompsesjon.client import session_url
+from kompsesjon.client import Status, session_url
+from server import app
 from server.app import client_address
 
 
@@ -54,3 +56,22 @@ def test_the_client_address_comes_from_a_local_proxy_only():
     assert client_address(_Connection("192.0.2.7"), forwarded) == "192.0.2.7"
     chain = _Request(**{"X-Forwarded-For": "6.6.6.6, 10.1.2.3"})
     assert client_address(_Connection("127.0.0.1"), chain) == "10.1.2.3", "the proxy's own entry is the last"
+
+
+async def test_a_facilitator_reconnects_with_the_code_it_was_welcomed_with(running, clients, monkeypatch):
+    created = await running.new_session()
+    paths: list[str] = []
+
+    def recording(connection, request):
+        if request is not None and request.path != "/healthz":
+            paths.append(request.path)
+        return client_address(connection, request)
+
+    monkeypatch.setattr(app, "client_address", recording)
+    host = clients(f"ws://127.0.0.1:{running.port}", role="facilitator", token=created.token)
+    await host.wait_ready()
+    assert host._ws is not None
+    await host._ws.close()  # the connection drops; the client opens a new one
+    await until(lambda: host.connects >= 2 and host.status == Status.ONLINE)
+    # Each connection is seen twice (its handshake, then its handler).
+    assert paths[0] == "/" and paths[-1] == f"/s/{created.code}", paths

@@ -156,6 +156,8 @@ class SessionServer:
         if found is None:
             return None
         session, code, token_hash = found
+        if session in self._leaving:  # still giving it up: its lease is not free yet
+            return ELSEWHERE
         if not await self.store.claim(session):
             self._elsewhere.add(code)
             await self.store.want(session)

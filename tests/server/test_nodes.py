@@ -41,14 +41,13 @@ from pathlib import Path
 import asyncpg
 import pytest
 from support import until
-from test_crash_load import TEXT_EVENTS, Load, Server, comparable, difference  # type: ignore[import-not-found]
+from test_crash_load import Load, Server, assert_exactly_once, comparable, difference, replayed  # type: ignore[import-not-found]
 
 from benchmarks.cluster import Proxy, binaries
 from kompsesjon.client import Outcome, SessionClient, Status, new_id
 from kompsesjon.method import commands as c
-from kompsesjon.method import evolve, view_state
+from kompsesjon.method import view_state
 from kompsesjon.method.agenda import PhaseKind
-from kompsesjon.method.events import load_event
 from kompsesjon.method.visibility import FACILITATOR_VIEW
 from server.app import SessionServer
 from server.pgstore import PgStore
@@ -212,18 +211,10 @@ async def nodes_under_load(db: str, folder: Path, capsys, *, sessions: int, peop
             last = events[-1][0]
             assert [seq for seq, _, _ in events] == list(range(1, last + 1)), "the log has gaps or repeats"
             assert all(p.seq == last for p in group), "a mirror is not at the head of the log"
-            acked = {(s.actor, s.command.id): o.seq for s, o in zip(load.sent, outcomes, strict=True) if o.ok}
-            assert acked == commands, "the commands table differs from what was acknowledged"
+            texts = assert_exactly_once(load.sent, outcomes, events, commands)
             assert all(cid != late.id for _, cid in commands), "the paused node's command was stored"
-            texts = Counter(TEXT_EVENTS[kind](body) for _, kind, body in events if kind in TEXT_EVENTS)
             assert "skrevet av en pauset node" not in texts, "the paused node's command was stored"
-            for s, o in zip(load.sent, outcomes, strict=True):
-                if s.text is not None:
-                    assert texts[s.text] == (1 if o.ok else 0), (s.text, o, texts[s.text])
-            replay = None
-            for _, _, body in events:
-                replay = evolve(replay, load_event(json.dumps(body)))
-            mine, theirs = comparable(load.host.state), comparable(view_state(replay, FACILITATOR_VIEW))
+            mine, theirs = comparable(load.host.state), comparable(view_state(replayed(events), FACILITATOR_VIEW))
             assert mine == theirs, f"the facilitator's mirror differs from the log: {difference(mine, theirs)}"
         logs = "".join(line for node in nodes for line in node.output)
         assert "Traceback" not in logs, logs[-3000:]

@@ -16,7 +16,7 @@ import pytest
 
 from kompsesjon.client import SessionClient
 from server.app import CreatedSession, Limits, SessionServer
-from server.store import Store
+from server.stores import open_store
 
 _exit_status = 0
 
@@ -47,7 +47,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 class RunningServer:
     """A SessionServer on 127.0.0.1 that tests can stop and start again."""
 
-    def __init__(self, db: Path, limits: Limits | None = None) -> None:
+    def __init__(self, db: Path | str, limits: Limits | None = None) -> None:
         self.db = db
         self.limits = limits or Limits(rate=1000, burst=1000)
         self.server: SessionServer | None = None
@@ -58,7 +58,7 @@ class RunningServer:
         return f"ws://127.0.0.1:{self.port}/"
 
     async def start(self) -> SessionServer:
-        store = await Store.open(self.db)
+        store = await open_store(self.db)  # a file, or postgresql://…
         self.server = SessionServer(store, self.limits)
         await self.server.load_sessions()
         await self.server.start("127.0.0.1", self.port)
@@ -78,6 +78,23 @@ class RunningServer:
 @pytest.fixture
 async def running(tmp_path: Path) -> AsyncIterator[RunningServer]:
     srv = RunningServer(tmp_path / "test.sqlite3")
+    await srv.start()
+    try:
+        yield srv
+    finally:
+        await srv.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def each_store(request, tmp_path: Path) -> Path | str:
+    """An SQLite file, then a PostgreSQL database (skipped where it is not installed)."""
+    return tmp_path / "test.sqlite3" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+async def running_on_each_store(each_store: Path | str) -> AsyncIterator[RunningServer]:
+    """A running server on SQLite, then on PostgreSQL."""
+    srv = RunningServer(each_store)
     await srv.start()
     try:
         yield srv

@@ -23,11 +23,9 @@ from server.store import Store, StoreError
 from server.stores import SessionStore, open_store
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "contract.sqlite3")
-    return request.getfixturevalue("pg_url")
+@pytest.fixture
+def database(each_store) -> str:
+    return str(each_store)
 
 
 def created(session: str) -> SessionCreated:

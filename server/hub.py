@@ -37,8 +37,7 @@ from kompsesjon.method.state import State
 
 from . import wire
 from .core import FATAL, GREETED, NEWCOMER, RETRY, CommandRequest, HelloRequest, Peer, Request, Send, SessionCore
-from .pgstore import Fenced
-from .store import StoreError
+from .store import Fenced, StoreError
 from .stores import SessionStore
 
 __all__ = ["FATAL", "GREETED", "NEWCOMER", "RETRY", "Hub", "Peer"]

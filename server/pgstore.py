@@ -47,21 +47,16 @@ from kompsesjon.method.events import Event
 
 from .rows import Applied, NewParticipant, secret_hash
 from .schema import MIGRATIONS, statements
-from .store import LogReads, StoreError
+from .store import Fenced, LogReads, StoreError
+from .stores import without_password
+
+__all__ = ["Fenced", "PgStore"]
 
 log = logging.getLogger("kompsesjon.store")
 
 LEASE = 4.0  # seconds a claim holds without being renewed
 HOLD_BEFORE_HANDOVER = 5.0  # seconds an owner keeps a session before it gives it to a node that asks
 MIGRATION_LOCK = 0x6B6F6D70  # advisory lock: one node migrates at a time ("komp")
-
-
-class Fenced(StoreError):
-    """This node no longer owns the session: another node took it over."""
-
-
-def is_postgres(db: object) -> bool:
-    return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
 
 
 def node_name() -> str:
@@ -77,14 +72,6 @@ def _words(exc: BaseException) -> StoreError:
     if isinstance(exc, asyncpg.UniqueViolationError):
         return StoreError("The server could not store this (it is stored already).", str(exc))
     return StoreError("The server could not store this.", str(exc))
-
-
-def without_password(url: str) -> str:
-    """The database's address without its password, for messages."""
-    scheme, _, rest = url.partition("://")
-    credentials, at, place = rest.rpartition("@")
-    user = credentials.partition(":")[0]
-    return f"{scheme}://{user}{at}{place}"
 
 
 class PgStore(LogReads):

@@ -30,9 +30,8 @@ from kompsesjon.templates import TemplateError, load_template
 
 from .app import CreatedSession, Limits, SessionServer
 from .limits import quiet_when_out_of_files, raise_open_files_limit
-from .pgstore import without_password
 from .store import StoreError
-from .stores import SessionStore, is_postgres, open_store
+from .stores import SessionStore, is_postgres, open_store, without_password
 
 log = logging.getLogger("kompsesjon.server")
 

@@ -83,6 +83,11 @@ class StoreError(Exception):
         self.detail = detail
 
 
+class Fenced(StoreError):
+    """This server no longer owns the session: another node took it over
+    (PostgreSQL, :mod:`server.pgstore`); nothing of the batch was stored."""
+
+
 class LogReads:
     """What both stores read the same way (SQLite here, PostgreSQL in
     :mod:`server.pgstore`): each store answers ``_rows`` for its engine."""

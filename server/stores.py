@@ -13,11 +13,22 @@ from typing import Protocol
 
 from kompsesjon.method.events import Event
 
-from .pgstore import PgStore, is_postgres
 from .rows import Applied, NewParticipant
 from .store import SessionRow, Store, StoreError
 
-__all__ = ["SessionStore", "is_postgres", "open_store"]
+__all__ = ["SessionStore", "is_postgres", "open_store", "without_password"]
+
+
+def is_postgres(db: object) -> bool:
+    return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
+
+
+def without_password(url: str) -> str:
+    """The database's address without its password, for messages."""
+    scheme, _, rest = url.partition("://")
+    credentials, at, place = rest.rpartition("@")
+    user = credentials.partition(":")[0]
+    return f"{scheme}://{user}{at}{place}"
 
 
 class SessionStore(Protocol):
@@ -50,5 +61,7 @@ class SessionStore(Protocol):
 
 async def open_store(db: str | Path, *, durability: str = "normal") -> SessionStore:
     if is_postgres(db):
+        from .pgstore import PgStore  # asyncpg is imported only by a server that uses it
+
         return await PgStore.open(str(db))
     return await Store.open(db, durability=durability)

@@ -65,10 +65,10 @@ def frame(payload: bytes, opcode: int = 0x1, *, random_mask: bool = False) -> by
     return head + b"\0\0\0\0" + payload
 
 
-def browser_handshake(host: str, port: int, key: str) -> bytes:
+def browser_handshake(host: str, port: int, key: str, path: str = "/") -> bytes:
     """The opening handshake as Chromium sends it from the page at http://HOST:PORT/."""
     return (
-        f"GET / HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: Upgrade\r\nPragma: no-cache\r\n"
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: Upgrade\r\nPragma: no-cache\r\n"
         "Cache-Control: no-cache\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
         "(KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36\r\nUpgrade: websocket\r\n"
         f"Origin: http://{host}:{port}\r\nSec-WebSocket-Version: 13\r\n"
@@ -134,6 +134,7 @@ class LeanSocket(asyncio.Protocol):
         on_close: Callable[[], None],
         timeout: float = 30.0,
         browser: bool = False,
+        path: str = "/",
     ) -> LeanSocket:
         loop = asyncio.get_running_loop()
         sock = cls(on_frame, on_close, browser)
@@ -141,11 +142,11 @@ class LeanSocket(asyncio.Protocol):
         key = base64.b64encode(os.urandom(16)).decode()
         assert sock.transport is not None
         if browser:
-            sock.transport.write(browser_handshake(host, port, key))
+            sock.transport.write(browser_handshake(host, port, key, path))
         else:
             sock.transport.write(
                 (
-                    f"GET / HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                     f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
                 ).encode()
             )
@@ -330,8 +331,9 @@ class Participant:
         while not self._stopping:
             self._lost.clear()
             try:
+                # The code in the path, as the clients send it (a proxy routes by it).
                 self.sock = await LeanSocket.connect(
-                    self.host, self.port, self._on_frame, self._lost.set, browser=self.browser
+                    self.host, self.port, self._on_frame, self._lost.set, browser=self.browser, path=f"/s/{self.code}"
                 )
             except (TimeoutError, OSError, ConnectionError):
                 self.sock = None

@@ -80,7 +80,7 @@ class KompsesjonServer(_Process):
     @classmethod
     async def start(
         cls,
-        db: Path,
+        db: Path | str,
         *,
         port: int = 0,
         rate: float = 1_000_000,

@@ -3,10 +3,17 @@ kompsesjon server, with a raw ``websockets.broadcast`` baseline in the same run.
 
     uv run python -m benchmarks.run all --n 100 500 1000
     uv run python -m benchmarks.run all --n 50 --quick      # the CI smoke size
+    uv run python -m benchmarks.run all --n 500 --store postgres            # PostgreSQL instead of SQLite
+    uv run python -m benchmarks.run all --n 500 --store postgres --nodes 3  # 3 nodes behind HAProxy
 
 This process is the load generator. The kompsesjon server runs in its own
 subprocess (``kompsesjon serve --rate 1000000`` on 127.0.0.1, a fresh SQLite
 database per N), and so does the baseline server (:mod:`benchmarks.raw_server`).
+With ``--store postgres`` the server writes to a fresh PostgreSQL database
+per N (a throwaway PostgreSQL unless ``--pg-url`` names one); with
+``--nodes K`` K servers share it and every client connects through HAProxy
+(deploy/haproxy.cfg), which sends the session to one of them
+(:mod:`benchmarks.cluster`; no restart phase, RSS is the first node's).
 Participants are lean protocol-level clients (:mod:`benchmarks.lean`); the
 facilitator and a projector screen are real :class:`~kompsesjon.client.SessionClient`
 instances with mirrors.
@@ -63,6 +70,7 @@ from kompsesjon.client import SessionClient, new_id
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
 
+from .cluster import Postgres, Proxy
 from .lean import EVENT_PREFIX, LeanSocket, Participant, Probe, now, seq_of
 from .procs import HOST, KompsesjonServer, RawServer
 
@@ -88,6 +96,9 @@ class Config:
     # "terminal": participants send what kompsesjon.client sends; "browser": what
     # the web page sends (Chromium's handshake, masked frames, the page's JSON).
     clients: str = "terminal"
+    store: str = "sqlite"  # or "postgres"
+    nodes: int = 1  # servers sharing the PostgreSQL database, behind HAProxy when more than one
+    pg_url: str | None = None  # an existing PostgreSQL (its "postgres" database); else a throwaway one
 
 
 class Profiler:
@@ -244,12 +255,19 @@ class Room:
 # ---- the workshop -----------------------------------------------------------------
 
 
-async def workshop(n: int, cfg: Config, db: Path) -> dict:
+async def workshop(n: int, cfg: Config, db: Path | str) -> dict:
     log = cfg.log
-    out: dict[str, Any] = {"n": n, "clients": cfg.clients}
+    out: dict[str, Any] = {"n": n, "clients": cfg.clients, "store": cfg.store, "nodes": cfg.nodes}
     server = await KompsesjonServer.start(db)
+    others = [await KompsesjonServer.start(db) for _ in range(cfg.nodes - 1)]
+    proxy = None
+    if others:
+        proxy = Proxy(Path(tempfile.mkdtemp(prefix="kompsesjon-proxy-")), [s.port for s in [server, *others]])
+        await proxy.start()
+        server.url, server.port = f"ws://{HOST}:{proxy.port}", proxy.port  # every client goes through it
     probe = Probe()
-    host = SessionClient(server.url, role="facilitator", token=server.token, max_delay=0.5)
+    # The code in the facilitator's address: a proxy sends it where the session is.
+    host = SessionClient(f"{server.url}/s/{server.code}", role="facilitator", token=server.token, max_delay=0.5)
     screen = SessionClient(server.url, role="screen", code=server.code, max_delay=0.5)
     host.start()
     screen.start()
@@ -435,7 +453,7 @@ async def workshop(n: int, cfg: Config, db: Path) -> dict:
         out["events"] = seq
 
         # ---- restart: stop, start again on the same port and database ----------------------------
-        if cfg.restart:
+        if cfg.restart and not others:
             out["restart"] = await restart(room, db, seq, prof)
             log(
                 f"  N={n}: restart with {seq} events: all {n} back in {out['restart']['total_s']:.2f} s after spawn "
@@ -448,6 +466,11 @@ async def workshop(n: int, cfg: Config, db: Path) -> dict:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(client.close(), 10)
         await room_server_stop(locals().get("room"), server)
+        for other in others:
+            await other.stop()
+        if proxy is not None:
+            await proxy.stop()
+            shutil.rmtree(proxy.config.parent, ignore_errors=True)
 
 
 async def room_server_stop(room: Room | None, server: KompsesjonServer) -> None:
@@ -455,7 +478,7 @@ async def room_server_stop(room: Room | None, server: KompsesjonServer) -> None:
     await target.stop()
 
 
-async def restart(room: Room, db: Path, seq: int, prof: Profiler) -> dict:
+async def restart(room: Room, db: Path | str, seq: int, prof: Profiler) -> dict:
     people = room.people
     t_kill = now()
     await room.server.stop()
@@ -680,11 +703,18 @@ def table(results: list[dict]) -> str:
 
 
 async def run_all(cfg: Config) -> dict:
-    results = []
+    results: list[dict] = []
     workdir = cfg.workdir or Path(tempfile.mkdtemp(prefix="kompsesjon-bench-"))
+    postgres = None
+    if cfg.store == "postgres" and cfg.pg_url is None:
+        postgres = Postgres()
+        postgres.start()
+        cfg.pg_url = postgres.url()
     try:
         await _run_each(cfg, workdir, results)
     finally:
+        if postgres is not None:
+            postgres.stop()
         if not cfg.keep and cfg.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
         elif cfg.keep:
@@ -699,6 +729,8 @@ async def run_all(cfg: Config) -> dict:
             "cards": cfg.cards,
             "server_rate": 1_000_000,
             "clients": cfg.clients,
+            "store": cfg.store,
+            "nodes": cfg.nodes,
         },
         "results": results,
     }
@@ -707,8 +739,22 @@ async def run_all(cfg: Config) -> dict:
 async def _run_each(cfg: Config, workdir: Path, results: list[dict]) -> None:
     for n in cfg.n:
         cfg.log(f"N = {n}")
-        db = workdir / f"bench-{n}-{int(time.time())}.sqlite3"
+        db: Path | str = workdir / f"bench-{n}-{int(time.time())}.sqlite3"
+        if cfg.store == "postgres":
+            db = await fresh_database(cfg.pg_url or "", f"bench_{n}_{int(time.time())}")
         results.append(await workshop(n, cfg, db))
+
+
+async def fresh_database(url: str, name: str) -> str:
+    """A new, empty database next to ``url``'s; its address."""
+    import asyncpg
+
+    admin = await asyncpg.connect(url)
+    try:
+        await admin.execute(f"CREATE DATABASE {name}")
+    finally:
+        await admin.close()
+    return url.rsplit("/", 1)[0] + "/" + name
 
 
 def _loop_factory():
@@ -750,7 +796,12 @@ def main(argv: list[str] | None = None) -> int:
         default="terminal",
         help="participants speak as the terminal client or as the web page (default terminal)",
     )
+    parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite", help="the server's database")
+    parser.add_argument("--nodes", type=int, default=1, help="servers on one PostgreSQL behind HAProxy (default 1)")
+    parser.add_argument("--pg-url", help="an existing PostgreSQL to use (default: a throwaway one, initdb)")
     args = parser.parse_args(argv)
+    if args.nodes > 1 and args.store != "postgres":
+        parser.error("--nodes needs --store postgres (SQLite has one server per file)")
     cfg = Config(
         n=args.n,
         probes=args.probes,
@@ -762,6 +813,9 @@ def main(argv: list[str] | None = None) -> int:
         profile=Path(args.profile) if args.profile else None,
         log=lambda line: print(line, flush=True),
         clients=args.clients,
+        store=args.store,
+        nodes=args.nodes,
+        pg_url=args.pg_url,
     )
     if args.server_src:
         from . import procs
@@ -775,7 +829,7 @@ def main(argv: list[str] | None = None) -> int:
     m = report["machine"]
     print()
     print(f"{m['date']} · {m['cpu']} · {m['nproc']} cores · Python {m['python']} · websockets {m['websockets']}")
-    print(f"participants: {cfg.clients} clients")
+    print(f"participants: {cfg.clients} clients; store {cfg.store}, {cfg.nodes} node(s)")
     print(table(report["results"]))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2))

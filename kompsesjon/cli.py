@@ -132,7 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="host sessions on this machine")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: the whole room network)")
     serve.add_argument("--port", type=int, default=8765)
-    serve.add_argument("--db", help=f"SQLite database file (default {default_db()})")
+    serve.add_argument(
+        "--db",
+        help=f"SQLite database file (default {default_db()}), or postgresql://… shared by several servers"
+        " (docs/scaling.md)",
+    )
     serve.add_argument("--template", default="framtidsverksted", help="template name or .toml file for a new session")
     serve.add_argument("--title", help="title of a new session")
     serve.add_argument("--question", help="the shared question of a new session")

@@ -25,6 +25,7 @@ import time
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import broadcast  # works with clients too (its documentation)
@@ -59,6 +60,19 @@ def new_id() -> str:
 
 def new_resume_secret() -> str:
     return secrets.token_urlsafe(24)
+
+
+def session_url(url: str, code: str | None) -> str:
+    """``url`` with the session's code as its path (``ws://host/s/K7PQ2M``).
+
+    A proxy in front of several servers (docs/scaling.md) sends a connection
+    to the server that hosts its session by the code in the path; one server
+    on its own takes either. An address that has a path already is kept."""
+    parts = urlsplit(url)
+    code = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    if not code or parts.path not in ("", "/") or parts.query:
+        return url
+    return urlunsplit(parts._replace(path=f"/s/{code}"))
 
 
 class SessionClient:
@@ -99,6 +113,9 @@ class SessionClient:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._retries: set[asyncio.TimerHandle] = set()
+        # A facilitator's hello has a token, not the code: the welcome says it,
+        # and from then on the address carries it (a proxy routes by it).
+        self._welcome_code: str | None = None
 
     # ---- what the mirror knows --------------------------------------------
 
@@ -220,7 +237,7 @@ class SessionClient:
             opened_at = time.monotonic()
             try:
                 async with connect(
-                    self.url,
+                    session_url(self.url, self.code or self._welcome_code),
                     proxy=None,
                     ssl=self.ssl_context,
                     open_timeout=10,
@@ -278,6 +295,7 @@ class SessionClient:
                 continue
             self._notify(note)
             if isinstance(note, Welcomed):
+                self._welcome_code = note.welcome.code
                 self._ready.set()
                 self._set_status(Status.ONLINE)
             elif isinstance(note, Answered):

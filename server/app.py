@@ -32,8 +32,9 @@ from kompsesjon.templates import Template, load_template
 from . import frames, wire
 from .hub import BUSY, FATAL, GREETED, Hub, Peer
 from .limits import ConnectionCount, GuessThrottle, JoinBudget, OpenConnections
-from .store import Store, secret_hash
-from .web import WebPage
+from .store import StoreError, secret_hash
+from .stores import SessionStore
+from .web import CODE_PATH, WebPage
 
 log = logging.getLogger("kompsesjon.server")
 
@@ -48,6 +49,7 @@ HARD_FRAME_LIMIT = 1 << 20  # above this the websocket layer closes with 1009
 # dropped SYNs are retried only after 1 s, then 2 s more. Capped by
 # net.core.somaxconn.
 BACKLOG = 4096
+ELSEWHERE = "elsewhere"  # another node hosts the session (several nodes, one PostgreSQL)
 
 
 def new_code() -> str:
@@ -91,7 +93,7 @@ class CreatedSession:
 
 
 class SessionServer:
-    def __init__(self, store: Store, limits: Limits | None = None) -> None:
+    def __init__(self, store: SessionStore, limits: Limits | None = None) -> None:
         self.store = store
         self.limits = limits or Limits()
         self.hubs: dict[str, Hub] = {}
@@ -106,12 +108,24 @@ class SessionServer:
         self._web = WebPage(self._page_lang)
         self.open_connections: OpenConnections | None = None
         self._said_full = 0.0  # when the log last said that connections are refused
+        # Several nodes on one PostgreSQL: sessions are hosted on demand, one
+        # at a time, and given up when another node takes them over.
+        self._hosting = asyncio.Lock()
+        self._token_hash: dict[str, str] = {}  # session -> its facilitator token's hash
+        self._elsewhere: set[str] = set()  # codes of sessions another node hosts (not wrong guesses)
+        self._leaving: dict[str, asyncio.Task[None]] = {}  # session -> the task that stops hosting it
+        store.on_moved = self._on_moved
 
     # ---- sessions -------------------------------------------------------
 
     async def load_sessions(self) -> list[Hub]:
-        """Start a hub for every session in the database (replaying its log)."""
-        started = []
+        """Start a hub for every session in the database (replaying its log).
+
+        Not on a shared store (PostgreSQL): there each session is hosted by
+        the node its people are sent to, when the first of them says hello."""
+        started: list[Hub] = []
+        if self.store.shared:
+            return started
         token_hashes = await self.store.token_hashes()
         for row in await self.store.sessions():
             if row.id in self.hubs:
@@ -140,7 +154,78 @@ class SessionServer:
         self.hubs[hub.session] = hub
         self._by_code[hub.code] = hub
         self._by_token[token_hash] = hub
+        self._token_hash[hub.session] = token_hash
+        self._elsewhere.discard(hub.code)
+        hub.on_moved = lambda hub: self._on_moved(hub.session, "lost")
         hub.start()
+
+    async def _host(self, hello: proto.Hello) -> Hub | str | None:
+        """The hub of the session a hello names, hosting it here if no live
+        node does (shared store); ELSEWHERE if one does, None if none has it."""
+        hub = self._route(hello)
+        if hub is not None or not self.store.shared:
+            return hub
+        async with self._hosting:
+            hub = self._route(hello)  # another hello may have hosted it meanwhile
+            if hub is not None:
+                return hub
+            if hello.role == "facilitator":
+                if not hello.token:
+                    return None
+                found = await self.store.find(token_hash=secret_hash(hello.token))
+            else:
+                found = await self.store.find(code=normalise_code(hello.code or ""))
+            return await self._host_found(found)
+
+    async def _host_found(self, found: tuple[str, str, str] | None) -> Hub | str | None:
+        """Claim and host a session looked up in the shared store (the caller holds ``_hosting``)."""
+        if found is None:
+            return None
+        session, code, token_hash = found
+        if session in self._leaving:  # still giving it up: its lease is not free yet
+            return ELSEWHERE
+        if not await self.store.claim(session):
+            self._elsewhere.add(code)
+            await self.store.want(session)
+            return ELSEWHERE
+        hub = self._hub(session, code)
+        try:
+            await hub.load()
+        except BaseException:
+            await self.store.release(session)
+            raise
+        self._add(hub, token_hash)
+        log.info("hosting session %s (%s) from event %d", code, session, hub.seq)
+        return hub
+
+    def _on_moved(self, session: str, why: str) -> None:
+        """Another node has the session (``lost``) or asks for it (``wanted``)."""
+        hub = self.hubs.get(session)
+        if hub is None or session in self._leaving:
+            return
+        task = asyncio.create_task(self._unhost(hub, why), name=f"leave-{hub.code}")
+        self._leaving[session] = task
+        task.add_done_callback(lambda _: self._leaving.pop(session, None))
+
+    async def _unhost(self, hub: Hub, why: str) -> None:
+        """Stop hosting a session: finish its batch, give up its lease, close
+        its connections (1012: they reconnect and find the new owner)."""
+        if self.hubs.get(hub.session) is not hub:
+            return
+        del self.hubs[hub.session]
+        self._by_code.pop(hub.code, None)
+        self._by_token.pop(self._token_hash.pop(hub.session, ""), None)
+        peers = hub.peers()
+        await hub.stop()
+        if why == "lost":
+            self.store.forget(hub.session)
+        else:
+            try:
+                await self.store.release(hub.session)
+            except Exception as exc:  # its lease runs out instead
+                log.warning("could not give up session %s: %s", hub.code, exc)
+        log.warning("session %s moved to another node (%s); closing %d connections", hub.code, why, len(peers))
+        await asyncio.gather(*(peer.conn.close(1012, "session moved") for peer in peers), return_exceptions=True)
 
     async def create_session(
         self,
@@ -227,6 +312,7 @@ class SessionServer:
         """Finish in-flight commits, close every connection with 1001, close the store."""
         if self._server is not None:
             self._server.server.close()  # no new connections; open ones stay for now
+        await asyncio.gather(*self._leaving.values(), return_exceptions=True)
         for hub in self.hubs.values():
             await hub.stop()
         if self._server is not None:
@@ -241,7 +327,23 @@ class SessionServer:
             return self._full(connection)
         if request.path == "/healthz":
             return connection.respond(HTTPStatus.OK, "OK\n")
-        address = connection.remote_address[0] if connection.remote_address else "?"
+        address = client_address(connection, request)
+        page = CODE_PATH.match(request.path.split("?", 1)[0])
+        if self.store.shared and page and normalise_code(page[1]) not in self._by_code:
+            return self._page_of_unhosted(normalise_code(page[1]), request, address)
+        return self._web.respond(request, address)
+
+    async def _page_of_unhosted(self, code: str, request: Any, address: str) -> Any:
+        """The page of a session no one here hosts yet (shared store): host it
+        first (its people come here next: the proxy hashes /CODE and /s/CODE
+        alike), so the page is in the session's language."""
+        if self._guesses.wait(address) <= 0:
+            try:
+                async with self._hosting:
+                    if code not in self._by_code:
+                        await self._host_found(await self.store.find(code=code))
+            except StoreError as exc:
+                log.error("could not host session %s for its page: %s", code, exc.detail or exc)
         return self._web.respond(request, address)
 
     def _full(self, connection: ServerConnection) -> Any:
@@ -267,6 +369,8 @@ class SessionServer:
         if self._guesses.wait(address) > 0:
             return None
         hub = self._by_code.get(normalise_code(code))
+        if hub is None and normalise_code(code) in self._elsewhere:
+            return None  # hosted by another node: a right code, in the default language here
         if hub is None or hub.state is None:
             self._guesses.failed(address)
             return None
@@ -275,7 +379,7 @@ class SessionServer:
     # ---- one connection -------------------------------------------------
 
     async def _handle(self, ws: ServerConnection) -> None:
-        address = ws.remote_address[0] if ws.remote_address else "?"
+        address = client_address(ws, ws.request)
         if not self._connections.admit(address):
             await ws.close(1013, "too many connections from your address")
             return
@@ -326,21 +430,32 @@ class SessionServer:
                     f"the client {message.protocol}; update kompsesjon.",
                 )
                 return None
-            hub = self._route(message)
             # A hello that proves itself with a secret nobody can guess is
             # never throttled (the facilitator, a participant coming back):
             # letting it through tells a guesser nothing.
-            wait = 0.0 if self._known(hub, message) else self._guesses.wait(address)
+            wait = 0.0 if self._known(self._route(message), message) else self._guesses.wait(address)
             if wait > 0:
                 await _fatal(ws, "too_many_attempts", f"Too many wrong codes; try again in {wait:.0f} s.")
                 return None
-            if hub is None:
+            try:
+                hosted = await self._host(message)
+            except StoreError as exc:  # the shared database cannot be reached just now
+                log.error("could not host a session: %s", exc.detail or exc)
+                await ws.close(1013, "database unavailable; try again")
+                return None
+            if hosted == ELSEWHERE:
+                # Another node hosts it (this one just came back, or a client used
+                # an address without the code): it hands it over soon; come back then.
+                await ws.close(1013, "session moving; try again")
+                return None
+            if not isinstance(hosted, Hub):
                 self._guesses.failed(address)
                 if message.role == "facilitator":
                     await _fatal(ws, "bad_token", "That facilitator token is not valid here.")
                 else:
                     await _fatal(ws, "bad_code", "No session has that code; check the code on the screen.")
                 return None
+            hub = hosted
             if message.role == "participant" and not message.resume:
                 _error(ws, "resume_required", "A participant hello needs a resume secret (22+ characters).")
                 continue
@@ -361,6 +476,9 @@ class SessionServer:
                 return None
             if outcome == BUSY:
                 await ws.close(1013, "try again later")  # the client comes back by itself
+                return None
+            if hub.moved:  # another node has the session now: reconnect to find it
+                await ws.close(1012, "session moved")
                 return None
         await _fatal(ws, "hello_failed", "Too many failed hellos.")
         return None
@@ -387,6 +505,18 @@ class SessionServer:
                 command = self._with_series(peer, hub, command)
             if command is not None:
                 await hub.submit(peer, command)
+
+
+def client_address(connection: ServerConnection, request: Any) -> str:
+    """The client's address. A connection from this machine may name it in
+    ``X-Forwarded-For`` (HAProxy in front of several nodes: docs/scaling.md);
+    else every participant behind the proxy would share its address, and
+    the limits per address (connections, wrong codes) with it."""
+    address = connection.remote_address[0] if connection.remote_address else "?"
+    forwarded = request.headers.get("X-Forwarded-For") if request is not None else None
+    if forwarded and ConnectionCount.is_loopback(address):
+        return forwarded.rsplit(",", 1)[-1].strip() or address
+    return address
 
 
 def _send(ws: ServerConnection, message: str) -> None:

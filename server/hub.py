@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kompsesjon import protocol as proto
@@ -36,7 +37,8 @@ from kompsesjon.method.state import State
 
 from . import wire
 from .core import BUSY, FATAL, GREETED, NEWCOMER, RETRY, CommandRequest, HelloRequest, Peer, Request, Send, SessionCore
-from .store import Store, StoreError
+from .store import Fenced, StoreError
+from .stores import SessionStore
 
 __all__ = ["BUSY", "FATAL", "GREETED", "NEWCOMER", "RETRY", "Hub", "Peer"]
 
@@ -53,7 +55,9 @@ class _Queued:
 
 
 class Hub:
-    def __init__(self, session: str, code: str, store: Store, *, rate: float = 20.0, burst: float = 60.0) -> None:
+    def __init__(
+        self, session: str, code: str, store: SessionStore, *, rate: float = 20.0, burst: float = 60.0
+    ) -> None:
         self.session = session
         self.code = code
         self.store = store
@@ -63,6 +67,10 @@ class Hub:
         self._task: asyncio.Task[None] | None = None
         self._busy = asyncio.Lock()  # held while a batch is being handled
         self._writers = wire.Writers(lambda peer: self._drop_slow(peer))
+        # Another node took the session over (PostgreSQL): nothing more is
+        # stored here; the server closes the connections (they reconnect there).
+        self.moved = False
+        self.on_moved: Callable[[Hub], None] | None = None
 
     # ---- what the core knows --------------------------------------------
 
@@ -162,10 +170,20 @@ class Hub:
     async def _handle(self, queued: list[_Queued]) -> None:
         core = self.core
         assert core is not None
+        if self.moved:
+            self._refuse_moved(queued)
+            return
         batch = core.decide([q.request for q in queued], time.time())
         if batch.rows or batch.joined:
             try:
                 await self.store.append(self.session, batch.rows, batch.applied, batch.joined)
+            except Fenced as exc:
+                log.warning("hub %s: %s", self.code, exc)
+                self.moved = True
+                self._refuse_moved(queued)
+                if self.on_moved is not None:
+                    self.on_moved(self)
+                return
             except StoreError as exc:
                 log.error("hub %s: could not store a batch: %s", self.code, exc)
                 await self._recover(queued, str(exc))
@@ -178,11 +196,37 @@ class Hub:
 
     async def _recover(self, queued: list[_Queued], why: str) -> None:
         """The batch failed: rebuild from what is stored and tell every sender."""
-        await self.load()
+        try:
+            await self.load()
+        except StoreError:
+            if not self.store.shared:
+                raise
+            # The database cannot even be read (PostgreSQL is down): stop
+            # hosting; a reconnect hosts the session again from what is stored.
+            log.error("hub %s: cannot read the session back; giving it up", self.code)
+            self.moved = True
+            self._refuse_moved(queued)
+            if self.on_moved is not None:
+                self.on_moved(self)
+            return
         assert self.core is not None
         outcomes = self.core.fail([q.request for q in queued], why)
         self._write(self.core.data_to_send())
         self._settle(queued, outcomes)
+
+    def _refuse_moved(self, queued: list[_Queued]) -> None:
+        """Nothing of the batch is stored: every sender retries, on the new owner."""
+        assert self.core is not None
+        outcomes = self.core.fail([q.request for q in queued], "This session moved to another server; reconnecting.")
+        self._write(self.core.data_to_send())
+        self._settle(queued, outcomes)
+
+    def peers(self) -> list[Peer]:
+        """Every welcomed connection of the session."""
+        if self.core is None:
+            return []
+        found = {peer for peers in self.core.participants.values() for peer in peers}
+        return [*found, *self.core.facilitators, *self.core.screens]
 
     @staticmethod
     def _settle(queued: list[_Queued], outcomes: dict[HelloRequest, str]) -> None:

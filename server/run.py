@@ -30,7 +30,8 @@ from kompsesjon.templates import TemplateError, load_template
 
 from .app import CreatedSession, Limits, SessionServer, UnknownSession
 from .limits import quiet_when_out_of_files, raise_open_files_limit
-from .store import Store, StoreError
+from .store import StoreError
+from .stores import SessionStore, is_postgres, open_store, without_password
 
 log = logging.getLogger("kompsesjon.server")
 
@@ -43,7 +44,10 @@ def web_address(url: str) -> str:
     return "https" + url[3:] if url.startswith("wss:") else "http" + url[2:]
 
 
-def describe(created: CreatedSession, url: str) -> str:
+def describe(created: CreatedSession, url: str, *, shared: bool = False) -> str:
+    # Behind a proxy (several nodes) the facilitator's address carries the
+    # code, so the proxy sends it to the node that hosts the session.
+    host = f"{url}/s/{created.code}" if shared else url
     return (
         f"\nSession «{created.title}»\n"
         f"  join code:          {created.code}\n"
@@ -51,14 +55,14 @@ def describe(created: CreatedSession, url: str) -> str:
         f"    (shown once and stored only as a hash: keep it)\n"
         f"  participants:  {web_address(url)}/{created.code}  (a browser, or a phone: the QR code on the host view)\n"
         f"             or  kompsesjon join {url} --code {created.code}\n"
-        f"  facilitator:   kompsesjon host {url} --token {created.token}\n"
+        f"  facilitator:   kompsesjon host {host} --token {created.token}\n"
         f"  projector:     kompsesjon screen {url} --code {created.code}\n"
     )
 
 
 async def serve_forever(
     *,
-    db: Path,
+    db: Path | str,
     host: str,
     port: int,
     template: str,
@@ -99,15 +103,17 @@ async def serve_forever(
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, on_signal, sig)
     loop.set_exception_handler(quiet_when_out_of_files)
-    store: Store | None = None
+    store: SessionStore | None = None
     server: SessionServer | None = None
     try:
-        store = await Store.open(db, durability=durability)
+        store = await open_store(db, durability=durability)
         store.on_lost = on_lost
         server = SessionServer(store, limits)
         resumed = await server.load_sessions()
         created = None
-        if new or follows or not resumed:
+        # A node of several (PostgreSQL) hosts sessions on demand: it makes
+        # one only when asked to, or when the database has none yet.
+        if new or follows or not (resumed or (store.shared and await store.sessions())):
             created = await server.create_session(
                 load_template(template, lang=lang, params=params),
                 title=title,
@@ -127,16 +133,22 @@ async def serve_forever(
         scheme = "wss" if ssl_context else "ws"
         shown = host if host not in ("0.0.0.0", "::", "") else "127.0.0.1"
         url = f"{scheme}://{shown}:{server.port}"
-        out(f"kompsesjon is serving on {url}  (database: {db})")
+        out(f"kompsesjon is serving on {url}  (database: {store.path})")
         if host in ("0.0.0.0", "::", ""):
             for address in room_addresses():
                 room = f"{scheme}://{address}:{server.port}"
                 out(f"  on the room network: {room}  (web page {web_address(room)}/)")
+        if store.shared:
+            count = len(await store.sessions())
+            out(
+                f"{count} session(s) in the shared database; this node hosts each one whose people a proxy sends"
+                " here (docs/scaling.md)"
+            )
         for hub in resumed:
             assert hub.state is not None
             out(f"Resumed «{hub.state.title}»  join code {hub.code}  ({hub.seq} events)")
         if created:
-            out(describe(created, url))
+            out(describe(created, url, shared=store.shared))
             series = server.hubs[created.session].state.series
             if series is not None:
                 out(
@@ -162,7 +174,7 @@ async def serve_forever(
         return 0
     except Exception as exc:  # replaying a session: one line, not a traceback
         log.debug("serve failed", exc_info=True)
-        out(f"error: {db}: {type(exc).__name__}: {exc}")
+        out(f"error: {without_password(str(db))}: {type(exc).__name__}: {exc}")
         return 1
     finally:
         # However it ends, it ends within STOP_GRACE: a hang here must not
@@ -271,7 +283,7 @@ def run(args) -> int:
     try:
         status = asyncio.run(
             serve_forever(
-                db=Path(args.db) if args.db else default_db(),
+                db=(args.db if is_postgres(args.db) else Path(args.db)) if args.db else default_db(),
                 host=args.host,
                 port=args.port,
                 template=args.template,

@@ -16,7 +16,7 @@ import pytest
 
 from kompsesjon.client import SessionClient
 from server.app import CreatedSession, Limits, SessionServer
-from server.store import Store
+from server.stores import open_store
 
 _exit_status = 0
 
@@ -47,7 +47,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 class RunningServer:
     """A SessionServer on 127.0.0.1 that tests can stop and start again."""
 
-    def __init__(self, db: Path, limits: Limits | None = None) -> None:
+    def __init__(self, db: Path | str, limits: Limits | None = None) -> None:
         self.db = db
         self.limits = limits or Limits(rate=1000, burst=1000)
         self.server: SessionServer | None = None
@@ -58,7 +58,7 @@ class RunningServer:
         return f"ws://127.0.0.1:{self.port}/"
 
     async def start(self) -> SessionServer:
-        store = await Store.open(self.db)
+        store = await open_store(self.db)  # a file, or postgresql://…
         self.server = SessionServer(store, self.limits)
         await self.server.load_sessions()
         await self.server.start("127.0.0.1", self.port)
@@ -85,6 +85,23 @@ async def running(tmp_path: Path) -> AsyncIterator[RunningServer]:
         await srv.stop()
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def each_store(request, tmp_path: Path) -> Path | str:
+    """An SQLite file, then a PostgreSQL database (skipped where it is not installed)."""
+    return tmp_path / "test.sqlite3" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+async def running_on_each_store(each_store: Path | str) -> AsyncIterator[RunningServer]:
+    """A running server on SQLite, then on PostgreSQL."""
+    srv = RunningServer(each_store)
+    await srv.start()
+    try:
+        yield srv
+    finally:
+        await srv.stop()
+
+
 @pytest.fixture
 async def clients() -> AsyncIterator[Callable[..., SessionClient]]:
     """Make started clients; all are closed at the end of the test."""
@@ -100,3 +117,34 @@ async def clients() -> AsyncIterator[Callable[..., SessionClient]]:
     for client in made:
         with contextlib.suppress(Exception):
             await client.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL for the run (started on first use); skips where it is not installed."""
+    from benchmarks.cluster import Postgres, binaries
+
+    if binaries() is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql; .ci/run does)")
+    server = Postgres()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def pg_url(postgres_server) -> AsyncIterator[str]:
+    """A fresh, empty database of its own for one test."""
+    import secrets
+
+    import asyncpg
+
+    name = f"t_{secrets.token_hex(6)}"
+    admin = await asyncpg.connect(postgres_server.url())
+    try:
+        await admin.execute(f"CREATE DATABASE {name}")
+    finally:
+        await admin.close()
+    yield postgres_server.url(name)

@@ -97,6 +97,32 @@ def difference(mine: dict, theirs: dict) -> str:
     return "; ".join(out)
 
 
+def assert_exactly_once(
+    sent: list[Sent], outcomes: list[Outcome], events: list[tuple[int, str, dict]], commands: dict
+) -> Counter:
+    """The commands table holds exactly the acknowledged commands, each with
+    the seq its ack named; each acknowledged text is in the log once, each
+    refused one not at all. The texts in the log, counted."""
+    acked_seq = {(s.actor, s.command.id): o.seq for s, o in zip(sent, outcomes, strict=True) if o.ok}
+    for s, o in zip(sent, outcomes, strict=True):
+        if o.ok and not o.duplicate:
+            assert commands.get((s.actor, s.command.id)) == o.seq
+    assert acked_seq == commands, "the commands table differs from what was acknowledged"
+    texts = Counter(TEXT_EVENTS[kind](body) for _, kind, body in events if kind in TEXT_EVENTS)
+    for s, o in zip(sent, outcomes, strict=True):
+        if s.text is not None:
+            assert texts[s.text] == (1 if o.ok else 0), (s.text, o, texts[s.text])
+    return texts
+
+
+def replayed(events: list[tuple[int, str, dict]]):
+    """The state the log folds to."""
+    replay = None
+    for _, _, body in events:
+        replay = evolve(replay, load_event(json.dumps(body)))
+    return replay
+
+
 class Server:
     """The server process; its output is read all the time (a full pipe would block it)."""
 
@@ -327,20 +353,10 @@ async def crash_under_load(
         assert all(p.connects >= 2 for p in everyone), "a client never reconnected"
 
         # Exactly once: the commands table holds exactly the acknowledged commands.
-        acked_seq = {(s.actor, s.command.id): o.seq for s, o in zip(load.sent, outcomes, strict=True) if o.ok}
-        for s, o in zip(load.sent, outcomes, strict=True):
-            if o.ok and not o.duplicate:
-                assert commands.get((s.actor, s.command.id)) == o.seq
-        assert acked_seq == commands, "the commands table differs from what was acknowledged"
-        texts = Counter(TEXT_EVENTS[kind](body) for _, kind, body in events if kind in TEXT_EVENTS)
-        for s, o in zip(load.sent, outcomes, strict=True):
-            if s.text is not None:
-                assert texts[s.text] == (1 if o.ok else 0), (s.text, o, texts[s.text])
+        assert_exactly_once(load.sent, outcomes, events, commands)
 
         # The live state is the fold of the log.
-        replay = None
-        for _, _, body in events:
-            replay = evolve(replay, load_event(json.dumps(body)))
+        replay = replayed(events)
         mine, theirs = comparable(host.state), comparable(view_state(replay, FACILITATOR_VIEW))
         assert mine == theirs, f"the facilitator's mirror differs from the log: {difference(mine, theirs)}"
         for person in crowd:

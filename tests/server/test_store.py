@@ -1,4 +1,4 @@
-"""The SQLite store: schema versions, group commit, failed commits."""
+"""The store: schema versions (SQLite), group commit and failed commits (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ async def test_schema_is_versioned_and_migrated_once(tmp_path):
         await Store.open(db)
 
 
-async def test_commands_that_arrive_together_commit_together(running, clients, monkeypatch):
+async def test_commands_that_arrive_together_commit_together(running_on_each_store, clients, monkeypatch):
+    running = running_on_each_store
     created = await running.new_session()
     host = clients(running.url, role="facilitator", token=created.token)
     people = [clients(running.url, role="participant", code=created.code, name=f"P{n}") for n in range(5)]
@@ -58,7 +59,8 @@ async def test_commands_that_arrive_together_commit_together(running, clients, m
     assert len(batches) < 200 and max(batches) > 1, f"no group commit happened: {batches[:10]}"
 
 
-async def test_a_failed_commit_acknowledges_nothing_and_is_retried(running, clients, monkeypatch):
+async def test_a_failed_commit_acknowledges_nothing_and_is_retried(running_on_each_store, clients, monkeypatch):
+    running = running_on_each_store
     created = await running.new_session()
     host = clients(running.url, role="facilitator", token=created.token)
     person = clients(running.url, role="participant", code=created.code, name="Kari")

@@ -357,7 +357,10 @@ export class SessionClient {
   }
 }
 
-/** The websocket address of the server that served this page. */
-export function socketUrl(location) {
-  return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/`;
+/** The websocket address of the server that served this page, with the
+ * session's code as its path (/s/K7PQ2M): a proxy in front of several
+ * servers sends it to the one that hosts the session (docs/scaling.md). */
+export function socketUrl(location, code) {
+  const path = code ? `s/${encodeURIComponent(normaliseCode(code))}` : "";
+  return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/${path}`;
 }

@@ -153,7 +153,7 @@ function connect(code, name, org) {
   page.joinShown = { code, name, org };
   fill($("main"), h("p", { class: "waiting", role: "status", text: t("participant.join.connecting") }));
   const memory = new Memory(code);
-  const client = new SessionClient({ url: socketUrl(location), code, name, org, memory });
+  const client = new SessionClient({ url: socketUrl(location, code), code, name, org, memory });
   page.client = client;
   page.drafts = new Drafts(memory);
   page.regionAsked = false;

@@ -26,6 +26,10 @@ def _export(args: argparse.Namespace) -> int:
     from .export.stored import damage
 
     try:
+        if args.db is None:  # the known databases: serve's and the demo's
+            from .databases import locate
+
+            args.db = str(locate(args.session))
         report = load_report(args.db, args.session, names=not args.no_names)
         found = damage(args.db)
         if found:
@@ -72,20 +76,32 @@ def _ssh_gateway(args: argparse.Namespace) -> int:
 
 def _sessions(args: argparse.Namespace) -> int:
     import datetime
+    from pathlib import Path
 
-    from .export import ExportError, list_sessions
+    from .databases import ExportError, known_databases, list_sessions
+    from .paths import data_dir
 
-    try:
-        sessions = list_sessions(args.db)
-    except ExportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    if not sessions:
-        print("no sessions stored")
-    for s in sessions:
-        when = datetime.datetime.fromtimestamp(s.created_at).strftime("%Y-%m-%d %H:%M")
-        print(f"{s.code}  {when}  {s.events:>6} events  {s.id}  {s.title}")
-    return 0
+    places = [Path(args.db)] if args.db else known_databases()
+    if not places:
+        print(f"no databases in {data_dir()} (serve and demo keep theirs there); --db FILE for another")
+        return 0
+    status = 0
+    for place in places:
+        if not args.db:
+            print(f"{place}:")
+        try:
+            sessions = list_sessions(place)
+        except ExportError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        if not sessions:
+            print("  no sessions stored" if not args.db else "no sessions stored")
+        for s in sessions:
+            when = datetime.datetime.fromtimestamp(s.created_at).strftime("%Y-%m-%d %H:%M")
+            indent = "" if args.db else "  "
+            print(f"{indent}{s.code}  {when}  {s.events:>6} events  {s.id}  {s.title}")
+    return status
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,7 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="write a stored session as a report")
     export.add_argument("session", nargs="?", help="session id or join code (default: the only one)")
-    export.add_argument("--db", default=str(default_db()), help="SQLite database file")
+    export.add_argument(
+        "--db", help=f"SQLite database file (default: the one in {default_db().parent} that holds the session)"
+    )
     export.add_argument(
         "--format",
         default="md",
@@ -237,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     gateway.set_defaults(handler=_ssh_gateway)
 
     sessions = sub.add_parser("sessions", help="list the sessions stored in a database")
-    sessions.add_argument("--db", default=str(default_db()), help="SQLite database file")
+    sessions.add_argument("--db", help=f"SQLite database file (default: every one in {default_db().parent})")
     sessions.set_defaults(handler=_sessions)
     return parser
 

@@ -1,4 +1,9 @@
-"""Start the apps from the command line (``join``, ``host``, ``screen``)."""
+"""Start the apps from the command line (``join``, ``host``, ``screen``).
+
+The command line imports this module for every command (its options), so
+it imports neither Textual nor the client at the top: ``--version``,
+``serve`` and ``export`` must not pay for them.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,6 @@ import sys
 from pathlib import Path
 
 from kompsesjon import i18n
-from kompsesjon.client import SessionClient
 
 DEFAULT_URL = "ws://127.0.0.1:8765"
 
@@ -49,6 +53,7 @@ def run_join(args: argparse.Namespace) -> int:
 
 
 def _host_like(args: argparse.Namespace, role: str) -> int:
+    from kompsesjon.client import SessionClient
     from kompsesjon.tui.host.app import HostApp
 
     url = args.url or DEFAULT_URL

@@ -9,6 +9,30 @@ import sys
 from . import __version__, i18n
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Every option's help ends with its default, unless the text says it already."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if default in (None, False, argparse.SUPPRESS) or "default" in text or not action.option_strings:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def template_names() -> list[str]:
+    """The built-in templates, the Future Workshop first (without importing them)."""
+    from pathlib import Path
+
+    names = sorted(p.stem for p in (Path(__file__).parent / "templates").glob("*.toml"))
+    return sorted(names, key=lambda name: name != "framtidsverksted")
+
+
+def template_help(what: str) -> str:
+    first, *rest = template_names()
+    return f"{what}: {first} (default), {', '.join(rest)}, or a FILE.toml of your own"
+
+
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run
 
@@ -104,22 +128,27 @@ def _sessions(args: argparse.Namespace) -> int:
     return status
 
 
+class _Parser(argparse.ArgumentParser):
+    """A subcommand's parser: the same help formatter."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .paths import default_db
 
     parser = argparse.ArgumentParser(
         prog="kompsesjon",
         description="Live Future Workshops and dialogue conferences in the terminal.",
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"kompsesjon {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     demo = sub.add_parser("demo", help="see it live: a simulated session (Future Workshop …) with the host view")
-    demo.add_argument(
-        "--template",
-        default="framtidsverksted",
-        help="framtidsverksted (default), dialogkonferanse, dialogkonferanse-kort, refleksjon, fylkessamling or FILE.toml",
-    )
+    demo.add_argument("--template", default="framtidsverksted", metavar="NAME|FILE", help=template_help("the method"))
     demo.add_argument(
         "--participants",
         type=int,
@@ -133,15 +162,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--speed", type=float, default=1.0, help="how fast the simulated people act (2 = twice)")
     demo.add_argument("--no-host", action="store_true", help="no host view: just the server and the people")
     demo.add_argument("--db", help="database file (default: demo.sqlite3 in the user data folder)")
-    demo.add_argument("--lang", choices=i18n.LANGUAGES)
+    demo.add_argument(
+        "--lang",
+        choices=i18n.LANGUAGES,
+        help="language of the session and the host view (default: from $LANG, else nb)",
+    )
     demo.add_argument("--theme", help="theme of the host view (default projector)")
     demo.set_defaults(handler=_demo)
 
     serve = sub.add_parser("serve", help="host sessions on this machine")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: the whole room network)")
-    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--port", type=int, default=8765, help="port to listen on (0: any free one)")
     serve.add_argument("--db", help=f"SQLite database file (default {default_db()})")
-    serve.add_argument("--template", default="framtidsverksted", help="template name or .toml file for a new session")
+    serve.add_argument(
+        "--template", default="framtidsverksted", metavar="NAME|FILE", help=template_help("a new session's method")
+    )
     serve.add_argument("--title", help="title of a new session")
     serve.add_argument("--question", help="the shared question of a new session")
     serve.add_argument("--purpose", help="purpose of a new session, for the report (default: the template's)")
@@ -236,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     gateway.add_argument("--url", default="ws://127.0.0.1:8765", help="the kompsesjon server to connect people to")
     gateway.add_argument("--code", help="join code: every connection joins this session (else the app asks)")
     gateway.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: the whole network)")
-    gateway.add_argument("--port", type=int, default=2222)
+    gateway.add_argument("--port", type=int, default=2222, help="port to listen on")
     gateway.add_argument("--host-key", help="host key file (generated once if missing)")
     gateway.add_argument("--authorized-keys", help="only these public keys may join")
     gateway.add_argument("--facilitator-keys", help="these keys get the host view (ssh host@…)")
@@ -245,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("KOMPSESJON_TOKEN"),
         help="facilitator token for the host view (or $KOMPSESJON_TOKEN)",
     )
-    gateway.add_argument("--lang", choices=i18n.LANGUAGES)
+    gateway.add_argument("--lang", choices=i18n.LANGUAGES, help="language of the apps (default: from $LANG, else nb)")
     gateway.add_argument(
         "--max-sessions",
         type=int,

@@ -98,6 +98,23 @@ def _ssh_gateway(args: argparse.Namespace) -> int:
     return asyncio.run(run_gateway(config, out=lambda line: print(line, flush=True)))
 
 
+def _token(args: argparse.Namespace) -> int:
+    from server.tokens import TokenError, issue_token
+
+    from .paths import default_db
+
+    try:
+        session, token = issue_token(args.db or default_db(), args.session)
+    except TokenError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"New facilitator token for «{session.title}» (join code {session.code}):")
+    print(f"  {token}")
+    print("  (shown once and stored only as a hash; the old token no longer opens the host view)")
+    print(f"  kompsesjon host ws://HOST:PORT --token {token}")
+    return 0
+
+
 def _sessions(args: argparse.Namespace) -> int:
     import datetime
     from pathlib import Path
@@ -194,7 +211,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="fill in a template parameter, e.g. first_gathering='samlingen i mars' (repeatable)",
     )
     serve.add_argument("--anonymous", action="store_true", help="no author ever leaves the server")
-    serve.add_argument("--new", action="store_true", help="create a new session even if the database has some")
+    meeting = serve.add_mutually_exclusive_group()
+    meeting.add_argument(
+        "--new", action="store_true", help="start a new session (needed when the database holds sessions already)"
+    )
+    meeting.add_argument(
+        "--resume", metavar="CODE", help="go on with the stored session that has this join code (`sessions` lists them)"
+    )
     serve.add_argument("--certfile", help="TLS certificate (serve wss://)")
     serve.add_argument("--keyfile", help="TLS private key")
     serve.add_argument(
@@ -288,6 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="people at once (default: what this machine holds, ~32 MiB and 1/50 of a core each)",
     )
     gateway.set_defaults(handler=_ssh_gateway)
+
+    token = sub.add_parser(
+        "token", help="issue a new facilitator token for a stored session (on the server's machine; the old one stops)"
+    )
+    token.add_argument("session", metavar="CODE", help="the session's join code (or id)")
+    token.add_argument("--db", help=f"SQLite database file (default {default_db()})")
+    token.set_defaults(handler=_token)
 
     sessions = sub.add_parser("sessions", help="list the sessions stored in a database")
     sessions.add_argument("--db", help=f"SQLite database file (default: every one in {default_db().parent})")

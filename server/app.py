@@ -29,7 +29,8 @@ from kompsesjon.templates import Template, load_template
 from . import frames, wire
 from .hub import FATAL, GREETED, Hub, Peer
 from .limits import ConnectionCount, GuessThrottle, OpenConnections
-from .store import Store, secret_hash
+from .store import Store, StoreError, secret_hash
+from .tokens import new_token
 from .web import WebPage
 
 log = logging.getLogger("kompsesjon.server")
@@ -133,7 +134,7 @@ class SessionServer:
         code = new_code()
         while code in self._by_code:  # pragma: no cover - 887 million codes
             code = new_code()
-        token = "f-" + secrets.token_urlsafe(24)
+        token = new_token()
         created = SessionCreated(
             session=session,
             title=(title or template.title).strip()[: LIMITS["title"]],
@@ -288,6 +289,8 @@ class SessionServer:
                 await _fatal(ws, "too_many_attempts", f"Too many wrong codes; try again in {wait:.0f} s.")
                 return None
             hub = self._route(message)
+            if hub is None and message.role == "facilitator" and message.token:
+                hub = await self._reissued(message.token)
             if hub is None:
                 self._guesses.failed(address)
                 if message.role == "facilitator":
@@ -312,6 +315,23 @@ class SessionServer:
         if hello.role == "facilitator":
             return self._by_token.get(secret_hash(hello.token or "")) if hello.token else None
         return self._by_code.get(normalise_code(hello.code or ""))
+
+    async def _reissued(self, token: str) -> Hub | None:
+        """The session of a token ``kompsesjon token`` wrote into the database
+        while we run (it replaces the session's old token here too)."""
+        wanted = secret_hash(token)
+        try:
+            hashes = await self.store.token_hashes()
+        except StoreError:
+            return None
+        for session, token_hash in hashes.items():
+            hub = self.hubs.get(session)
+            if token_hash == wanted and hub is not None:
+                for old in [known for known, its in self._by_token.items() if its is hub]:
+                    del self._by_token[old]
+                self._by_token[wanted] = hub
+                return hub
+        return None
 
     async def _serve(self, peer: Peer, hub: Hub) -> None:
         async for raw in peer.conn:

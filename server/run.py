@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import logging
 import os
 import signal
@@ -28,9 +29,9 @@ from kompsesjon.method import Rejection
 from kompsesjon.method.text import clean
 from kompsesjon.templates import TemplateError, load_template
 
-from .app import CreatedSession, Limits, SessionServer
+from .app import CreatedSession, Limits, SessionServer, normalise_code
 from .limits import quiet_when_out_of_files, raise_open_files_limit
-from .store import Store, StoreError
+from .store import SessionRow, Store, StoreError
 
 log = logging.getLogger("kompsesjon.server")
 
@@ -56,6 +57,39 @@ def describe(created: CreatedSession, url: str) -> str:
     )
 
 
+def listing(stored: list[SessionRow]) -> str:
+    """The stored sessions, newest first, one line each."""
+    lines = []
+    for row in sorted(stored, key=lambda r: r.created_at, reverse=True):
+        when = datetime.datetime.fromtimestamp(row.created_at).strftime("%Y-%m-%d %H:%M")
+        lines.append(f"  {row.code}  {when}  «{row.title}»")
+    return "\n".join(lines)
+
+
+def choose_one(stored: list[SessionRow], db: Path) -> str:
+    """Why ``serve`` does not start: the database holds sessions, and it was not told which."""
+    newest = max(stored, key=lambda r: r.created_at)
+    return (
+        f"error: {db} already holds {len(stored)} session(s):\n{listing(stored)}\n"
+        f"Say which meeting this is:\n"
+        f"  resume one:       kompsesjon serve --resume {newest.code} …\n"
+        f"  start a new one:  kompsesjon serve --new --title … --question …\n"
+        f"  (or give another database: --db FILE)"
+    )
+
+
+def describe_resumed(title: str, code: str, created_at: float, events: int, url: str, db: Path) -> str:
+    when = datetime.datetime.fromtimestamp(created_at).strftime("%Y-%m-%d %H:%M")
+    return (
+        f"\nResumed «{title}»  (started {when}, {events} events)\n"
+        f"  join code:     {code}\n"
+        f"  facilitator:   kompsesjon host {url} --token f-…  (the token printed when it was created)\n"
+        f"    lost it? a new one, on this machine: kompsesjon token {code} --db {db}\n"
+        f"  participants:  kompsesjon join {url} --code {code}\n"
+        f"  projector:     kompsesjon screen {url} --code {code}\n"
+    )
+
+
 async def serve_forever(
     *,
     db: Path,
@@ -67,6 +101,7 @@ async def serve_forever(
     lang: str,
     anonymous: bool,
     new: bool,
+    resume: str | None = None,
     ssl_context: ssl.SSLContext | None,
     durability: str,
     limits: Limits,
@@ -103,6 +138,15 @@ async def serve_forever(
     try:
         store = await Store.open(db, durability=durability)
         store.on_lost = on_lost
+        stored = await store.sessions()
+        if stored and not new and resume is None:
+            out(choose_one(stored, db))
+            return 2
+        wanted = normalise_code(resume) if resume is not None else None
+        if wanted is not None and wanted not in {row.code for row in stored}:
+            out(f"error: {db} holds no session with the code {resume!r}.")
+            out(listing(stored) if stored else "  (it holds no sessions: start one with --new)")
+            return 2
         server = SessionServer(store, limits)
         resumed = await server.load_sessions()
         created = None
@@ -132,7 +176,10 @@ async def serve_forever(
                 out(f"  on the room network: {room}  (web page {web_address(room)}/)")
         for hub in resumed:
             assert hub.state is not None
-            out(f"Resumed «{hub.state.title}»  join code {hub.code}  ({hub.seq} events)")
+            if hub.code == wanted:
+                out(describe_resumed(hub.state.title, hub.code, hub.state.created_at, hub.seq, url, db))
+            else:
+                out(f"Also open: «{hub.state.title}»  join code {hub.code}  ({hub.seq} events)")
         if created:
             out(describe(created, url))
         out("Stop with Ctrl+C; everything is stored.")
@@ -267,6 +314,7 @@ def run(args) -> int:
                 lang=args.lang,
                 anonymous=args.anonymous,
                 new=args.new,
+                resume=args.resume,
                 ssl_context=ssl_context,
                 durability=args.durability,
                 limits=limits,

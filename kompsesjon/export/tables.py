@@ -77,7 +77,17 @@ def tables(report: Report) -> dict[str, list[list[object]]]:
             )
         for r in board.ranking:
             votes.append(
-                [board.id, board.list_name, r.rank, r.unit, r.title, r.dots, r.voters, r.tie_break or "", flag(r.on_list)]
+                [
+                    board.id,
+                    board.list_name,
+                    r.rank,
+                    r.unit,
+                    r.title,
+                    r.dots,
+                    r.voters,
+                    r.tie_break or "",
+                    flag(r.on_list),
+                ]
             )
     islands = [
         [i.id, i.title, "; ".join(link.title for link in i.links), "; ".join(m.name for m in i.members), len(i.members)]

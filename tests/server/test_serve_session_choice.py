@@ -1,0 +1,114 @@
+"""Starting a meeting and resuming one are distinct and explicit.
+
+Found by hand: ``serve --title … --question …`` on a database that held last
+month's meeting silently resumed it and dropped the new title and question.
+Now ``serve`` lists the stored sessions and asks (``--resume CODE`` or
+``--new``); a resume says which session; a lost facilitator token is
+replaced with ``kompsesjon token CODE`` on the server's machine, also while
+the server runs.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from support import start_server, stop_server
+
+from kompsesjon.client import Refused, SessionClient
+
+
+def serve(db, *extra: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "kompsesjon", "serve", "--db", str(db), "--port", "0", *extra]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
+def titles(db) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [title for (title,) in conn.execute("SELECT title FROM sessions ORDER BY created_at")]
+
+
+async def facilitator(url: str, token: str) -> SessionClient:
+    client = SessionClient(url, role="facilitator", token=token, max_delay=0.2)
+    client.start()
+    return client
+
+
+async def test_serve_on_a_database_with_a_session_asks_which_meeting(tmp_path):
+    db = tmp_path / "okt.sqlite3"
+    proc, march = await start_server(db, 0, "--title", "Samling i mars")
+    await stop_server(proc)
+
+    done = serve(db, "--title", "Samling i april", "--question", "Hva nå?")
+    assert done.returncode == 2
+    said = done.stdout + done.stderr
+    assert march["code"] in said and "Samling i mars" in said
+    assert f"--resume {march['code']}" in said and "--new" in said
+    assert "serving on" not in said
+    assert titles(db) == ["Samling i mars"], "nothing was created"
+
+    proc, april = await start_server(db, 0, "--new", "--title", "Samling i april")
+    await stop_server(proc)
+    assert april["code"] != march["code"] and titles(db) == ["Samling i mars", "Samling i april"]
+
+    done = serve(db, "--resume", "NOSUCH")
+    assert done.returncode == 2 and "no session with the code 'NOSUCH'" in done.stdout
+    assert march["code"] in done.stdout and april["code"] in done.stdout
+
+
+async def test_resume_says_which_session_and_a_new_token_opens_it(tmp_path):
+    db = tmp_path / "okt.sqlite3"
+    proc, first = await start_server(db, 0, "--title", "Samling i mars")
+    await stop_server(proc)
+    proc, info = await start_server(db, 0, "--resume", first["code"].lower())
+    old = new = None
+    try:
+        assert "token" not in info, "a resume does not print a token it does not have"
+        # The old token still works after a resume.
+        old = await facilitator(info["url"], first["token"])
+        await old.wait_ready()
+        assert old.state.title == "Samling i mars"
+        await old.close()
+
+        done = subprocess.run(
+            [sys.executable, "-m", "kompsesjon", "token", first["code"], "--db", str(db)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        token = next(word for word in done.stdout.split() if word.startswith("f-"))
+        assert token != first["token"]
+        new = await facilitator(info["url"], token)
+        await new.wait_ready()  # the running server learnt it from the database
+        assert new.state.title == "Samling i mars"
+        old = await facilitator(info["url"], first["token"])
+        with pytest.raises(Refused) as refused:
+            await old.wait_ready()
+        assert refused.value.code == "bad_token"
+    finally:
+        for client in (old, new):
+            if client is not None:
+                await client.close()
+        await stop_server(proc)
+
+
+async def test_resume_output_names_the_session(tmp_path):
+    db = tmp_path / "okt.sqlite3"
+    proc, first = await start_server(db, 0, "--title", "Samling i mars")
+    await stop_server(proc)
+    command = [sys.executable, "-m", "kompsesjon", "serve", "--db", str(db), "--port", "0", "--resume", first["code"]]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        while not lines or "Stop with Ctrl+C" not in lines[-1]:
+            line = proc.stdout.readline()
+            assert line, "".join(lines)
+            lines.append(line)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    said = "".join(lines)
+    assert "Resumed «Samling i mars»" in said and f"kompsesjon token {first['code']}" in said

@@ -22,6 +22,7 @@ from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
 from kompsesjon import protocol as proto
+from kompsesjon.addresses import listening_addresses
 from kompsesjon.method.events import SessionCreated
 from kompsesjon.method.text import LIMITS, clean
 from kompsesjon.templates import Template, load_template
@@ -92,6 +93,7 @@ class SessionServer:
         self._web = WebPage(self._page_lang)
         self.open_connections: OpenConnections | None = None
         self._said_full = 0.0  # when the log last said that connections are refused
+        self.addresses: list[str] = []  # where people reach us (known once listening)
 
     # ---- sessions -------------------------------------------------------
 
@@ -112,6 +114,8 @@ class SessionServer:
         return Hub(session, code, self.store, rate=self.limits.rate, burst=self.limits.burst)
 
     def _add(self, hub: Hub, token_hash: str) -> None:
+        if hub.core is not None:
+            hub.core.addresses = self.addresses
         self.hubs[hub.session] = hub
         self._by_code[hub.code] = hub
         self._by_token[token_hash] = hub
@@ -179,7 +183,16 @@ class SessionServer:
             ssl=ssl_context,
             backlog=BACKLOG,
         )
+        self.listening_on([sock.getsockname()[:2] for sock in self._server.sockets], tls=ssl_context is not None)
         return self._server
+
+    def listening_on(self, bound: list[tuple[str, int]], *, tls: bool = False) -> None:
+        """Where people reach us, from the (host, port) pairs we listen on:
+        every session tells its facilitators and screens (their join line)."""
+        self.addresses = listening_addresses(bound, tls=tls)
+        for hub in self.hubs.values():
+            if hub.core is not None:
+                hub.core.addresses = self.addresses
 
     @property
     def port(self) -> int:

@@ -283,6 +283,7 @@ class SessionCore:
         self._outgoing: dict[Peer, list[Send]] = {}
         self._snapshots: dict[Audience, Out] | None = None  # made in this commit
         self._named: set[str] = set()  # participants sent something of their own in this commit
+        self.addresses: list[str] = []  # where people reach the server: told to facilitators and screens
         self.restore(log, applied or {}, resume or {})
 
     # ---- the log ----------------------------------------------------------
@@ -593,6 +594,7 @@ class SessionCore:
             resumed=greeting.resumed,
             seq=seq,
             server_time=greeting.now,
+            addresses=self.addresses if peer.role != "participant" else [],
         )
         self._send(peer, welcome.model_dump_json())
         if peer.role == "facilitator":

@@ -44,16 +44,19 @@ def web_address(url: str) -> str:
     return "https" + url[3:] if url.startswith("wss:") else "http" + url[2:]
 
 
-def describe(created: CreatedSession, url: str) -> str:
+def describe(created: CreatedSession, url: str, room: str | None = None) -> str:
+    """A new session: its code and token, and the commands for each role
+    (``room``: the address the room reaches, for participants and projector)."""
+    room = room or url
     return (
         f"\nSession «{created.title}»\n"
         f"  join code:          {created.code}\n"
         f"  facilitator token:  {created.token}\n"
         f"    (shown once and stored only as a hash: keep it)\n"
-        f"  participants:  {web_address(url)}/{created.code}  (a browser, or a phone: the QR code on the host view)\n"
-        f"             or  kompsesjon join {url} --code {created.code}\n"
+        f"  participants:  {web_address(room)}/{created.code}  (a browser, or a phone: the QR code on the host view)\n"
+        f"             or  kompsesjon join {room} --code {created.code}\n"
         f"  facilitator:   kompsesjon host {url} --token {created.token}\n"
-        f"  projector:     kompsesjon screen {url} --code {created.code}\n"
+        f"  projector:     kompsesjon screen {room} --code {created.code}\n"
     )
 
 
@@ -78,15 +81,16 @@ def choose_one(stored: list[SessionRow], db: Path) -> str:
     )
 
 
-def describe_resumed(title: str, code: str, created_at: float, events: int, url: str, db: Path) -> str:
+def describe_resumed(title: str, code: str, created_at: float, events: int, url: str, room: str, db: Path) -> str:
     when = datetime.datetime.fromtimestamp(created_at).strftime("%Y-%m-%d %H:%M")
     return (
         f"\nResumed «{title}»  (started {when}, {events} events)\n"
         f"  join code:     {code}\n"
         f"  facilitator:   kompsesjon host {url} --token f-…  (the token printed when it was created)\n"
         f"    lost it? a new one, on this machine: kompsesjon token {code} --db {db}\n"
-        f"  participants:  kompsesjon join {url} --code {code}\n"
-        f"  projector:     kompsesjon screen {url} --code {code}\n"
+        f"  participants:  {web_address(room)}/{code}\n"
+        f"             or  kompsesjon join {room} --code {code}\n"
+        f"  projector:     kompsesjon screen {room} --code {code}\n"
     )
 
 
@@ -169,6 +173,7 @@ async def serve_forever(
         scheme = "wss" if ssl_context else "ws"
         shown = host if host not in ("0.0.0.0", "::", "") else "127.0.0.1"
         url = f"{scheme}://{shown}:{server.port}"
+        room = server.addresses[0] if server.addresses else url  # the room network's, when listening there
         out(f"kompsesjon is serving on {url}  (database: {db})")
         if host in ("0.0.0.0", "::", ""):
             for address in room_addresses():
@@ -177,11 +182,11 @@ async def serve_forever(
         for hub in resumed:
             assert hub.state is not None
             if hub.code == wanted:
-                out(describe_resumed(hub.state.title, hub.code, hub.state.created_at, hub.seq, url, db))
+                out(describe_resumed(hub.state.title, hub.code, hub.state.created_at, hub.seq, url, room, db))
             else:
                 out(f"Also open: «{hub.state.title}»  join code {hub.code}  ({hub.seq} events)")
         if created:
-            out(describe(created, url))
+            out(describe(created, url, room))
         out("Stop with Ctrl+C; everything is stored.")
         if ready is not None:
             ready.set()

@@ -112,3 +112,20 @@ async def test_resume_output_names_the_session(tmp_path):
         proc.wait(10)
     said = "".join(lines)
     assert "Resumed «Samling i mars»" in said and f"kompsesjon token {first['code']}" in said
+
+
+def test_listening_on_the_room_network_gives_the_room_address_first(monkeypatch):
+    # serve --host 0.0.0.0 said «participants: ws://127.0.0.1…», which no one else can use.
+    from kompsesjon.addresses import listening_addresses
+    from server.app import CreatedSession
+    from server.run import describe
+
+    monkeypatch.setattr("kompsesjon.addresses.room_addresses", lambda: ["192.168.1.23"])
+    found = listening_addresses([("0.0.0.0", 8765)])
+    assert found == ["ws://192.168.1.23:8765", "ws://127.0.0.1:8765"]
+    assert listening_addresses([("127.0.0.1", 8765)]) == ["ws://127.0.0.1:8765"]
+    said = describe(CreatedSession("s1", "K7PQ2M", "f-token", "Samling"), "ws://127.0.0.1:8765", found[0])
+    assert "participants:  http://192.168.1.23:8765/K7PQ2M" in said
+    assert "kompsesjon join ws://192.168.1.23:8765 --code K7PQ2M" in said
+    assert "kompsesjon screen ws://192.168.1.23:8765 --code K7PQ2M" in said
+    assert "kompsesjon host ws://127.0.0.1:8765 --token f-token" in said  # the facilitator's own laptop

@@ -43,16 +43,27 @@ class HostApp(SessionApp):
         self.role = role
         self.join_code: str | None = client.code if client is not None else None
         self.page_base = page_base  # the web page's address as people reach it (else worked out)
+        self.server_addresses: list[str] = []  # where the server says people reach it (from the welcome)
+
+    @property
+    def join_url(self) -> str:
+        """The server's address as the room reaches it: what the server said
+        (its room-network address first), else the one we connected to."""
+        if self.server_addresses:
+            return self.server_addresses[0]
+        return getattr(self.client, "url", None) or ""  # a stand-in client (benchmarks, tests) may have none
 
     @property
     def page_address(self) -> str:
         """The web page's address with the join code in it, for the QR code."""
-        url = getattr(self.client, "url", None)  # a stand-in client (benchmarks, tests) may have none
+        url = self.join_url
         if not url or not self.join_code:
             return ""
         if self.page_base:
             return f"{self.page_base.rstrip('/')}/{self.join_code}"
-        return page_url(url, self.join_code)
+        # An address the server gave is what it listens on: 127.0.0.1 only
+        # when it listens nowhere else (a loopback demo).
+        return page_url(url, self.join_code, rooms=[] if self.server_addresses else None)
 
     @property
     def facilitator(self) -> bool:
@@ -77,6 +88,7 @@ class HostApp(SessionApp):
         if isinstance(note, Welcomed):
             # A facilitator connects with a token: the welcome says the code.
             self.join_code = note.welcome.code
+            self.server_addresses = list(note.welcome.addresses)
         elif isinstance(note, PresenceChanged):
             self._mirror_changed("presence")
 

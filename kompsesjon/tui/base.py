@@ -25,6 +25,7 @@ from kompsesjon.method import State
 from kompsesjon.mirror import EventApplied, Notification, RefusedForGood, ServerError, SnapshotLoaded, StatusChanged
 from kompsesjon.tui.hangup import EXIT_CODE, HangUpWatch
 from kompsesjon.tui.themes import load_themes, resolve_name
+from kompsesjon.tui.widgets.status import connection_trouble
 
 log = logging.getLogger("kompsesjon.tui")
 
@@ -91,6 +92,7 @@ class SessionApp(App):
             )
             self.theme = self.DEFAULT_THEME
         self.set_interval(1.0, self.tick)
+        self.set_interval(1.0, self._check_connection)
         if not self.is_headless:
             # A terminal that goes away (window closed, SSH gone) ends the app.
             HangUpWatch(self._hang_up).start()
@@ -130,6 +132,22 @@ class SessionApp(App):
 
     def tick(self) -> None:
         """Once a second: timers move even when nothing else happens."""
+
+    _trouble = ""
+
+    def _check_connection(self) -> None:
+        trouble = connection_trouble(self.client)
+        if trouble != self._trouble:
+            self._trouble = trouble
+            self.connection_trouble(trouble)
+
+    def connection_trouble(self, trouble: str) -> None:
+        """(Re)connecting has failed for a while (``trouble`` says what is tried
+        and the likely cause), or works again (""). Said as a lasting toast."""
+        if trouble:
+            self.notify(trouble, severity="warning", timeout=60, markup=False)
+        else:
+            self.clear_notifications()
 
     # ---- news from the client ------------------------------------------
 

@@ -7,6 +7,7 @@ the hello, and hands everything else to :class:`SessionScreen`.
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 from collections.abc import Iterable
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from textual import on
 from textual.app import SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from kompsesjon import i18n
@@ -26,6 +28,7 @@ from kompsesjon.tui.participant.drafts import Drafts, drafts_path
 from kompsesjon.tui.participant.join import JoinScreen, RefusedScreen
 from kompsesjon.tui.participant.modals import ConfirmScreen
 from kompsesjon.tui.participant.session import SessionScreen
+from kompsesjon.tui.participant.views.other import WaitingView
 from kompsesjon.tui.resume import resume_path, resume_secret
 
 # Refusals after which the join form is offered again (a new connection).
@@ -174,6 +177,16 @@ class ParticipantApp(SessionApp):
         if isinstance(self.screen, RefusedScreen):
             return
         self.push_screen(RefusedScreen(message))
+
+    def connection_trouble(self, trouble: str) -> None:
+        # Said where the person looks: the wait for the session, the join form
+        # (and, once in the session, a toast).
+        if self.state is not None or not trouble:
+            super().connection_trouble(trouble)
+        with contextlib.suppress(NoMatches):
+            self.session_screen.query_one(WaitingView).show_trouble(trouble)
+        if isinstance(self.screen, JoinScreen):
+            self.screen.show_trouble(trouble)
 
     # ---- the rest goes to the session screen ----------------------------
 

@@ -21,7 +21,7 @@ from textual.screen import Screen
 from kompsesjon import i18n
 from kompsesjon.client import Refused, SessionClient, Status, new_resume_secret
 from kompsesjon.i18n import t
-from kompsesjon.mirror import HelloRefused, Notification, StatusChanged
+from kompsesjon.mirror import HelloRefused, Notification, StatusChanged, Welcomed
 from kompsesjon.tui.base import ConnectionChanged, MirrorChanged, SessionApp
 from kompsesjon.tui.keys import N_, translate_bindings
 from kompsesjon.tui.participant.drafts import Drafts, drafts_path
@@ -29,7 +29,7 @@ from kompsesjon.tui.participant.join import JoinScreen, RefusedScreen
 from kompsesjon.tui.participant.modals import ConfirmScreen
 from kompsesjon.tui.participant.session import SessionScreen
 from kompsesjon.tui.participant.views.other import WaitingView
-from kompsesjon.tui.resume import resume_path, resume_secret
+from kompsesjon.tui.resume import keep, resume_path, resume_secret
 
 # Refusals after which the join form is offered again (a new connection).
 ASK_AGAIN = frozenset({"bad_code", "hello_failed", "hello_timeout", "too_many_attempts"})
@@ -90,6 +90,7 @@ class ParticipantApp(SessionApp):
         self.forget = forget  # keep the resume secret in memory only
         self.ssl_context = ssl_context
         self.drafts = Drafts()  # unsaved texts; kept on disk once we know the session
+        self._welcomed = False  # the first welcome says who we go on as
         self.session_screen = SessionScreen()
 
     # ---- start ----------------------------------------------------------
@@ -103,7 +104,8 @@ class ParticipantApp(SessionApp):
             self.ask()
 
     def _resume_file(self, code: str) -> Path:
-        return self.resume_file or resume_path(self.url, code)
+        # Per name: another name from the same account is another person.
+        return self.resume_file or resume_path(self.url, code, self.person_name or None)
 
     def _remembered(self, code: str) -> bool:
         """Has this terminal joined this session before (and may resume)?"""
@@ -158,10 +160,26 @@ class ParticipantApp(SessionApp):
         if isinstance(note, HelloRefused):
             error, field = hello_problem(note.code, note.message)
             self.call_later(self.ask, error, field)
+        elif isinstance(note, Welcomed) and not self._welcomed:
+            self._welcomed = True
+            self.call_later(self._say_who, note.welcome.resumed, note.welcome.participant)
         elif isinstance(note, StatusChanged) and note.status == Status.ONLINE:
             self.fresh = False  # joined: from now on this is the remembered participant
+            if not self.forget and not self.resume_file and self.person_name and self.client is not None:
+                # The last one who joined from here, for a relaunch without --name.
+                keep(resume_path(self.url, self.code), self.client.resume or "")
             if isinstance(self.screen, JoinScreen):
                 self.call_later(self.pop_screen)
+
+    def _say_who(self, resumed: bool, pid: str | None) -> None:
+        """A relaunch goes on as the person this terminal was: say who that is."""
+        state = self.state
+        if not resumed or state is None or pid not in state.participants:
+            return
+        person = state.participants[pid]
+        name = person.name or t("participant.join.anonymous")
+        said = t("participant.join.continuing_org", name=name, org=person.org) if person.org else None
+        self.notify(said or t("participant.join.continuing", name=name), timeout=8, markup=False)
 
     def refused(self, refused: Refused) -> None:
         if refused.code in ASK_AGAIN:

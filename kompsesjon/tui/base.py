@@ -13,17 +13,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from textual import work
-from textual.app import App, ScreenStackError
+from textual.app import App, ScreenStackError, SystemCommand
+from textual.binding import Binding
 from textual.message import Message
+from textual.screen import Screen
 
 from kompsesjon import i18n
 from kompsesjon.client import Outcome, Refused, SessionClient, Status
+from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.mirror import EventApplied, Notification, RefusedForGood, ServerError, SnapshotLoaded, StatusChanged
 from kompsesjon.tui.hangup import EXIT_CODE, HangUpWatch
+from kompsesjon.tui.keys import N_, retranslate_bindings, translate_bindings
 from kompsesjon.tui.themes import load_themes, resolve_name
 from kompsesjon.tui.widgets.status import connection_trouble
 
@@ -48,15 +53,30 @@ class ConnectionChanged(Message):
 
 
 class SessionApp(App):
-    """Base for the apps: owns the client, the language and the themes."""
+    """Base for the apps: owns the client, the language and the themes.
+
+    The language is the person's own ``--lang`` if they gave one; else the
+    session's, once the first snapshot says it (``follow_session=True``):
+    ``serve --lang sv`` makes every app that joins speak Swedish.
+    """
 
     DEFAULT_THEME = "kompsesjon-dark"
+    BINDINGS = [Binding("ctrl+p", "command_palette", N_("commands.palette"), show=False, priority=True)]
 
-    def __init__(self, client: SessionClient | None, *, lang: str = "nb", theme: str | None = None) -> None:
+    def __init__(
+        self,
+        client: SessionClient | None,
+        *,
+        lang: str = "nb",
+        theme: str | None = None,
+        follow_session: bool = False,
+    ) -> None:
+        i18n.use(lang)
         super().__init__()
+        translate_bindings(self)
         self.client: SessionClient | None = client
         self.lang = lang
-        i18n.use(lang)
+        self.follow_session = follow_session  # until the session's language is known
         self._theme_choice = theme
         self._pending_kinds: set[str] = set()
         self._refresh_scheduled = False
@@ -165,6 +185,7 @@ class SessionApp(App):
                 self._mirror_changed(event.type)
             case SnapshotLoaded():
                 self._mirror_changed("snapshot")
+                self._session_language()
             case StatusChanged(status=status):
                 assert self.client is not None
                 self.screen.post_message(ConnectionChanged(status, self.client.unanswered))
@@ -174,6 +195,34 @@ class SessionApp(App):
                 self.refused(refused)
             case ServerError(code=code, message=message):
                 self.notify(i18n.rejection(code, message), severity="warning", markup=False)
+
+    def _session_language(self) -> None:
+        state = self.state
+        if not self.follow_session or state is None:
+            return
+        self.follow_session = False  # once: a person's later choice is not overridden
+        wanted = i18n.detect(state.lang)
+        if wanted != self.lang:
+            self.call_later(self.switch_language, wanted)
+
+    async def switch_language(self, lang: str) -> None:
+        """Speak ``lang`` from now on: the keys, and screens made anew."""
+        self.lang = lang
+        i18n.use(lang)
+        retranslate_bindings(self)
+        await self.rebuild_screens()
+
+    async def rebuild_screens(self) -> None:
+        """Make the screens again in the new language (the apps know theirs)."""
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # Textual's own commands (theme, keys, quit), in the user's language.
+        for name, action in (
+            ("theme", self.action_change_theme),
+            ("keys", self.action_show_help_panel),
+            ("quit", self.action_quit),
+        ):
+            yield SystemCommand(t(f"commands.{name}"), t(f"commands.{name}_help"), action)
 
     def _mirror_changed(self, kind: str) -> None:
         self._pending_kinds.add(kind)

@@ -8,6 +8,7 @@ it imports neither Textual nor the client at the top: ``--version``,
 from __future__ import annotations
 
 import argparse
+import os
 import ssl
 import sys
 from pathlib import Path
@@ -29,6 +30,13 @@ def _check_url(url: str) -> str | None:
     return None
 
 
+def own_language(args: argparse.Namespace) -> str | None:
+    """The person's own choice of language (--lang, $KOMPSESJON_LANG), which
+    wins over the session's; None: the app speaks the session's ($LANG until
+    it knows it)."""
+    return args.lang or os.environ.get("KOMPSESJON_LANG") or None
+
+
 def run_join(args: argparse.Namespace) -> int:
     from kompsesjon.tui.participant.app import ParticipantApp
 
@@ -45,6 +53,7 @@ def run_join(args: argparse.Namespace) -> int:
         fresh=args.fresh,
         forget=args.forget,
         lang=i18n.detect(args.lang),
+        follow_session=own_language(args) is None,
         theme=args.theme,
         ssl_context=_ssl_context(url, args.cafile),
     )
@@ -67,7 +76,14 @@ def _host_like(args: argparse.Namespace, role: str) -> int:
         code=getattr(args, "code", None),
         ssl_context=_ssl_context(url, args.cafile),
     )
-    app = HostApp(client, role=role, lang=i18n.detect(args.lang), theme=args.theme, page_base=args.page_url)
+    app = HostApp(
+        client,
+        role=role,
+        lang=i18n.detect(args.lang),
+        follow_session=own_language(args) is None,
+        theme=args.theme,
+        page_base=args.page_url,
+    )
     app.run()
     return app.return_code or 0
 
@@ -85,7 +101,11 @@ def run_screen(args: argparse.Namespace) -> int:
 
 def add_client_options(parser: argparse.ArgumentParser, *, default_theme: str) -> None:
     parser.add_argument("url", nargs="?", help=f"server address (default {DEFAULT_URL})")
-    parser.add_argument("--lang", choices=list(i18n.LANGUAGES), help="language (default: from $LANG, else nb)")
+    parser.add_argument(
+        "--lang",
+        choices=list(i18n.LANGUAGES),
+        help="your language (default: the session's; before it is known, $LANG, else nb)",
+    )
     parser.add_argument("--theme", default=None, help=f"theme name or .toml file (default {default_theme})")
     parser.add_argument("--cafile", help="certificate to trust for wss:// (self-signed servers)")
 

@@ -38,8 +38,9 @@ class HostApp(SessionApp):
         lang: str = "nb",
         theme: str | None = None,
         page_base: str | None = None,
+        follow_session: bool = False,
     ) -> None:
-        super().__init__(client, lang=lang, theme=theme)
+        super().__init__(client, lang=lang, theme=theme, follow_session=follow_session)
         self.role = role
         self.join_code: str | None = client.code if client is not None else None
         self.page_base = page_base  # the web page's address as people reach it (else worked out)
@@ -72,6 +73,14 @@ class HostApp(SessionApp):
     def get_default_screen(self) -> Screen:
         self.host_screen = HostScreen(facilitator=self.facilitator)
         return self.host_screen
+
+    async def rebuild_screens(self) -> None:
+        # At the first snapshot: a host screen made anew in the session's
+        # language, over the first (which stays below, idle: it is the default
+        # screen and cannot go).
+        if self.screen is self.host_screen:
+            self.host_screen = HostScreen(facilitator=self.facilitator)
+            await self.push_screen(self.host_screen)
 
     def refused(self, refused: Refused) -> None:
         if self.state is not None:

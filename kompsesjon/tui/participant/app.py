@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import ssl
-from collections.abc import Iterable
 from pathlib import Path
 
 from textual import on
-from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.screen import Screen
 
 from kompsesjon import i18n
 from kompsesjon.client import Refused, SessionClient, Status, new_resume_secret
 from kompsesjon.i18n import t
 from kompsesjon.mirror import HelloRefused, Notification, StatusChanged, Welcomed
 from kompsesjon.tui.base import ConnectionChanged, MirrorChanged, SessionApp
-from kompsesjon.tui.keys import N_, translate_bindings
+from kompsesjon.tui.keys import N_
 from kompsesjon.tui.participant.drafts import Drafts, drafts_path
 from kompsesjon.tui.participant.join import JoinScreen, RefusedScreen
 from kompsesjon.tui.participant.modals import ConfirmScreen
@@ -78,9 +75,9 @@ class ParticipantApp(SessionApp):
         lang: str = "nb",
         theme: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        follow_session: bool = False,
     ) -> None:
-        super().__init__(None, lang=lang, theme=theme)
-        translate_bindings(self)
+        super().__init__(None, lang=lang, theme=theme, follow_session=follow_session)
         self.url = url
         self.code = code or ""
         self.person_name = name or ""
@@ -206,6 +203,13 @@ class ParticipantApp(SessionApp):
         if isinstance(self.screen, JoinScreen):
             self.screen.show_trouble(trouble)
 
+    async def rebuild_screens(self) -> None:
+        # At the first snapshot: the session screen made anew in the session's language.
+        if self.screen is self.session_screen:
+            await self.pop_screen()  # gone before its successor (same id) comes
+            self.session_screen = SessionScreen()
+            await self.push_screen(self.session_screen)
+
     # ---- the rest goes to the session screen ----------------------------
 
     def tick(self) -> None:
@@ -258,12 +262,3 @@ class ParticipantApp(SessionApp):
 
     def on_unmount(self) -> None:
         self.drafts.flush()  # however the app ends (hang-up included)
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        # Textual's own commands, in the user's language.
-        for name, action in (
-            ("theme", self.action_change_theme),
-            ("keys", self.action_show_help_panel),
-            ("quit", self.action_quit),
-        ):
-            yield SystemCommand(t(f"participant.commands.{name}"), t(f"participant.commands.{name}_help"), action)

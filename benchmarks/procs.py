@@ -106,7 +106,7 @@ class KompsesjonServer(_Process):
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             cwd=SERVER_SRC,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(SERVER_SRC)},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(SERVER_SRC), "KOMPSESJON_LANG": "en"},
         )
         self = cls(proc)
         info: dict = {}

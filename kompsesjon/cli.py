@@ -106,11 +106,11 @@ def _token(args: argparse.Namespace) -> int:
     try:
         session, token = issue_token(args.db or default_db(), args.session)
     except TokenError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(i18n.t("cli.error", message=exc), file=sys.stderr)
         return 1
-    print(f"New facilitator token for «{session.title}» (join code {session.code}):")
+    print(i18n.t("cli.token.new", title=session.title, code=session.code))
     print(f"  {token}")
-    print("  (shown once and stored only as a hash; the old token no longer opens the host view)")
+    print(i18n.t("cli.token.note"))
     print(f"  kompsesjon host ws://HOST:PORT --token {token}")
     return 0
 
@@ -124,7 +124,7 @@ def _sessions(args: argparse.Namespace) -> int:
 
     places = [Path(args.db)] if args.db else known_databases()
     if not places:
-        print(f"no databases in {data_dir()} (serve and demo keep theirs there); --db FILE for another")
+        print(i18n.t("cli.sessions.none_known", folder=data_dir()))
         return 0
     status = 0
     for place in places:
@@ -133,15 +133,16 @@ def _sessions(args: argparse.Namespace) -> int:
         try:
             sessions = list_sessions(place)
         except ExportError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(i18n.t("cli.error", message=exc), file=sys.stderr)
             status = 1
             continue
         if not sessions:
-            print("  no sessions stored" if not args.db else "no sessions stored")
+            print(("  " if not args.db else "") + i18n.t("cli.sessions.none_stored"))
         for s in sessions:
             when = datetime.datetime.fromtimestamp(s.created_at).strftime("%Y-%m-%d %H:%M")
             indent = "" if args.db else "  "
-            print(f"{indent}{s.code}  {when}  {s.events:>6} events  {s.id}  {s.title}")
+            events = i18n.t("cli.sessions.events", n=f"{s.events:>6}")
+            print(f"{indent}{s.code}  {when}  {events}  {s.id}  {s.title}")
     return status
 
 
@@ -201,8 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--lang",
         choices=i18n.SESSION_LANGUAGES,
-        default=i18n.DEFAULT,
-        help="the session's language (its template texts)",
+        help=f"the session's language: its template texts, the apps that join it, these messages"
+        f" (default: {i18n.DEFAULT})",
     )
     serve.add_argument(
         "--param",
@@ -328,6 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    i18n.use(i18n.detect(getattr(args, "lang", None)))  # the messages: --lang, else $KOMPSESJON_LANG, $LANG
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

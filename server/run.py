@@ -24,7 +24,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from kompsesjon import i18n
 from kompsesjon.addresses import room_addresses
+from kompsesjon.i18n import t
 from kompsesjon.method import Rejection
 from kompsesjon.method.text import clean
 from kompsesjon.templates import TemplateError, load_template
@@ -48,15 +50,9 @@ def describe(created: CreatedSession, url: str, room: str | None = None) -> str:
     """A new session: its code and token, and the commands for each role
     (``room``: the address the room reaches, for participants and projector)."""
     room = room or url
-    return (
-        f"\nSession «{created.title}»\n"
-        f"  join code:          {created.code}\n"
-        f"  facilitator token:  {created.token}\n"
-        f"    (shown once and stored only as a hash: keep it)\n"
-        f"  participants:  {web_address(room)}/{created.code}  (a browser, or a phone: the QR code on the host view)\n"
-        f"             or  kompsesjon join {room} --code {created.code}\n"
-        f"  facilitator:   kompsesjon host {url} --token {created.token}\n"
-        f"  projector:     kompsesjon screen {room} --code {created.code}\n"
+    page = f"{web_address(room)}/{created.code}"
+    return t(
+        "cli.serve.created", title=created.title, code=created.code, token=created.token, page=page, room=room, url=url
     )
 
 
@@ -72,26 +68,13 @@ def listing(stored: list[SessionRow]) -> str:
 def choose_one(stored: list[SessionRow], db: Path) -> str:
     """Why ``serve`` does not start: the database holds sessions, and it was not told which."""
     newest = max(stored, key=lambda r: r.created_at)
-    return (
-        f"error: {db} already holds {len(stored)} session(s):\n{listing(stored)}\n"
-        f"Say which meeting this is:\n"
-        f"  resume one:       kompsesjon serve --resume {newest.code} …\n"
-        f"  start a new one:  kompsesjon serve --new --title … --question …\n"
-        f"  (or give another database: --db FILE)"
-    )
+    return t("cli.serve.choose", db=db, n=len(stored), listing=listing(stored), code=newest.code)
 
 
 def describe_resumed(title: str, code: str, created_at: float, events: int, url: str, room: str, db: Path) -> str:
     when = datetime.datetime.fromtimestamp(created_at).strftime("%Y-%m-%d %H:%M")
-    return (
-        f"\nResumed «{title}»  (started {when}, {events} events)\n"
-        f"  join code:     {code}\n"
-        f"  facilitator:   kompsesjon host {url} --token f-…  (the token printed when it was created)\n"
-        f"    lost it? a new one, on this machine: kompsesjon token {code} --db {db}\n"
-        f"  participants:  {web_address(room)}/{code}\n"
-        f"             or  kompsesjon join {room} --code {code}\n"
-        f"  projector:     kompsesjon screen {room} --code {code}\n"
-    )
+    page = f"{web_address(room)}/{code}"
+    return t("cli.serve.resumed", title=title, when=when, n=events, code=code, url=url, db=db, page=page, room=room)
 
 
 async def serve_forever(
@@ -123,7 +106,7 @@ async def serve_forever(
 
     def on_signal(sig: signal.Signals) -> None:
         if stop.is_set():  # a second Ctrl+C: do not wait for anything
-            out(f"Stopped at once ({sig.name} again).")
+            out(t("cli.serve.stopped_at_once", signal=sig.name))
             _leave_now(128 + sig)
         stop.set()
         if starting is not None and not serving:
@@ -148,8 +131,8 @@ async def serve_forever(
             return 2
         wanted = normalise_code(resume) if resume is not None else None
         if wanted is not None and wanted not in {row.code for row in stored}:
-            out(f"error: {db} holds no session with the code {resume!r}.")
-            out(listing(stored) if stored else "  (it holds no sessions: start one with --new)")
+            out(t("cli.serve.no_such_code", db=db, code=repr(resume)))
+            out(listing(stored) if stored else t("cli.serve.empty"))
             return 2
         server = SessionServer(store, limits)
         resumed = await server.load_sessions()
@@ -167,46 +150,46 @@ async def serve_forever(
         try:
             await server.start(host, port, ssl_context=ssl_context)
         except OSError as exc:
-            out(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}")
+            out(t("cli.serve.cannot_listen", host=host, port=port, reason=exc.strerror or exc))
             return 1
         serving = True
         scheme = "wss" if ssl_context else "ws"
         shown = host if host not in ("0.0.0.0", "::", "") else "127.0.0.1"
         url = f"{scheme}://{shown}:{server.port}"
         room = server.addresses[0] if server.addresses else url  # the room network's, when listening there
-        out(f"kompsesjon is serving on {url}  (database: {db})")
+        out(t("cli.serve.serving", url=url, db=db))
         if host in ("0.0.0.0", "::", ""):
             for address in room_addresses():
                 room = f"{scheme}://{address}:{server.port}"
-                out(f"  on the room network: {room}  (web page {web_address(room)}/)")
+                out(t("cli.serve.room", url=room, page=web_address(room)))
         for hub in resumed:
             assert hub.state is not None
             if hub.code == wanted:
                 out(describe_resumed(hub.state.title, hub.code, hub.state.created_at, hub.seq, url, room, db))
             else:
-                out(f"Also open: «{hub.state.title}»  join code {hub.code}  ({hub.seq} events)")
+                out(t("cli.serve.also_open", title=hub.state.title, code=hub.code, n=hub.seq))
         if created:
             out(describe(created, url, room))
-        out("Stop with Ctrl+C; everything is stored.")
+        out(t("cli.serve.stop_hint"))
         if ready is not None:
             ready.set()
         await stop.wait()
         if lost:
-            out(f"error: {lost[0]}")
+            out(t("cli.error", message=lost[0]))
             return 1
-        out("Stopping: finishing what is in flight …")
+        out(t("cli.serve.stopping"))
         return 0
     except StoreError as exc:
-        out(f"error: {exc}")
+        out(t("cli.error", message=exc))
         return 1
     except asyncio.CancelledError:
         if not stop.is_set():
             raise
-        out("Stopped before it was serving.")
+        out(t("cli.serve.stopped_early"))
         return 0
     except Exception as exc:  # replaying a session: one line, not a traceback
         log.debug("serve failed", exc_info=True)
-        out(f"error: {db}: {type(exc).__name__}: {exc}")
+        out(t("cli.error", message=f"{db}: {type(exc).__name__}: {exc}"))
         return 1
     finally:
         # However it ends, it ends within STOP_GRACE: a hang here must not
@@ -218,16 +201,16 @@ async def serve_forever(
             elif store is not None:
                 await store.close()
         except Exception as exc:
-            out(f"error: while stopping: {exc}")
+            out(t("cli.serve.while_stopping", reason=exc))
         watchdog.cancel()
         for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)
         if serving:
-            out("Stopped.")
+            out(t("cli.stopped"))
 
 
 def _too_slow(out: Callable[[str], None]) -> None:
-    out(f"error: could not finish stopping within {STOP_GRACE:.0f} s; stopped without waiting")
+    out(t("cli.serve.too_slow", seconds=f"{STOP_GRACE:.0f}"))
     _leave_now(1)
 
 
@@ -275,8 +258,11 @@ def leave(status: int) -> int:
 def run(args) -> int:
     from kompsesjon.paths import default_db
 
+    i18n.use(i18n.detect(args.lang))  # its messages: --lang, else the operator's ($KOMPSESJON_LANG, $LANG)
+    session_lang = args.lang or i18n.DEFAULT
+
     if bool(args.certfile) != bool(args.keyfile):
-        print("error: --certfile and --keyfile go together", file=sys.stderr)
+        print(t("cli.serve.cert_pair"), file=sys.stderr)
         return 2
     ssl_context = None
     if args.certfile:
@@ -284,25 +270,25 @@ def run(args) -> int:
         try:
             ssl_context.load_cert_chain(args.certfile, args.keyfile)
         except (OSError, ssl.SSLError) as exc:
-            print(f"error: cannot load the certificate: {exc}", file=sys.stderr)
+            print(t("cli.serve.cert_bad", reason=exc), file=sys.stderr)
             return 2
     params: dict[str, str] = {}
     for given in args.param or []:
         name, sep, value = given.partition("=")
         if not sep or not name.strip():
-            print(f"error: --param wants NAME=VALUE, not {given!r}", file=sys.stderr)
+            print(t("cli.serve.param_bad", given=repr(given)), file=sys.stderr)
             return 2
         params[name.strip()] = value
     try:
-        load_template(args.template, lang=args.lang, params=params)
+        load_template(args.template, lang=session_lang, params=params)
     except TemplateError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(t("cli.error", message=exc), file=sys.stderr)
         return 2
     for name in ("purpose", "background"):
         try:
             clean("report", getattr(args, name) or "", required=False)
         except Rejection as exc:
-            print(f"error: --{name}: {exc.message}", file=sys.stderr)
+            print(t("cli.error", message=f"--{name}: {exc.message}"), file=sys.stderr)
             return 2
     limits = Limits(rate=args.rate, burst=max(args.rate * 3, 10), per_address=args.max_per_address)
     raise_open_files_limit()  # connections are capped below whatever it is then
@@ -316,7 +302,7 @@ def run(args) -> int:
                 template=args.template,
                 title=args.title,
                 question=args.question,
-                lang=args.lang,
+                lang=session_lang,
                 anonymous=args.anonymous,
                 new=args.new,
                 resume=args.resume,
@@ -330,6 +316,6 @@ def run(args) -> int:
             )
         )
     except KeyboardInterrupt:  # before the signal handlers were in place
-        out("Stopped.")
+        out(t("cli.stopped"))
         status = 130
     return leave(status)

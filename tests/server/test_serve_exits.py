@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import read_only, start_server
+from support import SERVE_ENV, read_only, start_server
 
 EXIT_WITHIN = 5.0
 
@@ -27,7 +27,7 @@ async def serve(db: Path, port: int = 0, *extra: str) -> asyncio.subprocess.Proc
     """``kompsesjon serve``, not waited for (it is meant to fail)."""
     command = ["-m", "kompsesjon", "serve", "--db", str(db), "--port", str(port), *extra]
     return await asyncio.create_subprocess_exec(
-        sys.executable, *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        sys.executable, *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=SERVE_ENV
     )
 
 

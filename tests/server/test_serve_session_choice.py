@@ -15,14 +15,14 @@ import subprocess
 import sys
 
 import pytest
-from support import start_server, stop_server
+from support import SERVE_ENV, start_server, stop_server
 
 from kompsesjon.client import Refused, SessionClient
 
 
 def serve(db, *extra: str) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "kompsesjon", "serve", "--db", str(db), "--port", "0", *extra]
-    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, env=SERVE_ENV)
 
 
 def titles(db) -> list[str]:
@@ -77,6 +77,7 @@ async def test_resume_says_which_session_and_a_new_token_opens_it(tmp_path):
             capture_output=True,
             text=True,
             timeout=60,
+            env=SERVE_ENV,
         )
         assert done.returncode == 0, done.stderr
         token = next(word for word in done.stdout.split() if word.startswith("f-"))
@@ -100,7 +101,7 @@ async def test_resume_output_names_the_session(tmp_path):
     proc, first = await start_server(db, 0, "--title", "Samling i mars")
     await stop_server(proc)
     command = [sys.executable, "-m", "kompsesjon", "serve", "--db", str(db), "--port", "0", "--resume", first["code"]]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=SERVE_ENV)
     try:
         lines = []
         while not lines or "Stop with Ctrl+C" not in lines[-1]:
@@ -116,7 +117,10 @@ async def test_resume_output_names_the_session(tmp_path):
 
 def test_listening_on_the_room_network_gives_the_room_address_first(monkeypatch):
     # serve --host 0.0.0.0 said «participants: ws://127.0.0.1…», which no one else can use.
+    from kompsesjon import i18n
     from kompsesjon.addresses import listening_addresses
+
+    i18n.use("en")
     from server.app import CreatedSession
     from server.run import describe
 
@@ -129,3 +133,24 @@ def test_listening_on_the_room_network_gives_the_room_address_first(monkeypatch)
     assert "kompsesjon join ws://192.168.1.23:8765 --code K7PQ2M" in said
     assert "kompsesjon screen ws://192.168.1.23:8765 --code K7PQ2M" in said
     assert "kompsesjon host ws://127.0.0.1:8765 --token f-token" in said  # the facilitator's own laptop
+
+
+def test_serve_speaks_the_chosen_language(tmp_path):
+    # serve --lang sv: its own messages in Swedish too (it said everything in English).
+    db = tmp_path / "okt.sqlite3"
+    command = [sys.executable, "-m", "kompsesjon", "serve", "--db", str(db), "--port", "0", "--lang", "sv"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=SERVE_ENV)
+    try:
+        lines: list[str] = []
+        while not lines or "Ctrl+C" not in lines[-1]:
+            line = proc.stdout.readline()
+            assert line, "".join(lines)
+            lines.append(line)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    said = "".join(lines)
+    assert "kompsesjon körs på ws://127.0.0.1:" in said and "processledarnyckel:" in said
+    assert "Stoppa med Ctrl+C; allt är sparat." in said
+    done = serve(db, "--lang", "sv")
+    assert done.returncode == 2 and "Säg vilket möte det här är" in done.stdout

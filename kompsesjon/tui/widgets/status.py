@@ -35,7 +35,8 @@ TROUBLE_AFTER = 4.0  # seconds of failed attempts before saying what is tried an
 def connection_trouble(client) -> str:
     """The address tried and the likely cause, once (re)connecting has failed
     for a few seconds; "" before that and while connected."""
-    failing = client.failing_for() if client is not None else None
+    failing_for = getattr(client, "failing_for", None)  # a stand-in client (benchmarks, tests) may have none
+    failing = failing_for() if failing_for is not None else None
     if failing is None or failing < TROUBLE_AFTER:
         return ""
     cause = t(f"status.cause.{client.problem or 'unreachable'}")

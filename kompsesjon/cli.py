@@ -57,19 +57,19 @@ def _export(args: argparse.Namespace) -> int:
         report = load_report(args.db, args.session, names=not args.no_names)
         found = damage(args.db)
         if found:
-            print(f"warning: {args.db} is damaged ({found}); this report may miss something", file=sys.stderr)
+            print(i18n.t("cli.export.damaged", db=args.db, found=found), file=sys.stderr)
         result = write_export(report, args.format, args.output, per_org=args.per_org)
     except ExportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(i18n.t("cli.error", message=exc), file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        print(i18n.t("cli.export.cannot_write", path=args.output, reason=exc.strerror or exc), file=sys.stderr)
         return 1
     if isinstance(result, str):
         sys.stdout.write(result)
     else:
         for path in result.paths:
-            print(f"wrote {path}", file=sys.stderr)
+            print(i18n.t("cli.export.wrote", path=path), file=sys.stderr)
     return 0
 
 
@@ -80,7 +80,7 @@ def _ssh_gateway(args: argparse.Namespace) -> int:
     from server.ssh_gateway import GatewayConfig, run_gateway
 
     if args.facilitator_keys and not args.token:
-        print("error: --facilitator-keys needs --token (or $KOMPSESJON_TOKEN)", file=sys.stderr)
+        print(i18n.t("cli.gateway.token_needed"), file=sys.stderr)
         return 2
     config = GatewayConfig(
         url=args.url,
@@ -337,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(handler(args) or 0)
     except KeyboardInterrupt:  # Ctrl+C before a command set up its own handling
-        print("Stopped.", file=sys.stderr)
+        print(i18n.t("cli.stopped"), file=sys.stderr)
         return 130
 
 

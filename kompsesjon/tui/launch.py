@@ -26,7 +26,7 @@ def _ssl_context(url: str, cafile: str | None) -> ssl.SSLContext | None:
 
 def _check_url(url: str) -> str | None:
     if not url.startswith(("ws://", "wss://")):
-        return f"error: {url!r} is not a websocket address (ws://HOST:PORT or wss://…)"
+        return i18n.t("cli.not_websocket", url=repr(url))
     return None
 
 
@@ -90,7 +90,7 @@ def _host_like(args: argparse.Namespace, role: str) -> int:
 
 def run_host(args: argparse.Namespace) -> int:
     if not args.token:
-        print("error: give the facilitator token: --token f-… (or $KOMPSESJON_TOKEN)", file=sys.stderr)
+        print(i18n.t("cli.token_needed"), file=sys.stderr)
         return 2
     return _host_like(args, "facilitator")
 

@@ -64,3 +64,15 @@ def test_sessions_without_any_database_says_where_it_looked(tmp_path, capsys, mo
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     assert main(["sessions"]) == 0
     assert f"no databases in {tmp_path / 'data' / 'kompsesjon'}" in capsys.readouterr().out
+
+
+async def test_the_command_line_speaks_the_operators_language(tmp_path, capsys, monkeypatch):
+    db = tmp_path / "okt.sqlite3"
+    await store(future_workshop(), db)
+    monkeypatch.setenv("KOMPSESJON_LANG", "nb")
+    out = tmp_path / "rapport.docx"
+    assert main(["export", "--db", str(db), "K7PQ2M", "--format", "docx", "-o", str(out)]) == 0
+    assert f"skrev {out}" in capsys.readouterr().err
+    monkeypatch.setenv("KOMPSESJON_LANG", "sv")
+    assert main(["sessions", "--db", str(tmp_path / "tom.sqlite3")]) == 1
+    assert capsys.readouterr().err.startswith("fel: ")

@@ -74,7 +74,9 @@ def choose_one(stored: list[SessionRow], db: Path) -> str:
 def describe_resumed(title: str, code: str, created_at: float, events: int, url: str, room: str, db: Path) -> str:
     when = datetime.datetime.fromtimestamp(created_at).strftime("%Y-%m-%d %H:%M")
     page = f"{web_address(room)}/{code}"
-    return t("cli.serve.resumed", title=title, when=when, n=events, code=code, url=url, db=db, page=page, room=room)
+    return "\n" + t(
+        "cli.serve.resumed", title=title, when=when, n=events, code=code, url=url, db=db, page=page, room=room
+    )
 
 
 async def serve_forever(

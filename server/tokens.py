@@ -3,10 +3,11 @@
 The token printed when a session was created is shown once and stored only
 as a hash; a facilitator who lost it (or a colleague who takes over) gets a
 new one with ``kompsesjon token CODE``, which replaces the stored hash: the
-old token no longer opens the host view. Whoever can write the database file
-can do this — the same people who could read every card in it. It works while
-the server runs: the server looks a token it does not know up in the database
-(:meth:`server.app.SessionServer._reissued`) before it refuses it.
+old token no longer opens the host view (a host view already open stays
+connected). Whoever can write the database file can do this — the same
+people who could read every card in it. It works while the server runs: the
+server checks a facilitator's token against the database at each hello
+(:meth:`server.app.SessionServer._facilitators_hub`).
 """
 
 from __future__ import annotations

@@ -82,13 +82,13 @@ async def test_resume_says_which_session_and_a_new_token_opens_it(tmp_path):
         assert done.returncode == 0, done.stderr
         token = next(word for word in done.stdout.split() if word.startswith("f-"))
         assert token != first["token"]
-        new = await facilitator(info["url"], token)
-        await new.wait_ready()  # the running server learnt it from the database
-        assert new.state.title == "Samling i mars"
-        old = await facilitator(info["url"], first["token"])
+        old = await facilitator(info["url"], first["token"])  # at once: the old one opens nothing
         with pytest.raises(Refused) as refused:
             await old.wait_ready()
         assert refused.value.code == "bad_token"
+        new = await facilitator(info["url"], token)
+        await new.wait_ready()  # the running server learnt it from the database
+        assert new.state.title == "Samling i mars"
     finally:
         for client in (old, new):
             if client is not None:

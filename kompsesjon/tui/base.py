@@ -185,12 +185,12 @@ class SessionApp(App):
                 self._mirror_changed(event.type)
             case SnapshotLoaded():
                 self._mirror_changed("snapshot")
-                self._session_language()
             case StatusChanged(status=status):
                 assert self.client is not None
                 self.screen.post_message(ConnectionChanged(status, self.client.unanswered))
                 if status == Status.ONLINE:
                     self._mirror_changed("online")
+                    self._session_language()  # after what the apps do on joining (the join form goes)
             case RefusedForGood(refused=refused):
                 self.refused(refused)
             case ServerError(code=code, message=message):

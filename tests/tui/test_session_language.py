@@ -54,3 +54,18 @@ def test_own_language_is_lang_or_kompsesjon_lang_not_lang(monkeypatch):
     assert own_language(argparse.Namespace(lang="nb")) == "nb"
     monkeypatch.setenv("KOMPSESJON_LANG", "sv")
     assert own_language(argparse.Namespace(lang=None)) == "sv"
+
+
+async def test_joined_from_the_form_it_speaks_the_sessions_language_too(running, tmp_path):
+    created = await running.new_session(title="Nätverksträff", lang="sv")
+    app = ParticipantApp(running.url, resume_file=tmp_path / "r", follow_session=True)
+    async with run(app) as pilot:
+        await shows(pilot, "Bli med i en økt")  # $LANG until the session is known
+        for key in created.code:
+            await pilot.press(key)
+        await pilot.press("tab")
+        for key in "Kari":
+            await pilot.press(key)
+        await pilot.press("enter")
+        screen = await shows(pilot, "Nätverksträff", "Ansluten", "Inledning och incheckning", timeout=10)
+        assert "Innledning" not in screen and app.screen is app.session_screen

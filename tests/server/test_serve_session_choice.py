@@ -25,6 +25,22 @@ def serve(db, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, timeout=60, env=SERVE_ENV)
 
 
+def serving(db, *extra: str) -> str:
+    """What serve says until it serves (up to «… Ctrl+C …»); then it is stopped."""
+    command = [sys.executable, "-m", "kompsesjon", "serve", "--db", str(db), "--port", "0", *extra]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=SERVE_ENV)
+    try:
+        lines: list[str] = []
+        while not lines or "Ctrl+C" not in lines[-1]:
+            line = proc.stdout.readline()
+            assert line, "".join(lines)
+            lines.append(line)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return "".join(lines)
+
+
 def titles(db) -> list[str]:
     with sqlite3.connect(db) as conn:
         return [title for (title,) in conn.execute("SELECT title FROM sessions ORDER BY created_at")]
@@ -100,18 +116,7 @@ async def test_resume_output_names_the_session(tmp_path):
     db = tmp_path / "okt.sqlite3"
     proc, first = await start_server(db, 0, "--title", "Samling i mars")
     await stop_server(proc)
-    command = [sys.executable, "-m", "kompsesjon", "serve", "--db", str(db), "--port", "0", "--resume", first["code"]]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=SERVE_ENV)
-    try:
-        lines = []
-        while not lines or "Stop with Ctrl+C" not in lines[-1]:
-            line = proc.stdout.readline()
-            assert line, "".join(lines)
-            lines.append(line)
-    finally:
-        proc.terminate()
-        proc.wait(10)
-    said = "".join(lines)
+    said = serving(db, "--resume", first["code"])
     assert "Resumed «Samling i mars»" in said and f"kompsesjon token {first['code']}" in said
 
 
@@ -119,10 +124,10 @@ def test_listening_on_the_room_network_gives_the_room_address_first(monkeypatch)
     # serve --host 0.0.0.0 said «participants: ws://127.0.0.1…», which no one else can use.
     from kompsesjon import i18n
     from kompsesjon.addresses import listening_addresses
-
-    i18n.use("en")
     from server.app import CreatedSession
     from server.run import describe
+
+    monkeypatch.setattr(i18n, "_current", i18n.Translator("en"))  # serve's English, for this test only
 
     monkeypatch.setattr("kompsesjon.addresses.room_addresses", lambda: ["192.168.1.23"])
     found = listening_addresses([("0.0.0.0", 8765)])
@@ -138,18 +143,7 @@ def test_listening_on_the_room_network_gives_the_room_address_first(monkeypatch)
 def test_serve_speaks_the_chosen_language(tmp_path):
     # serve --lang sv: its own messages in Swedish too (it said everything in English).
     db = tmp_path / "okt.sqlite3"
-    command = [sys.executable, "-m", "kompsesjon", "serve", "--db", str(db), "--port", "0", "--lang", "sv"]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=SERVE_ENV)
-    try:
-        lines: list[str] = []
-        while not lines or "Ctrl+C" not in lines[-1]:
-            line = proc.stdout.readline()
-            assert line, "".join(lines)
-            lines.append(line)
-    finally:
-        proc.terminate()
-        proc.wait(10)
-    said = "".join(lines)
+    said = serving(db, "--lang", "sv")
     assert "kompsesjon körs på ws://127.0.0.1:" in said and "processledarnyckel:" in said
     assert "Stoppa med Ctrl+C; allt är sparat." in said
     done = serve(db, "--lang", "sv")

@@ -56,8 +56,8 @@ class SessionApp(App):
     """Base for the apps: owns the client, the language and the themes.
 
     The language is the person's own ``--lang`` if they gave one; else the
-    session's, once the first snapshot says it (``follow_session=True``):
-    ``serve --lang sv`` makes every app that joins speak Swedish.
+    session's, once joined (``follow_session=True``): ``serve --lang sv``
+    makes every app that joins speak Swedish.
     """
 
     DEFAULT_THEME = "kompsesjon-dark"

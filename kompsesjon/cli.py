@@ -192,9 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: the whole room network)")
     serve.add_argument("--port", type=int, default=8765, help="port to listen on (0: any free one)")
     serve.add_argument("--db", help=f"SQLite database file (default {default_db()})")
-    serve.add_argument(
-        "--template", default="framtidsverksted", metavar="NAME|FILE", help=template_help("a new session's method")
-    )
+    serve.add_argument("--template", metavar="NAME|FILE", help=template_help("a new session's method"))
     serve.add_argument("--title", help="title of a new session")
     serve.add_argument("--question", help="the shared question of a new session")
     serve.add_argument("--purpose", help="purpose of a new session, for the report (default: the template's)")

@@ -257,11 +257,21 @@ def leave(status: int) -> int:
     return status
 
 
+# What only a new session is made with (serve --new, or an empty database).
+NEW_ONLY = ("template", "title", "question", "purpose", "background", "param", "anonymous")
+
+
 def run(args) -> int:
     from kompsesjon.paths import default_db
 
     i18n.use(i18n.detect(args.lang))  # its messages: --lang, else the operator's ($KOMPSESJON_LANG, $LANG)
     session_lang = args.lang or i18n.DEFAULT
+    if args.resume is not None:
+        given = [f"--{name}" for name in NEW_ONLY if getattr(args, name, None) not in (None, False, [])]
+        if given:  # a resumed session keeps what it was made with: say so, do not drop it silently
+            print(t("cli.serve.new_only", options=", ".join(given)), file=sys.stderr)
+            return 2
+    args.template = args.template or "framtidsverksted"
 
     if bool(args.certfile) != bool(args.keyfile):
         print(t("cli.serve.cert_pair"), file=sys.stderr)

@@ -69,6 +69,10 @@ async def test_serve_on_a_database_with_a_session_asks_which_meeting(tmp_path):
     await stop_server(proc)
     assert april["code"] != march["code"] and titles(db) == ["Samling i mars", "Samling i april"]
 
+    done = serve(db, "--resume", march["code"], "--title", "Samling i mai", "--template", "refleksjon")
+    assert done.returncode == 2 and "--template, --title only make a new session (--new)" in done.stderr
+    assert titles(db) == ["Samling i mars", "Samling i april"]
+
     done = serve(db, "--resume", "NOSUCH")
     assert done.returncode == 2 and "no session with the code 'NOSUCH'" in done.stdout
     assert march["code"] in done.stdout and april["code"] in done.stdout

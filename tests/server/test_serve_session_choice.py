@@ -29,6 +29,7 @@ def serving(db, *extra: str) -> str:
     """What serve says until it serves (up to «… Ctrl+C …»); then it is stopped."""
     command = [sys.executable, "-m", "kompsesjon", "serve", "--db", str(db), "--port", "0", *extra]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=SERVE_ENV)
+    assert proc.stdout is not None
     try:
         lines: list[str] = []
         while not lines or "Ctrl+C" not in lines[-1]:

@@ -98,8 +98,7 @@ class KompsesjonServer(_Process):
             HOST,
             "--port",
             str(port),
-            "--title",
-            "Benchmark",
+            *(() if "--resume" in extra else ("--title", "Benchmark")),  # a resume keeps its title
             "--rate",
             str(rate),
             *extra,

@@ -36,9 +36,8 @@ async def test_the_host_view_speaks_it_to_its_palette_and_footer(running):
     app = HostApp(client, follow_session=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, lambda: app.lang == "sv" and app.screen is app.host_screen, timeout=10)
-        await pilot.pause(0.3)
-        text = screen_text(app)
-        assert "Nästa fas" in text and "^p Kommandon" in text and "palette" not in text
+        await settle(pilot, lambda: "Nästa fas" in screen_text(app) and "^p Kommandon" in screen_text(app), 10)
+        assert "palette" not in screen_text(app)
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert titles == ["Tema", "Tangenter", "Avsluta"]
         from kompsesjon.tui.host.commands import available_actions

@@ -99,8 +99,7 @@ class KompsesjonServer(_Process):
             HOST,
             "--port",
             str(port),
-            "--title",
-            "Benchmark",
+            *(() if "--resume" in extra else ("--title", "Benchmark")),  # a resume keeps its title
             "--rate",
             str(rate),
             # A thousand people join from loopback (None: the default, or a
@@ -110,7 +109,7 @@ class KompsesjonServer(_Process):
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             cwd=SERVER_SRC,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(SERVER_SRC)},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(SERVER_SRC), "KOMPSESJON_LANG": "en"},
         )
         self = cls(proc)
         info: dict = {}

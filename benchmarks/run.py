@@ -485,7 +485,9 @@ async def restart(room: Room, db: Path | str, seq: int, prof: Profiler) -> dict:
     t_down = now()
     await wait_until(lambda: all(not p.welcomed.is_set() for p in people), 30, "every client to notice the stop")
     t_spawn = now()
-    room.server = await KompsesjonServer.start(db, port=room.server.port)
+    before = room.server
+    room.server = await KompsesjonServer.start(db, port=before.port, extra=("--resume", before.code))
+    room.server.token = room.server.token or before.token  # a resume does not print it again
     t_ready = now()
 
     def back(p: Participant) -> bool:

@@ -31,6 +31,24 @@ def room_addresses() -> list[str]:
     return sorted(a for a in found if not a.startswith("127."))
 
 
+def listening_addresses(bound: list[tuple[str, int]], *, tls: bool = False) -> list[str]:
+    """The websocket addresses of a server listening on ``bound`` (host, port)
+    pairs: the room network's first, then this machine's own."""
+    scheme = "wss" if tls else "ws"
+    found: list[str] = []
+    for host, port in bound:
+        if host in ("0.0.0.0", "::", ""):
+            hosts = [*room_addresses(), "127.0.0.1"]
+        else:
+            hosts = [host]
+        for name in hosts:
+            shown = f"[{name}]" if ":" in name else name
+            url = f"{scheme}://{shown}:{port}"
+            if url not in found:
+                found.append(url)
+    return sorted(found, key=lambda url: _is_loopback(urlsplit(url).hostname or ""))
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True

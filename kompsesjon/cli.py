@@ -9,6 +9,30 @@ import sys
 from . import __version__, i18n
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Every option's help ends with its default, unless the text says it already."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if default in (None, False, argparse.SUPPRESS) or "default" in text or not action.option_strings:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def template_names() -> list[str]:
+    """The built-in templates, the Future Workshop first (without importing them)."""
+    from pathlib import Path
+
+    names = sorted(p.stem for p in (Path(__file__).parent / "templates").glob("*.toml"))
+    return sorted(names, key=lambda name: name != "framtidsverksted")
+
+
+def template_help(what: str) -> str:
+    first, *rest = template_names()
+    return f"{what}: {first} (default), {', '.join(rest)}, or a FILE.toml of your own"
+
+
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run
 
@@ -29,6 +53,10 @@ def _export(args: argparse.Namespace) -> int:
         print("error: name the series with --series CODE, not also as SESSION", file=sys.stderr)
         return 2
     try:
+        if args.db is None:  # the known databases: serve's and the demo's
+            from .databases import locate
+
+            args.db = str(locate(args.series or args.session))
         if args.series:
             from .export.series import load_series_report
 
@@ -37,19 +65,19 @@ def _export(args: argparse.Namespace) -> int:
             report = load_report(args.db, args.session, names=not args.no_names)
         found = damage(args.db)
         if found:
-            print(f"warning: {args.db} is damaged ({found}); this report may miss something", file=sys.stderr)
+            print(i18n.t("cli.export.damaged", db=args.db, found=found), file=sys.stderr)
         result = write_export(report, args.format, args.output, per_org=args.per_org, series=bool(args.series))
     except ExportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(i18n.t("cli.error", message=exc), file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        print(i18n.t("cli.export.cannot_write", path=args.output, reason=exc.strerror or exc), file=sys.stderr)
         return 1
     if isinstance(result, str):
         sys.stdout.write(result)
     else:
         for path in result.paths:
-            print(f"wrote {path}", file=sys.stderr)
+            print(i18n.t("cli.export.wrote", path=path), file=sys.stderr)
     return 0
 
 
@@ -60,7 +88,7 @@ def _ssh_gateway(args: argparse.Namespace) -> int:
     from server.ssh_gateway import GatewayConfig, run_gateway
 
     if args.facilitator_keys and not args.token:
-        print("error: --facilitator-keys needs --token (or $KOMPSESJON_TOKEN)", file=sys.stderr)
+        print(i18n.t("cli.gateway.token_needed"), file=sys.stderr)
         return 2
     config = GatewayConfig(
         url=args.url,
@@ -78,22 +106,60 @@ def _ssh_gateway(args: argparse.Namespace) -> int:
     return asyncio.run(run_gateway(config, out=lambda line: print(line, flush=True)))
 
 
-def _sessions(args: argparse.Namespace) -> int:
-    import datetime
+def _token(args: argparse.Namespace) -> int:
+    from server.tokens import TokenError, issue_token
 
-    from .export import ExportError, list_sessions
+    from .paths import default_db
 
     try:
-        sessions = list_sessions(args.db)
-    except ExportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        session, token = issue_token(args.db or default_db(), args.session)
+    except TokenError as exc:
+        print(i18n.t("cli.error", message=exc), file=sys.stderr)
         return 1
-    if not sessions:
-        print("no sessions stored")
-    for s in sessions:
-        when = datetime.datetime.fromtimestamp(s.created_at).strftime("%Y-%m-%d %H:%M")
-        print(f"{s.code}  {when}  {s.events:>6} events  {s.id}  {s.title}")
+    print(i18n.t("cli.token.new", title=session.title, code=session.code))
+    print(f"  {token}")
+    print(i18n.t("cli.token.note"))
+    print(f"  kompsesjon host ws://HOST:PORT --token {token}")
     return 0
+
+
+def _sessions(args: argparse.Namespace) -> int:
+    import datetime
+    from pathlib import Path
+
+    from .databases import ExportError, known_databases, list_sessions
+    from .paths import data_dir
+
+    places = [Path(args.db)] if args.db else known_databases()
+    if not places:
+        print(i18n.t("cli.sessions.none_known", folder=data_dir()))
+        return 0
+    status = 0
+    for place in places:
+        if not args.db:
+            print(f"{place}:")
+        try:
+            sessions = list_sessions(place)
+        except ExportError as exc:
+            print(i18n.t("cli.error", message=exc), file=sys.stderr)
+            status = 1
+            continue
+        if not sessions:
+            print(("  " if not args.db else "") + i18n.t("cli.sessions.none_stored"))
+        for s in sessions:
+            when = datetime.datetime.fromtimestamp(s.created_at).strftime("%Y-%m-%d %H:%M")
+            indent = "" if args.db else "  "
+            events = i18n.t("cli.sessions.events", n=f"{s.events:>6}")
+            print(f"{indent}{s.code}  {when}  {events}  {s.id}  {s.title}")
+    return status
+
+
+class _Parser(argparse.ArgumentParser):
+    """A subcommand's parser: the same help formatter."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,16 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kompsesjon",
         description="Live Future Workshops and dialogue conferences in the terminal.",
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"kompsesjon {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     demo = sub.add_parser("demo", help="see it live: a simulated session (Future Workshop …) with the host view")
-    demo.add_argument(
-        "--template",
-        default="framtidsverksted",
-        help="framtidsverksted (default), dialogkonferanse, dialogkonferanse-kort, refleksjon, fylkessamling or FILE.toml",
-    )
+    demo.add_argument("--template", default="framtidsverksted", metavar="NAME|FILE", help=template_help("the method"))
     demo.add_argument(
         "--participants",
         type=int,
@@ -125,19 +188,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--speed", type=float, default=1.0, help="how fast the simulated people act (2 = twice)")
     demo.add_argument("--no-host", action="store_true", help="no host view: just the server and the people")
     demo.add_argument("--db", help="database file (default: demo.sqlite3 in the user data folder)")
-    demo.add_argument("--lang", choices=i18n.LANGUAGES)
+    demo.add_argument(
+        "--lang",
+        choices=i18n.LANGUAGES,
+        help="language of the session and the host view (default: from $LANG, else nb)",
+    )
     demo.add_argument("--theme", help="theme of the host view (default projector)")
     demo.set_defaults(handler=_demo)
 
     serve = sub.add_parser("serve", help="host sessions on this machine")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: the whole room network)")
-    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--port", type=int, default=8765, help="port to listen on (0: any free one)")
     serve.add_argument(
         "--db",
         help=f"SQLite database file (default {default_db()}), or postgresql://… shared by several servers"
         " (docs/scaling.md)",
     )
-    serve.add_argument("--template", default="framtidsverksted", help="template name or .toml file for a new session")
+    serve.add_argument("--template", metavar="NAME|FILE", help=template_help("a new session's method"))
     serve.add_argument("--title", help="title of a new session")
     serve.add_argument("--question", help="the shared question of a new session")
     serve.add_argument("--purpose", help="purpose of a new session, for the report (default: the template's)")
@@ -145,8 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--lang",
         choices=i18n.SESSION_LANGUAGES,
-        default=i18n.DEFAULT,
-        help="the session's language (its template texts)",
+        help=f"the session's language: its template texts, the apps that join it, these messages"
+        f" (default: {i18n.DEFAULT})",
     )
     serve.add_argument(
         "--param",
@@ -155,11 +222,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="fill in a template parameter, e.g. first_gathering='samlingen i mars' (repeatable)",
     )
     serve.add_argument("--anonymous", action="store_true", help="no author ever leaves the server")
-    serve.add_argument("--new", action="store_true", help="create a new session even if the database has some")
-    serve.add_argument(
+    meeting = serve.add_mutually_exclusive_group()
+    meeting.add_argument(
+        "--new", action="store_true", help="start a new session (needed when the database holds sessions already)"
+    )
+    meeting.add_argument(
+        "--resume", metavar="CODE", help="go on with the stored session that has this join code (`sessions` lists them)"
+    )
+    meeting.add_argument(
         "--follows",
         metavar="CODE",
-        help="a new session that follows the stored session CODE: its actions, next steps and follow-ups carry over",
+        help="start a new session that follows the stored session CODE: its actions, next steps and follow-ups"
+        " carry over",
     )
     serve.add_argument("--certfile", help="TLS certificate (serve wss://)")
     serve.add_argument("--keyfile", help="TLS private key")
@@ -183,7 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="write a stored session as a report")
     export.add_argument("session", nargs="?", help="session id or join code (default: the only one)")
-    export.add_argument("--db", default=str(default_db()), help="SQLite database file")
+    export.add_argument(
+        "--db", help=f"SQLite database file (default: the one in {default_db().parent} that holds the session)"
+    )
     export.add_argument(
         "--format",
         default="md",
@@ -249,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     gateway.add_argument("--url", default="ws://127.0.0.1:8765", help="the kompsesjon server to connect people to")
     gateway.add_argument("--code", help="join code: every connection joins this session (else the app asks)")
     gateway.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: the whole network)")
-    gateway.add_argument("--port", type=int, default=2222)
+    gateway.add_argument("--port", type=int, default=2222, help="port to listen on")
     gateway.add_argument("--host-key", help="host key file (generated once if missing)")
     gateway.add_argument("--authorized-keys", help="only these public keys may join")
     gateway.add_argument("--facilitator-keys", help="these keys get the host view (ssh host@…)")
@@ -258,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("KOMPSESJON_TOKEN"),
         help="facilitator token for the host view (or $KOMPSESJON_TOKEN)",
     )
-    gateway.add_argument("--lang", choices=i18n.LANGUAGES)
+    gateway.add_argument("--lang", choices=i18n.LANGUAGES, help="language of the apps (default: from $LANG, else nb)")
     gateway.add_argument(
         "--max-sessions",
         type=int,
@@ -267,8 +343,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gateway.set_defaults(handler=_ssh_gateway)
 
+    token = sub.add_parser(
+        "token", help="issue a new facilitator token for a stored session (on the server's machine; the old one stops)"
+    )
+    token.add_argument("session", metavar="CODE", help="the session's join code (or id)")
+    token.add_argument("--db", help=f"SQLite database file (default {default_db()})")
+    token.set_defaults(handler=_token)
+
     sessions = sub.add_parser("sessions", help="list the sessions stored in a database")
-    sessions.add_argument("--db", default=str(default_db()), help="SQLite database file")
+    sessions.add_argument("--db", help=f"SQLite database file (default: every one in {default_db().parent})")
     sessions.set_defaults(handler=_sessions)
     return parser
 
@@ -276,6 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    i18n.use(i18n.detect(getattr(args, "lang", None)))  # the messages: --lang, else $KOMPSESJON_LANG, $LANG
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
@@ -283,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(handler(args) or 0)
     except KeyboardInterrupt:  # Ctrl+C before a command set up its own handling
-        print("Stopped.", file=sys.stderr)
+        print(i18n.t("cli.stopped"), file=sys.stderr)
         return 130
 
 

@@ -20,6 +20,7 @@ import contextlib
 import logging
 import random
 import secrets
+import socket
 import ssl
 import time
 import uuid
@@ -75,6 +76,19 @@ def session_url(url: str, code: str | None) -> str:
     return urlunsplit(parts._replace(path=f"/s/{code}"))
 
 
+def problem_of(exc: BaseException) -> str:
+    """Why a connection failed, as one of a few causes a person can act on."""
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused"  # nothing listens there: no server, or the wrong port
+    if isinstance(exc, socket.gaierror):
+        return "name"  # the name does not resolve: a typo
+    if isinstance(exc, InvalidHandshake):
+        return "not_ours"  # something else answers there
+    if isinstance(exc, ConnectionClosed):
+        return "closed"
+    return "unreachable"  # a timeout, no route: the wrong address or a firewall
+
+
 class SessionClient:
     """One connection to one session, as participant, facilitator or screen."""
 
@@ -116,6 +130,9 @@ class SessionClient:
         # A facilitator's hello has a token, not the code: the welcome says it,
         # and from then on the address carries it (a proxy routes by it).
         self._welcome_code: str | None = None
+        # Since when the attempts fail (monotonic; None while welcomed), and why the last one did.
+        self.failing_since: float | None = None
+        self.problem = ""
 
     # ---- what the mirror knows --------------------------------------------
 
@@ -235,6 +252,8 @@ class SessionClient:
         while not self._stopping:
             self._set_status(Status.CONNECTING if self.connects == 0 else Status.OFFLINE)
             opened_at = time.monotonic()
+            if self.connects == 0 and self.failing_since is None:
+                self.failing_since = opened_at  # never reached yet: trying since now
             try:
                 async with connect(
                     session_url(self.url, self.code or self._welcome_code),
@@ -255,6 +274,9 @@ class SessionClient:
                 return
             except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError) as exc:
                 log.debug("connection lost: %r", exc)
+                self.problem = problem_of(exc)
+                if self.failing_since is None:
+                    self.failing_since = time.monotonic()
             except InvalidURI as exc:
                 self._refuse(Refused("bad_url", f"Not a websocket address: {exc}"))
                 return
@@ -348,7 +370,15 @@ class SessionClient:
 
     # ---- listeners ------------------------------------------------------
 
+    def failing_for(self, now: float | None = None) -> float | None:
+        """Seconds the attempts to (re)connect have failed, None while welcomed."""
+        if self.failing_since is None or self.status in (Status.ONLINE, Status.CLOSED):
+            return None
+        return (time.monotonic() if now is None else now) - self.failing_since
+
     def _set_status(self, status: Status) -> None:
+        if status == Status.ONLINE:
+            self.failing_since, self.problem = None, ""
         if status != self.status:
             self.status = status
             self._notify(StatusChanged(status))

@@ -19,6 +19,7 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
+from .i18n import t
 from .paths import data_dir
 from .simulate import QUESTION, AutoFacilitator, Pace, SimulatedParticipant, people_for
 
@@ -64,7 +65,7 @@ async def run_demo(
     try:
         store = await Store.open(db)
     except StoreError as exc:
-        out(f"error: {exc}")
+        out(t("cli.error", message=exc))
         return 1
     server = SessionServer(store, Limits(rate=200, burst=400))
     await server.load_sessions()
@@ -73,11 +74,11 @@ async def run_demo(
     created = await server.create_session(spec, title=title, question=question, lang=lang)
     await server.start("127.0.0.1", port)
     url = f"ws://127.0.0.1:{server.port}"
-    out(f"kompsesjon demo: «{created.title}» on {url}  (database {db})")
-    out("Join the same session from another terminal:")
+    out(t("cli.demo.started", title=created.title, url=url, db=db))
+    out(t("cli.demo.join_here"))
     out(f"  kompsesjon join {url} --code {created.code}")
-    out(f"  kompsesjon screen {url} --code {created.code}     (projector view)")
-    out(f"  facilitator token: {created.token}")
+    out(f"  kompsesjon screen {url} --code {created.code}     {t('cli.demo.projector')}")
+    out("  " + t("cli.demo.token", token=created.token))
 
     people = [
         SimulatedParticipant(url, created.code, name, org, region=region, seed=n, pace=pace or Pace())
@@ -100,7 +101,7 @@ async def run_demo(
             )
             await app.run_async()
         else:
-            out("Running without a host view; stop with Ctrl+C.")
+            out(t("cli.demo.no_host"))
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -112,8 +113,8 @@ async def run_demo(
         await asyncio.gather(*(p.stop() for p in people), return_exceptions=True)
         with contextlib.suppress(Exception):
             await server.stop()
-        out(f"\nEverything is stored in {db}. Make the report with:")
-        out(f"  kompsesjon export --db {db} {created.code} --format html -o rapport.html")
+        out("\n" + t("cli.demo.stored", db=db))
+        out(f"  kompsesjon export {created.code} --format html -o rapport.html")
     return 0
 
 
@@ -126,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         load_template(args.template)
     except TemplateError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(t("cli.error", message=exc), file=sys.stderr)
         return 2
     pace = Pace(2.0 / args.speed, 7.0 / args.speed)
     try:

@@ -98,6 +98,10 @@ class Welcome(_Message):
     resumed: bool = False
     seq: int  # the session's latest sequence number
     server_time: float  # lets clients show timers against the server's clock
+    # Where people reach this server (ws:// or wss://, the room network's
+    # first), for the join line of the host view and the screen; empty for
+    # participants and from servers that do not say.
+    addresses: list[str] = []
 
 
 class Snapshot(_Message):

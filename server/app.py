@@ -22,6 +22,7 @@ from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
 from kompsesjon import protocol as proto
+from kompsesjon.addresses import listening_addresses
 from kompsesjon.method.budgets import BUDGETS
 from kompsesjon.method.commands import FollowSession
 from kompsesjon.method.events import SessionCreated
@@ -34,6 +35,7 @@ from .hub import BUSY, FATAL, GREETED, Hub, Peer
 from .limits import ConnectionCount, GuessThrottle, JoinBudget, OpenConnections
 from .store import StoreError, secret_hash
 from .stores import SessionStore
+from .tokens import new_token
 from .web import CODE_PATH, WebPage
 
 log = logging.getLogger("kompsesjon.server")
@@ -115,6 +117,7 @@ class SessionServer:
         self._elsewhere: set[str] = set()  # codes of sessions another node hosts (not wrong guesses)
         self._leaving: dict[str, asyncio.Task[None]] = {}  # session -> the task that stops hosting it
         store.on_moved = self._on_moved
+        self.addresses: list[str] = []  # where people reach us (known once listening)
 
     # ---- sessions -------------------------------------------------------
 
@@ -151,6 +154,8 @@ class SessionServer:
         return Hub(session, code, self.store, rate=self.limits.rate, burst=self.limits.burst)
 
     def _add(self, hub: Hub, token_hash: str) -> None:
+        if hub.core is not None:
+            hub.core.addresses = self.addresses
         self.hubs[hub.session] = hub
         self._by_code[hub.code] = hub
         self._by_token[token_hash] = hub
@@ -255,7 +260,7 @@ class SessionServer:
         code = new_code()
         while code in self._by_code:  # pragma: no cover - 887 million codes
             code = new_code()
-        token = "f-" + secrets.token_urlsafe(24)
+        token = new_token()
         created = SessionCreated(
             session=session,
             title=(title or template.title).strip()[: LIMITS["title"]],
@@ -301,7 +306,16 @@ class SessionServer:
             ssl=ssl_context,
             backlog=BACKLOG,
         )
+        self.listening_on([sock.getsockname()[:2] for sock in self._server.sockets], tls=ssl_context is not None)
         return self._server
+
+    def listening_on(self, bound: list[tuple[str, int]], *, tls: bool = False) -> None:
+        """Where people reach us, from the (host, port) pairs we listen on:
+        every session tells its facilitators and screens (their join line)."""
+        self.addresses = listening_addresses(bound, tls=tls)
+        for hub in self.hubs.values():
+            if hub.core is not None:
+                hub.core.addresses = self.addresses
 
     @property
     def port(self) -> int:
@@ -437,6 +451,9 @@ class SessionServer:
             if wait > 0:
                 await _fatal(ws, "too_many_attempts", f"Too many wrong codes; try again in {wait:.0f} s.")
                 return None
+            if message.role == "facilitator" and message.token:
+                # The database's token now: `kompsesjon token` may have replaced it.
+                await self._facilitators_hub(message.token)
             try:
                 hosted = await self._host(message)
             except StoreError as exc:  # the shared database cannot be reached just now
@@ -497,6 +514,17 @@ class SessionServer:
         if hello.role == "facilitator":
             return self._by_token.get(secret_hash(hello.token or "")) if hello.token else None
         return self._by_code.get(normalise_code(hello.code or ""))
+
+    async def _facilitators_hub(self, token: str) -> Hub | None:
+        """The session a facilitator token opens, as the database says now:
+        ``kompsesjon token`` may have replaced it while we run (then the old
+        one opens nothing). Facilitators say hello rarely; one small query."""
+        try:
+            hashes = await self.store.token_hashes()
+        except StoreError:
+            return self._by_token.get(secret_hash(token))  # what we knew
+        self._by_token = {token_hash: self.hubs[s] for s, token_hash in hashes.items() if s in self.hubs}
+        return self._by_token.get(secret_hash(token))
 
     async def _serve(self, peer: Peer, hub: Hub) -> None:
         async for raw in peer.conn:

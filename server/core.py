@@ -323,6 +323,7 @@ class SessionCore:
         # ``_measured`` (see :meth:`_room`).
         self.size = 0
         self._measured = False
+        self.addresses: list[str] = []  # where people reach the server: told to facilitators and screens
         self.restore(log, applied or {}, resume or {})
 
     # ---- the log ----------------------------------------------------------
@@ -719,6 +720,7 @@ class SessionCore:
             resumed=greeting.resumed,
             seq=seq,
             server_time=greeting.now,
+            addresses=self.addresses if peer.role != "participant" else [],
         )
         self._send(peer, welcome.model_dump_json())
         if peer.role == "facilitator":

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import logging
 import os
 import signal
@@ -23,14 +24,16 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from kompsesjon import i18n
 from kompsesjon.addresses import room_addresses
+from kompsesjon.i18n import t
 from kompsesjon.method import Rejection
 from kompsesjon.method.text import clean
 from kompsesjon.templates import TemplateError, load_template
 
-from .app import CreatedSession, Limits, SessionServer, UnknownSession
+from .app import CreatedSession, Limits, SessionServer, UnknownSession, normalise_code
 from .limits import quiet_when_out_of_files, raise_open_files_limit
-from .store import StoreError
+from .store import SessionRow, StoreError
 from .stores import SessionStore, is_postgres, open_store, without_password
 
 log = logging.getLogger("kompsesjon.server")
@@ -44,19 +47,39 @@ def web_address(url: str) -> str:
     return "https" + url[3:] if url.startswith("wss:") else "http" + url[2:]
 
 
-def describe(created: CreatedSession, url: str, *, shared: bool = False) -> str:
+def describe(created: CreatedSession, url: str, room: str | None = None, *, shared: bool = False) -> str:
+    """A new session: its code and token, and the commands for each role
+    (``room``: the address the room reaches, for participants and projector)."""
+    room = room or url
+    page = f"{web_address(room)}/{created.code}"
     # Behind a proxy (several nodes) the facilitator's address carries the
     # code, so the proxy sends it to the node that hosts the session.
     host = f"{url}/s/{created.code}" if shared else url
-    return (
-        f"\nSession «{created.title}»\n"
-        f"  join code:          {created.code}\n"
-        f"  facilitator token:  {created.token}\n"
-        f"    (shown once and stored only as a hash: keep it)\n"
-        f"  participants:  {web_address(url)}/{created.code}  (a browser, or a phone: the QR code on the host view)\n"
-        f"             or  kompsesjon join {url} --code {created.code}\n"
-        f"  facilitator:   kompsesjon host {host} --token {created.token}\n"
-        f"  projector:     kompsesjon screen {url} --code {created.code}\n"
+    return t(
+        "cli.serve.created", title=created.title, code=created.code, token=created.token, page=page, room=room, url=host
+    )
+
+
+def listing(stored: list[SessionRow]) -> str:
+    """The stored sessions, newest first, one line each."""
+    lines = []
+    for row in sorted(stored, key=lambda r: r.created_at, reverse=True):
+        when = datetime.datetime.fromtimestamp(row.created_at).strftime("%Y-%m-%d %H:%M")
+        lines.append(f"  {row.code}  {when}  «{row.title}»")
+    return "\n".join(lines)
+
+
+def choose_one(stored: list[SessionRow], db: Path | str) -> str:
+    """Why ``serve`` does not start: the database holds sessions, and it was not told which."""
+    newest = max(stored, key=lambda r: r.created_at)
+    return t("cli.serve.choose", db=db, n=len(stored), listing=listing(stored), code=newest.code)
+
+
+def describe_resumed(title: str, code: str, created_at: float, events: int, url: str, room: str, db: Path | str) -> str:
+    when = datetime.datetime.fromtimestamp(created_at).strftime("%Y-%m-%d %H:%M")
+    page = f"{web_address(room)}/{code}"
+    return "\n" + t(
+        "cli.serve.resumed", title=title, when=when, n=events, code=code, url=url, db=db, page=page, room=room
     )
 
 
@@ -71,6 +94,7 @@ async def serve_forever(
     lang: str,
     anonymous: bool,
     new: bool,
+    resume: str | None = None,
     ssl_context: ssl.SSLContext | None,
     durability: str,
     limits: Limits,
@@ -89,7 +113,7 @@ async def serve_forever(
 
     def on_signal(sig: signal.Signals) -> None:
         if stop.is_set():  # a second Ctrl+C: do not wait for anything
-            out(f"Stopped at once ({sig.name} again).")
+            out(t("cli.serve.stopped_at_once", signal=sig.name))
             _leave_now(128 + sig)
         stop.set()
         if starting is not None and not serving:
@@ -108,6 +132,17 @@ async def serve_forever(
     try:
         store = await open_store(db, durability=durability)
         store.on_lost = on_lost
+        stored = await store.sessions()
+        # Several nodes on one PostgreSQL host what the proxy sends them; one
+        # server is told which meeting this is (a new one, following one, or a resumed one).
+        if stored and not new and not follows and resume is None and not store.shared:
+            out(choose_one(stored, db))
+            return 2
+        wanted = normalise_code(resume) if resume is not None else None
+        if wanted is not None and wanted not in {row.code for row in stored}:
+            out(t("cli.serve.no_such_code", db=db, code=repr(resume)))
+            out(listing(stored) if stored else t("cli.serve.empty"))
+            return 2
         server = SessionServer(store, limits)
         resumed = await server.load_sessions()
         created = None
@@ -127,17 +162,18 @@ async def serve_forever(
         try:
             await server.start(host, port, ssl_context=ssl_context)
         except OSError as exc:
-            out(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}")
+            out(t("cli.serve.cannot_listen", host=host, port=port, reason=exc.strerror or exc))
             return 1
         serving = True
         scheme = "wss" if ssl_context else "ws"
         shown = host if host not in ("0.0.0.0", "::", "") else "127.0.0.1"
         url = f"{scheme}://{shown}:{server.port}"
-        out(f"kompsesjon is serving on {url}  (database: {store.path})")
+        room = server.addresses[0] if server.addresses else url  # the room network's, when listening there
+        out(t("cli.serve.serving", url=url, db=store.path))
         if host in ("0.0.0.0", "::", ""):
             for address in room_addresses():
                 room = f"{scheme}://{address}:{server.port}"
-                out(f"  on the room network: {room}  (web page {web_address(room)}/)")
+                out(t("cli.serve.room", url=room, page=web_address(room)))
         if store.shared:
             count = len(await store.sessions())
             out(
@@ -146,35 +182,38 @@ async def serve_forever(
             )
         for hub in resumed:
             assert hub.state is not None
-            out(f"Resumed «{hub.state.title}»  join code {hub.code}  ({hub.seq} events)")
+            if hub.code == wanted:
+                out(describe_resumed(hub.state.title, hub.code, hub.state.created_at, hub.seq, url, room, store.path))
+            else:
+                out(t("cli.serve.also_open", title=hub.state.title, code=hub.code, n=hub.seq))
         if created:
-            out(describe(created, url, shared=store.shared))
+            out(describe(created, url, room, shared=store.shared))
             series = server.hubs[created.session].state.series
             if series is not None:
                 out(
                     f"  follows:       «{series.follows.title}» ({series.follows.code}):"
                     f" {len(series.open_actions)} open actions to follow up\n"
                 )
-        out("Stop with Ctrl+C; everything is stored.")
+        out(t("cli.serve.stop_hint"))
         if ready is not None:
             ready.set()
         await stop.wait()
         if lost:
-            out(f"error: {lost[0]}")
+            out(t("cli.error", message=lost[0]))
             return 1
-        out("Stopping: finishing what is in flight …")
+        out(t("cli.serve.stopping"))
         return 0
     except (StoreError, UnknownSession) as exc:
-        out(f"error: {exc}")
+        out(t("cli.error", message=exc))
         return 1
     except asyncio.CancelledError:
         if not stop.is_set():
             raise
-        out("Stopped before it was serving.")
+        out(t("cli.serve.stopped_early"))
         return 0
     except Exception as exc:  # replaying a session: one line, not a traceback
         log.debug("serve failed", exc_info=True)
-        out(f"error: {without_password(str(db))}: {type(exc).__name__}: {exc}")
+        out(t("cli.error", message=f"{without_password(str(db))}: {type(exc).__name__}: {exc}"))
         return 1
     finally:
         # However it ends, it ends within STOP_GRACE: a hang here must not
@@ -186,16 +225,16 @@ async def serve_forever(
             elif store is not None:
                 await store.close()
         except Exception as exc:
-            out(f"error: while stopping: {exc}")
+            out(t("cli.serve.while_stopping", reason=exc))
         watchdog.cancel()
         for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)
         if serving:
-            out("Stopped.")
+            out(t("cli.stopped"))
 
 
 def _too_slow(out: Callable[[str], None]) -> None:
-    out(f"error: could not finish stopping within {STOP_GRACE:.0f} s; stopped without waiting")
+    out(t("cli.serve.too_slow", seconds=f"{STOP_GRACE:.0f}"))
     _leave_now(1)
 
 
@@ -240,11 +279,24 @@ def leave(status: int) -> int:
     return status
 
 
+# What only a new session is made with (serve --new, or an empty database).
+NEW_ONLY = ("template", "title", "question", "purpose", "background", "param", "anonymous")
+
+
 def run(args) -> int:
     from kompsesjon.paths import default_db
 
+    i18n.use(i18n.detect(args.lang))  # its messages: --lang, else the operator's ($KOMPSESJON_LANG, $LANG)
+    session_lang = args.lang or i18n.DEFAULT
+    if args.resume is not None:
+        given = [f"--{name}" for name in NEW_ONLY if getattr(args, name, None) not in (None, False, [])]
+        if given:  # a resumed session keeps what it was made with: say so, do not drop it silently
+            print(t("cli.serve.new_only", options=", ".join(given)), file=sys.stderr)
+            return 2
+    args.template = args.template or "framtidsverksted"
+
     if bool(args.certfile) != bool(args.keyfile):
-        print("error: --certfile and --keyfile go together", file=sys.stderr)
+        print(t("cli.serve.cert_pair"), file=sys.stderr)
         return 2
     ssl_context = None
     if args.certfile:
@@ -252,25 +304,25 @@ def run(args) -> int:
         try:
             ssl_context.load_cert_chain(args.certfile, args.keyfile)
         except (OSError, ssl.SSLError) as exc:
-            print(f"error: cannot load the certificate: {exc}", file=sys.stderr)
+            print(t("cli.serve.cert_bad", reason=exc), file=sys.stderr)
             return 2
     params: dict[str, str] = {}
     for given in args.param or []:
         name, sep, value = given.partition("=")
         if not sep or not name.strip():
-            print(f"error: --param wants NAME=VALUE, not {given!r}", file=sys.stderr)
+            print(t("cli.serve.param_bad", given=repr(given)), file=sys.stderr)
             return 2
         params[name.strip()] = value
     try:
-        load_template(args.template, lang=args.lang, params=params)
+        load_template(args.template, lang=session_lang, params=params)
     except TemplateError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(t("cli.error", message=exc), file=sys.stderr)
         return 2
     for name in ("purpose", "background"):
         try:
             clean("report", getattr(args, name) or "", required=False)
         except Rejection as exc:
-            print(f"error: --{name}: {exc.message}", file=sys.stderr)
+            print(t("cli.error", message=f"--{name}: {exc.message}"), file=sys.stderr)
             return 2
     limits = Limits(
         rate=args.rate,
@@ -289,9 +341,10 @@ def run(args) -> int:
                 template=args.template,
                 title=args.title,
                 question=args.question,
-                lang=args.lang,
+                lang=session_lang,
                 anonymous=args.anonymous,
                 new=args.new,
+                resume=args.resume,
                 ssl_context=ssl_context,
                 durability=args.durability,
                 limits=limits,
@@ -303,6 +356,6 @@ def run(args) -> int:
             )
         )
     except KeyboardInterrupt:  # before the signal handlers were in place
-        out("Stopped.")
+        out(t("cli.stopped"))
         status = 130
     return leave(status)

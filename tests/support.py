@@ -25,6 +25,10 @@ async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
             await asyncio.sleep(0.01)
 
 
+# serve speaks the operator's language; the tests read its English lines.
+SERVE_ENV = {**os.environ, "KOMPSESJON_LANG": "en"}
+
+
 async def start_server(
     db: Path, port: int = 0, *extra: str, open_files: tuple[int, int] | None = None, stderr: int | None = None
 ) -> tuple[asyncio.subprocess.Process, dict]:
@@ -40,6 +44,7 @@ async def start_server(
         *command,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT if stderr is None else stderr,
+        env=SERVE_ENV,
     )
     info: dict = {}
     try:

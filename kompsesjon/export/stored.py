@@ -1,136 +1,20 @@
 """Reading a session back from the database file, offline.
 
-Export does not need the server: it opens the SQLite file read-only and folds
-the event log with the same ``evolve`` the server uses.
-
-What can be wrong with the file is said in one sentence (:class:`ExportError`):
-not a kompsesjon database, written by a newer kompsesjon (its schema version,
-or an event type this version does not know), an event that is damaged or does
-not fit the log before it, a damaged page. :func:`damage` runs SQLite's own
-check for the warning about damage in parts the export does not read.
+Export does not need the server: it opens the SQLite file read-only
+(:mod:`kompsesjon.databases`) and folds the event log with the same
+``evolve`` the server uses.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
+from kompsesjon.databases import SCHEMA_VERSION, ExportError, StoredSession, damage, find_session, list_sessions
+from kompsesjon.databases import _read as _read
 from kompsesjon.method import State, evolve
 from kompsesjon.method.events import UnreadableEvent, read_event
 
-# The newest database schema this version reads (server/store.py: MIGRATIONS).
-SCHEMA_VERSION = 1
-
-
-class ExportError(Exception):
-    """The database or the session cannot be read; the message says why."""
-
-
-@dataclass(frozen=True)
-class StoredSession:
-    id: str
-    code: str
-    title: str
-    created_at: float
-    events: int
-
-
-def _uri(path: Path) -> str:
-    """A read-only SQLite URI for ``path``: ``#``, ``?`` and ``%`` in a file
-    name are quoted, so they cannot end the path or add parameters."""
-    return path.absolute().as_uri() + "?mode=ro"
-
-
-def _connect(db: str | Path) -> sqlite3.Connection:
-    path = Path(db)
-    if not path.exists():
-        raise ExportError(f"{path}: no such database file")
-    if not path.is_file():
-        raise ExportError(f"{path}: not a file")
-    try:
-        conn = sqlite3.connect(_uri(path), uri=True)
-    except sqlite3.Error as exc:
-        raise ExportError(f"{path}: cannot open it ({exc})") from None
-    try:
-        (version,) = conn.execute("PRAGMA user_version").fetchone()
-        if version > SCHEMA_VERSION:
-            raise ExportError(
-                f"{path} was written by a newer kompsesjon (schema {version}, this one reads up to"
-                f" {SCHEMA_VERSION}); upgrade kompsesjon"
-            )
-        conn.execute("SELECT 1 FROM sessions LIMIT 1")
-        conn.execute("SELECT 1 FROM events LIMIT 1")
-    except ExportError:
-        conn.close()
-        raise
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        if _is_damage(exc):
-            raise ExportError(_damaged(path, exc)) from None
-        raise ExportError(f"{path}: not a kompsesjon database ({exc})") from None
-    return conn
-
-
-def _is_damage(exc: sqlite3.Error) -> bool:
-    return getattr(exc, "sqlite_errorname", "").startswith("SQLITE_CORRUPT")
-
-
-def _damaged(path: Path, exc: sqlite3.Error) -> str:
-    return (
-        f"{path}: the database file is damaged ({exc}); export from a backup copy,"
-        f" or let sqlite3 save what it can: sqlite3 {path} .recover"
-    )
-
-
-def _read(db: str | Path, query: str, params: tuple = ()) -> list[tuple]:
-    conn = _connect(db)
-    try:
-        return conn.execute(query, params).fetchall()
-    except sqlite3.DatabaseError as exc:
-        raise ExportError(_damaged(Path(db), exc)) from None
-    finally:
-        conn.close()
-
-
-def damage(db: str | Path) -> str | None:
-    """What SQLite's own check finds wrong with the file (None: nothing)."""
-    conn = _connect(db)
-    try:
-        rows = conn.execute("PRAGMA quick_check(5)").fetchall()
-    except sqlite3.DatabaseError as exc:  # too damaged to walk
-        return str(exc)
-    finally:
-        conn.close()
-    found = [str(row[0]) for row in rows if row[0] != "ok"]
-    return "; ".join(found)[:300] if found else None
-
-
-def list_sessions(db: str | Path) -> list[StoredSession]:
-    rows = _read(
-        db,
-        "SELECT s.id, s.code, s.title, s.created_at, "
-        "(SELECT COUNT(*) FROM events e WHERE e.session = s.id) "
-        "FROM sessions s ORDER BY s.created_at",
-    )
-    return [StoredSession(*row) for row in rows]
-
-
-def find_session(db: str | Path, ref: str | None) -> StoredSession:
-    """A session by id or join code; without ``ref`` the only one there is."""
-    sessions = list_sessions(db)
-    if not sessions:
-        raise ExportError(f"{db}: holds no sessions")
-    if ref is None:
-        if len(sessions) > 1:
-            listed = ", ".join(f"{s.code} «{s.title}»" for s in sessions)
-            raise ExportError(f"{db} holds {len(sessions)} sessions; name one: {listed}")
-        return sessions[0]
-    wanted = ref.strip().upper().replace("-", "").replace(" ", "")
-    for s in sessions:
-        if s.id == ref.strip() or s.code == wanted:
-            return s
-    raise ExportError(f"{db}: no session with id or code {ref!r}")
+__all__ = ["SCHEMA_VERSION", "ExportError", "StoredSession", "damage", "find_session", "list_sessions", "load_state"]
 
 
 def load_state(db: str | Path, session: str) -> State:

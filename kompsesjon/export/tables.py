@@ -53,6 +53,11 @@ COLUMNS: dict[str, list[str]] = {
 }
 
 
+def flag(value: bool) -> int:
+    """A yes/no column: 1 or 0, the same in every language (a spreadsheet sums it)."""
+    return 1 if value else 0
+
+
 def tables(report: Report) -> dict[str, list[list[object]]]:
     """Each table's rows (without the header)."""
     items, votes = [], []
@@ -67,12 +72,22 @@ def tables(report: Report) -> dict[str, list[list[object]]]:
                     card.author or "",
                     card.theme or "",
                     titles.get(card.theme or "", ""),
-                    card.withdrawn,
+                    flag(card.withdrawn),
                 ]
             )
         for r in board.ranking:
             votes.append(
-                [board.id, board.list_name, r.rank, r.unit, r.title, r.dots, r.voters, r.tie_break or "", r.on_list]
+                [
+                    board.id,
+                    board.list_name,
+                    r.rank,
+                    r.unit,
+                    r.title,
+                    r.dots,
+                    r.voters,
+                    r.tie_break or "",
+                    flag(r.on_list),
+                ]
             )
     islands = [
         [i.id, i.title, "; ".join(link.title for link in i.links), "; ".join(m.name for m in i.members), len(i.members)]

@@ -13,14 +13,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from textual import work
-from textual.app import App, ScreenStackError
+from textual.app import App, ScreenStackError, SystemCommand
+from textual.binding import Binding
 from textual.message import Message
+from textual.screen import Screen
 
 from kompsesjon import i18n
 from kompsesjon.client import Outcome, Refused, SessionClient, Status
+from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.mirror import (
     EventApplied,
@@ -32,7 +36,9 @@ from kompsesjon.mirror import (
     StatusChanged,
 )
 from kompsesjon.tui.hangup import EXIT_CODE, HangUpWatch
+from kompsesjon.tui.keys import N_, retranslate_bindings, translate_bindings
 from kompsesjon.tui.themes import load_themes, resolve_name
+from kompsesjon.tui.widgets.status import connection_trouble
 
 log = logging.getLogger("kompsesjon.tui")
 
@@ -55,15 +61,30 @@ class ConnectionChanged(Message):
 
 
 class SessionApp(App):
-    """Base for the apps: owns the client, the language and the themes."""
+    """Base for the apps: owns the client, the language and the themes.
+
+    The language is the person's own ``--lang`` if they gave one; else the
+    session's, once joined (``follow_session=True``): ``serve --lang sv``
+    makes every app that joins speak Swedish.
+    """
 
     DEFAULT_THEME = "kompsesjon-dark"
+    BINDINGS = [Binding("ctrl+p", "command_palette", N_("commands.palette"), show=False, priority=True)]
 
-    def __init__(self, client: SessionClient | None, *, lang: str = "nb", theme: str | None = None) -> None:
+    def __init__(
+        self,
+        client: SessionClient | None,
+        *,
+        lang: str = "nb",
+        theme: str | None = None,
+        follow_session: bool = False,
+    ) -> None:
+        i18n.use(lang)
         super().__init__()
+        translate_bindings(self)
         self.client: SessionClient | None = client
         self.lang = lang
-        i18n.use(lang)
+        self.follow_session = follow_session  # until the session's language is known
         self._theme_choice = theme
         self._pending_kinds: set[str] = set()
         self._refresh_scheduled = False
@@ -99,6 +120,7 @@ class SessionApp(App):
             )
             self.theme = self.DEFAULT_THEME
         self.set_interval(1.0, self.tick)
+        self.set_interval(1.0, self._check_connection)
         if not self.is_headless:
             # A terminal that goes away (window closed, SSH gone) ends the app.
             HangUpWatch(self._hang_up).start()
@@ -139,6 +161,22 @@ class SessionApp(App):
     def tick(self) -> None:
         """Once a second: timers move even when nothing else happens."""
 
+    _trouble = ""
+
+    def _check_connection(self) -> None:
+        trouble = connection_trouble(self.client)
+        if trouble != self._trouble:
+            self._trouble = trouble
+            self.connection_trouble(trouble)
+
+    def connection_trouble(self, trouble: str) -> None:
+        """(Re)connecting has failed for a while (``trouble`` says what is tried
+        and the likely cause), or works again (""). Said as a lasting toast."""
+        if trouble:
+            self.notify(trouble, severity="warning", timeout=60, markup=False)
+        else:
+            self.clear_notifications()
+
     # ---- news from the client ------------------------------------------
 
     @property
@@ -160,6 +198,7 @@ class SessionApp(App):
                 self.screen.post_message(ConnectionChanged(status, self.client.unanswered))
                 if status == Status.ONLINE:
                     self._mirror_changed("online")
+                    self._session_language()  # after what the apps do on joining (the join form goes)
             case RefusedForGood(refused=refused):
                 self.refused(refused)
             case ServerError(code=code, message=message):
@@ -170,6 +209,34 @@ class SessionApp(App):
                 # A screen or host view turned away for now (the session is
                 # busy): it tries again by itself; say why meanwhile.
                 self.notify(i18n.rejection(code, message), severity="warning", markup=False)
+
+    def _session_language(self) -> None:
+        state = self.state
+        if not self.follow_session or state is None:
+            return
+        self.follow_session = False  # once: a person's later choice is not overridden
+        wanted = i18n.detect(state.lang)
+        if wanted != self.lang:
+            self.call_later(self.switch_language, wanted)
+
+    async def switch_language(self, lang: str) -> None:
+        """Speak ``lang`` from now on: the keys, and screens made anew."""
+        self.lang = lang
+        i18n.use(lang)
+        retranslate_bindings(self)
+        await self.rebuild_screens()
+
+    async def rebuild_screens(self) -> None:
+        """Make the screens again in the new language (the apps know theirs)."""
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # Textual's own commands (theme, keys, quit), in the user's language.
+        for name, action in (
+            ("theme", self.action_change_theme),
+            ("keys", self.action_show_help_panel),
+            ("quit", self.action_quit),
+        ):
+            yield SystemCommand(t(f"commands.{name}"), t(f"commands.{name}_help"), action)
 
     def _mirror_changed(self, kind: str) -> None:
         self._pending_kinds.add(kind)

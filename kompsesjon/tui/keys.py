@@ -27,9 +27,22 @@ def N_(key: str) -> str:
     return key
 
 
+# Textual's own bindings (the screen's focus keys and copy, the app's quit)
+# reach the command palette and the footer with English descriptions.
+TEXTUAL = {
+    "Focus Next": "commands.focus_next",
+    "Focus Previous": "commands.focus_previous",
+    "Copy selected text": "commands.copy",
+    "Quit": "commands.quit",
+    "palette": "commands.palette",
+}
+
+
 def tr(text: str) -> str:
     """A binding's description or tooltip in the user's language."""
-    # Only what is an i18n key is translated; a plain description stays.
+    # Only what is an i18n key (or one of Textual's own) is translated; a plain description stays.
+    if text in TEXTUAL:
+        return i18n.t(TEXTUAL[text])
     return i18n.t(text) if text and "." in text and i18n.has(text) else text
 
 
@@ -40,6 +53,14 @@ def translate_bindings(node: DOMNode) -> None:
         bindings.key_to_bindings[key] = [
             replace(b, description=tr(b.description), tooltip=tr(b.tooltip)) for b in items
         ]
+
+
+def retranslate_bindings(node: DOMNode) -> None:
+    """Translate ``node``'s bindings again from its class's (the language changed)."""
+    merged = type(node)._merged_bindings
+    if merged is not None:
+        node._bindings = merged.copy()  # the per-instance copy again (see the module docstring)
+    translate_bindings(node)
 
 
 def declared_bindings(node: DOMNode | type[DOMNode]) -> list[Binding]:

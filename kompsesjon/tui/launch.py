@@ -1,14 +1,19 @@
-"""Start the apps from the command line (``join``, ``host``, ``screen``)."""
+"""Start the apps from the command line (``join``, ``host``, ``screen``).
+
+The command line imports this module for every command (its options), so
+it imports neither Textual nor the client at the top: ``--version``,
+``serve`` and ``export`` must not pay for them.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import ssl
 import sys
 from pathlib import Path
 
 from kompsesjon import i18n
-from kompsesjon.client import SessionClient
 
 DEFAULT_URL = "ws://127.0.0.1:8765"
 
@@ -21,8 +26,15 @@ def _ssl_context(url: str, cafile: str | None) -> ssl.SSLContext | None:
 
 def _check_url(url: str) -> str | None:
     if not url.startswith(("ws://", "wss://")):
-        return f"error: {url!r} is not a websocket address (ws://HOST:PORT or wss://…)"
+        return i18n.t("cli.not_websocket", url=repr(url))
     return None
+
+
+def own_language(args: argparse.Namespace) -> str | None:
+    """The person's own choice of language (--lang, $KOMPSESJON_LANG), which
+    wins over the session's; None: the app speaks the session's ($LANG until
+    it knows it)."""
+    return args.lang or os.environ.get("KOMPSESJON_LANG") or None
 
 
 def run_join(args: argparse.Namespace) -> int:
@@ -41,6 +53,7 @@ def run_join(args: argparse.Namespace) -> int:
         fresh=args.fresh,
         forget=args.forget,
         lang=i18n.detect(args.lang),
+        follow_session=own_language(args) is None,
         theme=args.theme,
         ssl_context=_ssl_context(url, args.cafile),
     )
@@ -49,6 +62,7 @@ def run_join(args: argparse.Namespace) -> int:
 
 
 def _host_like(args: argparse.Namespace, role: str) -> int:
+    from kompsesjon.client import SessionClient
     from kompsesjon.tui.host.app import HostApp
 
     url = args.url or DEFAULT_URL
@@ -62,14 +76,21 @@ def _host_like(args: argparse.Namespace, role: str) -> int:
         code=getattr(args, "code", None),
         ssl_context=_ssl_context(url, args.cafile),
     )
-    app = HostApp(client, role=role, lang=i18n.detect(args.lang), theme=args.theme, page_base=args.page_url)
+    app = HostApp(
+        client,
+        role=role,
+        lang=i18n.detect(args.lang),
+        follow_session=own_language(args) is None,
+        theme=args.theme,
+        page_base=args.page_url,
+    )
     app.run()
     return app.return_code or 0
 
 
 def run_host(args: argparse.Namespace) -> int:
     if not args.token:
-        print("error: give the facilitator token: --token f-… (or $KOMPSESJON_TOKEN)", file=sys.stderr)
+        print(i18n.t("cli.token_needed"), file=sys.stderr)
         return 2
     return _host_like(args, "facilitator")
 
@@ -80,7 +101,11 @@ def run_screen(args: argparse.Namespace) -> int:
 
 def add_client_options(parser: argparse.ArgumentParser, *, default_theme: str) -> None:
     parser.add_argument("url", nargs="?", help=f"server address (default {DEFAULT_URL})")
-    parser.add_argument("--lang", choices=list(i18n.LANGUAGES), help="language (default: from $LANG, else nb)")
+    parser.add_argument(
+        "--lang",
+        choices=list(i18n.LANGUAGES),
+        help="your language (default: the session's; before it is known, $LANG, else nb)",
+    )
     parser.add_argument("--theme", default=None, help=f"theme name or .toml file (default {default_theme})")
     parser.add_argument("--cafile", help="certificate to trust for wss:// (self-signed servers)")
 

@@ -43,7 +43,7 @@ async def demo(
     screen = None
     try:
         await asyncio.wait_for(ready.wait(), 20)
-        url = re.search(r"on (ws://\S+)", lines[0]).group(1)
+        url = re.search(r"(ws://\S+)", lines[0]).group(1)
         code = re.search(r"--code (\w+)", "\n".join(lines)).group(1)
         screen = SessionClient(url, role="screen", code=code)
         if presented is not None:
@@ -64,7 +64,7 @@ async def demo(
         running.cancel()
         done, _ = await asyncio.wait([running], timeout=60)
         assert done, "the demo did not stop within 60 s of being cancelled"
-    assert any("Everything is stored in" in line for line in lines), (lines, running)  # the task names its exception
+    assert any("kompsesjon export " in line for line in lines), (lines, running)  # the task names its exception
 
 
 async def until_reached(screen: SessionClient, running: asyncio.Task, reached) -> None:

@@ -41,3 +41,38 @@ async def test_export_per_org_and_without_names(tmp_path, capsys):
     capsys.readouterr()
     assert main(["export", "--db", str(db), "--format", "csv", "--per-org"]) == 1
     assert "--per-org works with md, html, docx" in capsys.readouterr().err
+
+
+async def test_sessions_and_export_find_the_demo_database_without_db(tmp_path, capsys, monkeypatch):
+    # After `kompsesjon demo`, `sessions` and `export` without --db said «no such database file».
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    from kompsesjon.demo import demo_db
+
+    db = demo_db()
+    db.parent.mkdir(parents=True)
+    await store(future_workshop(), db)
+    assert main(["sessions"]) == 0
+    listed = capsys.readouterr().out
+    assert f"{db}:" in listed and "K7PQ2M" in listed
+    assert main(["export", "K7PQ2M", "--format", "md"]) == 0
+    assert capsys.readouterr().out.startswith("# Samarbeid i Salten")
+    assert main(["export", "NOSUCH", "--format", "md"]) == 1
+    assert "no session with id or code 'NOSUCH'" in capsys.readouterr().err
+
+
+def test_sessions_without_any_database_says_where_it_looked(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert main(["sessions"]) == 0
+    assert f"no databases in {tmp_path / 'data' / 'kompsesjon'}" in capsys.readouterr().out
+
+
+async def test_the_command_line_speaks_the_operators_language(tmp_path, capsys, monkeypatch):
+    db = tmp_path / "okt.sqlite3"
+    await store(future_workshop(), db)
+    monkeypatch.setenv("KOMPSESJON_LANG", "nb")
+    out = tmp_path / "rapport.docx"
+    assert main(["export", "--db", str(db), "K7PQ2M", "--format", "docx", "-o", str(out)]) == 0
+    assert f"skrev {out}" in capsys.readouterr().err
+    monkeypatch.setenv("KOMPSESJON_LANG", "sv")
+    assert main(["sessions", "--db", str(tmp_path / "tom.sqlite3")]) == 1
+    assert capsys.readouterr().err.startswith("fel: ")

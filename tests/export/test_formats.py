@@ -107,6 +107,18 @@ def test_golden_csv():
         golden(f"framtidsverksted-{name}", data)
 
 
+def test_csv_yes_no_columns_are_1_or_0():
+    # They said True/False: Python's words, in a Norwegian spreadsheet.
+    files = render_csv(report())
+    for name, column in (("items.csv", "withdrawn"), ("votes.csv", "on_list")):
+        rows = list(csv.DictReader(io.StringIO(files[name].decode("utf-8-sig"))))
+        assert rows and {row[column] for row in rows} <= {"0", "1"}, name
+    assert {row["withdrawn"] for row in csv.DictReader(io.StringIO(files["items.csv"].decode("utf-8-sig")))} == {
+        "0",
+        "1",
+    }
+
+
 def test_markdown_parses_and_keeps_user_text_literal():
     text = render(report(), "md")
     tokens = MarkdownIt("commonmark").parse(text)

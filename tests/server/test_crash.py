@@ -55,7 +55,7 @@ async def test_sigkill_loses_no_acknowledged_command(tmp_path, clients):
             stored = _stored_texts(db)
             missing = acked_before_kill - set(stored)
             assert not missing, f"acknowledged but not stored after kill {kill}: {sorted(missing)[:5]}"
-            proc, _ = await start_server(db, port)
+            proc, _ = await start_server(db, port, "--resume", info["code"])
         stop_writing.set()
         await asyncio.gather(*writers)
         outcomes = await asyncio.wait_for(asyncio.gather(*submitted), 120)

@@ -335,7 +335,7 @@ async def crash_under_load(
             _, stored = read_db(db)
             missing = acked - set(stored)
             assert not missing, f"acknowledged but not stored at kill {len(kill_times)}: {sorted(missing)[:5]}"
-            await server.start()
+            await server.start("--resume", server.info["code"])
         await asyncio.wait_for(driver, 300)  # the facilitator reaches the closing phase
         await asyncio.sleep(0.5)
         load.stop.set()

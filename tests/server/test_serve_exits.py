@@ -18,16 +18,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import read_only, start_server
+from support import SERVE_ENV, read_only, start_server
 
 EXIT_WITHIN = 5.0
 
 
-async def serve(db: Path, port: int = 0) -> asyncio.subprocess.Process:
+async def serve(db: Path, port: int = 0, *extra: str) -> asyncio.subprocess.Process:
     """``kompsesjon serve``, not waited for (it is meant to fail)."""
-    command = ["-m", "kompsesjon", "serve", "--db", str(db), "--port", str(port)]
+    command = ["-m", "kompsesjon", "serve", "--db", str(db), "--port", str(port), *extra]
     return await asyncio.create_subprocess_exec(
-        sys.executable, *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        sys.executable, *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=SERVE_ENV
     )
 
 
@@ -162,7 +162,7 @@ async def test_ctrl_c_with_the_output_in_a_pipe_that_closed(tmp_path):
 
 async def test_a_signal_while_it_starts_ends_it_too(tmp_path):
     db = tmp_path / "big.sqlite3"
-    proc, _ = await start_server(db)
+    proc, info = await start_server(db)
     proc.send_signal(signal.SIGTERM)
     await proc.wait()
     with sqlite3.connect(db) as conn:  # a long log that takes a while to replay
@@ -173,7 +173,7 @@ async def test_a_signal_while_it_starts_ends_it_too(tmp_path):
             [(session, seq, body) for seq in range(2, 200_002)],
         )
     for sig in (signal.SIGINT, signal.SIGTERM):
-        proc = await serve(db)
+        proc = await serve(db, 0, "--resume", info["code"])
         await asyncio.sleep(1.5)  # imported, replaying
         proc.send_signal(sig)
         status, out, err = await ended(proc)

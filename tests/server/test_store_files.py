@@ -230,7 +230,7 @@ async def test_wal_deleted_then_kill_9_loses_no_acknowledged_card(tmp_path, clie
 
         stored = {json.loads(body)["item"]["text"]: seq for seq, body in rows}
         assert stored == acked, "every acknowledged card, at the seq it was acknowledged with"
-        proc, _ = await start_server(db, info["port"])
+        proc, _ = await start_server(db, info["port"], "--resume", info["code"])
         outcome = await kari.send(c.AddItem(id=new_id(), board="critique", text="etter omstart"))
         assert outcome.seq > max(acked.values()), "no seq number is given out twice"
     finally:

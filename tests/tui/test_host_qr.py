@@ -59,9 +59,30 @@ async def test_later_phases_show_it_on_request_and_the_screen_shows_it(room):
         assert address.startswith("HTTP://")
 
 
-async def test_by_default_the_server_address_with_a_room_address_for_loopback(room, monkeypatch):
+async def test_by_default_the_address_the_server_listens_on(room, monkeypatch):
+    # A server on 127.0.0.1 only: a room address would reach nothing (the
+    # demo showed one), so the QR code and the join line say 127.0.0.1.
     monkeypatch.setattr("kompsesjon.addresses.room_addresses", lambda: ["192.168.1.23"])
     app = room.host()
     async with app.run_test(size=(130, 40)) as pilot:
         await opened(pilot, app, room)
-        assert scanned(app) == f"HTTP://192.168.1.23:{room.running.port}/{room.code}"
+        assert scanned(app) == f"HTTP://127.0.0.1:{room.running.port}/{room.code}"
+        text = await shows(pilot, app, f"ws://127.0.0.1:{room.running.port} --code {room.code}")
+        assert "kompsesjon join" in text
+
+
+async def test_a_server_on_the_room_network_gives_its_room_address(room, monkeypatch):
+    # serve --host 0.0.0.0: the host view on the same laptop connects to
+    # 127.0.0.1, and shows the room's address the server listens on.
+    monkeypatch.setattr("kompsesjon.addresses.room_addresses", lambda: ["192.168.1.23"])
+    port = room.running.port
+    room.running.server.listening_on([("0.0.0.0", port)])
+    for role, size in (("facilitator", (130, 40)), ("screen", (80, 24))):
+        app = room.host(role=role)
+        async with app.run_test(size=size) as pilot:
+            await opened(pilot, app, room)
+            assert app.page_address == f"HTTP://192.168.1.23:{port}/{room.code}"
+            text = await shows(pilot, app, f"ws://192.168.1.23:{port} --code {room.code}")
+            assert f"http://192.168.1.23:{port}/{room.code}" in text
+            line = app.screen.query_one("#join-line")._shown  # what it says, before the terminal wraps it
+            assert f"kompsesjon join ws://192.168.1.23:{port} --code {room.code}" in line

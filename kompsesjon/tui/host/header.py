@@ -48,6 +48,7 @@ class SessionHeader(Horizontal):
                 yield Texty(id="session-title")
             yield Texty(id="phase-title")
             yield Texty(id="question")
+            yield Texty(id="join-line")  # how to join, in full: late-comers read it off the wall
         with Vertical(id="timer-box"):
             yield BigTimer("--:--", id="timer")
             yield Texty(id="timer-note")
@@ -55,11 +56,19 @@ class SessionHeader(Horizontal):
     def show_page(self, address: str, shown: bool) -> None:
         """The web page's address with the code in it: as a QR code, and readable."""
         self.query_one(QRCode).show(address)
-        scheme, _, rest = address.partition("://")
-        host, _, path = rest.partition("/")
-        readable = f"{scheme.lower()}://{host.lower()}/{path}" if rest else address  # the code stays in capitals
-        self.query_one("#join-address", Texty).show(readable)
+        self.query_one("#join-address", Texty).show(_readable(address))
         self.set_class(shown and bool(address), "-qr")
+
+    def show_join(self, page: str, url: str, code: str | None) -> None:
+        """The web page's address and the terminal command, with the code
+        (beside the QR code, which has the page's address under it: the command)."""
+        line = self.query_one("#join-line", Texty)
+        if not code or not url:
+            line.show("")
+        elif self.has_class("-qr"):
+            line.show(t("host.header.join_command", url=url, code=code))
+        else:
+            line.show(t("host.header.join_line", page=_readable(page), url=url, code=code))
 
     def show_state(self, state: State, code: str | None) -> None:
         # A closed session's code admits nobody: say so where people look for it.
@@ -103,6 +112,13 @@ class SessionHeader(Horizontal):
         self.query_one("#timer-note", Texty).show(note)
 
     _timer_shown: tuple = ()
+
+
+def _readable(address: str) -> str:
+    """A page address in small letters but for the code (QR codes want capitals)."""
+    scheme, _, rest = address.partition("://")
+    host, _, path = rest.partition("/")
+    return f"{scheme.lower()}://{host.lower()}/{path}" if rest else address
 
 
 class AgendaView(Rows):

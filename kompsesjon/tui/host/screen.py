@@ -159,7 +159,9 @@ class HostScreen(Translated, Screen):
         shown = self.qr_shown
         if shown is None:
             shown = state.current.kind == PhaseKind.INTRO and not self.has_class("-narrow") and self.size.height >= 36
-        self.query_one(SessionHeader).show_page(self.app.page_address, shown)  # type: ignore[attr-defined]
+        header = self.query_one(SessionHeader)
+        header.show_page(self.app.page_address, shown)  # type: ignore[attr-defined]
+        header.show_join(self.app.page_address, self.app.join_url, self.app.join_code)  # type: ignore[attr-defined]
 
     def action_toggle_qr(self) -> None:
         """Show or hide the QR code of the web page (it is shown by itself in the intro)."""

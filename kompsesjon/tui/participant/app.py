@@ -7,26 +7,26 @@ the hello, and hands everything else to :class:`SessionScreen`.
 
 from __future__ import annotations
 
+import contextlib
 import ssl
-from collections.abc import Iterable
 from pathlib import Path
 
 from textual import on
-from textual.app import SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.css.query import NoMatches
 
 from kompsesjon import i18n
 from kompsesjon.client import Refused, SessionClient, Status, new_resume_secret
 from kompsesjon.i18n import t
-from kompsesjon.mirror import HelloRefused, Notification, StatusChanged
+from kompsesjon.mirror import HelloRefused, Notification, StatusChanged, Welcomed
 from kompsesjon.tui.base import ConnectionChanged, MirrorChanged, SessionApp
-from kompsesjon.tui.keys import N_, translate_bindings
+from kompsesjon.tui.keys import N_
 from kompsesjon.tui.participant.drafts import Drafts, drafts_path
 from kompsesjon.tui.participant.join import JoinScreen, RefusedScreen
 from kompsesjon.tui.participant.modals import ConfirmScreen
 from kompsesjon.tui.participant.session import SessionScreen
-from kompsesjon.tui.resume import resume_path, resume_secret
+from kompsesjon.tui.participant.views.other import WaitingView
+from kompsesjon.tui.resume import keep, resume_path, resume_secret
 
 # Refusals after which the join form is offered again (a new connection).
 ASK_AGAIN = frozenset({"bad_code", "hello_failed", "hello_timeout", "too_many_attempts"})
@@ -75,9 +75,9 @@ class ParticipantApp(SessionApp):
         lang: str = "nb",
         theme: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        follow_session: bool = False,
     ) -> None:
-        super().__init__(None, lang=lang, theme=theme)
-        translate_bindings(self)
+        super().__init__(None, lang=lang, theme=theme, follow_session=follow_session)
         self.url = url
         self.code = code or ""
         self.person_name = name or ""
@@ -87,6 +87,7 @@ class ParticipantApp(SessionApp):
         self.forget = forget  # keep the resume secret in memory only
         self.ssl_context = ssl_context
         self.drafts = Drafts()  # unsaved texts; kept on disk once we know the session
+        self._welcomed = False  # the first welcome says who we go on as
         self.session_screen = SessionScreen()
 
     # ---- start ----------------------------------------------------------
@@ -100,7 +101,8 @@ class ParticipantApp(SessionApp):
             self.ask()
 
     def _resume_file(self, code: str) -> Path:
-        return self.resume_file or resume_path(self.url, code)
+        # Per name: another name from the same account is another person.
+        return self.resume_file or resume_path(self.url, code, self.person_name or None)
 
     def _remembered(self, code: str) -> bool:
         """Has this terminal joined this session before (and may resume)?"""
@@ -155,10 +157,26 @@ class ParticipantApp(SessionApp):
         if isinstance(note, HelloRefused):
             error, field = hello_problem(note.code, note.message)
             self.call_later(self.ask, error, field)
+        elif isinstance(note, Welcomed) and not self._welcomed:
+            self._welcomed = True
+            self.call_later(self._say_who, note.welcome.resumed, note.welcome.participant)
         elif isinstance(note, StatusChanged) and note.status == Status.ONLINE:
             self.fresh = False  # joined: from now on this is the remembered participant
+            if not self.forget and not self.resume_file and self.person_name and self.client is not None:
+                # The last one who joined from here, for a relaunch without --name.
+                keep(resume_path(self.url, self.code), self.client.resume or "")
             if isinstance(self.screen, JoinScreen):
                 self.call_later(self.pop_screen)
+
+    def _say_who(self, resumed: bool, pid: str | None) -> None:
+        """A relaunch goes on as the person this terminal was: say who that is."""
+        state = self.state
+        if not resumed or state is None or pid not in state.participants:
+            return
+        person = state.participants[pid]
+        name = person.name or t("participant.join.anonymous")
+        said = t("participant.join.continuing_org", name=name, org=person.org) if person.org else None
+        self.notify(said or t("participant.join.continuing", name=name), timeout=8, markup=False)
 
     def refused(self, refused: Refused) -> None:
         if refused.code in ASK_AGAIN:
@@ -174,6 +192,23 @@ class ParticipantApp(SessionApp):
         if isinstance(self.screen, RefusedScreen):
             return
         self.push_screen(RefusedScreen(message))
+
+    def connection_trouble(self, trouble: str) -> None:
+        # Said where the person looks: the wait for the session, the join form
+        # (and, once in the session, a toast).
+        if self.state is not None or not trouble:
+            super().connection_trouble(trouble)
+        with contextlib.suppress(NoMatches):
+            self.session_screen.query_one(WaitingView).show_trouble(trouble)
+        if isinstance(self.screen, JoinScreen):
+            self.screen.show_trouble(trouble)
+
+    async def rebuild_screens(self) -> None:
+        # At the first snapshot: the session screen made anew in the session's language.
+        if self.screen is self.session_screen:
+            await self.pop_screen()  # gone before its successor (same id) comes
+            self.session_screen = SessionScreen()
+            await self.push_screen(self.session_screen)
 
     # ---- the rest goes to the session screen ----------------------------
 
@@ -227,12 +262,3 @@ class ParticipantApp(SessionApp):
 
     def on_unmount(self) -> None:
         self.drafts.flush()  # however the app ends (hang-up included)
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        # Textual's own commands, in the user's language.
-        for name, action in (
-            ("theme", self.action_change_theme),
-            ("keys", self.action_show_help_panel),
-            ("quit", self.action_quit),
-        ):
-            yield SystemCommand(t(f"participant.commands.{name}"), t(f"participant.commands.{name}_help"), action)

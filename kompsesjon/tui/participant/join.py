@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 
 from kompsesjon import protocol as proto
+from kompsesjon.client import Status
 from kompsesjon.i18n import t
 from kompsesjon.method.text import LIMITS
 from kompsesjon.tui.base import ConnectionChanged
@@ -97,7 +98,15 @@ class JoinScreen(Translated, Screen):
     def on_connection_changed(self, message: ConnectionChanged) -> None:
         # (Not stopped: the app passes it on to the session screen below.)
         if self.query_one("#join-button", Button).disabled:
-            self.query_one("#join-status", Static).update(t(f"status.{message.status.value}"))
+            said = self._trouble if message.status != Status.ONLINE else ""
+            self.query_one("#join-status", Static).update(Text(said or t(f"status.{message.status.value}")))
+
+    _trouble = ""
+
+    def show_trouble(self, trouble: str) -> None:
+        self._trouble = trouble
+        if self.query_one("#join-button", Button).disabled:  # a join on its way
+            self.query_one("#join-status", Static).update(Text(trouble or t("participant.join.connecting")))
 
     def waiting(self) -> None:
         self.query_one("#join-error", Static).display = False

@@ -29,6 +29,20 @@ class ConnectionStatus(Static):
         self.add_class(f"-{new.value}")
 
 
+TROUBLE_AFTER = 4.0  # seconds of failed attempts before saying what is tried and why it fails
+
+
+def connection_trouble(client) -> str:
+    """The address tried and the likely cause, once (re)connecting has failed
+    for a few seconds; "" before that and while connected."""
+    failing_for = getattr(client, "failing_for", None)  # a stand-in client (benchmarks, tests) may have none
+    failing = failing_for() if failing_for is not None else None
+    if failing is None or failing < TROUBLE_AFTER:
+        return ""
+    cause = t(f"status.cause.{client.problem or 'unreachable'}")
+    return t("status.trouble", url=client.url, cause=cause)
+
+
 def timer_left(state: State | None, now: float) -> float | None:
     """Seconds left on the phase timer, or None when there is none."""
     if state is None:

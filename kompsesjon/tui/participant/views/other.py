@@ -37,3 +37,8 @@ class WaitingView(PhaseView):
 
     def compose(self) -> ComposeResult:
         yield Static(t("participant.header.connecting"), id="waiting", markup=False)
+
+    def show_trouble(self, trouble: str) -> None:
+        """What is tried and the likely cause, while it does not connect."""
+        text = t("participant.header.connecting")
+        self.query_one("#waiting", Static).update(f"{text}\n\n{trouble}" if trouble else text)

@@ -17,7 +17,7 @@ import sys
 import zipfile
 
 from icalendar import Calendar
-from support import advance, ok, start_server, stop_server, until
+from support import SERVE_ENV, advance, ok, start_server, stop_server, until
 
 from kompsesjon.client import new_id
 from kompsesjon.method import commands as c
@@ -123,7 +123,7 @@ async def test_following_a_session_that_is_not_there_is_one_error_and_changes_no
     proc, first = await start_server(db, 0, "--title", "Første samling")
     await stop_server(proc)
     command = [sys.executable, "-m", "kompsesjon", "serve", "--db", str(db), "--port", "0", "--follows", "NOPE99"]
-    done = subprocess.run(command, capture_output=True, check=False, timeout=30)
+    done = subprocess.run(command, capture_output=True, check=False, timeout=30, env=SERVE_ENV)  # its English words
     out = (done.stdout + done.stderr).decode()
     assert done.returncode == 1, out
     assert "Traceback" not in out

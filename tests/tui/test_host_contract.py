@@ -53,6 +53,7 @@ async def test_L_closes_the_session_after_a_yes_and_opens_it_again(room):
     async with app.run_test(size=(120, 40)) as pilot, screen.run_test(size=(120, 40)) as projector:
         await opened(pilot, app, room)
         await opened(projector, screen, room)
+        await shows(projector, screen, "--code")  # how to join, while it admits people
         await pilot.press("L")
         await shows(pilot, app, "Lukke økten? Ingen nye kan bli med")
         await pilot.press("escape")
@@ -66,6 +67,8 @@ async def test_L_closes_the_session_after_a_yes_and_opens_it_again(room):
         await shows(pilot, app, "LUKKET for nye")
         # What is projected says so too.
         await shows(projector, screen, "Økten er lukket – ingen nye kan bli med")
+        # ... and no longer tells the room how to join.
+        await shows(projector, screen, lambda text: "--code" not in text and "http://" not in text)
         await pilot.press("L")
         await shows(pilot, app, "Åpne økten igjen, så nye kan bli med?")
         await pilot.press("y")

@@ -114,8 +114,12 @@ class SessionScreen(Translated, Screen):
         """Is text typed and not saved in the view on screen (a card or a
         note not yet sent, a shared text changed and not saved)?"""
         switchers = self.query("#views")
-        view = switchers.first(ContentSwitcher).visible_content if switchers else None
-        if view is None:
+        switcher = switchers.first(ContentSwitcher) if switchers else None
+        if switcher is None or switcher.current is None:
+            return False
+        try:
+            view = switcher.get_child_by_id(switcher.current)
+        except NoMatches:  # the views being mounted (or rebuilt in the session's language): nothing typed yet
             return False
         if any(line.value.strip() for line in view.query(LineInput) if line.id in TYPED_TEXT):
             return True

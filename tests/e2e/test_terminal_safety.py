@@ -97,7 +97,8 @@ def test_safe_leaves_nothing_a_terminal_would_act_on(text):
         assert ch == "\n" or unicodedata.category(ch) not in ("Cc",), f"U+{ord(ch):04X} survived"
         assert unicodedata.category(ch) != "Cf" or ch in "\u200c\u200d", f"format character U+{ord(ch):04X}"
     if text.isprintable():
-        assert shown == text, "printable text is shown as it is"
+        # ... but for the emoji variation selector, dropped on purpose (tui/text.py: it moves borders).
+        assert shown == text.replace("\ufe0f", ""), "printable text is shown as it is"
     # Every control character is shown as a visible escape, not dropped.
     for ch in text:
         if unicodedata.category(ch) == "Cc" and ch != "\n":

@@ -254,11 +254,6 @@ class Mirror:
             pending.sent = False
             self._send(command_id)
 
-    def forget(self, command_id: str) -> None:
-        """Stop waiting for a command (its sender gave up)."""
-        if self._outbox.pop(command_id, None) is not None:
-            self._send_waiting()
-
     @property
     def unanswered(self) -> int:
         """Commands sent or queued that have no answer yet."""

@@ -103,8 +103,6 @@ def test_not_now_is_retried_and_never_is_answered():
     assert [json.loads(m)["id"] for m in mirror.data_to_send()] == ["a"]
     (note,) = mirror.receive(server({"type": "rejected", "id": "b", "code": "wrong_phase", "message": "nei"}))
     assert isinstance(note, Answered) and not note.outcome.ok and note.outcome.code == "wrong_phase"
-    mirror.forget("a")
-    assert mirror.unanswered == 0
 
 
 def test_events_fold_once_and_snapshots_replace():

@@ -245,31 +245,27 @@ class Mirror:
     def submit(self, command: Any) -> None:
         """Queue a command (it must have an id); sent now if welcomed."""
         self._outbox[command.id] = _Pending(command)
-        self._send(command.id)
+        self._send_waiting()
 
     def retry(self, command_id: str) -> None:
         """Send a command refused "not now" again."""
         pending = self._outbox.get(command_id)
         if pending is not None:
             pending.sent = False
-            self._send(command_id)
+            self._send_waiting()
 
     @property
     def unanswered(self) -> int:
         """Commands sent or queued that have no answer yet."""
         return len(self._outbox)
 
-    def _send(self, command_id: str) -> None:
-        pending = self._outbox.get(command_id)
-        if pending is None or pending.sent or not self.welcomed:
-            return
-        if sum(p.sent for p in self._outbox.values()) >= IN_FLIGHT:
-            return  # sent when an answer makes room (_send_waiting)
-        pending.sent = True
-        self._outgoing.append(pending.command.model_dump_json())
-
     def _send_waiting(self) -> None:
-        """Send what waits in the outbox, in order, as far as the window allows."""
+        """Send what waits in the outbox, in order, as far as the window allows.
+
+        Commands are sent in the outbox's order, so what waits always comes
+        after what is out: a new or retried command goes out here at once
+        when the window has room for it.
+        """
         if not self.welcomed:
             return
         room = IN_FLIGHT - sum(p.sent for p in self._outbox.values())

@@ -164,9 +164,6 @@ class _Writer:
     def add(self, *blocks: Block) -> None:
         self.out.extend(blocks)
 
-    def count(self, key: str, n: int) -> str:
-        return self.t(f"{key}_one", n=n) if n == 1 else self.t(key, n=n)
-
     # ---- the head ------------------------------------------------------------
 
     def head(self, title: str, *, extract_for: str = "") -> None:
@@ -282,7 +279,7 @@ class _Writer:
             self.add(ItemList([self._unit_item(u, texts) for u in unvoted]))
         withdrawn = sum(1 for c in board.cards if c.withdrawn)
         if withdrawn:
-            self.add(Para([Run(self.count("export.withdrawn", withdrawn), muted=True)]))
+            self.add(Para([Run(self.t.n("export.withdrawn", withdrawn), muted=True)]))
 
     def _ranking(self, units: list[Unit], texts: dict[str, str], most: int) -> Ranking:
         t = self.t
@@ -292,7 +289,7 @@ class _Writer:
                     rank=u.rank or 0,
                     title=u.title,
                     dots=u.dots,
-                    detail=f"{self.count('export.dots', u.dots)}, {self.count('export.voters', u.voters)}",
+                    detail=f"{self.t.n('export.dots', u.dots)}, {self.t.n('export.voters', u.voters)}",
                     note=t(f"tie.{u.tie_break}") if u.tie_break else "",
                     cards=self._inside(u, texts),
                 )
@@ -447,7 +444,7 @@ class _Writer:
         if not e.count:
             self.add(Para([Run(t("export.no_evaluations"), muted=True)]))
             return
-        summary = [Run(self.count("export.evaluations", e.count))]
+        summary = [Run(self.t.n("export.evaluations", e.count))]
         if e.average is not None:
             average = f"{e.average:.1f}".replace(".", "," if self.report.session.lang != "en" else ".")
             summary.append(Run(" · " + t("export.average", average=average)))

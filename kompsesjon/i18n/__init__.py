@@ -81,6 +81,12 @@ class Translator:
     def has(self, key: str) -> bool:
         return key in self._strings or key in self._fallback
 
+    def n(self, key: str, n: int, **values: object) -> str:
+        """With a count: ``<key>_one`` for exactly one, where there is one."""
+        if n == 1 and self.has(f"{key}_one"):
+            return self(f"{key}_one", n=n, **values)
+        return self(key, n=n, **values)
+
 
 _current = Translator(DEFAULT)
 
@@ -94,6 +100,11 @@ def use(lang: str) -> Translator:
 
 def t(key: str, **values: object) -> str:
     return _current(key, **values)
+
+
+def tn(key: str, n: int, **values: object) -> str:
+    """``t`` with a count: ``tn("participant.cluster.cards", 1)`` → "1 lapp"."""
+    return _current.n(key, n, **values)
 
 
 def has(key: str) -> bool:

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from kompsesjon.client import new_id
-from kompsesjon.i18n import t
+from kompsesjon.i18n import t, tn
 from kompsesjon.method import State
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
@@ -269,7 +269,7 @@ class HostScreen(Translated, Screen):
             self.propose(command)
             return
         # Their text is kept on their side (drafts), but they should know.
-        question = t("host.people.unsaved_confirm_one") if waiting == 1 else t("host.people.unsaved_confirm", n=waiting)
+        question = tn("host.people.unsaved_confirm", waiting)
         self.app.push_screen(Confirm(question), lambda yes: self.propose(command) if yes else None)
 
     def _unsaved(self, state: State) -> int:

@@ -12,7 +12,6 @@ from textual.containers import Vertical
 from textual.widgets import Input, OptionList, TabbedContent
 from textual.widgets.option_list import Option
 
-from kompsesjon import i18n
 from kompsesjon.client import Outcome
 from kompsesjon.i18n import t
 from kompsesjon.method import State
@@ -31,13 +30,6 @@ def hanging(lead: Text, body: Text, width: int) -> Table:
     grid.add_column(ratio=1)
     grid.add_row(lead, body)
     return grid
-
-
-def tn(key: str, n: int, **values: object) -> str:
-    """``t`` with a count: uses ``<key>_one`` for exactly one, if there is one."""
-    if n == 1 and i18n.t(f"{key}_one") != f"{key}_one":
-        return t(f"{key}_one", n=n, **values)
-    return t(key, n=n, **values)
 
 
 class PhaseView(Translated, Vertical):

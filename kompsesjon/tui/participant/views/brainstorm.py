@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import Checkbox, Input, Static
 
 from kompsesjon.client import Outcome, new_id
-from kompsesjon.i18n import t
+from kompsesjon.i18n import t, tn
 from kompsesjon.method import State
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import BoardKind, PhaseKind
@@ -36,7 +36,6 @@ from kompsesjon.tui.participant.views.base import (
     my_pair,
     names,
     restore_input,
-    tn,
 )
 from kompsesjon.tui.participant.widgets import LineInput
 from kompsesjon.tui.text import board_name, plain

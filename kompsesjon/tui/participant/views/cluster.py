@@ -6,12 +6,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static, Tree
 
-from kompsesjon.i18n import t
+from kompsesjon.i18n import t, tn
 from kompsesjon.method import State
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.clustering import live_units, members
 from kompsesjon.method.state import Item
-from kompsesjon.tui.participant.views.base import VIEWS, PhaseView, is_mine, tn
+from kompsesjon.tui.participant.views.base import VIEWS, PhaseView, is_mine
 from kompsesjon.tui.text import board_name, plain, unit_label
 
 

@@ -9,12 +9,12 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from kompsesjon.i18n import t
+from kompsesjon.i18n import t, tn
 from kompsesjon.method import State
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.clustering import members
 from kompsesjon.method.voting import ranked_list, ranking
-from kompsesjon.tui.participant.views.base import VIEWS, PhaseView, tn
+from kompsesjon.tui.participant.views.base import VIEWS, PhaseView
 from kompsesjon.tui.text import list_name, plain, unit_label
 
 

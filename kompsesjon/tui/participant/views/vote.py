@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from kompsesjon.client import new_id
-from kompsesjon.i18n import t
+from kompsesjon.i18n import t, tn
 from kompsesjon.method import State
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
@@ -21,7 +21,7 @@ from kompsesjon.method.voting import dots_by_unit, dots_left, status_of
 from kompsesjon.tui.keys import N_
 from kompsesjon.tui.participant.header import dots_text
 from kompsesjon.tui.participant.modals import ConfirmScreen
-from kompsesjon.tui.participant.views.base import VIEWS, KeyedList, PhaseView, hanging, tn
+from kompsesjon.tui.participant.views.base import VIEWS, KeyedList, PhaseView, hanging
 from kompsesjon.tui.text import board_name, plain, unit_label
 
 

@@ -414,7 +414,7 @@ def series_report(series: Series, *, names: bool = True) -> SeriesReport:
                 plan=Plan(**{f: getattr(a, f) for f in PLAN_FIELDS}),
                 due=a.due,
                 history=[ActionEntry(**e.model_dump()) for e in a.history],
-                status=next((e.status for e in reversed(a.history) if e.status), None),
+                status=a.status,
             )
             for a in series.actions
         ],

@@ -75,6 +75,11 @@ class Action(_Record):
         """Done or dropped at a later gathering: not reviewed again."""
         return bool(self.history) and self.history[-1].status in CLOSED
 
+    @property
+    def status(self) -> str | None:
+        """The latest status a later gathering reported (None: none yet)."""
+        return next((e.status for e in reversed(self.history) if e.status), None)
+
 
 class FollowUp(_Record):
     """One organisation's answer in a follow-up phase."""

@@ -17,6 +17,7 @@ from icalendar import Calendar, Event
 
 from kompsesjon.i18n import Translator
 from kompsesjon.method.review import date_in, time_in
+from kompsesjon.method.series import CLOSED
 
 from .report import Report
 
@@ -79,8 +80,7 @@ def render_ics(report: Report) -> str:
                 _action(f"{report.session.id}-{island.id}", report, island.title, due, island.plan, t)
             )
     for action in report.series.actions if report.series else []:
-        closed = action.status in ("done", "dropped")
-        if action.due and action.id not in seen and not closed:
+        if action.due and action.id not in seen and action.status not in CLOSED:
             due = datetime.date.fromisoformat(action.due)
             uid = action.id.replace(":", "-")
             calendar.add_component(_action(uid, report, action.island, due, action.plan, t))

@@ -12,6 +12,8 @@ answers …); the renderers only read the report.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pydantic import BaseModel, Field
 
 from kompsesjon.method import State
@@ -20,6 +22,7 @@ from kompsesjon.method.clustering import live_units, members, unit_title
 from kompsesjon.method.group_work import answer, follow_up_groups, follow_up_label, group_number, question_specs
 from kompsesjon.method.islands import active_islands, island_members
 from kompsesjon.method.review import carry_over
+from kompsesjon.method.series import Person as SeriesMember
 from kompsesjon.method.series import Series
 from kompsesjon.method.state import PLAN_FIELDS, REPORT_TEXTS
 from kompsesjon.method.visibility import FACILITATOR_VIEW, view_state
@@ -338,9 +341,7 @@ def build_report(state: State, *, code: str = "", exported_at: float | None = No
                 links=[Link(board=k.board, unit=k.unit, title=unit_title(seen, k.unit)) for k in island.links],
                 members=[person(p) for p in island_members(seen, island.id) if p in people],
                 plan=Plan(**{f: plan[f].text for f in PLAN_FIELDS if f in plan}),
-                owners=[
-                    SeriesPerson(name=p.name if names else "", org=p.org) for p in seen.plan_owners.get(island.id, [])
-                ],
+                owners=_series_people(seen.plan_owners.get(island.id, []), names),
             )
         )
 
@@ -384,10 +385,6 @@ def build_report(state: State, *, code: str = "", exported_at: float | None = No
 def series_report(series: Series, *, names: bool = True) -> SeriesReport:
     """The series as the report shows it: ``series`` is what a session that
     followed this one would carry over (see :func:`~kompsesjon.method.review.carry_over`)."""
-
-    def people(listed) -> list[SeriesPerson]:
-        return [SeriesPerson(name=p.name if names else "", org=p.org) for p in listed]
-
     return SeriesReport(
         gatherings=[
             SeriesGathering(
@@ -398,7 +395,7 @@ def series_report(series: Series, *, names: bool = True) -> SeriesReport:
                 next_meeting=g.next_meeting,
                 next_steps=list(g.next_steps),
                 follow_ups=[SeriesFollowUp(org=f.org, question=f.question, text=f.text) for f in g.follow_ups],
-                islands={i.title: people(i.members) for i in g.islands},
+                islands={i.title: _series_people(i.members, names) for i in g.islands},
             )
             for g in series.gatherings
         ],
@@ -409,8 +406,8 @@ def series_report(series: Series, *, names: bool = True) -> SeriesReport:
                 code=a.code,
                 date=a.date,
                 island=a.island,
-                members=people(a.members),
-                owners=people(a.owners),
+                members=_series_people(a.members, names),
+                owners=_series_people(a.owners, names),
                 plan=Plan(**{f: getattr(a, f) for f in PLAN_FIELDS}),
                 due=a.due,
                 history=[ActionEntry(**e.model_dump()) for e in a.history],
@@ -419,6 +416,11 @@ def series_report(series: Series, *, names: bool = True) -> SeriesReport:
             for a in series.actions
         ],
     )
+
+
+def _series_people(listed: Iterable[SeriesMember], names: bool) -> list[SeriesPerson]:
+    """People known by name and organisation; only the organisation without names."""
+    return [SeriesPerson(name=p.name if names else "", org=p.org) for p in listed]
 
 
 def _group_roles(seen: State) -> dict[str, list[str]]:

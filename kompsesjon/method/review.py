@@ -26,7 +26,7 @@ from . import commands as cmd
 from . import events as ev
 from .agenda import Phase, PhaseKind
 from .decide import Actor, _island, _on, _require_phase, next_version
-from .group_work import follow_up_label
+from .group_work import follow_up_label, questions_of
 from .islands import active_islands, island_members
 from .rejection import Rejection
 from .series import NOTE_FIELDS, Action, Entry, FollowUp, Gathering, IslandRecord, Person, Series
@@ -117,8 +117,6 @@ def _own_actions(state: State, code: str) -> list[Action]:
 
 
 def _follow_ups(state: State) -> list[FollowUp]:
-    from .group_work import questions_of
-
     out = []
     for key, answer in state.answers.items():
         if state.agenda[key.phase].kind != PhaseKind.FOLLOW_UP or not answer.text.strip():

@@ -160,6 +160,48 @@ class PhaseView(Translated, Vertical, can_focus=True):
         return True
 
 
+class Presenting(PhaseView):
+    """A phase that presents one report at a time: left/right step through
+    them (every screen follows), escape goes back to the overview.
+
+    A view names what it presents, in order (:meth:`present_order`), what is
+    presented now (:meth:`presented`) and the command that presents another
+    (:meth:`present_command`); its bindings say ``present(±1)`` and ``overview``.
+    """
+
+    def present_order(self, state: State) -> list[str]:
+        """What can be presented, in the order it is presented."""
+        raise NotImplementedError
+
+    def presented(self, state: State) -> str | None:
+        """What is presented now (None: the overview)."""
+        raise NotImplementedError
+
+    def present_command(self, target: str | None) -> Any:
+        """The command that presents ``target`` (None: back to the overview)."""
+        raise NotImplementedError
+
+    def available(self, action: str, state: State) -> bool:
+        if action == "present":
+            return bool(self.present_order(state))
+        if action == "overview":
+            return self.presented(state) is not None
+        return super().available(action, state)
+
+    def action_present(self, step: int) -> None:
+        state = self.state
+        if state is None:
+            return
+        current = self.presented(state)
+        target = next_in_order(self.present_order(state), current, step)
+        if target != current:
+            self.propose(self.present_command(target))
+
+    def action_overview(self) -> None:
+        if self.state is not None and self.presented(self.state) is not None:
+            self.propose(self.present_command(None))
+
+
 VIEWS: ViewRegistry[type[PhaseView]] = ViewRegistry()  # phase kind -> the view that shows it
 
 

@@ -21,7 +21,7 @@ from kompsesjon.method.islands import active_islands, island_members
 from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.keys import control
 from kompsesjon.tui.host.rows import Palette, Row, Rows
-from kompsesjon.tui.host.views.base import ISLANDS, PEOPLE, VIEWS, PhaseView, names, next_in_order
+from kompsesjon.tui.host.views.base import ISLANDS, PEOPLE, VIEWS, Presenting, names
 from kompsesjon.tui.host.views.plans import plan_rows
 from kompsesjon.tui.text import person, safe
 
@@ -99,7 +99,7 @@ def paired_rows(state: State) -> list[Row] | None:
 
 
 @VIEWS.register(PhaseKind.CLOSING)
-class ClosingView(PhaseView):
+class ClosingView(Presenting):
     DEPENDS = (
         ISLANDS
         | PEOPLE
@@ -183,27 +183,20 @@ class ClosingView(PhaseView):
         shown.show(text)
 
     def available(self, action: str, state: State) -> bool:
-        if action == "present":
-            return bool(active_islands(state))
-        if action == "overview":
-            return state.presenting is not None
         if action == "remove_step":
             return any(not s.removed for s in state.next_steps.values())
-        return True
+        return super().available(action, state)
 
     # ---- actions ---------------------------------------------------------------
 
-    def action_present(self, step: int) -> None:
-        state = self.state
-        if state is None:
-            return
-        target = next_in_order([i.id for i in active_islands(state)], state.presenting, step)
-        if target != state.presenting:
-            self.propose(c.PresentIsland(id=new_id(), island=target))
+    def present_order(self, state: State) -> list[str]:
+        return [i.id for i in active_islands(state)]
 
-    def action_overview(self) -> None:
-        if self.state is not None and self.state.presenting is not None:
-            self.propose(c.PresentIsland(id=new_id(), island=None))
+    def presented(self, state: State) -> str | None:
+        return state.presenting
+
+    def present_command(self, target: str | None) -> c.PresentIsland:
+        return c.PresentIsland(id=new_id(), island=target)
 
     def action_add_step(self) -> None:
         self.ask(t("host.closing.add_step"), lambda text: self.propose(c.AddNextStep(id=new_id(), text=text.strip())))

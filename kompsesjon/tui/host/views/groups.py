@@ -41,7 +41,7 @@ from kompsesjon.method.voting import ranked_list
 from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.keys import control
 from kompsesjon.tui.host.rows import Card, CardFace, CardWall, Palette, Row, Rows
-from kompsesjon.tui.host.views.base import PEOPLE, VIEWS, PhaseView, names, next_in_order
+from kompsesjon.tui.host.views.base import PEOPLE, VIEWS, PhaseView, Presenting, names
 from kompsesjon.tui.modals import Picker
 from kompsesjon.tui.text import (
     answer_number,
@@ -380,7 +380,7 @@ def _overview_row(state: State, group: Group, current: bool, rapporteur: str, do
 
 
 @VIEWS.register(PhaseKind.REPORT)
-class ReportView(GroupControls):
+class ReportView(Presenting, GroupControls):
     """Rapporteurs report group by group; every screen follows."""
 
     DEPENDS = GROUPS | PEOPLE
@@ -432,25 +432,18 @@ class ReportView(GroupControls):
         self.query_one("#group-report-answers", Rows).set_rows(report_rows(state, self.phase, presenting))
 
     def available(self, action: str, state: State) -> bool:
-        groups = active_groups(state, state.agenda[self.phase].groups or "")
-        if action in ("present", "rapporteur"):
-            return bool(groups)
-        if action == "overview":
-            return state.presenting_group is not None
-        return True
+        if action == "rapporteur":
+            return bool(self.present_order(state))
+        return super().available(action, state)
 
-    def action_present(self, step: int) -> None:
-        state = self.state
-        if state is None:
-            return
-        groups = [g.id for g in active_groups(state, state.agenda[self.phase].groups or "")]
-        target = next_in_order(groups, state.presenting_group, step)
-        if target != state.presenting_group:
-            self.propose(c.PresentGroup(id=new_id(), group=target))
+    def present_order(self, state: State) -> list[str]:
+        return [g.id for g in active_groups(state, state.agenda[self.phase].groups or "")]
 
-    def action_overview(self) -> None:
-        if self.state is not None and self.state.presenting_group is not None:
-            self.propose(c.PresentGroup(id=new_id(), group=None))
+    def presented(self, state: State) -> str | None:
+        return state.presenting_group
+
+    def present_command(self, target: str | None) -> c.PresentGroup:
+        return c.PresentGroup(id=new_id(), group=target)
 
 
 # ---- follow-up ----------------------------------------------------------------

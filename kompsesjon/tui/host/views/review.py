@@ -26,7 +26,7 @@ from kompsesjon.method.series import NOTE_FIELDS, STATUSES, Action
 from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.keys import control
 from kompsesjon.tui.host.rows import Palette, Row, Rows
-from kompsesjon.tui.host.views.base import PEOPLE, VIEWS, PhaseView, next_in_order
+from kompsesjon.tui.host.views.base import PEOPLE, VIEWS, Presenting
 from kompsesjon.tui.text import safe
 
 SERIES = frozenset({"action_status_set", "action_note_edited", "action_presented"})
@@ -100,7 +100,7 @@ def action_rows(state: State, action: Action) -> list[Row]:
 
 
 @VIEWS.register(PhaseKind.ACTION_REVIEW)
-class ReviewView(PhaseView):
+class ReviewView(Presenting):
     DEPENDS = PEOPLE | SERIES
 
     BINDINGS = [
@@ -149,27 +149,20 @@ class ReviewView(PhaseView):
         self.query_one("#review-overview", Rows).set_rows(rows)
 
     def available(self, action: str, state: State) -> bool:
-        if action == "present":
-            return bool(reviewed_actions(state))
-        if action == "overview":
-            return state.presenting_action is not None
         if action == "set_status":
             return bool(reviewed_actions(state))
-        return True
+        return super().available(action, state)
 
     # ---- actions ---------------------------------------------------------------
 
-    def action_present(self, step: int) -> None:
-        state = self.state
-        if state is None:
-            return
-        target = next_in_order([a.id for a in reviewed_actions(state)], state.presenting_action, step)
-        if target != state.presenting_action:
-            self.propose(c.PresentAction(id=new_id(), action=target))
+    def present_order(self, state: State) -> list[str]:
+        return [a.id for a in reviewed_actions(state)]
 
-    def action_overview(self) -> None:
-        if self.state is not None and self.state.presenting_action is not None:
-            self.propose(c.PresentAction(id=new_id(), action=None))
+    def presented(self, state: State) -> str | None:
+        return state.presenting_action
+
+    def present_command(self, target: str | None) -> c.PresentAction:
+        return c.PresentAction(id=new_id(), action=target)
 
     def action_set_status(self) -> None:
         state = self.state

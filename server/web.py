@@ -2,7 +2,8 @@
 
 ``kompsesjon serve`` answers plain HTTP GETs on the same port as the
 websocket: ``/`` and ``/K7PQ2M`` (a join code in the path) give the page, and
-``/assets/…`` and ``/i18n/<lang>.json`` its files. The page is a small
+``/assets/…`` and ``/i18n/<lang>.json`` its files (the strings, and the
+limits of what people type, from :mod:`kompsesjon.method.text`). The page is a small
 hand-written bundle in ``kompsesjon/web/`` that speaks docs/protocol.md to
 this same server over ``ws(s)://<the page's host>/`` — there is no second
 backend.
@@ -35,6 +36,8 @@ from websockets.http11 import Request, Response
 
 import kompsesjon
 from kompsesjon import i18n
+from kompsesjon.method.text import LIMITS
+from kompsesjon.protocol import CODE_LENGTH_MAX
 
 WEB = Path(kompsesjon.__file__).resolve().parent / "web"
 CONTENT_TYPES = {
@@ -87,6 +90,17 @@ def strings(lang: str) -> dict[str, str]:
     return {key: text for key, text in sorted(merged.items()) if key.startswith(I18N_AREAS)}
 
 
+def limits() -> dict[str, int]:
+    """The longest text the page lets people type in each kind of field:
+    the method's limits (the server refuses longer) and a join code's."""
+    return {**LIMITS, "code": CODE_LENGTH_MAX}
+
+
+def page_texts(lang: str) -> dict[str, dict]:
+    """``/i18n/<lang>.json``: the page's strings in ``lang`` and its limits."""
+    return {"strings": strings(lang), "limits": limits()}
+
+
 def load_assets(root: Path = WEB) -> dict[str, Asset]:
     """Every file the page needs, by its path on the server."""
     assets: dict[str, Asset] = {}
@@ -100,7 +114,7 @@ def load_assets(root: Path = WEB) -> dict[str, Asset]:
     )
     template = (root / "index.html").read_text(encoding="utf-8").replace("{{preload}}", preload)
     for lang in i18n.LANGUAGES:
-        text = json.dumps(strings(lang), ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(page_texts(lang), ensure_ascii=False, separators=(",", ":"))
         assets[f"/i18n/{lang}.json"] = _asset(text.encode(), CONTENT_TYPES[".json"])
         for source in SOURCES:
             page = template.replace("{{lang}}", lang).replace("{{source}}", source)

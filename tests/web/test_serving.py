@@ -20,6 +20,8 @@ from websockets.exceptions import InvalidStatus
 
 from kompsesjon import i18n
 from kompsesjon.client import SessionClient
+from kompsesjon.method.text import LIMITS
+from kompsesjon.protocol import CODE_LENGTH_MAX
 from server.web import WEB, load_assets, strings
 
 
@@ -180,6 +182,17 @@ def test_every_string_the_page_uses_is_there_in_every_language():
     web_keys = {k for k in i18n.catalog("nb") if k.startswith("web.")}
     for lang in ("sv", "en"):
         assert {k for k in i18n.catalog(lang) if k.startswith("web.")} == web_keys
+
+
+def test_the_page_takes_its_limits_from_the_method():
+    """The fields' lengths come with the strings, from kompsesjon/method/text.py: none is written in the page."""
+    assets = load_assets()
+    for lang in i18n.LANGUAGES:
+        served = json.loads(assets[f"/i18n/{lang}.json"].body)
+        assert served["strings"] == strings(lang)
+        assert served["limits"] == {**LIMITS, "code": CODE_LENGTH_MAX}
+    for path in sorted((WEB / "js").rglob("*.js")):
+        assert not re.search(r"\bmax(?:length)?:\s*\d", path.read_text(encoding="utf-8")), path.name
 
 
 def test_the_bundle_is_in_the_package():

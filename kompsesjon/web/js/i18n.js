@@ -1,16 +1,19 @@
 // The page's strings: the apps' own catalogue (kompsesjon/i18n/*/*.toml),
-// served by the server as /i18n/<lang>.json. Placeholders are the
-// Python str.format names: "{n} prikker igjen".
+// served by the server as /i18n/<lang>.json with the limits of what people
+// type (kompsesjon/method/text.py), so that a field takes no more than the
+// server accepts. Placeholders are the Python str.format names:
+// "{n} prikker igjen".
 
 export const LANGUAGES = ["nb", "sv", "en"];
 let strings = {};
+let limits = {};
 let current = "nb";
 
 export async function load(lang) {
   if (!LANGUAGES.includes(lang)) lang = "nb";
   const response = await fetch(`/i18n/${lang}.json`, { credentials: "same-origin" });
   if (!response.ok) throw new Error(`strings for ${lang}: ${response.status}`);
-  strings = await response.json();
+  ({ strings, limits } = await response.json());
   current = lang;
   document.documentElement.lang = lang;
   return lang;
@@ -32,6 +35,11 @@ function format(text, values) {
 export function t(key, values) {
   const text = strings[key];
   return text == null ? key : format(text, values);
+}
+
+/** The most characters a field of this kind takes: limit("item") → 280. */
+export function limit(kind) {
+  return limits[kind];
 }
 
 /** t with a count: uses "<key>_one" for exactly one, where there is one. */

@@ -6,7 +6,7 @@
 // header (title, phase, timer, connection) and swaps the views.
 
 import * as i18n from "./i18n.js";
-import { t } from "./i18n.js";
+import { limit, t } from "./i18n.js";
 import { Memory, SessionClient, newId, normaliseCode, socketUrl } from "./client.js";
 import { fill, h, setText } from "./dom.js";
 import { clock, phaseTitle, timerClass, timerLeft } from "./text.js";
@@ -117,9 +117,9 @@ function showJoin({ code = "", name = "", org = "", error = "", field = "" }) {
   const form = h("form", { class: "join", novalidate: true, "aria-labelledby": "join-title" },
     h("h1", { id: "join-title", text: t("participant.join.title") }),
     h("p", { text: t("participant.join.intro") }),
-    input("code", t("participant.join.code"), code, { autocomplete: "off", autocapitalize: "characters", spellcheck: "false", maxlength: 32, placeholder: t("participant.join.code_placeholder"), required: true }),
-    input("name", t("participant.join.name"), name, { autocomplete: "name", maxlength: 60 }, t("web.join.name_hint")),
-    input("org", t("participant.join.org"), org, { autocomplete: "organization", maxlength: 80 }, t("web.join.org_hint")),
+    input("code", t("participant.join.code"), code, { autocomplete: "off", autocapitalize: "characters", spellcheck: "false", maxlength: limit("code"), placeholder: t("participant.join.code_placeholder"), required: true }),
+    input("name", t("participant.join.name"), name, { autocomplete: "name", maxlength: limit("name") }, t("web.join.name_hint")),
+    input("org", t("participant.join.org"), org, { autocomplete: "organization", maxlength: limit("org") }, t("web.join.org_hint")),
     h("p", { id: errorId, class: "error", role: "alert", text: error }),
     h("button", { type: "submit", class: "primary", text: t("participant.join.button") }),
   );

@@ -3,7 +3,7 @@
 // right after joining, as the terminal app does; the footer's button asks
 // again.
 
-import { t } from "./i18n.js";
+import { limit, t } from "./i18n.js";
 import { h, setText } from "./dom.js";
 import { needsRegion } from "./queries.js";
 import { dialog } from "./views/common.js";
@@ -34,7 +34,7 @@ export function askRegion(ctx, { once = false } = {}) {
       offered.map((region) => h("option", { value: region, text: region })));
     field.value = offered.includes(person.region) ? person.region : "";
   } else {
-    field = h("input", { id: "region-input", name: "region", type: "text", maxlength: 80, autocomplete: "off", value: person.region });
+    field = h("input", { id: "region-input", name: "region", type: "text", maxlength: limit("region"), autocomplete: "off", value: person.region });
   }
   const hint = h("p", { class: "hint", id: "region-hint", text: t("web.region.hint") });
   field.setAttribute("aria-describedby", "region-hint");

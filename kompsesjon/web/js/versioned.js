@@ -12,7 +12,7 @@
 // * what I have not saved is kept in the browser (Drafts), so it comes back
 //   after a phase change or a reload.
 
-import { t } from "./i18n.js";
+import { limit, t } from "./i18n.js";
 import { h, setText } from "./dom.js";
 import { person, sameText } from "./text.js";
 import { dialog } from "./views/common.js";
@@ -96,7 +96,7 @@ export class VersionedEditor {
     this.state = null;
     this.current = EMPTY;
     const id = spec.id;
-    this.area = h("textarea", { id, rows: 3, maxlength: 2000, "aria-describedby": [spec.describedBy, `${id}-status`].filter(Boolean).join(" ") });
+    this.area = h("textarea", { id, rows: 3, maxlength: limit("plan"), "aria-describedby": [spec.describedBy, `${id}-status`].filter(Boolean).join(" ") });
     this.status = h("p", { class: "field-status", id: `${id}-status` });
     this.saveButton = h("button", { type: "button", text: t("participant.keys.save_plan"), "aria-label": t("web.plans.save_field", { field: spec.label }) });
     this.saveButton.addEventListener("click", () => {
@@ -190,7 +190,7 @@ export class VersionedEditor {
   merge(mine, details) {
     const theirs = String(details.text || "");
     const version = Number(details.version || 0);
-    const result = h("textarea", { id: "merge-result", rows: 6, maxlength: 2000 });
+    const result = h("textarea", { id: "merge-result", rows: 6, maxlength: limit("plan") });
     result.value = both(theirs, mine);
     const use = (text) => () => {
       result.value = text;

@@ -6,7 +6,7 @@
 // announced to screen readers. On a vision board a red card can be raised
 // against a killer phrase, anonymously.
 
-import { t, tn } from "../i18n.js";
+import { limit, t, tn } from "../i18n.js";
 import { fill, h, keyed, setText } from "../dom.js";
 import { isMine, myPair } from "../queries.js";
 import { boardName, names } from "../text.js";
@@ -21,7 +21,7 @@ export default function brainstorm(ctx) {
   const withPair = h("input", { type: "checkbox", id: "with-pair" });
   const pairBox = h("div", { class: "checkbox" }, withPair, h("label", { for: "with-pair", text: t("participant.brainstorm.with_pair") }));
   const { form, field } = textForm({
-    id: "card-input", label: t("web.brainstorm.label"), max: 280, button: t("web.brainstorm.add"),
+    id: "card-input", label: t("web.brainstorm.label"), max: limit("item"), button: t("web.brainstorm.add"),
     placeholder: t("web.brainstorm.placeholder"),
     onSend: (text) => ctx.send({ type: "add_item", board, text, with_pair: !pairBox.hidden && withPair.checked }),
   });
@@ -101,7 +101,7 @@ function drawCard(ctx, li, state, me, item, red, vision) {
 }
 
 function editCard(ctx, item) {
-  const input = h("input", { type: "text", id: "edit-card-text", value: item.text, maxlength: 280 });
+  const input = h("input", { type: "text", id: "edit-card-text", value: item.text, maxlength: limit("item") });
   const cancel = h("button", { type: "button", text: t("participant.modal.cancel") });
   const form = h("form", {},
     h("label", { for: "edit-card-text", text: t("web.card.text") }), input,
@@ -131,7 +131,7 @@ function withdrawCard(ctx, item) {
 }
 
 function raiseRedCard(ctx, item) {
-  const note = h("input", { type: "text", id: "red-note", maxlength: 200 });
+  const note = h("input", { type: "text", id: "red-note", maxlength: limit("red_card") });
   const raise = h("button", { type: "button", class: "primary red", text: t("participant.red.raise") });
   const cancel = h("button", { type: "button", text: t("participant.modal.cancel") });
   const body = h("div", {},

@@ -1,6 +1,6 @@
 // Closing: the island being presented, next steps, check-out and the evaluation.
 
-import { t } from "../i18n.js";
+import { limit, t } from "../i18n.js";
 import { fill, h, setText } from "../dom.js";
 import { islandMembers, myNote } from "../queries.js";
 import { names } from "../text.js";
@@ -21,7 +21,7 @@ export default function closing(ctx) {
   const meeting = h("p");
   const hopes = h("p");
   const { form: checkout } = textForm({
-    id: "checkout-input", label: t("participant.closing.checkout_label"), multiline: true, max: 500,
+    id: "checkout-input", label: t("participant.closing.checkout_label"), multiline: true, max: limit("note"),
     button: t("web.send"), hint: t("web.ctrl_enter"),
     onSend: (text) => ctx.send({ type: "check_out", text }),
   });
@@ -29,7 +29,7 @@ export default function closing(ctx) {
 
   // The evaluation: anonymous to everyone but its writer.
   const ratings = [1, 2, 3, 4, 5].map((n) => h("input", { type: "radio", name: "rating", value: String(n), id: `rating-${n}` }));
-  const differently = h("textarea", { id: "evaluation-text", rows: 3, maxlength: 2000 });
+  const differently = h("textarea", { id: "evaluation-text", rows: 3, maxlength: limit("note") });
   const evaluationShown = h("p", { class: "mine", role: "status" });
   const evaluation = h("form", { class: "evaluation" },
     h("fieldset", {},

@@ -1,6 +1,6 @@
 // Intro: the shared question, the agenda, and one's check-in hopes.
 
-import { t } from "../i18n.js";
+import { limit, t } from "../i18n.js";
 import { fill, h, keyed, setText } from "../dom.js";
 import { myNote } from "../queries.js";
 import { person, phaseTitle } from "../text.js";
@@ -21,7 +21,7 @@ export function agendaList(state) {
 export default function intro(ctx) {
   const question = h("p", { class: "question" });
   const { form } = textForm({
-    id: "checkin-input", label: t("participant.intro.checkin_label"), multiline: true, max: 500,
+    id: "checkin-input", label: t("participant.intro.checkin_label"), multiline: true, max: limit("note"),
     button: t("web.send"), hint: t("web.ctrl_enter"),
     onSend: (text) => ctx.send({ type: "check_in", text }),
   });

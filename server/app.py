@@ -424,12 +424,7 @@ class SessionServer:
             except TimeoutError:
                 await _fatal(ws, "hello_timeout", f"Say hello first (within {timeout:g} seconds).")
                 return None
-            try:
-                message, refusal = frames.parse(raw)
-            except Exception:  # a bug here must not cost the person their connection
-                log.exception("could not handle a hello")
-                _error(ws, "internal_error", "The server could not handle that message.")
-                continue
+            message, refusal = frames.parse(raw)
             if refusal is not None:
                 _send(ws, refusal)
                 continue

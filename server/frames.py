@@ -9,12 +9,15 @@ sends: the caller decides when the reply is written.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 
 from pydantic import ValidationError
 
 from kompsesjon import protocol as proto
+
+log = logging.getLogger("kompsesjon.server")
 
 # A reply's message is cut to this many characters (it may quote the frame).
 REPLY_TEXT = 500
@@ -27,7 +30,19 @@ def error(code: str, message: str, *, fatal: bool = False) -> str:
 
 
 def parse(raw: str | bytes) -> tuple[Any, str | None]:
-    """``(message, None)`` for a valid client message, else ``(None, reply)``."""
+    """``(message, None)`` for a valid client message, else ``(None, reply)``.
+
+    Never raises: a bug in here is answered ``internal_error`` and logged, and
+    must not cost the person their connection.
+    """
+    try:
+        return _parse(raw)
+    except Exception:
+        log.exception("could not handle a message")
+        return None, error("internal_error", "The server could not handle that message.")
+
+
+def _parse(raw: str | bytes) -> tuple[Any, str | None]:
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError):  # RecursionError: nested too deeply

@@ -9,6 +9,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from server import frames
 from server.app import Limits
 
 
@@ -187,6 +188,24 @@ async def test_wrong_code_wrong_token_and_guessing(running):
     ws = await connect(running.url, proxy=None)
     await ws.send(json.dumps({"type": "hello", "role": "facilitator", "token": "f-guess"}))
     assert json.loads(await ws.recv())["code"] == "bad_token"
+
+
+async def test_a_hello_that_breaks_the_parser_is_answered(running, monkeypatch):
+    """A bug in reading a frame is answered ``internal_error``; the connection stays for a hello."""
+    created = await running.new_session()
+    parse = frames._parse
+
+    def broken(raw):
+        if "broken" in raw:
+            raise RuntimeError("a bug")
+        return parse(raw)
+
+    monkeypatch.setattr(frames, "_parse", broken)
+    raw = Raw(await connect(running.url, proxy=None))
+    await raw.send({"type": "hello", "role": "screen", "code": "broken"})
+    assert (await raw.recv())["code"] == "internal_error"
+    await raw.send({"type": "hello", "role": "screen", "code": created.code})
+    assert (await raw.until_type("welcome"))["type"] == "welcome"
 
 
 async def test_hello_problems(running):

@@ -31,7 +31,8 @@ from kompsesjon.method.text import LIMITS, clean
 from kompsesjon.templates import Template, load_template
 
 from . import frames, wire
-from .hub import BUSY, FATAL, GREETED, Hub, Peer
+from .core import BUSY, FATAL, GREETED, Peer
+from .hub import Hub
 from .limits import ConnectionCount, GuessThrottle, JoinBudget, OpenConnections
 from .store import StoreError, secret_hash
 from .stores import SessionStore

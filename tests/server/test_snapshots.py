@@ -17,7 +17,7 @@ from kompsesjon.client import new_id
 from kompsesjon.method import commands as c
 from kompsesjon.method.state import dump_state
 from kompsesjon.method.visibility import participant_view, view_state
-from server.hub import NEWCOMER
+from server.core import NEWCOMER
 
 
 def _mirror_matches(running, session, client) -> bool:

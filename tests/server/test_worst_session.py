@@ -31,8 +31,7 @@ from kompsesjon.method.state import STATE_ADAPTER
 from kompsesjon.method.text import BYTE_LIMITS
 from kompsesjon.method.visibility import FACILITATOR_VIEW, SCREEN_VIEW
 from server.app import Limits
-from server.core import NEWCOMER
-from server.hub import GREETED, Peer
+from server.core import GREETED, NEWCOMER, Peer
 
 EMOJI = "\U0001f600"
 

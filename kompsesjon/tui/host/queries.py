@@ -74,10 +74,6 @@ def vote_progress(state: State, board: str, live: set[str] | None = None) -> Vot
     return out
 
 
-def participants_active(state: State) -> list[str]:
-    return [p.id for p in state.participants.values() if not p.removed]
-
-
 def online_count(state: State, presence: dict[str, bool]) -> int:
     return sum(1 for p in state.participants.values() if not p.removed and presence.get(p.id))
 

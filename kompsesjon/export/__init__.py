@@ -25,7 +25,6 @@ from .word import render_docx, render_docx_extract
 
 FORMATS = ("md", "html", "docx", "csv", "json", "ics")
 EXTRACT_FORMATS = ("md", "html", "docx")
-BINARY = frozenset({"docx", "csv"})
 
 
 def load_report(db: str | Path, ref: str | None, *, names: bool = True) -> Report:

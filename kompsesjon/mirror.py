@@ -186,8 +186,6 @@ class Mirror:
         self.org = org
         self.state: State | None = None
         self.seq = 0  # everything up to here is known (applied, or not for us)
-        self.participant: str | None = None
-        self.session: str | None = None
         self.welcome: proto.Welcome | None = None  # the last one
         self.welcomed = False  # on this connection
         self.clock_offset = 0.0  # server time minus local time
@@ -196,6 +194,15 @@ class Mirror:
         self.has_unsaved = False  # participants: what this app last said of itself
         self._outbox: OrderedDict[str, _Pending] = OrderedDict()
         self._outgoing: list[str] = []
+
+    @property
+    def participant(self) -> str | None:
+        """Who the server says we are (the last welcome's participant)."""
+        return self.welcome.participant if self.welcome is not None else None
+
+    @property
+    def session(self) -> str | None:
+        return self.welcome.session if self.welcome is not None else None
 
     # ---- the connection -----------------------------------------------------
 
@@ -293,8 +300,6 @@ class Mirror:
             self.seq = message.seq
             return [SnapshotLoaded(self.state)]
         if kind == "welcome":
-            self.participant = message.participant
-            self.session = message.session
             self.welcome = message
             self.seq = max(self.seq, message.seq)
             self.clock_offset = message.server_time - (time.time() if now is None else now)

@@ -8,7 +8,9 @@ refuses them) is made visible instead of being sent to the terminal.
 
 from __future__ import annotations
 
+import datetime
 import unicodedata
+from collections.abc import Iterable
 
 from rich.text import Text
 
@@ -17,6 +19,7 @@ from kompsesjon.method import State
 from kompsesjon.method.agenda import SUB_LETTERS, Phase, PhaseKind
 from kompsesjon.method.clustering import unit_title
 from kompsesjon.method.group_work import follow_up_groups, follow_up_label, group_number
+from kompsesjon.method.series import Person
 from kompsesjon.method.state import Group
 from kompsesjon.method.text import flag_tags
 
@@ -136,6 +139,21 @@ def answer_number(question: int, sub: int | None) -> str:
 
 def unit_label(state: State, unit: str) -> str:
     return safe(unit_title(state, unit))
+
+
+def day(epoch: float) -> str:
+    """A gathering's date as people write it: 30.11.2026."""
+    return datetime.datetime.fromtimestamp(epoch).strftime("%d.%m.%Y")
+
+
+def action_status(status: str | None) -> str:
+    """A carried action's status in words (none reported yet, too)."""
+    return t(f"action_status.{status or 'none'}")
+
+
+def people_line(people: Iterable[Person]) -> str:
+    """«Kari (Bodø), Ola»: people of a series, by name and organisation."""
+    return ", ".join(f"{p.name} ({p.org})" if p.org else p.name for p in people)
 
 
 def clock(seconds: float) -> str:

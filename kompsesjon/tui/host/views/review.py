@@ -10,8 +10,6 @@ group that cannot (the facilitator may report for anyone).
 
 from __future__ import annotations
 
-import datetime
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -27,17 +25,9 @@ from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.keys import control
 from kompsesjon.tui.host.rows import Palette, Row, Rows
 from kompsesjon.tui.host.views.base import PEOPLE, VIEWS, Presenting
-from kompsesjon.tui.text import safe
+from kompsesjon.tui.text import action_status, day, people_line, safe
 
 SERIES = frozenset({"action_status_set", "action_note_edited", "action_presented"})
-
-
-def _day(epoch: float) -> str:
-    return datetime.datetime.fromtimestamp(epoch).strftime("%d.%m.%Y")
-
-
-def _status(status: str | None) -> str:
-    return t(f"action_status.{status or 'none'}")
 
 
 def _group(action: Action) -> str:
@@ -50,7 +40,9 @@ def _overview_row(action: Action, status: str | None, notes: int):
     def make(p: Palette, width: int) -> Text:
         text = Text("  ")
         text.append(safe(_group(action)), style=p.heading)
-        text.append(f"   {_status(status)}", style=p.success if status == "done" else p.accent if status else p.muted)
+        text.append(
+            f"   {action_status(status)}", style=p.success if status == "done" else p.accent if status else p.muted
+        )
         text.append(f"  · {t('host.review.notes', n=notes, of=len(NOTE_FIELDS))}", style=p.muted)
         text.append("\n    ")
         text.append(safe(action.what or "–"))
@@ -83,16 +75,16 @@ def action_rows(state: State, action: Action) -> list[Row]:
         if text:
             rows.append(Row(f"P:{name}", (name, text), _field_row(t(f"plan.{name}"), text), cursor=False))
     if action.owners:
-        named = ", ".join(f"{p.name} ({p.org})" if p.org else p.name for p in action.owners)
+        named = people_line(action.owners)
         rows.append(Row("P:owners", named, _field_row(t("host.plans.owners"), named), cursor=False))
     for n, entry in enumerate(action.history):
         said = " · ".join(safe(getattr(entry, f)) for f in NOTE_FIELDS if getattr(entry, f))
-        line = f"{_status(entry.status)}{(' – ' + said) if said else ''}"
+        line = f"{action_status(entry.status)}{(' – ' + said) if said else ''}"
         rows.append(
-            Row(f"H:{n}", (entry.date, line), _field_row(_day(entry.date) + ":", line, muted=True), cursor=False)
+            Row(f"H:{n}", (entry.date, line), _field_row(day(entry.date) + ":", line, muted=True), cursor=False)
         )
     status = status_of(state, action.id)
-    rows.append(Row("S", status, _field_row(t("host.review.status_now"), _status(status)), cursor=False))
+    rows.append(Row("S", status, _field_row(t("host.review.status_now"), action_status(status)), cursor=False))
     for name in NOTE_FIELDS:
         text = note_of(state, action.id, name).text
         rows.append(Row(f"N:{name}", text, _field_row(t(f"review.{name}"), text), cursor=False))
@@ -124,7 +116,7 @@ class ReviewView(Presenting):
         if state.series is not None:
             earlier = state.series.follows
             self.query_one("#review-title", Texty).show(
-                t("host.review.title", title=earlier.title, date=_day(earlier.date), n=len(actions))
+                t("host.review.title", title=earlier.title, date=day(earlier.date), n=len(actions))
             )
         presenting = state.series.action(state.presenting_action) if state.series and state.presenting_action else None
         self.query_one("#review-report").display = presenting is not None
@@ -137,7 +129,7 @@ class ReviewView(Presenting):
             where = f"   ({ids.index(presenting.id) + 1}/{len(ids)})" if presenting.id in ids else ""
             self.query_one("#review-action", Texty).show(f"{presenting.what or presenting.island}{where}")
             self.query_one("#review-group", Texty).show(
-                t("host.review.written", group=_group(presenting), date=_day(presenting.date))
+                t("host.review.written", group=_group(presenting), date=day(presenting.date))
             )
             self.query_one("#review-fields", Rows).set_rows(action_rows(state, presenting))
             return
@@ -170,7 +162,7 @@ class ReviewView(Presenting):
             return
 
         def chosen_status(action_id: str) -> None:
-            options = [(s, _status(s)) for s in STATUSES]
+            options = [(s, action_status(s)) for s in STATUSES]
             self.pick(
                 t("host.review.which_status"),
                 options,

@@ -10,7 +10,6 @@ merged like plan fields.
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from rich.console import Group
@@ -33,11 +32,7 @@ from kompsesjon.tui.keys import N_
 from kompsesjon.tui.participant.drafts import DraftKey
 from kompsesjon.tui.participant.versioned import VersionedEditor
 from kompsesjon.tui.participant.views.base import VIEWS, KeyedList, PhaseView
-from kompsesjon.tui.text import plain
-
-
-def day(epoch: float) -> str:
-    return datetime.datetime.fromtimestamp(epoch).strftime("%d.%m.%Y")
+from kompsesjon.tui.text import action_status, day, people_line, plain
 
 
 def action_title(action: Action) -> str:
@@ -45,14 +40,6 @@ def action_title(action: Action) -> str:
     if action.island and action.what:
         return f"{action.island}: {action.what}"
     return action.island or action.what or action.id
-
-
-def status_text(status: str | None) -> str:
-    return t(f"action_status.{status or 'none'}")
-
-
-def people_line(people) -> str:
-    return ", ".join(f"{p.name} ({p.org})" if p.org else p.name for p in people)
 
 
 def action_details(action: Action) -> Group:
@@ -69,7 +56,7 @@ def action_details(action: Action) -> Group:
     if action.members:
         lines.append(Text.assemble((t("participant.review.members") + " ", "dim"), plain(people_line(action.members))))
     for entry in action.history:
-        line = Text(f"{day(entry.date)}: {status_text(entry.status)}", style="italic")
+        line = Text(f"{day(entry.date)}: {action_status(entry.status)}", style="italic")
         for name in NOTE_FIELDS:
             if getattr(entry, name):
                 line.append(" · ")
@@ -140,7 +127,7 @@ class ReviewView(PhaseView):
         rows = []
         for action in actions:
             line = plain(action_title(action), style="bold" if self._mine(state, action) else "dim")
-            line.append(f"  · {status_text(status_of(state, action.id))}")
+            line.append(f"  · {action_status(status_of(state, action.id))}")
             if self._mine(state, action):
                 line.append(f"  ({t('participant.review.ours')})", style="dim")
             rows.append((action.id, line))

@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.text import Text
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widget import Widget
@@ -15,6 +16,7 @@ from textual.widget import Widget
 from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method.voting import Ranked
+from kompsesjon.tui.host.keys import control
 from kompsesjon.tui.host.modals import Confirm, TextPrompt
 from kompsesjon.tui.host.rows import Palette
 from kompsesjon.tui.keys import Translated
@@ -160,13 +162,22 @@ class PhaseView(Translated, Vertical, can_focus=True):
         return True
 
 
+def presenting_keys(previous: str, following: str) -> list[Binding]:
+    """Left/right: the previous and the next report (their descriptions); escape: the overview."""
+    return [
+        control("left", "present(-1)", previous),
+        control("right", "present(1)", following),
+        control("escape", "overview", "host.key.overview"),
+    ]
+
+
 class Presenting(PhaseView):
     """A phase that presents one report at a time: left/right step through
     them (every screen follows), escape goes back to the overview.
 
     A view names what it presents, in order (:meth:`present_order`), what is
     presented now (:meth:`presented`) and the command that presents another
-    (:meth:`present_command`); its bindings say ``present(±1)`` and ``overview``.
+    (:meth:`present_command`); its bindings start with :func:`presenting_keys`.
     """
 
     def present_order(self, state: State) -> list[str]:

@@ -21,7 +21,7 @@ from kompsesjon.method.islands import active_islands, island_members
 from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.keys import control
 from kompsesjon.tui.host.rows import Palette, Row, Rows
-from kompsesjon.tui.host.views.base import ISLANDS, PEOPLE, VIEWS, Presenting, names
+from kompsesjon.tui.host.views.base import ISLANDS, PEOPLE, VIEWS, Presenting, names, presenting_keys
 from kompsesjon.tui.host.views.plans import plan_rows
 from kompsesjon.tui.text import person, safe
 
@@ -109,9 +109,7 @@ class ClosingView(Presenting):
     )
 
     BINDINGS = [
-        control("left", "present(-1)", "host.key.prev_report"),
-        control("right", "present(1)", "host.key.next_report"),
-        control("escape", "overview", "host.key.overview"),
+        *presenting_keys("host.key.prev_report", "host.key.next_report"),
         control("s", "add_step", "host.key.add_step"),
         control("delete", "remove_step", "host.key.remove_step"),
         control("m", "next_meeting", "host.key.next_meeting"),

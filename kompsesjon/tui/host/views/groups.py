@@ -41,7 +41,7 @@ from kompsesjon.method.voting import ranked_list
 from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.keys import control
 from kompsesjon.tui.host.rows import Card, CardFace, CardWall, Palette, Row, Rows
-from kompsesjon.tui.host.views.base import PEOPLE, VIEWS, PhaseView, Presenting, names
+from kompsesjon.tui.host.views.base import PEOPLE, VIEWS, PhaseView, Presenting, names, presenting_keys
 from kompsesjon.tui.modals import Picker
 from kompsesjon.tui.text import (
     answer_number,
@@ -386,9 +386,7 @@ class ReportView(Presenting, GroupControls):
     DEPENDS = GROUPS | PEOPLE
 
     BINDINGS = [
-        control("left", "present(-1)", "host.key.prev_group"),
-        control("right", "present(1)", "host.key.next_group"),
-        control("escape", "overview", "host.key.overview"),
+        *presenting_keys("host.key.prev_group", "host.key.next_group"),
         control("r", "rapporteur", "host.key.rapporteur"),
     ]
 

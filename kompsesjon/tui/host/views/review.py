@@ -24,7 +24,7 @@ from kompsesjon.method.series import NOTE_FIELDS, STATUSES, Action
 from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.keys import control
 from kompsesjon.tui.host.rows import Palette, Row, Rows
-from kompsesjon.tui.host.views.base import PEOPLE, VIEWS, Presenting
+from kompsesjon.tui.host.views.base import PEOPLE, VIEWS, Presenting, presenting_keys
 from kompsesjon.tui.text import action_status, day, people_line, safe
 
 SERIES = frozenset({"action_status_set", "action_note_edited", "action_presented"})
@@ -96,9 +96,7 @@ class ReviewView(Presenting):
     DEPENDS = PEOPLE | SERIES
 
     BINDINGS = [
-        control("left", "present(-1)", "host.key.prev_action"),
-        control("right", "present(1)", "host.key.next_action"),
-        control("escape", "overview", "host.key.overview"),
+        *presenting_keys("host.key.prev_action", "host.key.next_action"),
         control("s", "set_status", "host.key.set_status"),
     ]
 

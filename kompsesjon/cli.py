@@ -45,6 +45,12 @@ def _serve(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _new(args: argparse.Namespace) -> int:
+    from server.create import run
+
+    return run(args)
+
+
 def _export(args: argparse.Namespace) -> int:
     from .export import ExportError, load_report, write_export
     from .export.stored import damage
@@ -119,7 +125,11 @@ def _token(args: argparse.Namespace) -> int:
     print(i18n.t("cli.token.new", title=session.title, code=session.code))
     print(f"  {token}")
     print(i18n.t("cli.token.note"))
-    print(f"  kompsesjon host ws://HOST:PORT --token {token}")
+    from .databases import in_postgres
+
+    # Behind a proxy (several nodes) the facilitator's address carries the code.
+    address = f"ws://HOST/s/{session.code}" if in_postgres(args.db or "") else "ws://HOST:PORT"
+    print(f"  kompsesjon host {address} --token {token}")
     return 0
 
 
@@ -127,10 +137,12 @@ def _sessions(args: argparse.Namespace) -> int:
     import datetime
     from pathlib import Path
 
-    from .databases import ExportError, known_databases, list_sessions
+    from .databases import ExportError, in_postgres, known_databases, list_sessions
     from .paths import data_dir
 
-    places = [Path(args.db)] if args.db else known_databases()
+    places: list[Path | str] = (
+        [args.db if in_postgres(args.db) else Path(args.db)] if args.db else list(known_databases())
+    )
     if not places:
         print(i18n.t("cli.sessions.none_known", folder=data_dir()))
         return 0
@@ -255,10 +267,46 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=_serve)
 
+    new = sub.add_parser(
+        "new",
+        help="make a session in the database and exit (several nodes on PostgreSQL: they host it when people come)",
+    )
+    new.add_argument(
+        "--db",
+        help=f"postgresql://… shared by running nodes (docs/scaling.md), or an SQLite file no server is using"
+        f" (default {default_db()})",
+    )
+    new.add_argument(
+        "--url",
+        metavar="ws://HOST[:PORT]",
+        help="the address people reach (the proxy's, behind several nodes) for the lines to give out",
+    )
+    new.add_argument("--template", metavar="NAME|FILE", help=template_help("the method"))
+    new.add_argument("--title", help="the session's title")
+    new.add_argument("--question", help="the shared question")
+    new.add_argument("--purpose", help="purpose, for the report (default: the template's)")
+    new.add_argument("--background", help="background, for the report (default: the template's)")
+    new.add_argument(
+        "--lang",
+        choices=i18n.SESSION_LANGUAGES,
+        help=f"the session's language: its template texts, the apps that join it, these messages"
+        f" (default: {i18n.DEFAULT})",
+    )
+    new.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="fill in a template parameter, e.g. first_gathering='samlingen i mars' (repeatable)",
+    )
+    new.add_argument("--anonymous", action="store_true", help="no author ever leaves the server")
+    new.set_defaults(handler=_new)
+
     export = sub.add_parser("export", help="write a stored session as a report")
     export.add_argument("session", nargs="?", help="session id or join code (default: the only one)")
     export.add_argument(
-        "--db", help=f"SQLite database file (default: the one in {default_db().parent} that holds the session)"
+        "--db",
+        help=f"SQLite database file (default: the one in {default_db().parent} that holds the session),"
+        " or postgresql://… of several nodes",
     )
     export.add_argument(
         "--format",
@@ -347,11 +395,16 @@ def build_parser() -> argparse.ArgumentParser:
         "token", help="issue a new facilitator token for a stored session (on the server's machine; the old one stops)"
     )
     token.add_argument("session", metavar="CODE", help="the session's join code (or id)")
-    token.add_argument("--db", help=f"SQLite database file (default {default_db()})")
+    token.add_argument(
+        "--db", help=f"SQLite database file (default {default_db()}), or postgresql://… of several nodes"
+    )
     token.set_defaults(handler=_token)
 
     sessions = sub.add_parser("sessions", help="list the sessions stored in a database")
-    sessions.add_argument("--db", help=f"SQLite database file (default: every one in {default_db().parent})")
+    sessions.add_argument(
+        "--db",
+        help=f"SQLite database file (default: every one in {default_db().parent}), or postgresql://… of several nodes",
+    )
     sessions.set_defaults(handler=_sessions)
     return parser
 

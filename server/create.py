@@ -18,7 +18,7 @@ from kompsesjon.i18n import t
 from kompsesjon.templates import load_template
 
 from .app import CreatedSession, SessionServer
-from .run import describe, leave, new_session_params
+from .run import describe, new_session_params
 from .store import StoreError
 from .stores import is_postgres, open_store, without_password
 
@@ -67,7 +67,7 @@ def run(args) -> int:
         )
     except StoreError as exc:
         print(t("cli.error", message=exc), file=sys.stderr)
-        return leave(1)
+        return 1
     shared = is_postgres(db)
     print(describe(created, url, shared=shared))
     if args.url is None:
@@ -76,4 +76,4 @@ def run(args) -> int:
         print(t("cli.new.shared", db=without_password(str(db))))
     else:
         print(t("cli.new.file", code=created.code, db=db))
-    return leave(0)
+    return 0

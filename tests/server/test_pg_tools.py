@@ -1,0 +1,117 @@
+"""``kompsesjon new`` and ``kompsesjon token`` beside running nodes on PostgreSQL.
+
+A session is made on a running node's database without starting another
+node; the node hosts it when its first person says hello. A new facilitator
+token is checked by the running node at the next facilitator hello, as with
+an SQLite file. Skipped where PostgreSQL is not installed (``.ci/run``
+installs it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from conftest import RunningServer
+
+from kompsesjon.cli import main
+from kompsesjon.client import Refused, SessionClient
+
+
+@pytest.fixture(autouse=True)
+def english_command_line(monkeypatch):
+    monkeypatch.setenv("KOMPSESJON_LANG", "en")
+
+
+async def cli(capsys, *args: str) -> tuple[int, str, str]:
+    """The command line in a thread (it runs its own event loop)."""
+    capsys.readouterr()
+    status = await asyncio.to_thread(main, list(args))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def said(pattern: str, text: str) -> str:
+    found = re.search(pattern, text)
+    assert found, text
+    return found.group(1)
+
+
+async def facilitator(url: str, token: str) -> SessionClient:
+    client = SessionClient(url, role="facilitator", token=token, max_delay=0.2)
+    client.start()
+    return client
+
+
+async def test_new_makes_a_session_a_running_node_hosts_and_token_replaces_its_key(pg_url, capsys, clients):
+    node = RunningServer(pg_url)
+    await node.start()  # a node of a cluster: it hosts nothing until someone comes
+    old = new = None
+    try:
+        status, out, err = await cli(
+            capsys, "new", "--db", pg_url, "--template", "dialogkonferanse", "--title", "Regionsamling",
+            "--url", "ws://proxy.example:8080/",
+        )  # fmt: skip
+        assert status == 0, err
+        code = said(r"join code:\s+(\w+)", out)
+        token = said(r"facilitator token:\s+(f-\S+)", out)
+        # The addresses to give out are the proxy's, the facilitator's with the code for the proxy's hash.
+        assert f"kompsesjon join ws://proxy.example:8080 --code {code}" in out
+        assert f"kompsesjon host ws://proxy.example:8080/s/{code} --token {token}" in out
+        assert f"http://proxy.example:8080/{code}" in out
+        assert "nothing runs here" in out
+        assert node.server is not None and not node.server.hubs, "the node has not hosted it yet"
+
+        kari = clients(node.url, role="participant", code=code, name="Kari", org="Bodø")
+        await kari.wait_ready()  # the node took the session over: its lease was given up
+        assert kari.state.title == "Regionsamling" and kari.state.template == "dialogkonferanse"
+        old = await facilitator(node.url, token)
+        await old.wait_ready()
+        await old.close()
+
+        status, listed, _ = await cli(capsys, "sessions", "--db", pg_url)
+        assert status == 0 and code in listed and "Regionsamling" in listed
+
+        status, out, err = await cli(capsys, "token", code.lower(), "--db", pg_url)
+        assert status == 0, err
+        replaced = said(r"(f-\S+)", out)
+        assert replaced != token and f"ws://HOST/s/{code} --token {replaced}" in out
+        old = await facilitator(node.url, token)  # at once: the running node reads the database's token
+        with pytest.raises(Refused) as refused:
+            await old.wait_ready()
+        assert refused.value.code == "bad_token"
+        new = await facilitator(node.url, replaced)
+        await new.wait_ready()
+        assert new.state.title == "Regionsamling"
+
+        status, _, err = await cli(capsys, "token", "NOSUCH", "--db", pg_url)
+        assert status == 1 and "no session with id or code 'NOSUCH'" in err
+    finally:
+        for client in (old, new):
+            if client is not None:
+                await client.close()
+        await node.stop()
+
+
+async def test_new_on_a_file_stores_a_session_serve_can_resume(tmp_path, capsys, running):
+    db = tmp_path / "okt.sqlite3"
+    status, out, err = await cli(capsys, "new", "--db", str(db), "--title", "Samling i mars", "--lang", "nb")
+    assert status == 0, err
+    code = said(r"kode:\s+(\w+)", out)  # --lang nb: the session's language, and these lines
+    assert "ws://HOST:PORT" in out and f"kompsesjon serve --resume {code} --db {db}" in out
+    status, listed, _ = await cli(capsys, "sessions", "--db", str(db))
+    assert code in listed and "Samling i mars" in listed
+
+    # A file has one server: while one serves it, new says so and changes nothing.
+    status, _, err = await cli(capsys, "new", "--db", str(running.db), "--title", "Nei")
+    assert status == 1 and "error:" in err
+    status, listed, _ = await cli(capsys, "sessions", "--db", str(running.db))
+    assert "Nei" not in listed
+
+    status, _, err = await cli(capsys, "new", "--db", str(db), "--url", "http://wrong")
+    assert status == 2 and "not a websocket address" in err
+    status, _, err = await cli(capsys, "new", "--db", str(db), "--template", "nosuch")
+    assert status == 2 and "error:" in err
+    status, listed, _ = await cli(capsys, "sessions", "--db", str(db))
+    assert listed.count("\n") == 1, "nothing more was stored"

@@ -260,6 +260,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--max-per-address", type=int, default=64, help="connections per address (loopback exempt)")
     serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        metavar="CIDR",
+        help="a proxy on another machine (e.g. 10.0.0.5 or 10.0.0.0/24) whose X-Forwarded-For names the"
+        " participant, for the limits per address (repeatable; a proxy on this machine is always believed)",
+    )
+    serve.add_argument(
         "--joins-per-address",
         type=int,
         default=None,  # the session budget (kompsesjon/method/budgets.py): not imported before the signals are set

@@ -10,6 +10,7 @@ a command. Nothing about the method is decided here.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import secrets
 import ssl
@@ -72,6 +73,9 @@ class Limits:
     guesses_per_block: int = 60  # … per /24, /64 or loopback
     guesses_overall: int = 120  # … from anywhere
     hello_timeout: float | None = None  # seconds from connect to a welcome; None: HELLO_TIMEOUT
+    # Proxies on other machines whose X-Forwarded-For is believed (serve
+    # --trusted-proxy CIDR); one on this machine always is.
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     joins_per_address: int = BUDGETS["joins_per_address"]  # new participants from one address at once …
     join_interval: float = BUDGETS["join_interval"]  # … then one every this many seconds
     # Keepalive: a connection that does not answer a ping within ping_timeout
@@ -341,7 +345,7 @@ class SessionServer:
             return self._full(connection)
         if request.path == "/healthz":
             return connection.respond(HTTPStatus.OK, "OK\n")
-        address = client_address(connection, request)
+        address = client_address(connection, request, self.limits.trusted_proxies)
         page = CODE_PATH.match(request.path.split("?", 1)[0])
         if self.store.shared and page and normalise_code(page[1]) not in self._by_code:
             return self._page_of_unhosted(normalise_code(page[1]), request, address)
@@ -393,7 +397,7 @@ class SessionServer:
     # ---- one connection -------------------------------------------------
 
     async def _handle(self, ws: ServerConnection) -> None:
-        address = client_address(ws, ws.request)
+        address = client_address(ws, ws.request, self.limits.trusted_proxies)
         if not self._connections.admit(address):
             await ws.close(1013, "too many connections from your address")
             return
@@ -535,16 +539,44 @@ class SessionServer:
                 await hub.submit(peer, command)
 
 
-def client_address(connection: ServerConnection, request: Any) -> str:
-    """The client's address. A connection from this machine may name it in
-    ``X-Forwarded-For`` (HAProxy in front of several nodes: docs/scaling.md);
-    else every participant behind the proxy would share its address, and
-    the limits per address (connections, wrong codes) with it."""
+def client_address(
+    connection: ServerConnection,
+    request: Any,
+    trusted: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = (),
+) -> str:
+    """The client's address. A proxy may name it in ``X-Forwarded-For``
+    (HAProxy in front of several nodes: docs/scaling.md) — believed from a
+    proxy on this machine or in ``trusted`` (``--trusted-proxy``), else every
+    participant behind the proxy would share its address, and the limits per
+    address (connections, wrong codes) with it. Each proxy appends the address
+    it got the connection from, so the list is read from its end, past the
+    trusted proxies: the first address no trusted proxy has is the client's
+    (what a client wrote in the header itself comes before it and is never used)."""
     address = connection.remote_address[0] if connection.remote_address else "?"
     forwarded = request.headers.get("X-Forwarded-For") if request is not None else None
-    if forwarded and ConnectionCount.is_loopback(address):
-        return forwarded.rsplit(",", 1)[-1].strip() or address
+    if not forwarded or not _is_proxy(address, trusted):
+        return address
+    for hop in reversed([hop.strip() for hop in forwarded.split(",")]):
+        if not hop:
+            break
+        address = hop
+        if not _is_proxy(hop, trusted):
+            break
     return address
+
+
+def _is_proxy(address: str, trusted: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
+    if ConnectionCount.is_loopback(address):
+        return True
+    if not trusted:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip in network for network in trusted)
 
 
 def _send(ws: ServerConnection, message: str) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import ipaddress
 import logging
 import os
 import signal
@@ -334,7 +335,15 @@ def run(args) -> int:
     params = new_session_params(args, session_lang)
     if params is None:
         return 2
+    trusted = []
+    for given in getattr(args, "trusted_proxy", None) or []:
+        try:
+            trusted.append(ipaddress.ip_network(given.strip(), strict=False))
+        except ValueError:
+            print(t("cli.serve.proxy_bad", given=repr(given)), file=sys.stderr)
+            return 2
     limits = Limits(
+        trusted_proxies=tuple(trusted),
         rate=args.rate,
         burst=max(args.rate * 3, 10),
         per_address=args.max_per_address,

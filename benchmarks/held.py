@@ -202,10 +202,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--join-timeout", type=float, default=60.0, help="seconds for a round's joins")
     parser.add_argument("--deliver-timeout", type=float, default=10.0, help="seconds for the check-ins to reach all")
     parser.add_argument("--pg-url", help="an existing PostgreSQL (its postgres database); default: a throwaway one")
+    parser.add_argument("--open-files", type=int, default=65536, help="limit on open files to ask for (root)")
     parser.add_argument("--json", help="write every round's figures to this file")
     args = parser.parse_args(argv)
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # a socket per participant here
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    # A socket per participant here, two per participant in HAProxy (which
+    # inherits the limit and takes about half of it as its maxconn): as many
+    # as allowed (root may raise the hard limit).
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    for wanted in (max(hard, args.open_files), hard):
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, wanted))
+            break
+    print(f"open files: {resource.getrlimit(resource.RLIMIT_NOFILE)[0]} for this process, HAProxy and the nodes")
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         report = runner.run(held(args))
     m = report["machine"]

@@ -10,13 +10,17 @@ installs it).
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import signal
+import sys
 
 import pytest
 from conftest import RunningServer
 
 from kompsesjon.cli import main
 from kompsesjon.client import Refused, SessionClient
+from server.stores import open_store
 
 
 @pytest.fixture(autouse=True)
@@ -115,3 +119,27 @@ async def test_new_on_a_file_stores_a_session_serve_can_resume(tmp_path, capsys,
     assert status == 2 and "error:" in err
     status, listed, _ = await cli(capsys, "sessions", "--db", str(db))
     assert listed.count("\n") == 1, "nothing more was stored"
+
+
+async def test_a_node_on_a_shared_database_speaks_the_operators_language(pg_url):
+    await (await open_store(pg_url)).close()  # tables, no session: the node would make one otherwise
+    assert await asyncio.to_thread(main, ["new", "--db", pg_url, "--title", "Før noden"]) == 0
+    command = [sys.executable, "-m", "kompsesjon", "serve", "--db", pg_url, "--port", "0"]
+    proc = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        env={**os.environ, "KOMPSESJON_LANG": "nb"},
+    )  # fmt: skip
+    lines: list[str] = []
+    try:
+        async with asyncio.timeout(60):
+            while not lines or "Ctrl+C" not in lines[-1]:
+                assert proc.stdout is not None
+                line = (await proc.stdout.readline()).decode()
+                assert line, "".join(lines)
+                lines.append(line)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        await asyncio.wait_for(proc.wait(), 20)
+    said = "".join(lines)
+    assert "1 økt(er) i den delte databasen; denne noden tar hver økt" in said, said
+    assert "session(s)" not in said, "no English in a Norwegian operator's terminal"

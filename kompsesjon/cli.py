@@ -306,6 +306,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="fill in a template parameter, e.g. first_gathering='samlingen i mars' (repeatable)",
     )
     new.add_argument("--anonymous", action="store_true", help="no author ever leaves the server")
+    new.add_argument(
+        "--follows",
+        metavar="CODE",
+        help="the session follows the stored session CODE: its actions, next steps and follow-ups carry over",
+    )
     new.set_defaults(handler=_new)
 
     export = sub.add_parser("export", help="write a stored session as a report")

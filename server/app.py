@@ -24,6 +24,7 @@ from websockets.exceptions import ConnectionClosed
 
 from kompsesjon import protocol as proto
 from kompsesjon.addresses import listening_addresses
+from kompsesjon.method import State, evolve
 from kompsesjon.method.budgets import BUDGETS
 from kompsesjon.method.commands import FollowSession
 from kompsesjon.method.events import SessionCreated
@@ -147,12 +148,39 @@ class SessionServer:
         """The hub of a session by join code (any case, with or without a dash) or id."""
         return self._by_code.get(normalise_code(ref)) or self.hubs.get(ref.strip())
 
-    def _with_series(self, peer: Peer, hub: Hub, command: FollowSession) -> FollowSession:
+    async def _earlier(self, ref: str) -> tuple[State, str] | None:
+        """The state and code of an earlier session (``follows``) by its join code."""
+        hub = self.find(ref)
+        if hub is not None:
+            return hub.state, hub.code
+        return await self._from_log(await self.store.find(code=normalise_code(ref)) if self.store.shared else None)
+
+    async def _from_log(self, found: tuple[str, str, str] | None) -> tuple[State, str] | None:
+        """A session another node may host, read from its log (shared store):
+        its committed events are the same for every reader."""
+        if found is None:
+            return None
+        state: State | None = None
+        for _, event in await self.store.events(found[0]):
+            state = evolve(state, event)
+        return (state, found[1]) if state is not None else None
+
+    async def _with_series(self, peer: Peer, hub: Hub, command: FollowSession) -> FollowSession:
         """``follow_session`` with the record of the session its token names
         (never what the client sent); none for a wrong token or for this one."""
-        earlier = self._by_token.get(secret_hash(command.token)) if peer.role == "facilitator" else None
-        series = carry_over(earlier.state, earlier.code) if earlier is not None and earlier is not hub else None
-        return command.model_copy(update={"series": series})
+        earlier: tuple[State, str] | None = None
+        if peer.role == "facilitator":
+            token_hash = secret_hash(command.token)
+            other = self._by_token.get(token_hash)
+            if other is not None:
+                earlier = (other.state, other.code) if other is not hub else None
+            elif self.store.shared:  # hosted by another node, or by none
+                try:
+                    found = await self.store.find(token_hash=token_hash)
+                    earlier = await self._from_log(found if found is not None and found[0] != hub.session else None)
+                except StoreError as exc:  # refused as a wrong token; the facilitator may try again
+                    log.error("could not read the earlier session for a series: %s", exc.detail or exc)
+        return command.model_copy(update={"series": carry_over(*earlier) if earlier is not None else None})
 
     def _hub(self, session: str, code: str) -> Hub:
         return Hub(session, code, self.store, rate=self.limits.rate, burst=self.limits.burst)
@@ -255,10 +283,10 @@ class SessionServer:
         series = None
         agenda = template.phases
         if follows is not None:
-            earlier = self.find(follows)
+            earlier = await self._earlier(follows)
             if earlier is None:
                 raise UnknownSession(f"no session with the join code {follows!r} is stored here")
-            series = carry_over(earlier.state, earlier.code)
+            series = carry_over(*earlier)
             agenda = with_review(agenda)
         session = secrets.token_hex(6)
         code = new_code()
@@ -534,7 +562,7 @@ class SessionServer:
         async for raw in peer.conn:
             command = hub.receive(peer, raw)  # size, rate and shape: a refused frame is answered
             if isinstance(command, FollowSession):
-                command = self._with_series(peer, hub, command)
+                command = await self._with_series(peer, hub, command)
             if command is not None:
                 await hub.submit(peer, command)
 

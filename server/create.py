@@ -17,7 +17,7 @@ from kompsesjon import i18n
 from kompsesjon.i18n import t
 from kompsesjon.templates import load_template
 
-from .app import CreatedSession, SessionServer
+from .app import CreatedSession, SessionServer, UnknownSession
 from .run import describe, new_session_params
 from .store import StoreError
 from .stores import is_postgres, open_store, without_password
@@ -63,9 +63,10 @@ def run(args) -> int:
                 anonymous=args.anonymous or None,
                 purpose=args.purpose,
                 background=args.background,
+                follows=args.follows,
             )
         )
-    except StoreError as exc:
+    except (StoreError, UnknownSession) as exc:
         print(t("cli.error", message=exc), file=sys.stderr)
         return 1
     shared = is_postgres(db)

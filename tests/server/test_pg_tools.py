@@ -17,9 +17,11 @@ import sys
 
 import pytest
 from conftest import RunningServer
+from support import earlier_gathering, ok
 
 from kompsesjon.cli import main
-from kompsesjon.client import Refused, SessionClient
+from kompsesjon.client import Refused, SessionClient, new_id
+from kompsesjon.method import commands as c
 from server.stores import open_store
 
 
@@ -143,3 +145,49 @@ async def test_a_node_on_a_shared_database_speaks_the_operators_language(pg_url)
     said = "".join(lines)
     assert "1 økt(er) i den delte databasen; denne noden tar hver økt" in said, said
     assert "session(s)" not in said, "no English in a Norwegian operator's terminal"
+
+
+async def test_a_new_session_follows_one_another_node_hosts(pg_url, capsys, clients):
+    node = RunningServer(pg_url)
+    await node.start()
+    try:
+        earlier = await earlier_gathering(node, clients)  # hosted by the running node
+        status, out, err = await cli(
+            capsys, "new", "--db", pg_url, "--title", "Andre samling", "--follows", earlier.code.lower()
+        )
+        assert status == 0, err
+        code = said(r"join code:\s+(\w+)", out)
+        kari = clients(node.url, role="participant", code=code, name="Kari", org="Bodø")
+        await kari.wait_ready()
+        series = kari.state.series
+        assert series is not None and series.follows.code == earlier.code
+        assert [a.what for a in series.actions] == ["Fast møtetid", "Rollebeskrivelser"]
+
+        status, _, err = await cli(capsys, "new", "--db", pg_url, "--follows", "NOSUCH")
+        assert status == 1 and "no session with the join code 'NOSUCH'" in err
+    finally:
+        await node.stop()
+
+
+async def test_the_host_view_follows_a_gathering_another_node_hosts(pg_url, clients):
+    first, second = RunningServer(pg_url), RunningServer(pg_url)
+    await first.start()
+    await second.start()
+    try:
+        earlier = await earlier_gathering(first, clients)  # hosted by the first node
+        created = await second.new_session(title="Andre samling")  # by the second
+        host = clients(second.url, role="facilitator", token=created.token)
+        await host.wait_ready()
+        await ok(host, c.FollowSession(id=new_id(), token=earlier.token))
+        series = host.state.series
+        assert series is not None and series.follows.code == earlier.code
+        assert [a.what for a in series.actions] == ["Fast møtetid", "Rollebeskrivelser"]
+        # Its own token, or a participant's secret, carries nothing over.
+        other = await second.new_session(title="Tredje samling")
+        host3 = clients(second.url, role="facilitator", token=other.token)
+        await host3.wait_ready()
+        refused = await host3.send(c.FollowSession(id=new_id(), token=other.token))
+        assert refused.code == "unknown_session" and host3.state.series is None
+    finally:
+        await second.stop()
+        await first.stop()

@@ -166,6 +166,28 @@ def _sessions(args: argparse.Namespace) -> int:
     return status
 
 
+def add_new_session_options(parser: argparse.ArgumentParser) -> None:
+    """What a new session is made with (``serve --new`` and ``new``)."""
+    parser.add_argument("--template", metavar="NAME|FILE", help=template_help("a new session's method"))
+    parser.add_argument("--title", help="title of a new session")
+    parser.add_argument("--question", help="the shared question of a new session")
+    parser.add_argument("--purpose", help="purpose of a new session, for the report (default: the template's)")
+    parser.add_argument("--background", help="background of a new session, for the report (default: the template's)")
+    parser.add_argument(
+        "--lang",
+        choices=i18n.SESSION_LANGUAGES,
+        help=f"the session's language: its template texts, the apps that join it, these messages"
+        f" (default: {i18n.DEFAULT})",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="fill in a template parameter, e.g. first_gathering='samlingen i mars' (repeatable)",
+    )
+    parser.add_argument("--anonymous", action="store_true", help="no author ever leaves the server")
+
+
 class _Parser(argparse.ArgumentParser):
     """A subcommand's parser: the same help formatter."""
 
@@ -216,24 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"SQLite database file (default {default_db()}), or postgresql://… shared by several servers"
         " (docs/scaling.md)",
     )
-    serve.add_argument("--template", metavar="NAME|FILE", help=template_help("a new session's method"))
-    serve.add_argument("--title", help="title of a new session")
-    serve.add_argument("--question", help="the shared question of a new session")
-    serve.add_argument("--purpose", help="purpose of a new session, for the report (default: the template's)")
-    serve.add_argument("--background", help="background of a new session, for the report (default: the template's)")
-    serve.add_argument(
-        "--lang",
-        choices=i18n.SESSION_LANGUAGES,
-        help=f"the session's language: its template texts, the apps that join it, these messages"
-        f" (default: {i18n.DEFAULT})",
-    )
-    serve.add_argument(
-        "--param",
-        action="append",
-        metavar="NAME=VALUE",
-        help="fill in a template parameter, e.g. first_gathering='samlingen i mars' (repeatable)",
-    )
-    serve.add_argument("--anonymous", action="store_true", help="no author ever leaves the server")
+    add_new_session_options(serve)
     meeting = serve.add_mutually_exclusive_group()
     meeting.add_argument(
         "--new", action="store_true", help="start a new session (needed when the database holds sessions already)"
@@ -288,24 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ws://HOST[:PORT]",
         help="the address people reach (the proxy's, behind several nodes) for the lines to give out",
     )
-    new.add_argument("--template", metavar="NAME|FILE", help=template_help("the method"))
-    new.add_argument("--title", help="the session's title")
-    new.add_argument("--question", help="the shared question")
-    new.add_argument("--purpose", help="purpose, for the report (default: the template's)")
-    new.add_argument("--background", help="background, for the report (default: the template's)")
-    new.add_argument(
-        "--lang",
-        choices=i18n.SESSION_LANGUAGES,
-        help=f"the session's language: its template texts, the apps that join it, these messages"
-        f" (default: {i18n.DEFAULT})",
-    )
-    new.add_argument(
-        "--param",
-        action="append",
-        metavar="NAME=VALUE",
-        help="fill in a template parameter, e.g. first_gathering='samlingen i mars' (repeatable)",
-    )
-    new.add_argument("--anonymous", action="store_true", help="no author ever leaves the server")
+    add_new_session_options(new)
     new.add_argument(
         "--follows",
         metavar="CODE",

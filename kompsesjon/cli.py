@@ -45,6 +45,12 @@ def _serve(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _new(args: argparse.Namespace) -> int:
+    from server.create import run
+
+    return run(args)
+
+
 def _export(args: argparse.Namespace) -> int:
     from .export import ExportError, load_report, write_export
     from .export.stored import damage
@@ -119,7 +125,11 @@ def _token(args: argparse.Namespace) -> int:
     print(i18n.t("cli.token.new", title=session.title, code=session.code))
     print(f"  {token}")
     print(i18n.t("cli.token.note"))
-    print(f"  kompsesjon host ws://HOST:PORT --token {token}")
+    from .databases import in_postgres
+
+    # Behind a proxy (several nodes) the facilitator's address carries the code.
+    address = f"ws://HOST/s/{session.code}" if in_postgres(args.db or "") else "ws://HOST:PORT"
+    print(f"  kompsesjon host {address} --token {token}")
     return 0
 
 
@@ -127,10 +137,12 @@ def _sessions(args: argparse.Namespace) -> int:
     import datetime
     from pathlib import Path
 
-    from .databases import ExportError, known_databases, list_sessions
+    from .databases import ExportError, in_postgres, known_databases, list_sessions
     from .paths import data_dir
 
-    places = [Path(args.db)] if args.db else known_databases()
+    places: list[Path | str] = (
+        [args.db if in_postgres(args.db) else Path(args.db)] if args.db else list(known_databases())
+    )
     if not places:
         print(i18n.t("cli.sessions.none_known", folder=data_dir()))
         return 0
@@ -152,6 +164,28 @@ def _sessions(args: argparse.Namespace) -> int:
             events = i18n.t("cli.sessions.events", n=f"{s.events:>6}")
             print(f"{indent}{s.code}  {when}  {events}  {s.id}  {s.title}")
     return status
+
+
+def add_new_session_options(parser: argparse.ArgumentParser) -> None:
+    """What a new session is made with (``serve --new`` and ``new``)."""
+    parser.add_argument("--template", metavar="NAME|FILE", help=template_help("a new session's method"))
+    parser.add_argument("--title", help="title of a new session")
+    parser.add_argument("--question", help="the shared question of a new session")
+    parser.add_argument("--purpose", help="purpose of a new session, for the report (default: the template's)")
+    parser.add_argument("--background", help="background of a new session, for the report (default: the template's)")
+    parser.add_argument(
+        "--lang",
+        choices=i18n.SESSION_LANGUAGES,
+        help=f"the session's language: its template texts, the apps that join it, these messages"
+        f" (default: {i18n.DEFAULT})",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="fill in a template parameter, e.g. first_gathering='samlingen i mars' (repeatable)",
+    )
+    parser.add_argument("--anonymous", action="store_true", help="no author ever leaves the server")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -204,24 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"SQLite database file (default {default_db()}), or postgresql://… shared by several servers"
         " (docs/scaling.md)",
     )
-    serve.add_argument("--template", metavar="NAME|FILE", help=template_help("a new session's method"))
-    serve.add_argument("--title", help="title of a new session")
-    serve.add_argument("--question", help="the shared question of a new session")
-    serve.add_argument("--purpose", help="purpose of a new session, for the report (default: the template's)")
-    serve.add_argument("--background", help="background of a new session, for the report (default: the template's)")
-    serve.add_argument(
-        "--lang",
-        choices=i18n.SESSION_LANGUAGES,
-        help=f"the session's language: its template texts, the apps that join it, these messages"
-        f" (default: {i18n.DEFAULT})",
-    )
-    serve.add_argument(
-        "--param",
-        action="append",
-        metavar="NAME=VALUE",
-        help="fill in a template parameter, e.g. first_gathering='samlingen i mars' (repeatable)",
-    )
-    serve.add_argument("--anonymous", action="store_true", help="no author ever leaves the server")
+    add_new_session_options(serve)
     meeting = serve.add_mutually_exclusive_group()
     meeting.add_argument(
         "--new", action="store_true", help="start a new session (needed when the database holds sessions already)"
@@ -248,6 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--max-per-address", type=int, default=64, help="connections per address (loopback exempt)")
     serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        metavar="CIDR",
+        help="a proxy on another machine (e.g. 10.0.0.5 or 10.0.0.0/24) whose X-Forwarded-For names the"
+        " participant, for the limits per address (repeatable; a proxy on this machine is always believed)",
+    )
+    serve.add_argument(
         "--joins-per-address",
         type=int,
         default=None,  # the session budget (kompsesjon/method/budgets.py): not imported before the signals are set
@@ -255,10 +279,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=_serve)
 
+    new = sub.add_parser(
+        "new",
+        help="make a session in the database and exit (several nodes on PostgreSQL: they host it when people come)",
+    )
+    new.add_argument(
+        "--db",
+        help=f"postgresql://… shared by running nodes (docs/scaling.md), or an SQLite file no server is using"
+        f" (default {default_db()})",
+    )
+    new.add_argument(
+        "--url",
+        metavar="ws://HOST[:PORT]",
+        help="the address people reach (the proxy's, behind several nodes) for the lines to give out",
+    )
+    add_new_session_options(new)
+    new.add_argument(
+        "--follows",
+        metavar="CODE",
+        help="the session follows the stored session CODE: its actions, next steps and follow-ups carry over",
+    )
+    new.set_defaults(handler=_new)
+
     export = sub.add_parser("export", help="write a stored session as a report")
     export.add_argument("session", nargs="?", help="session id or join code (default: the only one)")
     export.add_argument(
-        "--db", help=f"SQLite database file (default: the one in {default_db().parent} that holds the session)"
+        "--db",
+        help=f"SQLite database file (default: the one in {default_db().parent} that holds the session),"
+        " or postgresql://… of several nodes",
     )
     export.add_argument(
         "--format",
@@ -347,11 +395,16 @@ def build_parser() -> argparse.ArgumentParser:
         "token", help="issue a new facilitator token for a stored session (on the server's machine; the old one stops)"
     )
     token.add_argument("session", metavar="CODE", help="the session's join code (or id)")
-    token.add_argument("--db", help=f"SQLite database file (default {default_db()})")
+    token.add_argument(
+        "--db", help=f"SQLite database file (default {default_db()}), or postgresql://… of several nodes"
+    )
     token.set_defaults(handler=_token)
 
     sessions = sub.add_parser("sessions", help="list the sessions stored in a database")
-    sessions.add_argument("--db", help=f"SQLite database file (default: every one in {default_db().parent})")
+    sessions.add_argument(
+        "--db",
+        help=f"SQLite database file (default: every one in {default_db().parent}), or postgresql://… of several nodes",
+    )
     sessions.set_defaults(handler=_sessions)
     return parser
 

@@ -11,21 +11,72 @@ not a kompsesjon database, written by a newer kompsesjon (its schema version,
 or an event type this version does not know), an event that is damaged or does
 not fit the log before it, a damaged page. :func:`damage` runs SQLite's own
 check for the warning about damage in parts the export does not read.
+
+``--db postgresql://…`` (several nodes on one database: docs/scaling.md) is
+read through the servers' own store (:func:`server.stores.open_store`, a
+tool's connection: it holds no session and changes no schema), so the
+listing and the export are the same as from a file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from server.stores import SessionStore
 
 # The newest database schema this version reads (server/store.py: MIGRATIONS).
 SCHEMA_VERSION = 1
 
 
+_POSTGRES = ("postgresql://", "postgres://")  # as server.stores.is_postgres, without importing the server
+
+T = TypeVar("T")
+
+
 class ExportError(Exception):
     """The database or the session cannot be read; the message says why."""
+
+
+def in_postgres(db: str | Path) -> bool:
+    return isinstance(db, str) and db.startswith(_POSTGRES)
+
+
+def shown(db: str | Path) -> str:
+    """The database as messages name it: a PostgreSQL address without its password."""
+    if not in_postgres(db):
+        return str(db)
+    from server.stores import without_password
+
+    return without_password(str(db))
+
+
+def from_postgres(db: str, read: Callable[[SessionStore], Awaitable[T]]) -> T:
+    """What ``read`` gets from the PostgreSQL database ``db`` through the
+    servers' store; what goes wrong is one :class:`ExportError`."""
+    import asyncio
+
+    from server.store import StoreError
+    from server.stores import open_store
+
+    async def reading() -> T:
+        store = await open_store(db, tool=True)
+        try:
+            return await read(store)
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(reading())
+    except StoreError as exc:
+        detail = f" ({exc.detail})" if exc.detail and exc.detail not in str(exc) else ""
+        where = "" if shown(db) in str(exc) else f"{shown(db)}: "
+        raise ExportError(f"{where}{exc}{detail}") from None
 
 
 @dataclass(frozen=True)
@@ -95,7 +146,10 @@ def _read(db: str | Path, query: str, params: tuple = ()) -> list[tuple]:
 
 
 def damage(db: str | Path) -> str | None:
-    """What SQLite's own check finds wrong with the file (None: nothing)."""
+    """What SQLite's own check finds wrong with the file (None: nothing;
+    PostgreSQL checks its own pages)."""
+    if in_postgres(db):
+        return None
     conn = _connect(db)
     try:
         rows = conn.execute("PRAGMA quick_check(5)").fetchall()
@@ -108,6 +162,8 @@ def damage(db: str | Path) -> str | None:
 
 
 def list_sessions(db: str | Path) -> list[StoredSession]:
+    if in_postgres(db):
+        return from_postgres(str(db), _pg_sessions)
     rows = _read(
         db,
         "SELECT s.id, s.code, s.title, s.created_at, "
@@ -117,21 +173,26 @@ def list_sessions(db: str | Path) -> list[StoredSession]:
     return [StoredSession(*row) for row in rows]
 
 
+async def _pg_sessions(store: SessionStore) -> list[StoredSession]:
+    counts = await store.event_counts()
+    return [StoredSession(s.id, s.code, s.title, s.created_at, counts.get(s.id, 0)) for s in await store.sessions()]
+
+
 def find_session(db: str | Path, ref: str | None) -> StoredSession:
     """A session by id or join code; without ``ref`` the only one there is."""
     sessions = list_sessions(db)
     if not sessions:
-        raise ExportError(f"{db}: holds no sessions")
+        raise ExportError(f"{shown(db)}: holds no sessions")
     if ref is None:
         if len(sessions) > 1:
             listed = ", ".join(f"{s.code} «{s.title}»" for s in sessions)
-            raise ExportError(f"{db} holds {len(sessions)} sessions; name one: {listed}")
+            raise ExportError(f"{shown(db)} holds {len(sessions)} sessions; name one: {listed}")
         return sessions[0]
     wanted = ref.strip().upper().replace("-", "").replace(" ", "")
     for s in sessions:
         if s.id == ref.strip() or s.code == wanted:
             return s
-    raise ExportError(f"{db}: no session with id or code {ref!r}")
+    raise ExportError(f"{shown(db)}: no session with id or code {ref!r}")
 
 
 def known_databases() -> list[Path]:

@@ -10,6 +10,7 @@ a command. Nothing about the method is decided here.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import secrets
 import ssl
@@ -23,6 +24,7 @@ from websockets.exceptions import ConnectionClosed
 
 from kompsesjon import protocol as proto
 from kompsesjon.addresses import listening_addresses
+from kompsesjon.method import State, evolve
 from kompsesjon.method.budgets import BUDGETS
 from kompsesjon.method.commands import FollowSession
 from kompsesjon.method.events import SessionCreated
@@ -73,6 +75,9 @@ class Limits:
     guesses_per_block: int = 60  # … per /24, /64 or loopback
     guesses_overall: int = 120  # … from anywhere
     hello_timeout: float | None = None  # seconds from connect to a welcome; None: HELLO_TIMEOUT
+    # Proxies on other machines whose X-Forwarded-For is believed (serve
+    # --trusted-proxy CIDR); one on this machine always is.
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     joins_per_address: int = BUDGETS["joins_per_address"]  # new participants from one address at once …
     join_interval: float = BUDGETS["join_interval"]  # … then one every this many seconds
     # Keepalive: a connection that does not answer a ping within ping_timeout
@@ -144,12 +149,39 @@ class SessionServer:
         """The hub of a session by join code (any case, with or without a dash) or id."""
         return self._by_code.get(normalise_code(ref)) or self.hubs.get(ref.strip())
 
-    def _with_series(self, peer: Peer, hub: Hub, command: FollowSession) -> FollowSession:
+    async def _earlier(self, ref: str) -> tuple[State, str] | None:
+        """The state and code of an earlier session (``follows``) by its join code."""
+        hub = self.find(ref)
+        if hub is not None:
+            return hub.state, hub.code
+        return await self._from_log(await self.store.find(code=normalise_code(ref)) if self.store.shared else None)
+
+    async def _from_log(self, found: tuple[str, str, str] | None) -> tuple[State, str] | None:
+        """A session another node may host, read from its log (shared store):
+        its committed events are the same for every reader."""
+        if found is None:
+            return None
+        state: State | None = None
+        for _, event in await self.store.events(found[0]):
+            state = evolve(state, event)
+        return (state, found[1]) if state is not None else None
+
+    async def _with_series(self, peer: Peer, hub: Hub, command: FollowSession) -> FollowSession:
         """``follow_session`` with the record of the session its token names
         (never what the client sent); none for a wrong token or for this one."""
-        earlier = self._by_token.get(secret_hash(command.token)) if peer.role == "facilitator" else None
-        series = carry_over(earlier.state, earlier.code) if earlier is not None and earlier is not hub else None
-        return command.model_copy(update={"series": series})
+        earlier: tuple[State, str] | None = None
+        if peer.role == "facilitator":
+            token_hash = secret_hash(command.token)
+            other = self._by_token.get(token_hash)
+            if other is not None:
+                earlier = (other.state, other.code) if other is not hub else None
+            elif self.store.shared:  # hosted by another node, or by none
+                try:
+                    found = await self.store.find(token_hash=token_hash)
+                    earlier = await self._from_log(found if found is not None and found[0] != hub.session else None)
+                except StoreError as exc:  # refused as a wrong token; the facilitator may try again
+                    log.error("could not read the earlier session for a series: %s", exc.detail or exc)
+        return command.model_copy(update={"series": carry_over(*earlier) if earlier is not None else None})
 
     def _hub(self, session: str, code: str) -> Hub:
         return Hub(session, code, self.store, rate=self.limits.rate, burst=self.limits.burst)
@@ -252,10 +284,10 @@ class SessionServer:
         series = None
         agenda = template.phases
         if follows is not None:
-            earlier = self.find(follows)
+            earlier = await self._earlier(follows)
             if earlier is None:
                 raise UnknownSession(f"no session with the join code {follows!r} is stored here")
-            series = carry_over(earlier.state, earlier.code)
+            series = carry_over(*earlier)
             agenda = with_review(agenda)
         session = secrets.token_hex(6)
         code = new_code()
@@ -342,7 +374,7 @@ class SessionServer:
             return self._full(connection)
         if request.path == "/healthz":
             return connection.respond(HTTPStatus.OK, "OK\n")
-        address = client_address(connection, request)
+        address = client_address(connection, request, self.limits.trusted_proxies)
         page = CODE_PATH.match(request.path.split("?", 1)[0])
         if self.store.shared and page and normalise_code(page[1]) not in self._by_code:
             return self._page_of_unhosted(normalise_code(page[1]), request, address)
@@ -394,7 +426,7 @@ class SessionServer:
     # ---- one connection -------------------------------------------------
 
     async def _handle(self, ws: ServerConnection) -> None:
-        address = client_address(ws, ws.request)
+        address = client_address(ws, ws.request, self.limits.trusted_proxies)
         if not self._connections.admit(address):
             await ws.close(1013, "too many connections from your address")
             return
@@ -526,21 +558,49 @@ class SessionServer:
         async for raw in peer.conn:
             command = hub.receive(peer, raw)  # size, rate and shape: a refused frame is answered
             if isinstance(command, FollowSession):
-                command = self._with_series(peer, hub, command)
+                command = await self._with_series(peer, hub, command)
             if command is not None:
                 await hub.submit(peer, command)
 
 
-def client_address(connection: ServerConnection, request: Any) -> str:
-    """The client's address. A connection from this machine may name it in
-    ``X-Forwarded-For`` (HAProxy in front of several nodes: docs/scaling.md);
-    else every participant behind the proxy would share its address, and
-    the limits per address (connections, wrong codes) with it."""
+def client_address(
+    connection: ServerConnection,
+    request: Any,
+    trusted: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = (),
+) -> str:
+    """The client's address. A proxy may name it in ``X-Forwarded-For``
+    (HAProxy in front of several nodes: docs/scaling.md) — believed from a
+    proxy on this machine or in ``trusted`` (``--trusted-proxy``), else every
+    participant behind the proxy would share its address, and the limits per
+    address (connections, wrong codes) with it. Each proxy appends the address
+    it got the connection from, so the list is read from its end, past the
+    trusted proxies: the first address no trusted proxy has is the client's
+    (what a client wrote in the header itself comes before it and is never used)."""
     address = connection.remote_address[0] if connection.remote_address else "?"
     forwarded = request.headers.get("X-Forwarded-For") if request is not None else None
-    if forwarded and ConnectionCount.is_loopback(address):
-        return forwarded.rsplit(",", 1)[-1].strip() or address
+    if not forwarded or not _is_proxy(address, trusted):
+        return address
+    for hop in reversed([hop.strip() for hop in forwarded.split(",")]):
+        if not hop:
+            break
+        address = hop
+        if not _is_proxy(hop, trusted):
+            break
     return address
+
+
+def _is_proxy(address: str, trusted: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
+    if ConnectionCount.is_loopback(address):
+        return True
+    if not trusted:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip in network for network in trusted)
 
 
 def _send(ws: ServerConnection, message: str) -> None:

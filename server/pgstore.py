@@ -90,13 +90,16 @@ class PgStore(LogReads):
         self.on_lost: Callable[[StoreError], None] | None = None
 
     @classmethod
-    async def open(cls, url: str, *, lease: float = LEASE, node: str | None = None) -> PgStore:
+    async def open(cls, url: str, *, lease: float = LEASE, node: str | None = None, tool: bool = False) -> PgStore:
+        """The store of a node; ``tool``: of a command-line tool (export, sessions,
+        token, new) beside running nodes — it changes no schema, renews no leases
+        and holds a session only while it creates one."""
         node = node or node_name()
         try:
             pool = await asyncpg.create_pool(
                 url,
                 min_size=1,
-                max_size=8,
+                max_size=2 if tool else 8,
                 max_inactive_connection_lifetime=0,  # an idle node stays visible as alive
                 server_settings={"application_name": node},
                 timeout=10,
@@ -107,8 +110,11 @@ class PgStore(LogReads):
             ) from None
         store = cls(pool, url, node, lease)
         try:
-            await store._migrate()
-            await store._check_log()
+            if tool:
+                await store._check_version()
+            else:
+                await store._migrate()
+                await store._check_log()
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             await pool.close()
             raise StoreError(
@@ -119,8 +125,22 @@ class PgStore(LogReads):
         except BaseException:
             await pool.close()
             raise
-        store._renew = asyncio.create_task(store._renewing(), name="store-leases")
+        if not tool:
+            store._renew = asyncio.create_task(store._renewing(), name="store-leases")
         return store
+
+    async def _check_version(self) -> None:
+        """A tool reads only a schema it knows, and leaves creating it to the nodes."""
+        async with self._pool.acquire() as conn:
+            known = await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL")
+            version = await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_version") if known else 0
+        if version == 0:
+            raise StoreError(
+                f"{self.path} holds no kompsesjon tables yet (a node makes them when it starts: kompsesjon serve"
+                " --db …)"
+            )
+        if version > len(MIGRATIONS):
+            raise StoreError(f"{self.path} was written by a newer kompsesjon (schema {version}); upgrade kompsesjon.")
 
     async def _migrate(self) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
@@ -285,6 +305,17 @@ class PgStore(LogReads):
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise _words(exc) from exc
         self._epochs[session] = 1
+
+    async def replace_token(self, session: str, token: str) -> bool:
+        """A new facilitator token for the session (``kompsesjon token``); False: no such session.
+        Nodes check a facilitator's token against the database at each hello."""
+        try:
+            done = await self._pool.execute(
+                "UPDATE sessions SET token_hash = $1 WHERE id = $2", secret_hash(token), session
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise _words(exc) from exc
+        return done == "UPDATE 1"
 
     async def _rows(self, sql: str, *params: object) -> list:
         try:

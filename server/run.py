@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import ipaddress
 import logging
 import os
 import signal
@@ -176,10 +177,7 @@ async def serve_forever(
                 out(t("cli.serve.room", url=room, page=web_address(room)))
         if store.shared:
             count = len(await store.sessions())
-            out(
-                f"{count} session(s) in the shared database; this node hosts each one whose people a proxy sends"
-                " here (docs/scaling.md)"
-            )
+            out(t("cli.serve.shared", n=count))
         for hub in resumed:
             assert hub.state is not None
             if hub.code == wanted:
@@ -191,8 +189,12 @@ async def serve_forever(
             series = server.hubs[created.session].state.series
             if series is not None:
                 out(
-                    f"  follows:       «{series.follows.title}» ({series.follows.code}):"
-                    f" {len(series.open_actions)} open actions to follow up\n"
+                    t(
+                        "cli.serve.follows",
+                        title=series.follows.title,
+                        code=series.follows.code,
+                        n=len(series.open_actions),
+                    )
                 )
         out(t("cli.serve.stop_hint"))
         if ready is not None:
@@ -283,6 +285,30 @@ def leave(status: int) -> int:
 NEW_ONLY = ("template", "title", "question", "purpose", "background", "param", "anonymous")
 
 
+def new_session_params(args, lang: str) -> dict[str, str] | None:
+    """A new session's ``--param`` values, once its template, parameters,
+    purpose and background are found usable; None: what is wrong is printed."""
+    params: dict[str, str] = {}
+    for given in args.param or []:
+        name, sep, value = given.partition("=")
+        if not sep or not name.strip():
+            print(t("cli.serve.param_bad", given=repr(given)), file=sys.stderr)
+            return None
+        params[name.strip()] = value
+    try:
+        load_template(args.template, lang=lang, params=params)
+    except TemplateError as exc:
+        print(t("cli.error", message=exc), file=sys.stderr)
+        return None
+    for name in ("purpose", "background"):
+        try:
+            clean("report", getattr(args, name) or "", required=False)
+        except Rejection as exc:
+            print(t("cli.error", message=f"--{name}: {exc.message}"), file=sys.stderr)
+            return None
+    return params
+
+
 def run(args) -> int:
     from kompsesjon.paths import default_db
 
@@ -306,25 +332,18 @@ def run(args) -> int:
         except (OSError, ssl.SSLError) as exc:
             print(t("cli.serve.cert_bad", reason=exc), file=sys.stderr)
             return 2
-    params: dict[str, str] = {}
-    for given in args.param or []:
-        name, sep, value = given.partition("=")
-        if not sep or not name.strip():
-            print(t("cli.serve.param_bad", given=repr(given)), file=sys.stderr)
-            return 2
-        params[name.strip()] = value
-    try:
-        load_template(args.template, lang=session_lang, params=params)
-    except TemplateError as exc:
-        print(t("cli.error", message=exc), file=sys.stderr)
+    params = new_session_params(args, session_lang)
+    if params is None:
         return 2
-    for name in ("purpose", "background"):
+    trusted = []
+    for given in getattr(args, "trusted_proxy", None) or []:
         try:
-            clean("report", getattr(args, name) or "", required=False)
-        except Rejection as exc:
-            print(t("cli.error", message=f"--{name}: {exc.message}"), file=sys.stderr)
+            trusted.append(ipaddress.ip_network(given.strip(), strict=False))
+        except ValueError:
+            print(t("cli.serve.proxy_bad", given=repr(given)), file=sys.stderr)
             return 2
     limits = Limits(
+        trusted_proxies=tuple(trusted),
         rate=args.rate,
         burst=max(args.rate * 3, 10),
         per_address=args.max_per_address,

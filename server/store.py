@@ -101,6 +101,11 @@ class LogReads:
         rows = await self._rows("SELECT id, code, title, created_at FROM sessions ORDER BY created_at")
         return [SessionRow(*row) for row in rows]
 
+    async def event_counts(self) -> dict[str, int]:
+        """session id -> how many events its log holds."""
+        rows = await self._rows("SELECT session, count(*) FROM events GROUP BY session")
+        return {str(session): int(count) for session, count in rows}
+
     async def token_hashes(self) -> dict[str, str]:
         """session id -> hash of its facilitator token."""
         rows = await self._rows("SELECT id, token_hash FROM sessions")
@@ -380,6 +385,19 @@ class Store(LogReads):
                 await self._db.execute("ROLLBACK")
                 raise
             await self._check_files()
+
+    async def replace_token(self, session: str, token: str) -> bool:
+        """A new facilitator token for the session; False: no such session.
+        (``kompsesjon token`` writes the file itself: the server holds this store.)"""
+        async with self._lock:
+            self._usable()
+            try:
+                cursor = await self._db.execute(
+                    "UPDATE sessions SET token_hash = ? WHERE id = ?", (secret_hash(token), session)
+                )
+            except sqlite3.Error as exc:
+                raise StoreError(explain(exc), str(exc)) from None
+            return cursor.rowcount == 1
 
     async def _rows(self, sql: str, *params: object) -> list:
         """A query's rows ($1 … placeholders, as PostgreSQL's); a database

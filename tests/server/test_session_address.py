@@ -62,10 +62,10 @@ async def test_a_facilitator_reconnects_with_the_code_it_was_welcomed_with(runni
     created = await running.new_session()
     paths: list[str] = []
 
-    def recording(connection, request):
+    def recording(connection, request, *trusted):
         if request is not None and request.path != "/healthz":
             paths.append(request.path)
-        return client_address(connection, request)
+        return client_address(connection, request, *trusted)
 
     monkeypatch.setattr(app, "client_address", recording)
     host = clients(f"ws://127.0.0.1:{running.port}", role="facilitator", token=created.token)

@@ -74,9 +74,20 @@ async def type_keys(pilot: Pilot, text: str) -> None:
 
 async def type_text(pilot: Pilot, text: str) -> None:
     """Paste text into the focused widget (pilot keys take ~80 ms each)."""
-    assert pilot.app.focused is not None, "nothing has the focus"
+    await pilot.pause()  # a focus() just asked for is applied first
+    field = pilot.app.focused
+    assert field is not None, "nothing has the focus"
+
+    def content() -> object:
+        return getattr(field, "text", getattr(field, "value", None))
+
+    before = content()
     pilot.app.post_message(events.Paste(text))  # as the terminal driver does
     await pilot.pause()
+    if before is not None and text:
+        # On a loaded machine the paste can still be on its way when the test's
+        # next step (another person's save) arrives: wait until it is in.
+        await settle(pilot, lambda: content() != before)
 
 
 @dataclass

@@ -20,8 +20,9 @@ handshake, the app's start, its websocket join and its first frame).
 
 Per N:
 
-1. **burst**: N people connect at once; connect → painted for each (p50, p95)
-   and until the last one is painted;
+1. **burst**: N people connect at once (or evenly spread over ``--ramp``
+   seconds); connect → painted for each (p50, p95) and until the last one is
+   painted;
 2. the N seats are held (their output is read and dropped, as a terminal
    would); after a few seconds: **USS** (unique memory: Private_Clean +
    Private_Dirty from /proc/PID/smaps_rollup) of every seat, of the gateway and
@@ -172,8 +173,9 @@ class Person:
         self.painted = asyncio.get_running_loop().create_future()
         self._reader: asyncio.Task | None = None
 
-    async def connect(self) -> float:
-        """Seconds from connecting until the app's first full frame arrived."""
+    async def connect(self, after: float = 0.0) -> float:
+        """Seconds from connecting (``after`` seconds from now) until the app's first full frame arrived."""
+        await asyncio.sleep(after)
         start = time.perf_counter()
         self.conn = await asyncssh.connect(
             HOST, self.port, username=self.name, known_hosts=None, client_keys=None, agent_path=None
@@ -212,8 +214,8 @@ async def measure(n: int, design: str, src: Path, args: argparse.Namespace) -> F
             await asyncio.sleep(1)  # let the zygote (if any) settle
             people = [Person(gateway.port, f"p{i:04d}") for i in range(n)]
             began = time.perf_counter()
-            tasks = [asyncio.ensure_future(p.connect()) for p in people]
-            done, pending = await asyncio.wait(tasks, timeout=args.deadline)
+            tasks = [asyncio.ensure_future(p.connect(after=i * args.ramp / n)) for i, p in enumerate(people)]
+            done, pending = await asyncio.wait(tasks, timeout=args.ramp + args.deadline)
             figures.burst_all = time.perf_counter() - began
             for task in pending:
                 task.cancel()
@@ -287,6 +289,11 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle CPU measured")
     parser.add_argument("--settle", type=float, default=5.0, help="seconds after the burst before measuring memory")
     parser.add_argument("--deadline", type=float, default=180.0, help="seconds a burst may take (then: failed)")
+    parser.add_argument(
+        "--ramp", type=float, default=0.0,
+        help="spread the N arrivals evenly over this many seconds (default: all at once; the gateway closes "
+        "the oldest of more than 64 connections still logging in, so a burst of 300 is mostly refused)",
+    )  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     design = args.design or args.gateway_src.resolve().name

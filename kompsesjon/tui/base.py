@@ -16,7 +16,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
@@ -26,6 +26,7 @@ from kompsesjon import i18n
 from kompsesjon.client import Outcome, Refused, SessionClient, Status
 from kompsesjon.i18n import t
 from kompsesjon.method import State
+from kompsesjon.method.events import Event
 from kompsesjon.mirror import (
     EventApplied,
     HelloRefused,
@@ -127,6 +128,13 @@ class SessionApp(App):
         if self.client is not None:
             self.attach(self.client)
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # A steady cursor: a blinking one repaints twice a second for as long
+        # as a field has the focus, which is most of a session — the largest
+        # part of what an idle app (an SSH seat: of the server's) CPU costs.
+        if getattr(event.widget, "cursor_blink", False):
+            event.widget.cursor_blink = False  # type: ignore[attr-defined]
+
     def _hang_up(self) -> None:
         if not self._leaving:
             self.run_worker(self._leave(EXIT_CODE), group="leave")
@@ -189,7 +197,7 @@ class SessionApp(App):
 
     def _news(self, note: Notification) -> None:
         match note:
-            case EventApplied(event=event):
+            case EventApplied(event=event) if self.shows(event):
                 self._mirror_changed(event.type)
             case SnapshotLoaded():
                 self._mirror_changed("snapshot")
@@ -209,6 +217,11 @@ class SessionApp(App):
                 # A screen or host view turned away for now (the session is
                 # busy): it tries again by itself; say why meanwhile.
                 self.notify(i18n.rejection(code, message), severity="warning", markup=False)
+
+    def shows(self, event: Event) -> bool:
+        """Does ``event`` change what this app shows? (If not, nothing is
+        redrawn: the mirror has it all the same, for the next redraw.)"""
+        return True
 
     def _session_language(self) -> None:
         state = self.state

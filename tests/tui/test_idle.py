@@ -1,0 +1,94 @@
+"""An app nobody touches paints nothing: no blinking cursor, no clock that
+repaints the same time, no redraw for someone else's join.
+
+Every idle repaint is paid for by the server once per SSH seat (300 seats:
+benchmarks/README.md "SSH seats"), so these count repaints (calls of
+``Widget.refresh``), not time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from textual.widget import Widget
+
+from kompsesjon.client import new_id
+from kompsesjon.method import commands as c
+
+from .conftest import focused, ok, run, settle, shows
+
+
+@pytest.fixture
+def refreshes(monkeypatch) -> Counter:
+    """Which widgets asked to be repainted (by id or class), from now on."""
+    counts: Counter = Counter()
+    original = Widget.refresh
+
+    def counting(self, *args, **kwargs):
+        counts[self.id or type(self).__name__] += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Widget, "refresh", counting)
+    return counts
+
+
+async def test_the_focused_field_does_not_blink(workshop, refreshes):
+    app = workshop.app()
+    async with run(app) as pilot:
+        await workshop.joined(pilot)
+        await focused(pilot, "checkin-input")
+        assert app.focused.cursor_blink is False
+        await pilot.pause(0.3)
+        refreshes.clear()
+        await pilot.pause(1.2)  # a blinking cursor would have repainted twice
+        assert refreshes["checkin-input"] == 0, refreshes
+
+
+async def test_the_once_a_second_tick_repaints_nothing_without_a_timer(workshop, refreshes):
+    app = workshop.app()
+    async with run(app) as pilot:
+        await workshop.joined(pilot)
+        await focused(pilot, "checkin-input")
+        await pilot.pause(0.3)
+        refreshes.clear()
+        for _ in range(5):
+            app.tick()
+            await pilot.pause()
+        assert sum(refreshes.values()) == 0, refreshes
+
+
+async def test_a_running_timer_repaints_only_the_timer(workshop, refreshes):
+    app = workshop.app()
+    async with run(app) as pilot:
+        await workshop.joined(pilot)
+        await ok(workshop.host, c.SetTimer(id=new_id(), seconds=600))
+        await shows(pilot, "10:00")
+        await pilot.pause(0.3)
+        refreshes.clear()
+        client = app.client
+        start = client.server_now()
+        for second in range(1, 4):
+            client.server_now = lambda second=second: start + second  # the clock moves a second
+            app.tick()
+            await pilot.pause()
+        await shows(pilot, "09:5")
+        assert set(refreshes) == {"timer"}, refreshes
+        assert refreshes["timer"] <= 3 * 2  # a text update per second (and its layout)
+
+
+async def test_someone_else_joining_redraws_nothing(workshop, refreshes):
+    app = workshop.app()
+    async with run(app) as pilot:
+        await workshop.joined(pilot)
+        await shows(pilot, "Innsjekk fra de andre (0)")
+        await pilot.pause(0.3)
+        refreshes.clear()
+        others = [await workshop.person(name) for name in ("Ola", "Per", "Siri")]
+        await settle(pilot, lambda: len(app.state.participants) == 4)
+        await pilot.pause(0.2)  # past the redraw's debounce
+        assert sum(refreshes.values()) == 0, refreshes
+
+        # What they write is news: it is drawn.
+        await ok(others[0], c.CheckIn(id=new_id(), text="Lære av de andre"))
+        await shows(pilot, "Ola: Lære av de andre", "Innsjekk fra de andre (1)")

@@ -113,8 +113,9 @@ class SessionScreen(Translated, Screen):
     def has_unsaved_text(self) -> bool:
         """Is text typed and not saved in the view on screen (a card or a
         note not yet sent, a shared text changed and not saved)?"""
-        switchers = self.query("#views")
-        switcher = switchers.first(ContentSwitcher) if switchers else None
+        # Asked every second: by id (cached), not by a query that matches
+        # every widget of every view (the most an idle app spent its CPU on).
+        switcher = self.query_one_optional("#views", ContentSwitcher)
         if switcher is None or switcher.current is None:
             return False
         try:

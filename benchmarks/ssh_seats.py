@@ -248,7 +248,8 @@ async def measure(n: int, design: str, src: Path, args: argparse.Namespace) -> F
                 people.append(person)
                 try:
                     figures.next_each.append(round(await asyncio.wait_for(person.connect(), args.deadline), 3))
-                except TimeoutError:
+                except (TimeoutError, OSError, asyncssh.Error, RuntimeError) as exc:
+                    print("  next failed:", repr(exc), file=sys.stderr)
                     figures.next_each.append(float("inf"))
                 await asyncio.sleep(0.5)
             figures.next_median = statistics.median(figures.next_each) if figures.next_each else 0.0

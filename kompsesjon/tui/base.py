@@ -2,10 +2,10 @@
 
 :class:`SessionApp` runs a :class:`~kompsesjon.client.SessionClient` in a
 worker on the app's own event loop. The client's news becomes Textual
-messages: :class:`MirrorChanged` (debounced: a room full of people writing
-must not re-render the screen a thousand times a second),
-:class:`ConnectionChanged`, and rejections as notifications in the user's
-language.
+messages: :class:`MirrorChanged` (debounced, and at most four a second: a
+room full of people writing must not re-render the screen a thousand times a
+second), :class:`ConnectionChanged`, and rejections as notifications in the
+user's language.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -43,7 +44,10 @@ from kompsesjon.tui.widgets.status import connection_trouble
 
 log = logging.getLogger("kompsesjon.tui")
 
-REFRESH_DELAY = 0.05  # seconds: at most ~20 redraws a second from the network
+REFRESH_DELAY = 0.05  # seconds from the first news to its redraw (news that comes with it waits too)
+# Seconds between redraws from the network, at least: a room of 300 writing
+# at once must not redraw each of 300 SSH seats 20 times a second.
+REDRAW_EVERY = 0.25
 
 
 class MirrorChanged(Message):
@@ -89,6 +93,7 @@ class SessionApp(App):
         self._theme_choice = theme
         self._pending_kinds: set[str] = set()
         self._refresh_scheduled = False
+        self._redrawn_at = 0.0  # time.monotonic() of the last redraw from the network
         self._leaving = False
 
     # ---- start-up -------------------------------------------------------
@@ -255,10 +260,12 @@ class SessionApp(App):
         self._pending_kinds.add(kind)
         if not self._refresh_scheduled:
             self._refresh_scheduled = True
-            self.set_timer(REFRESH_DELAY, self._flush_refresh)
+            since = time.monotonic() - self._redrawn_at
+            self.set_timer(max(REFRESH_DELAY, REDRAW_EVERY - since), self._flush_refresh)
 
     def _flush_refresh(self) -> None:
         self._refresh_scheduled = False
+        self._redrawn_at = time.monotonic()
         kinds, self._pending_kinds = frozenset(self._pending_kinds), set()
         if self.state is not None:
             with contextlib.suppress(ScreenStackError):  # the app is shutting down

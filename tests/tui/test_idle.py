@@ -8,6 +8,9 @@ benchmarks/README.md "SSH seats"), so these count repaints (calls of
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import time
 from collections import Counter
 
 import pytest
@@ -15,6 +18,7 @@ from textual.widget import Widget
 
 from kompsesjon.client import new_id
 from kompsesjon.method import commands as c
+from kompsesjon.tui.base import REDRAW_EVERY
 
 from .conftest import focused, ok, run, settle, shows
 
@@ -92,3 +96,40 @@ async def test_someone_else_joining_redraws_nothing(workshop, refreshes):
         # What they write is news: it is drawn.
         await ok(others[0], c.CheckIn(id=new_id(), text="Lære av de andre"))
         await shows(pilot, "Ola: Lære av de andre", "Innsjekk fra de andre (1)")
+
+
+async def test_someone_else_checking_in_redraws_only_the_room(workshop, refreshes):
+    app = workshop.app()
+    async with run(app) as pilot:
+        await workshop.joined(pilot)
+        ola = await workshop.person("Ola")
+        await shows(pilot, "Innsjekk fra de andre (0)")
+        await pilot.pause(0.3)
+        refreshes.clear()
+        await ok(ola, c.CheckIn(id=new_id(), text="Lære av de andre"))
+        await shows(pilot, "Ola: Lære av de andre", "Innsjekk fra de andre (1)")
+        await pilot.pause(0.3)
+        assert set(refreshes) <= {"room-title", "room-checkins", "room"}, refreshes
+
+
+async def test_a_busy_room_is_redrawn_at_most_four_times_a_second(workshop, monkeypatch):
+    app = workshop.app()
+    async with run(app) as pilot:
+        await workshop.joined(pilot)
+        people = [await workshop.person(name) for name in ("Ola", "Per", "Siri")]
+        await pilot.pause(0.3)
+        redraws: list[float] = []
+        screen = app.session_screen
+        original = screen.refresh_view
+        monkeypatch.setattr(screen, "refresh_view", lambda: (redraws.append(time.monotonic()), original())[1])
+        began = time.monotonic()
+        sent = []
+        for n in range(40):  # a check-in every 20 ms, as in a big room
+            sent.append(people[n % 3].submit(c.CheckIn(id=new_id(), text=f"Håp nummer {n}")))
+            await asyncio.sleep(0.02)
+        assert all(outcome.ok for outcome in await asyncio.gather(*sent))
+        await shows(pilot, "Håp nummer 39")
+        elapsed = time.monotonic() - began
+        assert redraws, "the room's check-ins were never drawn"
+        assert len(redraws) <= elapsed / REDRAW_EVERY + 1, (len(redraws), elapsed)
+        assert all(b - a >= REDRAW_EVERY * 0.9 for a, b in itertools.pairwise(redraws)), redraws

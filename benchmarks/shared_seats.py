@@ -11,8 +11,8 @@ that loads what the zygote loads (:func:`server.seats.preload`, then
 ``gc.freeze``) and forks, as the zygote does; the forked child, the *host*,
 runs K participant apps at once on one event loop, each joining by its own
 name, headless (Textual's headless driver: no terminal, so without the two
-threads and the output buffer a real terminal's driver has, about 0.2 MiB an
-app). Once every app shows the session, the host's USS
+threads and the output queue a real terminal's driver adds to each app: not
+measured here). Once every app shows the session, the host's USS
 (Private_Clean + Private_Dirty of /proc/PID/smaps_rollup) is read; per seat
 is USS / K. The pre-fork process (the "zygote") is not counted: it is shared
 by every host.

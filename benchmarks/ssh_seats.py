@@ -43,6 +43,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -221,8 +222,12 @@ async def measure(n: int, design: str, src: Path, args: argparse.Namespace) -> F
                 task.cancel()
             times = sorted(t.result() for t in done if not t.exception())
             figures.failed = n - len(times)  # not painted within the deadline, or refused
-            for problem in {repr(t.exception()) for t in done if t.exception()}:
-                print("  failed:", problem, file=sys.stderr)
+            # Closed before painted (the gateway's limits on connections still
+            # logging in: 64 at once, 10 s each), or not painted in time.
+            problems = Counter(type(t.exception()).__name__ for t in done if t.exception())
+            problems.update({"not painted within the deadline": len(pending)} if pending else {})
+            for problem, count in problems.most_common():
+                print(f"  failed: {count} × {problem}", file=sys.stderr)
             if times:
                 figures.burst_p50 = statistics.median(times)
                 figures.burst_p95 = times[min(len(times) - 1, int(0.95 * len(times)))]

@@ -28,6 +28,10 @@ Per N:
    Private_Dirty from /proc/PID/smaps_rollup) of every seat, of the gateway and
    of its zygote; **CPU** the seats have used so far (their start);
 3. **idle**: CPU used by seats, gateway and zygote over ``--idle`` seconds;
+   **busy** (with ``--busy S``): the same over S seconds while five more
+   people (websocket clients, as the web page is) check in ``--busy-rate``
+   times a second in all (each check-in an event every seat receives and
+   shows: the intro view lists the room's check-ins);
 4. **next**: with the N held, ``--next`` more people connect one after the
    other: connect → painted of each (median);
 5. all disconnect; the time until no seat process is left (no orphans).
@@ -50,6 +54,8 @@ from pathlib import Path
 import asyncssh
 
 from benchmarks.procs import HOST, ROOT, KompsesjonServer
+from kompsesjon.client import SessionClient, new_id
+from kompsesjon.method.commands import CheckIn
 
 PAINTED = b"Tilkoblet"
 TICK = os.sysconf("SC_CLK_TCK")
@@ -71,6 +77,7 @@ class Figures:
     uss_gateway: float = 0.0  # MiB, the gateway and its zygote (if any)
     uss_total_per_seat: float = 0.0  # (seats + gateway + zygote) / N, MiB
     idle_cores: float = 0.0  # CPU of seats + gateway + zygote while idle, in cores
+    busy_cores: float = 0.0  # the same while the room checks in (--busy)
     gone_after: float = 0.0  # s from everyone's disconnect until no seat is left
     left_over: int = 0
 
@@ -248,6 +255,9 @@ async def measure(n: int, design: str, src: Path, args: argparse.Namespace) -> F
             used = sum(cpu_seconds(pid) for pid in watched) - before
             figures.idle_cores = used / (time.perf_counter() - since)
 
+            if args.busy:
+                figures.busy_cores = await busy_room(server, watched, args.busy, args.busy_rate)
+
             for i in range(args.next):
                 person = Person(gateway.port, f"next{i:02d}")
                 people.append(person)
@@ -271,18 +281,39 @@ async def measure(n: int, design: str, src: Path, args: argparse.Namespace) -> F
     return figures
 
 
+async def busy_room(server: KompsesjonServer, watched: list[int], seconds: float, rate: float) -> float:
+    """CPU of seats, gateway and zygote (in cores) while ``rate`` check-ins a
+    second come from the room (five people on websockets, as at the web page)."""
+    people = [SessionClient(server.url, role="participant", code=server.code, name=f"w{i}") for i in range(5)]
+    for person in people:
+        person.start()
+    try:
+        await asyncio.gather(*(person.wait_ready() for person in people))
+        before, since = sum(cpu_seconds(pid) for pid in watched), time.perf_counter()
+        sent = 0
+        while (elapsed := time.perf_counter() - since) < seconds:
+            if sent < elapsed * rate:
+                people[sent % len(people)].submit(CheckIn(id=new_id(), text=f"Håp nummer {sent}"))
+                sent += 1
+            await asyncio.sleep(min(0.05, 1 / rate))
+        used = sum(cpu_seconds(pid) for pid in watched) - before
+        return used / (time.perf_counter() - since)
+    finally:
+        await asyncio.gather(*(person.close() for person in people), return_exceptions=True)
+
+
 def row(f: Figures) -> str:
     return (
         f"| {f.design} | {f.n} | {f.burst_p50:.2f} / {f.burst_p95:.2f} / {f.burst_all:.1f} | {f.next_median:.2f} "
         f"| {f.cpu_per_seat:.2f} | {f.uss_seat_median:.1f} | {f.uss_gateway:.0f} | {f.uss_total_per_seat:.1f} "
-        f"| {f.idle_cores:.2f} | {f.gone_after:.1f} / {f.left_over} | {f.failed} |"
+        f"| {f.idle_cores:.2f} | {f.busy_cores:.2f} | {f.gone_after:.1f} / {f.left_over} | {f.failed} |"
     )
 
 
 HEADER = (
     "| seat | N | burst: connect → painted p50 / p95 / last (s) | next, N held (s) | CPU per seat (s) "
-    "| USS per seat (MiB) | gateway + zygote USS (MiB) | all USS / N (MiB) | idle (cores) "
-    "| all gone after (s) / left | failed |\n|---|---|---|---|---|---|---|---|---|---|---|"
+    "| USS per seat (MiB) | gateway + zygote USS (MiB) | all USS / N (MiB) | idle (cores) | busy (cores) "
+    "| all gone after (s) / left | failed |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -300,6 +331,8 @@ async def main(argv: list[str] | None = None) -> int:
         help="spread the N arrivals evenly over this many seconds (default: all at once; the gateway closes "
         "the oldest of more than 64 connections still logging in, so a burst of 300 is mostly refused)",
     )  # fmt: skip
+    parser.add_argument("--busy", type=float, default=0.0, help="seconds of a busy room measured (default: none)")
+    parser.add_argument("--busy-rate", type=float, default=4.0, help="check-ins a second in the busy room")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     design = args.design or args.gateway_src.resolve().name

@@ -2,9 +2,9 @@
 
 :class:`SessionApp` runs a :class:`~kompsesjon.client.SessionClient` in a
 worker on the app's own event loop. The client's news becomes Textual
-messages: :class:`MirrorChanged` (debounced, and at most four a second: a
-room full of people writing must not re-render the screen a thousand times a
-second), :class:`ConnectionChanged`, and rejections as notifications in the
+messages: :class:`MirrorChanged` (debounced, and others' news at most once a
+second: a room full of people writing must not re-render the screen a
+thousand times a second), :class:`ConnectionChanged`, and rejections as notifications in the
 user's language.
 """
 
@@ -22,6 +22,7 @@ from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 
 from kompsesjon import i18n
 from kompsesjon.client import Outcome, Refused, SessionClient, Status
@@ -45,9 +46,12 @@ from kompsesjon.tui.widgets.status import connection_trouble
 log = logging.getLogger("kompsesjon.tui")
 
 REFRESH_DELAY = 0.05  # seconds from the first news to its redraw (news that comes with it waits too)
-# Seconds between redraws from the network, at least: a room of 300 writing
-# at once must not redraw each of 300 SSH seats 20 times a second.
-REDRAW_EVERY = 0.25
+# Seconds between redraws for others' news, at least: a room of 300 writing
+# at once must not redraw each of 300 SSH seats 20 times a second (a redraw
+# costs a seat ~6 ms). For a while after one's own command, news is drawn
+# at once: one's own card appears as one presses Enter.
+REDRAW_EVERY = 1.0
+OWN_NEWS = 2.0  # seconds after sending a command in which news is one's own
 
 
 class MirrorChanged(Message):
@@ -92,8 +96,10 @@ class SessionApp(App):
         self.follow_session = follow_session  # until the session's language is known
         self._theme_choice = theme
         self._pending_kinds: set[str] = set()
-        self._refresh_scheduled = False
+        self._redraw: Timer | None = None  # the redraw to come, if any
+        self._redraw_due = 0.0  # time.monotonic() when it comes
         self._redrawn_at = 0.0  # time.monotonic() of the last redraw from the network
+        self._sent_at = -OWN_NEWS  # time.monotonic() of the last command sent
         self._leaving = False
 
     # ---- start-up -------------------------------------------------------
@@ -258,13 +264,17 @@ class SessionApp(App):
 
     def _mirror_changed(self, kind: str) -> None:
         self._pending_kinds.add(kind)
-        if not self._refresh_scheduled:
-            self._refresh_scheduled = True
-            since = time.monotonic() - self._redrawn_at
-            self.set_timer(max(REFRESH_DELAY, REDRAW_EVERY - since), self._flush_refresh)
+        now = time.monotonic()
+        own = now - self._sent_at < OWN_NEWS
+        delay = REFRESH_DELAY if own else max(REFRESH_DELAY, REDRAW_EVERY - (now - self._redrawn_at))
+        if self._redraw is not None:
+            if self._redraw_due <= now + delay:
+                return  # comes soon enough
+            self._redraw.stop()  # one's own news: sooner than others' would be drawn
+        self._redraw, self._redraw_due = self.set_timer(delay, self._flush_refresh), now + delay
 
     def _flush_refresh(self) -> None:
-        self._refresh_scheduled = False
+        self._redraw = None
         self._redrawn_at = time.monotonic()
         kinds, self._pending_kinds = frozenset(self._pending_kinds), set()
         if self.state is not None:
@@ -280,6 +290,7 @@ class SessionApp(App):
     def send(self, command: Any, *, quiet: bool = False) -> asyncio.Future:
         """Submit a command; a rejection is shown to the user unless quiet."""
         assert self.client is not None
+        self._sent_at = time.monotonic()
         future = self.client.submit(command)
         if not quiet:
             future.add_done_callback(self._show_outcome)

@@ -77,9 +77,8 @@ class GatewayConfig:
 # seats"), with room for its pty, its socket and what a long session adds.
 SEAT_MIB = 32
 # Seats per core: an idle seat takes ~0.2 % of a core (it paints nothing),
-# but a busy room redraws every seat up to four times a second and each
-# arrival costs ~0.2 s: two cores hold ~200 with room for the server and for
-# the people who write.
+# but in a busy room (four changes a second) ~1 %, and each arrival costs
+# ~0.2 s: two cores hold ~200 with room for the server.
 SEATS_PER_CORE = 100
 MOST_SEATS = 1000  # the method's largest room
 

@@ -69,9 +69,15 @@ class SessionScreen(Translated, Screen):
     @on(ConnectionChanged)
     def _connection_changed(self, message: ConnectionChanged) -> None:
         message.stop()
-        if self._ready:
+        if self._ready and not self._view_coming():
             with suppress(NoMatches):
                 self.query_one(SessionHeader).show_connection(message.status, message.pending)
+
+    def _view_coming(self) -> bool:
+        """Is the session known but its view not yet on screen? (Then the
+        header waits for it: "Connected" and the session appear together.)"""
+        client = self.app.client  # type: ignore[attr-defined]
+        return bool(self._making) or (client is not None and client.state is not None and self._phase is None)
 
     def refresh_view(self) -> None:
         if not self._ready:
@@ -84,19 +90,23 @@ class SessionScreen(Translated, Screen):
         state = client.state if client is not None else None
         me = client.participant if client is not None else None
         header = self.query_one(SessionHeader)
+        switcher = self.query_one("#views", ContentSwitcher)
+        view = None
+        if state is not None:
+            phase = state.current
+            known = phase.kind in VIEWS and (phase.kind not in BOARD_PHASES or phase.board in state.boards)
+            view_id = f"view-{phase.kind.value}" if known else "view-other"
+            view = self._phase_view(switcher, view_id, phase.kind if known else None)
+            if view is None:
+                # Being made: the header waits too, so that the screen
+                # changes in one frame (no "Connected" over "Connecting …").
+                return
         header.show(state, me)
         if client is not None:
             header.show_connection(client.status, client.unanswered)
-        switcher = self.query_one("#views", ContentSwitcher)
-        if state is None:
+        if state is None or view is None:
             switcher.current = "view-waiting"
             return
-        phase = state.current
-        known = phase.kind in VIEWS and (phase.kind not in BOARD_PHASES or phase.board in state.boards)
-        view_id = f"view-{phase.kind.value}" if known else "view-other"
-        view = self._phase_view(switcher, view_id, phase.kind if known else None)
-        if view is None:
-            return  # being made: shown once it is there
         view.show(state, me)
         if switcher.current != view_id:
             switcher.current = view_id

@@ -20,13 +20,18 @@ handshake, the app's start, its websocket join and its first frame).
 
 Per N:
 
-1. **burst**: N people connect at once; connect → painted for each (p50, p95)
-   and until the last one is painted;
+1. **burst**: N people connect at once (or evenly spread over ``--ramp``
+   seconds); connect → painted for each (p50, p95) and until the last one is
+   painted;
 2. the N seats are held (their output is read and dropped, as a terminal
    would); after a few seconds: **USS** (unique memory: Private_Clean +
    Private_Dirty from /proc/PID/smaps_rollup) of every seat, of the gateway and
    of its zygote; **CPU** the seats have used so far (their start);
 3. **idle**: CPU used by seats, gateway and zygote over ``--idle`` seconds;
+   **busy** (with ``--busy S``): the same over S seconds while five more
+   people (websocket clients, as the web page is) check in ``--busy-rate``
+   times a second in all (each check-in an event every seat receives and
+   shows: the intro view lists the room's check-ins);
 4. **next**: with the N held, ``--next`` more people connect one after the
    other: connect → painted of each (median);
 5. all disconnect; the time until no seat process is left (no orphans).
@@ -42,12 +47,15 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import asyncssh
 
 from benchmarks.procs import HOST, ROOT, KompsesjonServer
+from kompsesjon.client import SessionClient, new_id
+from kompsesjon.method.commands import CheckIn
 
 PAINTED = b"Tilkoblet"
 TICK = os.sysconf("SC_CLK_TCK")
@@ -69,6 +77,7 @@ class Figures:
     uss_gateway: float = 0.0  # MiB, the gateway and its zygote (if any)
     uss_total_per_seat: float = 0.0  # (seats + gateway + zygote) / N, MiB
     idle_cores: float = 0.0  # CPU of seats + gateway + zygote while idle, in cores
+    busy_cores: float = 0.0  # the same while the room checks in (--busy)
     gone_after: float = 0.0  # s from everyone's disconnect until no seat is left
     left_over: int = 0
 
@@ -172,8 +181,9 @@ class Person:
         self.painted = asyncio.get_running_loop().create_future()
         self._reader: asyncio.Task | None = None
 
-    async def connect(self) -> float:
-        """Seconds from connecting until the app's first full frame arrived."""
+    async def connect(self, after: float = 0.0) -> float:
+        """Seconds from connecting (``after`` seconds from now) until the app's first full frame arrived."""
+        await asyncio.sleep(after)
         start = time.perf_counter()
         self.conn = await asyncssh.connect(
             HOST, self.port, username=self.name, known_hosts=None, client_keys=None, agent_path=None
@@ -212,15 +222,19 @@ async def measure(n: int, design: str, src: Path, args: argparse.Namespace) -> F
             await asyncio.sleep(1)  # let the zygote (if any) settle
             people = [Person(gateway.port, f"p{i:04d}") for i in range(n)]
             began = time.perf_counter()
-            tasks = [asyncio.ensure_future(p.connect()) for p in people]
-            done, pending = await asyncio.wait(tasks, timeout=args.deadline)
+            tasks = [asyncio.ensure_future(p.connect(after=i * args.ramp / n)) for i, p in enumerate(people)]
+            done, pending = await asyncio.wait(tasks, timeout=args.ramp + args.deadline)
             figures.burst_all = time.perf_counter() - began
             for task in pending:
                 task.cancel()
             times = sorted(t.result() for t in done if not t.exception())
             figures.failed = n - len(times)  # not painted within the deadline, or refused
-            for problem in {repr(t.exception()) for t in done if t.exception()}:
-                print("  failed:", problem, file=sys.stderr)
+            # Closed before painted (the gateway's limits on connections still
+            # logging in: 64 at once, 10 s each), or not painted in time.
+            problems = Counter(type(t.exception()).__name__ for t in done if t.exception())
+            problems.update({"not painted within the deadline": len(pending)} if pending else {})
+            for problem, count in problems.most_common():
+                print(f"  failed: {count} × {problem}", file=sys.stderr)
             if times:
                 figures.burst_p50 = statistics.median(times)
                 figures.burst_p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
@@ -241,12 +255,16 @@ async def measure(n: int, design: str, src: Path, args: argparse.Namespace) -> F
             used = sum(cpu_seconds(pid) for pid in watched) - before
             figures.idle_cores = used / (time.perf_counter() - since)
 
+            if args.busy:
+                figures.busy_cores = await busy_room(server, watched, args.busy, args.busy_rate)
+
             for i in range(args.next):
                 person = Person(gateway.port, f"next{i:02d}")
                 people.append(person)
                 try:
                     figures.next_each.append(round(await asyncio.wait_for(person.connect(), args.deadline), 3))
-                except TimeoutError:
+                except (TimeoutError, OSError, asyncssh.Error, RuntimeError) as exc:
+                    print("  next failed:", repr(exc), file=sys.stderr)
                     figures.next_each.append(float("inf"))
                 await asyncio.sleep(0.5)
             figures.next_median = statistics.median(figures.next_each) if figures.next_each else 0.0
@@ -263,18 +281,39 @@ async def measure(n: int, design: str, src: Path, args: argparse.Namespace) -> F
     return figures
 
 
+async def busy_room(server: KompsesjonServer, watched: list[int], seconds: float, rate: float) -> float:
+    """CPU of seats, gateway and zygote (in cores) while ``rate`` check-ins a
+    second come from the room (five people on websockets, as at the web page)."""
+    people = [SessionClient(server.url, role="participant", code=server.code, name=f"w{i}") for i in range(5)]
+    for person in people:
+        person.start()
+    try:
+        await asyncio.gather(*(person.wait_ready() for person in people))
+        before, since = sum(cpu_seconds(pid) for pid in watched), time.perf_counter()
+        sent = 0
+        while (elapsed := time.perf_counter() - since) < seconds:
+            if sent < elapsed * rate:
+                people[sent % len(people)].submit(CheckIn(id=new_id(), text=f"Håp nummer {sent}"))
+                sent += 1
+            await asyncio.sleep(min(0.05, 1 / rate))
+        used = sum(cpu_seconds(pid) for pid in watched) - before
+        return used / (time.perf_counter() - since)
+    finally:
+        await asyncio.gather(*(person.close() for person in people), return_exceptions=True)
+
+
 def row(f: Figures) -> str:
     return (
         f"| {f.design} | {f.n} | {f.burst_p50:.2f} / {f.burst_p95:.2f} / {f.burst_all:.1f} | {f.next_median:.2f} "
         f"| {f.cpu_per_seat:.2f} | {f.uss_seat_median:.1f} | {f.uss_gateway:.0f} | {f.uss_total_per_seat:.1f} "
-        f"| {f.idle_cores:.2f} | {f.gone_after:.1f} / {f.left_over} | {f.failed} |"
+        f"| {f.idle_cores:.2f} | {f.busy_cores:.2f} | {f.gone_after:.1f} / {f.left_over} | {f.failed} |"
     )
 
 
 HEADER = (
     "| seat | N | burst: connect → painted p50 / p95 / last (s) | next, N held (s) | CPU per seat (s) "
-    "| USS per seat (MiB) | gateway + zygote USS (MiB) | all USS / N (MiB) | idle (cores) "
-    "| all gone after (s) / left | failed |\n|---|---|---|---|---|---|---|---|---|---|---|"
+    "| USS per seat (MiB) | gateway + zygote USS (MiB) | all USS / N (MiB) | idle (cores) | busy (cores) "
+    "| all gone after (s) / left | failed |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -287,6 +326,13 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle CPU measured")
     parser.add_argument("--settle", type=float, default=5.0, help="seconds after the burst before measuring memory")
     parser.add_argument("--deadline", type=float, default=180.0, help="seconds a burst may take (then: failed)")
+    parser.add_argument(
+        "--ramp", type=float, default=0.0,
+        help="spread the N arrivals evenly over this many seconds (default: all at once; the gateway closes "
+        "the oldest of more than 64 connections still logging in, so a burst of 300 is mostly refused)",
+    )  # fmt: skip
+    parser.add_argument("--busy", type=float, default=0.0, help="seconds of a busy room measured (default: none)")
+    parser.add_argument("--busy-rate", type=float, default=4.0, help="check-ins a second in the busy room")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     design = args.design or args.gateway_src.resolve().name

@@ -387,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-sessions",
         type=int,
         default=None,
-        help="people at once (default: what this machine holds, ~32 MiB and 1/50 of a core each)",
+        help="people at once (default: what this machine holds, ~32 MiB and 1/100 of a core each)",
     )
     gateway.set_defaults(handler=_ssh_gateway)
 

@@ -73,13 +73,13 @@ class GatewayConfig:
     python: str = sys.executable
 
 
-# A seat's own memory: ~23 MiB measured (USS, benchmarks/README.md "SSH
+# A seat's own memory: ~21 MiB measured (USS, benchmarks/README.md "SSH
 # seats"), with room for its pty, its socket and what a long session adds.
 SEAT_MIB = 32
-# Idle seats per core: an idle seat takes ~1.5 % of a core (cursor blink,
-# the once-a-second clock), so two cores hold ~100 with room for the server
-# and for the people who type.
-SEATS_PER_CORE = 50
+# Seats per core: an idle seat takes ~0.2 % of a core (it paints nothing),
+# but in a busy room (four changes a second) ~1 %, and each arrival costs
+# ~0.2 s: two cores hold ~200 with room for the server.
+SEATS_PER_CORE = 100
 MOST_SEATS = 1000  # the method's largest room
 
 

@@ -127,9 +127,11 @@ async def until_closed(readers: list[asyncio.StreamReader]) -> None:
 def test_the_default_cap_fits_the_machine(monkeypatch):
     import server.ssh_gateway as gateway
 
-    monkeypatch.setattr(gateway, "_memory_bytes", lambda: 8 * 1024**3)
+    monkeypatch.setattr(gateway, "_memory_bytes", lambda: 16 * 1024**3)
     monkeypatch.setattr(gateway.os, "cpu_count", lambda: 2)
-    assert default_max_sessions() == 100  # two cores hold ~100 idle seats
+    assert default_max_sessions() == 200  # two cores hold ~200 seats
+    monkeypatch.setattr(gateway, "_memory_bytes", lambda: 8 * 1024**3)
+    assert default_max_sessions() == 128  # half of 8 GiB at 32 MiB a seat
     monkeypatch.setattr(gateway, "_memory_bytes", lambda: 2 * 1024**3)
     assert default_max_sessions() == 32  # half of 2 GiB at 32 MiB a seat
     monkeypatch.setattr(gateway.os, "cpu_count", lambda: 64)

@@ -18,6 +18,7 @@ from textual.css.query import NoMatches
 from kompsesjon import i18n
 from kompsesjon.client import Refused, SessionClient, Status, new_resume_secret
 from kompsesjon.i18n import t
+from kompsesjon.method.events import Event, ParticipantJoined
 from kompsesjon.mirror import HelloRefused, Notification, StatusChanged, Welcomed
 from kompsesjon.tui.base import ConnectionChanged, MirrorChanged, SessionApp
 from kompsesjon.tui.keys import N_
@@ -209,6 +210,15 @@ class ParticipantApp(SessionApp):
             await self.pop_screen()  # gone before its successor (same id) comes
             self.session_screen = SessionScreen()
             await self.push_screen(self.session_screen)
+
+    def shows(self, event: Event) -> bool:
+        # Someone else coming in changes nothing a participant sees (a name
+        # shows only beside what its person writes), and in a room of 300
+        # every seat would redraw for each of the 299 others' joins.
+        if isinstance(event, ParticipantJoined):
+            me = self.client.participant if self.client is not None else None
+            return me is None or event.participant == me
+        return True
 
     # ---- the rest goes to the session screen ----------------------------
 

@@ -12,7 +12,7 @@ from kompsesjon.i18n import t
 from kompsesjon.method import State
 from kompsesjon.method.agenda import PhaseKind
 from kompsesjon.method.voting import dots_left
-from kompsesjon.tui.text import phase_title, plain
+from kompsesjon.tui.text import clock, phase_title, plain
 from kompsesjon.tui.widgets.status import ConnectionStatus, PhaseTimer, timer_classes, timer_left
 
 
@@ -25,12 +25,24 @@ def dots_text(left: int, budget: int) -> Text:
     return out
 
 
+def _header_key(state: State | None, me: str | None) -> tuple | None:
+    """What the header shows of ``state``: the same key, the same header."""
+    if state is None:
+        return None
+    phase = state.current
+    voting = phase.kind == PhaseKind.VOTE and phase.board in state.boards and me is not None
+    left = dots_left(state, phase.board, me) if voting else None
+    return (state.title, state.phase, len(state.agenda), phase_title(state), state.rules.dot_budget, left)
+
+
 class SessionHeader(Vertical):
     """Two lines: title · connection, then phase · dots left · timer."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._last_timer_class: str | None = None
+        self._timer_shown: tuple = ()
+        self._shown: tuple | None = ()  # what show() has put on screen
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="header-top"):
@@ -44,6 +56,10 @@ class SessionHeader(Vertical):
     # ---- downward -------------------------------------------------------
 
     def show(self, state: State | None, me: str | None) -> None:
+        shown = _header_key(state, me)
+        if shown == self._shown:
+            return  # as on screen: restyling and repainting it for nothing costs every app CPU
+        self._shown = shown
         if state is None:
             self.query_one("#session-title", Static).update(t("participant.header.connecting"))
             self.query_one("#phase-title", Static).update("")
@@ -53,13 +69,10 @@ class SessionHeader(Vertical):
         where = t("participant.header.phase_of", n=state.phase + 1, total=len(state.agenda))
         self.query_one("#phase-title", Static).update(Text.assemble(phase_title(state), "  ", (where, "dim")))
         dots = self.query_one("#dots-left", Static)
-        phase = state.current
-        if phase.kind == PhaseKind.VOTE and phase.board in state.boards and me is not None:
-            budget = state.rules.dot_budget
-            dots.update(dots_text(dots_left(state, phase.board, me), budget))
-            dots.display = True
-        else:
-            dots.display = False
+        left = shown[-1]
+        if left is not None:
+            dots.update(dots_text(left, state.rules.dot_budget))
+        dots.display = left is not None
 
     def show_connection(self, status: Status, pending: int) -> None:
         widget = self.query_one(ConnectionStatus)
@@ -69,9 +82,15 @@ class SessionHeader(Vertical):
 
     def tick(self, state: State | None, now: float) -> str | None:
         """Move the timer; return the warning to announce when one is crossed."""
-        timer = self.query_one(PhaseTimer)
-        timer.show(state, now)
-        current = timer_classes(timer_left(state, now))
+        left = timer_left(state, now)
+        current = timer_classes(left)
+        paused = state is not None and state.timer.paused
+        shown = (current, paused, None if left is None else clock(left))
+        if shown != self._timer_shown:
+            # Called every second: a timer restyled and repainted when nothing
+            # on it changed costs every idle app (and SSH seat) its CPU.
+            self._timer_shown = shown
+            self.query_one(PhaseTimer).show(state, now)
         previous, self._last_timer_class = self._last_timer_class, current
         if state is None or state.timer.paused or previous is None or previous == current:
             return None

@@ -14,7 +14,7 @@ from textual.widgets import ContentSwitcher, Footer
 from kompsesjon.client import new_id
 from kompsesjon.i18n import t
 from kompsesjon.method import commands as c
-from kompsesjon.method.agenda import BOARD_PHASES
+from kompsesjon.method.agenda import BOARD_PHASES, PhaseKind
 from kompsesjon.method.group_work import needs_region
 from kompsesjon.tui.base import ConnectionChanged, MirrorChanged
 from kompsesjon.tui.keys import N_, Translated
@@ -41,15 +41,15 @@ class SessionScreen(Translated, Screen):
         self._phase: int | None = None
         self._ready = False  # children composed and mounted
         self._asked_region = False  # asked once at join; Ctrl+F asks again
+        self._making: set[str] = set()  # ids of phase views being mounted
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="header")
+        # The phases' views are made when their phase comes (_phase_view):
+        # all thirteen at once would be ~170 widgets to build and style before
+        # the first frame, most never shown (and the memory of every SSH seat).
         with ContentSwitcher(initial="view-waiting", id="views"):
             yield WaitingView(id="view-waiting")
-            for kind, view in VIEWS.items():
-                yield view(id=f"view-{kind.value}", classes="phase-view")
-            assert VIEWS.fallback is not None
-            yield VIEWS.fallback(id="view-other", classes="phase-view")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -69,9 +69,15 @@ class SessionScreen(Translated, Screen):
     @on(ConnectionChanged)
     def _connection_changed(self, message: ConnectionChanged) -> None:
         message.stop()
-        if self._ready:
+        if self._ready and not self._view_coming():
             with suppress(NoMatches):
                 self.query_one(SessionHeader).show_connection(message.status, message.pending)
+
+    def _view_coming(self) -> bool:
+        """Is the session known but its view not yet on screen? (Then the
+        header waits for it: "Connected" and the session appear together.)"""
+        client = self.app.client  # type: ignore[attr-defined]
+        return bool(self._making) or (client is not None and client.state is not None and self._phase is None)
 
     def refresh_view(self) -> None:
         if not self._ready:
@@ -84,17 +90,23 @@ class SessionScreen(Translated, Screen):
         state = client.state if client is not None else None
         me = client.participant if client is not None else None
         header = self.query_one(SessionHeader)
+        switcher = self.query_one("#views", ContentSwitcher)
+        view = None
+        if state is not None:
+            phase = state.current
+            known = phase.kind in VIEWS and (phase.kind not in BOARD_PHASES or phase.board in state.boards)
+            view_id = f"view-{phase.kind.value}" if known else "view-other"
+            view = self._phase_view(switcher, view_id, phase.kind if known else None)
+            if view is None:
+                # Being made: the header waits too, so that the screen
+                # changes in one frame (no "Connected" over "Connecting …").
+                return
         header.show(state, me)
         if client is not None:
             header.show_connection(client.status, client.unanswered)
-        switcher = self.query_one("#views", ContentSwitcher)
-        if state is None:
+        if state is None or view is None:
             switcher.current = "view-waiting"
             return
-        phase = state.current
-        known = phase.kind in VIEWS and (phase.kind not in BOARD_PHASES or phase.board in state.boards)
-        view_id = f"view-{phase.kind.value}" if known else "view-other"
-        view = self.query_one(f"#{view_id}", PhaseView)
         view.show(state, me)
         if switcher.current != view_id:
             switcher.current = view_id
@@ -107,14 +119,41 @@ class SessionScreen(Translated, Screen):
                 self.notify(t("participant.phase_changed", phase=phase_title(state)), timeout=4, markup=False)
             self._phase = state.phase
             header.reset_timer_warnings()
-            self.call_after_refresh(view.focus_default)
+            self.call_after_refresh(self._focus_view, view)
         self.tick()
+
+    def _focus_view(self, view: PhaseView) -> None:
+        if view.is_attached:  # not a view of a screen made anew meanwhile (in the session's language)
+            with suppress(NoMatches):
+                view.focus_default()
+
+    def _phase_view(self, switcher: ContentSwitcher, view_id: str, kind: PhaseKind | None) -> PhaseView | None:
+        """The view with that id; None while it is being made (the first time its phase comes)."""
+        if view_id in self._making:
+            return None
+        with suppress(NoMatches):
+            return switcher.get_child_by_id(view_id, PhaseView)
+        view = VIEWS.view_for(kind) if kind is not None else VIEWS.fallback
+        assert view is not None
+        self._making.add(view_id)
+        self.call_later(self._make_view, switcher, view(id=view_id, classes="phase-view"))
+        return None
+
+    async def _make_view(self, switcher: ContentSwitcher, view: PhaseView) -> None:
+        try:
+            await switcher.add_content(view)
+        finally:
+            self._making.discard(view.id or "")
+        # After its widgets' own start-up (a list's first highlight): then as
+        # any view that was there all along.
+        self.call_after_refresh(self.refresh_view)
 
     def has_unsaved_text(self) -> bool:
         """Is text typed and not saved in the view on screen (a card or a
         note not yet sent, a shared text changed and not saved)?"""
-        switchers = self.query("#views")
-        switcher = switchers.first(ContentSwitcher) if switchers else None
+        # Asked every second: by id (cached), not by a query that matches
+        # every widget of every view (the most an idle app spent its CPU on).
+        switcher = self.query_one_optional("#views", ContentSwitcher)
         if switcher is None or switcher.current is None:
             return False
         try:

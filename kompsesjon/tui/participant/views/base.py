@@ -9,7 +9,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.containers import Vertical
-from textual.widgets import Input, OptionList, TabbedContent
+from textual.widgets import Input, OptionList, Static, TabbedContent
 from textual.widgets.option_list import Option
 
 from kompsesjon.client import Outcome
@@ -43,9 +43,20 @@ class PhaseView(Translated, Vertical):
         self.state: State | None = None
         self.me: str | None = None
         self.board: str | None = None  # the board shown, for board phases
+        self._shown: dict[str, object] = {}  # selector → what put() shows there
 
     def show(self, state: State, me: str | None) -> None:
         self.state, self.me = state, me
+
+    def put(self, selector: str, content: RenderableType, key: object = None) -> None:
+        """Update the Static at ``selector``, unless it shows this already
+        (``key``: what the content is made from, for content that cannot be
+        compared). Every app redraws at each change in the room: what did
+        not change must cost nothing — once per SSH seat on a shared server."""
+        shown = key if key is not None else (content.plain, content.spans) if isinstance(content, Text) else content
+        if self._shown.get(selector, self) != shown:
+            self._shown[selector] = shown
+            self.query_one(selector, Static).update(content)
 
     def focus_default(self) -> None:
         """Put the cursor where a participant starts typing or choosing."""

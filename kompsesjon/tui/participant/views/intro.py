@@ -64,17 +64,19 @@ class IntroView(PhaseView):
 
     def show(self, state: State, me: str | None) -> None:
         super().show(state, me)
-        self.query_one("#agenda", Static).update(agenda_table(state))
+        agenda = [(phase_title(state, phase), phase.minutes) for phase in state.agenda]
+        self.put("#agenda", agenda_table(state), key=(state.phase, agenda))
         question = state.question or t("participant.intro.no_question")
-        self.query_one("#question", Static).update(plain(state.question) if state.question else Text(question, "dim"))
+        self.put("#question", plain(state.question) if state.question else Text(question, "dim"))
         mine = my_note(state.check_ins, me)
-        self.query_one("#my-checkin", Static).update(
+        self.put(
+            "#my-checkin",
             Text.assemble((t("participant.intro.mine") + " ", "bold"), plain(mine))
             if mine
-            else Text(t("participant.intro.none_yet"), style="dim italic")
+            else Text(t("participant.intro.none_yet"), style="dim italic"),
         )
         others = [n for n in state.check_ins.values() if n.author is None or n.author != me]
-        self.query_one("#room-title", Static).update(t("participant.intro.room", n=len(others)))
+        self.put("#room-title", t("participant.intro.room", n=len(others)))
         room = Text()
         for note in others:
             if room:
@@ -83,7 +85,7 @@ class IntroView(PhaseView):
             if note.author is not None:
                 room.append(person(state, note.author) + ": ", style="bold")
             room.append_text(plain(note.text))
-        self.query_one("#room-checkins", Static).update(room)
+        self.put("#room-checkins", room)
 
     def focus_default(self) -> None:
         self.query_one("#checkin-input", Input).focus()

@@ -115,7 +115,12 @@ def count_redraws(app, monkeypatch) -> list[float]:
     redraws: list[float] = []
     screen = app.session_screen
     original = screen.refresh_view
-    monkeypatch.setattr(screen, "refresh_view", lambda: (redraws.append(time.monotonic()), original())[1])
+
+    def counted() -> None:
+        redraws.append(time.monotonic())
+        original()
+
+    monkeypatch.setattr(screen, "refresh_view", counted)
     return redraws
 
 

@@ -30,8 +30,9 @@ def _header_key(state: State | None, me: str | None) -> tuple | None:
     if state is None:
         return None
     phase = state.current
-    voting = phase.kind == PhaseKind.VOTE and phase.board in state.boards and me is not None
-    left = dots_left(state, phase.board, me) if voting else None
+    board = phase.board
+    voting = phase.kind == PhaseKind.VOTE and board is not None and board in state.boards
+    left = dots_left(state, board, me) if voting and board is not None and me is not None else None
     return (state.title, state.phase, len(state.agenda), phase_title(state), state.rules.dot_budget, left)
 
 
@@ -69,7 +70,7 @@ class SessionHeader(Vertical):
         where = t("participant.header.phase_of", n=state.phase + 1, total=len(state.agenda))
         self.query_one("#phase-title", Static).update(Text.assemble(phase_title(state), "  ", (where, "dim")))
         dots = self.query_one("#dots-left", Static)
-        left = shown[-1]
+        left = shown[-1] if shown is not None else None
         if left is not None:
             dots.update(dots_text(left, state.rules.dot_budget))
         dots.display = left is not None

@@ -183,16 +183,28 @@ class Room:
             await self.ok(c.AdvancePhase(id=new_id(), current=state.phase))
             state = self.host.state
 
-    async def wave(self, make: Callable[[Participant], dict], who: list[Participant] | None = None) -> dict:
-        """Everyone (or ``who``) sends one command at once; time until all answered."""
+    async def wave(
+        self, make: Callable[[Participant], dict], who: list[Participant] | None = None, *, to_all: bool = False
+    ) -> dict:
+        """Everyone (or ``who``) sends one command at once; time until all answered.
+        ``to_all`` (each event reaches everyone): also until every participant has
+        every event of the burst ("fully delivered": the arrival of the frame that
+        brought the last participant to the burst's last seq)."""
         who = self.people if who is None else who
+        frames = sum(p.frames for p in self.people)
         t0 = now()
         answers = await asyncio.gather(*(p.command(**make(p)) for p in who))
         wall = now() - t0
         codes = Counter(a.get("code", "ack") if a["type"] == "rejected" else "ack" for a in answers)
         if codes["ack"] != len(who):
             raise RuntimeError(f"wave rejected: {dict(codes)}")
-        return {"commands": len(who), "seconds": wall, "per_second": len(who) / wall if wall else 0.0}
+        out = {"commands": len(who), "seconds": wall, "per_second": len(who) / wall if wall else 0.0}
+        if to_all:
+            last = max(a["seq"] for a in answers)
+            await wait_until(lambda: all(p.seq >= last for p in self.people), 120, f"everyone at seq {last}")
+            out["delivered_s"] = max(p.seq_at for p in self.people) - t0
+            out["event_frames"] = sum(p.frames for p in self.people) - frames
+        return out
 
     async def saturate(
         self,
@@ -325,8 +337,12 @@ async def workshop(n: int, cfg: Config, db: Path | str) -> dict:
         # ---- intro: everybody checks in (each check-in reaches everyone) ------------------
         async with prof.phase("checkin", server.pid):
             out["check_in_wave"] = await room.wave(
-                lambda p: {"kind": "check_in", "text": f"Håper på gode ideer fra {p.name}"}
+                lambda p: {"kind": "check_in", "text": f"Håper på gode ideer fra {p.name}"}, to_all=True
             )
+        log(
+            f"  N={n}: everyone checked in: {out['check_in_wave']['per_second']:.0f} check-ins/s (each to all N), "
+            f"fully delivered in {out['check_in_wave']['delivered_s']:.2f} s"
+        )
         await room.barrier()
 
         # ---- critique: buzz pairs, private cards, editing at saturation --------------------
@@ -407,7 +423,9 @@ async def workshop(n: int, cfg: Config, db: Path | str) -> dict:
         await room.advance(PhaseKind.ISLANDS)
 
         # ---- islands: everybody chooses one (each choice reaches everyone) ----------------------
-        islands = max(2, math.ceil(n / 6))
+        # Five people an island: with five plan fields, each person has a field of their own
+        # (the burst of plan edits below has no conflicts).
+        islands = max(2, math.ceil(n / 5))
         for j in range(islands):
             await room.ok(
                 c.CreateIsland(
@@ -418,9 +436,12 @@ async def workshop(n: int, cfg: Config, db: Path | str) -> dict:
             )
         async with prof.phase("islands", server.pid):
             out["island_wave"] = await room.wave(
-                lambda p: {"kind": "choose_island", "island": f"I{p.index % islands + 1}"}
+                lambda p: {"kind": "choose_island", "island": f"I{p.index % islands + 1}"}, to_all=True
             )
-        log(f"  N={n}: everyone chose an island: {out['island_wave']['per_second']:.0f} choices/s (each to all N)")
+        log(
+            f"  N={n}: everyone chose an island: {out['island_wave']['per_second']:.0f} choices/s (each to all N), "
+            f"fully delivered in {out['island_wave']['delivered_s']:.2f} s"
+        )
         await room.advance(PhaseKind.ACTION_PLANS)
         await room.barrier()
 
@@ -440,6 +461,23 @@ async def workshop(n: int, cfg: Config, db: Path | str) -> dict:
                 memo["version"] = memo.get("version", 0) + 1
             elif answer.get("code") == "stale_version":
                 memo["version"] = answer["details"]["version"]
+
+        # A burst: everyone saves their own field at once (each edit reaches everyone).
+        out["plan_wave"] = await room.wave(
+            lambda p: {
+                "kind": "edit_plan",
+                "island": f"I{p.index % islands + 1}",
+                "field": PLAN_FIELDS[(p.index // islands) % 5],
+                "text": f"Felles fagdag, første utkast fra {p.name}",
+                "base_version": 0,
+            },
+            to_all=True,
+        )
+        log(
+            f"  N={n}: burst of {n} plan edits: {out['plan_wave']['per_second']:.0f} acks/s, "
+            f"fully delivered in {out['plan_wave']['delivered_s']:.2f} s"
+        )
+        await room.barrier()
 
         async with prof.phase("plans", server.pid):
             out["throughput_plans"] = await room.saturate(plan, cfg.seconds, cfg.warmup, 1, on_answer=plan_answer)
@@ -680,6 +718,11 @@ ROWS = [
     ("acks/s: edit plans (to all N)", lambda r: f"{r['throughput_plans']['acks_per_second']:.0f}"),
     ("check-ins/s (each to all N)", lambda r: f"{r['check_in_wave']['per_second']:.0f}"),
     ("island choices/s (each to all N)", lambda r: f"{r['island_wave']['per_second']:.0f}"),
+    ("burst of N check-ins fully delivered (s)", lambda r: f"{r['check_in_wave']['delivered_s']:.2f}"),
+    ("burst of N island choices fully delivered (s)", lambda r: f"{r['island_wave']['delivered_s']:.2f}"),
+    ("burst of N plan edits fully delivered (s)", lambda r: f"{r['plan_wave']['delivered_s']:.2f}"),
+    ("burst of N plan edits: acks/s", lambda r: f"{r['plan_wave']['per_second']:.0f}"),
+    ("event frames per burst of N check-ins", lambda r: f"{r['check_in_wave']['event_frames']:,}"),
     (
         "restart → all resynced (s)",
         lambda r: (

@@ -117,6 +117,28 @@ def test_events_fold_once_and_snapshots_replace():
     assert isinstance(note, SnapshotLoaded) and mirror.state.participants == {} and mirror.seq == 3
 
 
+def test_an_events_message_folds_each_event_in_order_once():
+    mirror = online(Mirror("participant", resume=SECRET))
+    kari = {"type": "participant_joined", "participant": "p1", "name": "Kari", "org": ""}
+    ola = {"type": "participant_joined", "participant": "p2", "name": "Ola", "org": ""}
+    renamed = {"type": "participant_joined", "participant": "p1", "name": "Kari N.", "org": ""}
+    assert mirror.receive(server({"type": "event", "seq": 2, "event": kari}))[0].seq == 2
+    both = {
+        "type": "events",
+        "seq": 4,
+        "events": [
+            {"type": "event", "seq": 2, "event": renamed},  # already seen: skipped
+            {"type": "event", "seq": 3, "event": ola},
+            {"type": "event", "seq": 4, "event": renamed},
+        ],
+    }
+    notes = mirror.receive(server(both))
+    assert [(n.seq, n.event.type) for n in notes] == [(3, "participant_joined"), (4, "participant_joined")]
+    assert mirror.seq == 4 and list(mirror.state.participants) == ["p1", "p2"]
+    assert mirror.state.participants["p1"].name == "Kari N.", "applied in order, the last one last"
+    assert mirror.receive(server(both)) == [], "all already seen"
+
+
 def test_errors_before_and_after_the_welcome_and_for_good():
     mirror = Mirror("participant", resume=SECRET)
     mirror.connected()

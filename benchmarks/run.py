@@ -99,6 +99,10 @@ class Config:
     store: str = "sqlite"  # or "postgres"
     nodes: int = 1  # servers sharing the PostgreSQL database, behind HAProxy when more than one
     pg_url: str | None = None  # an existing PostgreSQL (its "postgres" database); else a throwaway one
+    # Only what reaches everyone (issue 18, "no storms"): the joins, the bursts of
+    # check-ins, island choices and plan edits, and plan edits at saturation;
+    # no card or dot saturation, no fan-out probes.
+    storms: bool = False
 
 
 class Profiler:
@@ -360,28 +364,30 @@ async def workshop(n: int, cfg: Config, db: Path | str) -> dict:
         def edit(p: Participant, k: int, i: int, memo: dict) -> dict:
             return {"kind": "edit_item", "item": p.my_items[k % len(p.my_items)], "text": f"{CARD_TEXT} v{i}.{k}"}
 
-        async with prof.phase("cards", server.pid):
-            out["throughput_cards"] = await room.saturate(edit, cfg.seconds, cfg.warmup, cfg.window)
-        log(f"  N={n}: edit own cards: {out['throughput_cards']['acks_per_second']:.0f} acks/s")
+        if not cfg.storms:
+            async with prof.phase("cards", server.pid):
+                out["throughput_cards"] = await room.saturate(edit, cfg.seconds, cfg.warmup, cfg.window)
+            log(f"  N={n}: edit own cards: {out['throughput_cards']['acks_per_second']:.0f} acks/s")
 
         await room.ok(c.RevealItems(id=new_id(), board="critique"))
         await room.barrier()
 
         # ---- fan-out: one participant's public card reaches all N; raw baseline interleaved -----
-        out["fanout"], baseline_result = await fanout(room, cfg, prof)
-        if baseline_result is not None:
-            out["baseline"] = baseline_result
-            out["ratio_p50"] = out["fanout"]["p50_ms"] / baseline_result["p50_ms"]
-            out["ratio_p99"] = out["fanout"]["p99_ms"] / baseline_result["p99_ms"]
-        log(
-            f"  N={n}: fan-out to all N p50 {out['fanout']['p50_ms']:.2f} ms, p99 {out['fanout']['p99_ms']:.2f} ms "
-            f"({out['fanout']['frame_bytes']} B frames)"
-        )
-        if baseline_result is not None:
+        if not cfg.storms:
+            out["fanout"], baseline_result = await fanout(room, cfg, prof)
+            if baseline_result is not None:
+                out["baseline"] = baseline_result
+                out["ratio_p50"] = out["fanout"]["p50_ms"] / baseline_result["p50_ms"]
+                out["ratio_p99"] = out["fanout"]["p99_ms"] / baseline_result["p99_ms"]
             log(
-                f"  N={n}: raw websockets.broadcast p50 {baseline_result['p50_ms']:.2f} ms, "
-                f"p99 {baseline_result['p99_ms']:.2f} ms; ratio p50 {out['ratio_p50']:.2f}×, p99 {out['ratio_p99']:.2f}×"
+                f"  N={n}: fan-out to all N p50 {out['fanout']['p50_ms']:.2f} ms, p99 {out['fanout']['p99_ms']:.2f} ms "
+                f"({out['fanout']['frame_bytes']} B frames)"
             )
+            if baseline_result is not None:
+                log(
+                    f"  N={n}: raw websockets.broadcast p50 {baseline_result['p50_ms']:.2f} ms, "
+                    f"p99 {baseline_result['p99_ms']:.2f} ms; ratio p50 {out['ratio_p50']:.2f}×, p99 {out['ratio_p99']:.2f}×"
+                )
 
         # ---- cluster and vote: dots at saturation --------------------------------------------
         await room.advance(PhaseKind.CLUSTER, "critique")
@@ -401,12 +407,13 @@ async def workshop(n: int, cfg: Config, db: Path | str) -> dict:
             card = f"K{(p.index * 7 + k * 13) % cards + 1}"
             return {"kind": "place_dot" if i % 2 == 0 else "remove_dot", "board": "critique", "card": card}
 
-        async with prof.phase("dots", server.pid):
-            out["throughput_dots"] = await room.saturate(dot, cfg.seconds, cfg.warmup, cfg.window)
-        log(
-            f"  N={n}: place/remove dots: {out['throughput_dots']['acks_per_second']:.0f} acks/s "
-            f"({cards + cfg.probes} cards on the board)"
-        )
+        if not cfg.storms:
+            async with prof.phase("dots", server.pid):
+                out["throughput_dots"] = await room.saturate(dot, cfg.seconds, cfg.warmup, cfg.window)
+            log(
+                f"  N={n}: place/remove dots: {out['throughput_dots']['acks_per_second']:.0f} acks/s "
+                f"({cards + cfg.probes} cards on the board)"
+            )
         await room.wave(
             lambda p: {"kind": "place_dot", "board": "critique", "card": f"K{p.index % 30 + 1}"},
             [p for p in people if p.index % 2 == 0],
@@ -738,12 +745,19 @@ ROWS = [
 ]
 
 
+def _cell(cell: Callable[[dict], str], result: dict) -> str:
+    try:
+        return cell(result)
+    except KeyError:  # not measured in this run (--storms)
+        return "–"
+
+
 def table(results: list[dict]) -> str:
     head = "| metric | " + " | ".join(f"N = {r['n']:,}" for r in results) + " |"
     rule = "|---|" + "---:|" * len(results)
     lines = [head, rule]
     for name, cell in ROWS:
-        lines.append(f"| {name} | " + " | ".join(cell(r) for r in results) + " |")
+        lines.append(f"| {name} | " + " | ".join(_cell(cell, r) for r in results) + " |")
     return "\n".join(lines)
 
 
@@ -831,6 +845,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-restart", action="store_true")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--quick", action="store_true", help="short durations (smoke test)")
+    parser.add_argument(
+        "--storms", action="store_true", help="only what reaches everyone: no card or dot saturation, no fan-out probes"
+    )
     parser.add_argument("--json", help="write all numbers to this file")
     parser.add_argument("--server-src", help="run the server from this source tree (A/B comparisons)")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
@@ -867,6 +884,7 @@ def main(argv: list[str] | None = None) -> int:
 
         procs.SERVER_SRC = Path(args.server_src).resolve()
     cfg.keep = args.keep
+    cfg.storms = args.storms
     if args.quick:
         cfg.probes, cfg.seconds, cfg.warmup = min(cfg.probes, 30), min(cfg.seconds, 1.0), min(cfg.warmup, 0.3)
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:

@@ -35,9 +35,16 @@ The core owns
 
 Ordering rules, each fixed after a real failure:
 
-* Replies go out at their place among the batch's events: an ack after the
-  events before it, so a client that has its ack has also seen what the
-  command caused.
+* An ack comes after the events of its command, so a client that has its
+  ack has also seen what the command caused: to a facilitator or a screen at
+  its place among the batch's events, to a participant after all of the
+  batch's events for them (so that those go in one message, below).
+* Events that every participant connection gets are queued once per batch,
+  not once per connection (``_common``; a connection that gets something of
+  its own in between is sent its share up to there first), and events that
+  follow each other to one connection go as one ``events`` message
+  (:func:`coalesce`): a burst of 500 check-ins is one frame per connection,
+  the same bytes for everyone, not 500.
 * A hello answered with the events it missed is answered at its place too:
   its welcome names the seq as of that place, not the end of the batch (the
   client would drop the batch's later events as already seen); those later

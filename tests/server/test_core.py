@@ -233,6 +233,17 @@ def welcome(room: Room, *clients: Client) -> None:
     assert set(outcomes.values()) == {GREETED}
 
 
+def host_kari_and_ola(room: Room) -> tuple[Client, Client, Client]:
+    """A facilitator and two participants, welcomed."""
+    host, kari, ola = (
+        room.client("facilitator"),
+        room.client("participant", name="Kari"),
+        room.client("participant", name="Ola"),
+    )
+    welcome(room, host, kari, ola)
+    return host, kari, ola
+
+
 # ---- hello ------------------------------------------------------------------------------
 
 
@@ -276,12 +287,7 @@ def test_a_join_that_fails_inside_is_refused_alone(room, monkeypatch):
 
 
 def test_a_resume_catches_up_from_the_ring(room):
-    host, kari, ola = (
-        room.client("facilitator"),
-        room.client("participant", name="Kari"),
-        room.client("participant", name="Ola"),
-    )
-    welcome(room, host, kari, ola)
+    host, kari, ola = host_kari_and_ola(room)
     room.disconnect(kari)
     room.batch([room.command(ola, "check_in", text="håp"), room.command(host, "advance_phase", current=0)])
     kari.heard.clear()
@@ -357,12 +363,7 @@ def test_facilitators_and_screens_get_their_own_views(room):
 
 
 def test_a_catch_up_in_the_middle_of_a_batch_names_the_seq_of_its_place(room):
-    host, kari, ola = (
-        room.client("facilitator"),
-        room.client("participant", name="Kari"),
-        room.client("participant", name="Ola"),
-    )
-    welcome(room, host, kari, ola)
+    host, kari, ola = host_kari_and_ola(room)
     room.batch([room.command(host, "advance_phase", current=0)])
     room.disconnect(kari)
     room.batch([room.command(ola, "add_item", board="critique", text="før")])
@@ -511,12 +512,7 @@ def test_a_resume_in_the_middle_of_a_burst_gets_each_event_once(room):
 
 
 def test_a_removed_participant_gets_the_events_before_the_removal_then_goodbye(room):
-    host, kari, ola = (
-        room.client("facilitator"),
-        room.client("participant", name="Kari"),
-        room.client("participant", name="Ola"),
-    )
-    welcome(room, host, kari, ola)
+    host, kari, ola = host_kari_and_ola(room)
     kari.heard.clear()
     room.batch(
         [

@@ -47,6 +47,8 @@ from websockets.frames import apply_mask  # websockets' C speedup where it is bu
 now = time.perf_counter  # CLOCK_MONOTONIC on Linux: comparable across processes
 
 EVENT_PREFIX = b'{"type":"event","seq":'
+# A batch of events in one frame; its ``seq`` is that of the last one.
+EVENTS_PREFIX = b'{"type":"events","seq":'
 SNAPSHOT_PREFIX = b'{"type":"snapshot","seq":'
 
 
@@ -304,6 +306,8 @@ class Participant:
         self.sock: LeanSocket | None = None
         self.pid: str | None = None
         self.seq = 0
+        self.seq_at = 0.0  # when the frame that last raised ``seq`` arrived
+        self.frames = 0  # event frames received (one per event, or one per batch of events)
         self.welcome_seq = 0
         self.welcomed: asyncio.Event = asyncio.Event()
         self.welcomed_at = 0.0
@@ -376,16 +380,20 @@ class Participant:
     # ---- receiving -------------------------------------------------------------
 
     def _on_frame(self, payload: bytes, t: float) -> None:
-        if payload.startswith(EVENT_PREFIX):
-            seq = seq_of(payload, 22)
+        batch = payload.startswith(EVENTS_PREFIX)
+        if batch or payload.startswith(EVENT_PREFIX):
+            self.frames += 1
+            seq = seq_of(payload, 23 if batch else 22)
             if seq > self.seq:
-                self.seq = seq
+                self.seq, self.seq_at = seq, t
             probe = self.probe
             if probe is not None and seq > probe.base and self._probe_id != probe.id:
                 self._probe_id = probe.id
                 probe.hit(t, len(payload))
             if self.track:
-                self._tracked(json.loads(payload)["event"])
+                message = json.loads(payload)
+                for one in message["events"] if batch else [message]:
+                    self._tracked(one["event"])
             return
         if payload.startswith(SNAPSHOT_PREFIX):
             self.seq = seq_of(payload, 25)

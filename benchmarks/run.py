@@ -99,6 +99,10 @@ class Config:
     store: str = "sqlite"  # or "postgres"
     nodes: int = 1  # servers sharing the PostgreSQL database, behind HAProxy when more than one
     pg_url: str | None = None  # an existing PostgreSQL (its "postgres" database); else a throwaway one
+    # Only what reaches everyone (issue 18, "no storms"): the joins, the bursts of
+    # check-ins, island choices and plan edits, and plan edits at saturation;
+    # no card or dot saturation, no fan-out probes.
+    storms: bool = False
 
 
 class Profiler:
@@ -183,16 +187,28 @@ class Room:
             await self.ok(c.AdvancePhase(id=new_id(), current=state.phase))
             state = self.host.state
 
-    async def wave(self, make: Callable[[Participant], dict], who: list[Participant] | None = None) -> dict:
-        """Everyone (or ``who``) sends one command at once; time until all answered."""
+    async def wave(
+        self, make: Callable[[Participant], dict], who: list[Participant] | None = None, *, to_all: bool = False
+    ) -> dict:
+        """Everyone (or ``who``) sends one command at once; time until all answered.
+        ``to_all`` (each event reaches everyone): also until every participant has
+        every event of the burst ("fully delivered": the arrival of the frame that
+        brought the last participant to the burst's last seq)."""
         who = self.people if who is None else who
+        frames = sum(p.frames for p in self.people)
         t0 = now()
         answers = await asyncio.gather(*(p.command(**make(p)) for p in who))
         wall = now() - t0
         codes = Counter(a.get("code", "ack") if a["type"] == "rejected" else "ack" for a in answers)
         if codes["ack"] != len(who):
             raise RuntimeError(f"wave rejected: {dict(codes)}")
-        return {"commands": len(who), "seconds": wall, "per_second": len(who) / wall if wall else 0.0}
+        out = {"commands": len(who), "seconds": wall, "per_second": len(who) / wall if wall else 0.0}
+        if to_all:
+            last = max(a["seq"] for a in answers)
+            await wait_until(lambda: all(p.seq >= last for p in self.people), 120, f"everyone at seq {last}")
+            out["delivered_s"] = max(p.seq_at for p in self.people) - t0
+            out["event_frames"] = sum(p.frames for p in self.people) - frames
+        return out
 
     async def saturate(
         self,
@@ -325,8 +341,12 @@ async def workshop(n: int, cfg: Config, db: Path | str) -> dict:
         # ---- intro: everybody checks in (each check-in reaches everyone) ------------------
         async with prof.phase("checkin", server.pid):
             out["check_in_wave"] = await room.wave(
-                lambda p: {"kind": "check_in", "text": f"Håper på gode ideer fra {p.name}"}
+                lambda p: {"kind": "check_in", "text": f"Håper på gode ideer fra {p.name}"}, to_all=True
             )
+        log(
+            f"  N={n}: everyone checked in: {out['check_in_wave']['per_second']:.0f} check-ins/s (each to all N), "
+            f"fully delivered in {out['check_in_wave']['delivered_s']:.2f} s"
+        )
         await room.barrier()
 
         # ---- critique: buzz pairs, private cards, editing at saturation --------------------
@@ -344,28 +364,30 @@ async def workshop(n: int, cfg: Config, db: Path | str) -> dict:
         def edit(p: Participant, k: int, i: int, memo: dict) -> dict:
             return {"kind": "edit_item", "item": p.my_items[k % len(p.my_items)], "text": f"{CARD_TEXT} v{i}.{k}"}
 
-        async with prof.phase("cards", server.pid):
-            out["throughput_cards"] = await room.saturate(edit, cfg.seconds, cfg.warmup, cfg.window)
-        log(f"  N={n}: edit own cards: {out['throughput_cards']['acks_per_second']:.0f} acks/s")
+        if not cfg.storms:
+            async with prof.phase("cards", server.pid):
+                out["throughput_cards"] = await room.saturate(edit, cfg.seconds, cfg.warmup, cfg.window)
+            log(f"  N={n}: edit own cards: {out['throughput_cards']['acks_per_second']:.0f} acks/s")
 
         await room.ok(c.RevealItems(id=new_id(), board="critique"))
         await room.barrier()
 
         # ---- fan-out: one participant's public card reaches all N; raw baseline interleaved -----
-        out["fanout"], baseline_result = await fanout(room, cfg, prof)
-        if baseline_result is not None:
-            out["baseline"] = baseline_result
-            out["ratio_p50"] = out["fanout"]["p50_ms"] / baseline_result["p50_ms"]
-            out["ratio_p99"] = out["fanout"]["p99_ms"] / baseline_result["p99_ms"]
-        log(
-            f"  N={n}: fan-out to all N p50 {out['fanout']['p50_ms']:.2f} ms, p99 {out['fanout']['p99_ms']:.2f} ms "
-            f"({out['fanout']['frame_bytes']} B frames)"
-        )
-        if baseline_result is not None:
+        if not cfg.storms:
+            out["fanout"], baseline_result = await fanout(room, cfg, prof)
+            if baseline_result is not None:
+                out["baseline"] = baseline_result
+                out["ratio_p50"] = out["fanout"]["p50_ms"] / baseline_result["p50_ms"]
+                out["ratio_p99"] = out["fanout"]["p99_ms"] / baseline_result["p99_ms"]
             log(
-                f"  N={n}: raw websockets.broadcast p50 {baseline_result['p50_ms']:.2f} ms, "
-                f"p99 {baseline_result['p99_ms']:.2f} ms; ratio p50 {out['ratio_p50']:.2f}×, p99 {out['ratio_p99']:.2f}×"
+                f"  N={n}: fan-out to all N p50 {out['fanout']['p50_ms']:.2f} ms, p99 {out['fanout']['p99_ms']:.2f} ms "
+                f"({out['fanout']['frame_bytes']} B frames)"
             )
+            if baseline_result is not None:
+                log(
+                    f"  N={n}: raw websockets.broadcast p50 {baseline_result['p50_ms']:.2f} ms, "
+                    f"p99 {baseline_result['p99_ms']:.2f} ms; ratio p50 {out['ratio_p50']:.2f}×, p99 {out['ratio_p99']:.2f}×"
+                )
 
         # ---- cluster and vote: dots at saturation --------------------------------------------
         await room.advance(PhaseKind.CLUSTER, "critique")
@@ -385,12 +407,13 @@ async def workshop(n: int, cfg: Config, db: Path | str) -> dict:
             card = f"K{(p.index * 7 + k * 13) % cards + 1}"
             return {"kind": "place_dot" if i % 2 == 0 else "remove_dot", "board": "critique", "card": card}
 
-        async with prof.phase("dots", server.pid):
-            out["throughput_dots"] = await room.saturate(dot, cfg.seconds, cfg.warmup, cfg.window)
-        log(
-            f"  N={n}: place/remove dots: {out['throughput_dots']['acks_per_second']:.0f} acks/s "
-            f"({cards + cfg.probes} cards on the board)"
-        )
+        if not cfg.storms:
+            async with prof.phase("dots", server.pid):
+                out["throughput_dots"] = await room.saturate(dot, cfg.seconds, cfg.warmup, cfg.window)
+            log(
+                f"  N={n}: place/remove dots: {out['throughput_dots']['acks_per_second']:.0f} acks/s "
+                f"({cards + cfg.probes} cards on the board)"
+            )
         await room.wave(
             lambda p: {"kind": "place_dot", "board": "critique", "card": f"K{p.index % 30 + 1}"},
             [p for p in people if p.index % 2 == 0],
@@ -407,7 +430,9 @@ async def workshop(n: int, cfg: Config, db: Path | str) -> dict:
         await room.advance(PhaseKind.ISLANDS)
 
         # ---- islands: everybody chooses one (each choice reaches everyone) ----------------------
-        islands = max(2, math.ceil(n / 6))
+        # Five people an island: with five plan fields, each person has a field of their own
+        # (the burst of plan edits below has no conflicts).
+        islands = max(2, math.ceil(n / 5))
         for j in range(islands):
             await room.ok(
                 c.CreateIsland(
@@ -418,9 +443,12 @@ async def workshop(n: int, cfg: Config, db: Path | str) -> dict:
             )
         async with prof.phase("islands", server.pid):
             out["island_wave"] = await room.wave(
-                lambda p: {"kind": "choose_island", "island": f"I{p.index % islands + 1}"}
+                lambda p: {"kind": "choose_island", "island": f"I{p.index % islands + 1}"}, to_all=True
             )
-        log(f"  N={n}: everyone chose an island: {out['island_wave']['per_second']:.0f} choices/s (each to all N)")
+        log(
+            f"  N={n}: everyone chose an island: {out['island_wave']['per_second']:.0f} choices/s (each to all N), "
+            f"fully delivered in {out['island_wave']['delivered_s']:.2f} s"
+        )
         await room.advance(PhaseKind.ACTION_PLANS)
         await room.barrier()
 
@@ -440,6 +468,23 @@ async def workshop(n: int, cfg: Config, db: Path | str) -> dict:
                 memo["version"] = memo.get("version", 0) + 1
             elif answer.get("code") == "stale_version":
                 memo["version"] = answer["details"]["version"]
+
+        # A burst: everyone saves their own field at once (each edit reaches everyone).
+        out["plan_wave"] = await room.wave(
+            lambda p: {
+                "kind": "edit_plan",
+                "island": f"I{p.index % islands + 1}",
+                "field": PLAN_FIELDS[(p.index // islands) % 5],
+                "text": f"Felles fagdag, første utkast fra {p.name}",
+                "base_version": 0,
+            },
+            to_all=True,
+        )
+        log(
+            f"  N={n}: burst of {n} plan edits: {out['plan_wave']['per_second']:.0f} acks/s, "
+            f"fully delivered in {out['plan_wave']['delivered_s']:.2f} s"
+        )
+        await room.barrier()
 
         async with prof.phase("plans", server.pid):
             out["throughput_plans"] = await room.saturate(plan, cfg.seconds, cfg.warmup, 1, on_answer=plan_answer)
@@ -680,6 +725,11 @@ ROWS = [
     ("acks/s: edit plans (to all N)", lambda r: f"{r['throughput_plans']['acks_per_second']:.0f}"),
     ("check-ins/s (each to all N)", lambda r: f"{r['check_in_wave']['per_second']:.0f}"),
     ("island choices/s (each to all N)", lambda r: f"{r['island_wave']['per_second']:.0f}"),
+    ("burst of N check-ins fully delivered (s)", lambda r: f"{r['check_in_wave']['delivered_s']:.2f}"),
+    ("burst of N island choices fully delivered (s)", lambda r: f"{r['island_wave']['delivered_s']:.2f}"),
+    ("burst of N plan edits fully delivered (s)", lambda r: f"{r['plan_wave']['delivered_s']:.2f}"),
+    ("burst of N plan edits: acks/s", lambda r: f"{r['plan_wave']['per_second']:.0f}"),
+    ("event frames per burst of N check-ins", lambda r: f"{r['check_in_wave']['event_frames']:,}"),
     (
         "restart → all resynced (s)",
         lambda r: (
@@ -695,12 +745,19 @@ ROWS = [
 ]
 
 
+def _cell(cell: Callable[[dict], str], result: dict) -> str:
+    try:
+        return cell(result)
+    except KeyError:  # not measured in this run (--storms)
+        return "–"
+
+
 def table(results: list[dict]) -> str:
     head = "| metric | " + " | ".join(f"N = {r['n']:,}" for r in results) + " |"
     rule = "|---|" + "---:|" * len(results)
     lines = [head, rule]
     for name, cell in ROWS:
-        lines.append(f"| {name} | " + " | ".join(cell(r) for r in results) + " |")
+        lines.append(f"| {name} | " + " | ".join(_cell(cell, r) for r in results) + " |")
     return "\n".join(lines)
 
 
@@ -788,6 +845,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-restart", action="store_true")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--quick", action="store_true", help="short durations (smoke test)")
+    parser.add_argument(
+        "--storms", action="store_true", help="only what reaches everyone: no card or dot saturation, no fan-out probes"
+    )
     parser.add_argument("--json", help="write all numbers to this file")
     parser.add_argument("--server-src", help="run the server from this source tree (A/B comparisons)")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
@@ -824,6 +884,7 @@ def main(argv: list[str] | None = None) -> int:
 
         procs.SERVER_SRC = Path(args.server_src).resolve()
     cfg.keep = args.keep
+    cfg.storms = args.storms
     if args.quick:
         cfg.probes, cfg.seconds, cfg.warmup = min(cfg.probes, 30), min(cfg.seconds, 1.0), min(cfg.warmup, 0.3)
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:

@@ -295,6 +295,8 @@ class Mirror:
                 self.seq = message.seq
                 return [EventApplied(message.seq, message.event)]
             return []
+        if kind == "events":  # one after the other, as if each came alone
+            return [note for one in message.events for note in self.receive(one, now)]
         if kind == "snapshot":
             self.state = load_state(message.state)
             self.seq = message.seq

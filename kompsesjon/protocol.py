@@ -118,6 +118,15 @@ class EventMessage(_Message):
     event: Event
 
 
+class EventsMessage(_Message):
+    """Several events in one message, to be applied in order (what one batch
+    of the server sends one connection); ``seq`` is the last one's."""
+
+    type: Literal["events"] = "events"
+    seq: int
+    events: list[EventMessage]
+
+
 class Ack(_Message):
     """The command's events are committed; ``seq`` is the last of them."""
 
@@ -155,7 +164,7 @@ class Presence(_Message):
 
 
 ServerMessage = Annotated[
-    Welcome | Snapshot | EventMessage | Ack | Rejected | Error | Presence, Field(discriminator="type")
+    Welcome | Snapshot | EventMessage | EventsMessage | Ack | Rejected | Error | Presence, Field(discriminator="type")
 ]
 SERVER_ADAPTER: TypeAdapter[Any] = TypeAdapter(ServerMessage)
 

@@ -35,9 +35,16 @@ The core owns
 
 Ordering rules, each fixed after a real failure:
 
-* Replies go out at their place among the batch's events: an ack after the
-  events before it, so a client that has its ack has also seen what the
-  command caused.
+* An ack comes after the events of its command, so a client that has its
+  ack has also seen what the command caused: to a facilitator or a screen at
+  its place among the batch's events, to a participant after all of the
+  batch's events for them (so that those go in one message, below).
+* Events that every participant connection gets are queued once per batch,
+  not once per connection (``_common``; a connection that gets something of
+  its own in between is sent its share up to there first), and events that
+  follow each other to one connection go as one ``events`` message
+  (:func:`coalesce`): a burst of 500 check-ins is one frame per connection,
+  the same bytes for everyone, not 500.
 * A hello answered with the events it missed is answered at its place too:
   its welcome names the seq as of that place, not the end of the batch (the
   client would drop the batch's later events as already seen); those later
@@ -131,6 +138,10 @@ class Peer:
     # them on top, until the connection has caught up once.
     allowance: int = 0
     allowance_written: bool = True  # has the writer written that snapshot yet?
+    # Where in the commit's common events (those every participant connection
+    # gets) this connection's share starts: later than 0 when it was
+    # registered during the commit, or was sent something of its own between.
+    cursor: int = 0
     _audience: Audience | None = field(default=None, repr=False)
 
     @property
@@ -167,12 +178,15 @@ class Close:
 
 class Out:
     """A message to send. One object serves every connection that gets it;
-    ``frame`` is where the IO layer keeps its bytes, so they are made once."""
+    ``frame`` is where the IO layer keeps its bytes, so they are made once.
+    ``seq``: an event's, for an ``event`` message (such messages that follow
+    each other are sent as one ``events`` message)."""
 
-    __slots__ = ("frame", "text")
+    __slots__ = ("frame", "seq", "text")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, seq: int | None = None) -> None:
         self.text = text
+        self.seq = seq
         self.frame: bytes | None = None
 
     def __repr__(self) -> str:
@@ -265,6 +279,47 @@ def event_message(seq: int, body: str) -> str:
     return f'{{"type":"event","seq":{seq},"event":{body}}}'
 
 
+# What one ``events`` message holds at most (its events' messages, in bytes);
+# an event larger than this goes alone.
+EVENTS_BYTES = 256 * 1024
+
+
+def events_message(messages: list[Out]) -> str:
+    """Several event messages as one: ``seq`` is the last one's."""
+    inner = ",".join(m.text for m in messages)
+    return f'{{"type":"events","seq":{messages[-1].seq},"events":[{inner}]}}'
+
+
+def coalesce(messages: list[Send]) -> list[Send]:
+    """Event messages that follow each other become one ``events`` message
+    (up to :data:`EVENTS_BYTES`); everything else stays as it is, in order."""
+    out: list[Send] = []
+    run: list[Out] = []
+    size = 0
+
+    def close_run() -> None:
+        if len(run) == 1:
+            out.append(run[0])
+        elif run:
+            out.append(Out(events_message(run)))
+        run.clear()
+
+    for message in messages:
+        if type(message) is not Out or message.seq is None:
+            close_run()
+            size = 0
+            out.append(message)
+            continue
+        n = len(message.text)
+        if run and size + n > EVENTS_BYTES:
+            close_run()
+            size = 0
+        run.append(message)
+        size += n
+    close_run()
+    return out
+
+
 def snapshot_message(seq: int, state: State) -> str:
     return f'{{"type":"snapshot","seq":{seq},"state":{STATE_ADAPTER.dump_json(state).decode()}}}'
 
@@ -280,7 +335,7 @@ def plan(state: State, seq: int, event: Event, body: str | None = None) -> Plann
         projection = delivery.event
         if id(projection) not in messages:
             text = body if projection is event else projection.model_dump_json()
-            messages[id(projection)] = Out(event_message(seq, text))
+            messages[id(projection)] = Out(event_message(seq, text), seq)
         named.update(delivery.only)
     return Planned(seq, event, body, routes, messages, frozenset(named))
 
@@ -315,6 +370,12 @@ class SessionCore:
         self.participants: dict[str, set[Peer]] = {}
         self._everyone: list[Peer] | None = None  # every participant connection (cached)
         self._outgoing: dict[Peer, list[Send]] = {}
+        # Event messages of this commit for every participant connection, in
+        # order (each connection's share starts at its ``cursor``), and the
+        # replies to participant connections that go after them: queued once,
+        # not once per connection, and sent as one ``events`` message.
+        self._common: list[Out] = []
+        self._deferred: dict[Peer, list[Send]] = {}
         self._snapshots: dict[Audience, Out] | None = None  # made in this commit
         self._named: set[str] = set()  # participants sent something of their own in this commit
         self._buckets: dict[str, TokenBucket] = {}  # participant -> the rate budget of all their connections
@@ -437,6 +498,7 @@ class SessionCore:
         """The connection is gone (or dropped): no more sends to it."""
         self._unregister(peer)
         self._outgoing.pop(peer, None)
+        self._deferred.pop(peer, None)
 
     def _unregister(self, peer: Peer) -> None:
         if peer.role == "facilitator":
@@ -462,8 +524,39 @@ class SessionCore:
                     self._presence({}, unsaved=unsaved)
 
     def data_to_send(self) -> dict[Peer, list[Send]]:
-        """What each connection gets, in order; taken once."""
+        """What each connection gets, in order; taken once. Events that follow
+        each other go as one ``events`` message."""
         out, self._outgoing = self._outgoing, {}
+        for peer, queued in out.items():
+            if len(queued) > 1:
+                out[peer] = coalesce(queued)
+        common = self._common
+        if common:
+            self._common = []
+            runs: dict[int, list[Send]] = {}  # by where a connection's share starts
+            if self._everyone is None:
+                self._everyone = [p for peers in self.participants.values() for p in peers]
+            for peer in self._everyone:
+                start = peer.cursor
+                peer.cursor = 0
+                if start >= len(common):
+                    continue
+                run = runs.get(start)
+                if run is None:
+                    run = runs[start] = coalesce(common[start:])
+                queued = out.get(peer)
+                if queued is None:
+                    out[peer] = list(run)
+                else:
+                    queued.extend(run)
+        if self._deferred:
+            deferred, self._deferred = self._deferred, {}
+            for peer, replies in deferred.items():
+                queued = out.get(peer)
+                if queued is None:
+                    out[peer] = replies
+                elif type(queued[-1]) is not Close:
+                    queued.extend(replies)
         return out
 
     # ---- a batch ------------------------------------------------------------
@@ -686,7 +779,13 @@ class SessionCore:
 
     def _reply(self, batch: Batch, reply: _Reply) -> None:
         if isinstance(reply, tuple):
-            self._send(*reply)
+            peer, text = reply
+            if peer.role == "participant" and peer in self.participants.get(peer.participant or "", ()):
+                # After the batch's events: an ack then still follows what its
+                # command caused, and the events go to everyone in one message.
+                self._deferred.setdefault(peer, []).append(Out(text))
+            else:
+                self._send(peer, text)
         elif isinstance(reply, _Refusal):
             self._send(reply.request.peer, frames.error(reply.code, reply.message, fatal=reply.fatal))
             batch.outcomes[reply.request] = FATAL if reply.fatal else BUSY if reply.busy else RETRY
@@ -748,6 +847,7 @@ class SessionCore:
             assert peer.participant is not None
             first = peer.participant not in self.participants
             self.participants.setdefault(peer.participant, set()).add(peer)
+            peer.cursor = len(self._common)  # the commit's events from here on
             self._everyone = None
             if first:
                 self._presence({peer.participant: True})
@@ -770,28 +870,44 @@ class SessionCore:
             if message is not None:
                 self._send_all(self.screens, message)
         if self.participants:
-            # Everyone not named in the plan receives what any participant does.
+            # Everyone not named in the plan receives what any participant
+            # does: queued once, in the commit's common events. Those named
+            # are sent what they got of them so far, then their own projection,
+            # and skip this event's common one.
+            common = self._common
+            at = len(common)
             message = planned.message_for(ANY_PARTICIPANT)
             if message is not None:
-                if named:
-                    for pid, peers in self.participants.items():
-                        if pid not in named:
-                            self._send_all(peers, message)
-                else:
-                    if self._everyone is None:
-                        self._everyone = [p for peers in self.participants.values() for p in peers]
-                    self._send_all(self._everyone, message)
+                common.append(message)
             for pid in named:
                 theirs = self.participants.get(pid)
                 if theirs:
-                    message = planned.message_for(next(iter(theirs)).audience)
-                    if message is not None:
-                        self._send_all(theirs, message)
+                    own = planned.message_for(next(iter(theirs)).audience)
+                    for peer in theirs:
+                        self._catch_up_common(peer, at)
+                        if own is not None:
+                            self._send(peer, own)
+                        peer.cursor = len(common)
         if isinstance(planned.event, ParticipantRemoved):
             for peer in list(self.participants.get(planned.event.participant, ())):
+                # What the commit sent them so far, then goodbye.
+                self._catch_up_common(peer, len(self._common))
+                for reply in self._deferred.pop(peer, ()):
+                    self._send(peer, reply)
                 self._send(peer, frames.error("participant_removed", REMOVED, fatal=True))
                 self._send(peer, Close(1008, "removed"))
                 self._unregister(peer)
+
+    def _catch_up_common(self, peer: Peer, upto: int) -> None:
+        """Queue ``peer``'s share of the common events before ``upto``."""
+        if peer.cursor < upto:
+            share = self._common[peer.cursor : upto]
+            queued = self._outgoing.get(peer)
+            if queued is None:
+                self._outgoing[peer] = share
+            else:
+                queued.extend(share)
+            peer.cursor = upto
 
     def _send(self, peer: Peer, message: str | Send) -> None:
         if isinstance(message, str):

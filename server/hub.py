@@ -13,7 +13,8 @@ snapshots, limits, the order of replies — is in :mod:`server.core`, testable
 without sockets; the hub only moves bytes and waits.
 
 Writing: everything a batch sends a connection (events, acks, welcomes) is
-written with one ``transport.write`` at the end of the batch, in order,
+written with one ``transport.write`` at the end of the batch, in order (the
+events that follow each other as one ``events`` message, see :mod:`server.core`),
 without waiting, each message framed once for every connection that gets it
 (a server frame is not masked, so the bytes are the same for everyone). A
 client whose unsent data grows past ``SLOW_CLIENT_BYTES`` is dropped instead

@@ -259,4 +259,10 @@ def quiet_when_out_of_files(loop: asyncio.AbstractEventLoop, context: dict) -> N
             _said_out_of_files = now
             log.warning("out of file descriptors (limit %d): connections wait or are refused", open_files_limit())
         return
+    callback = getattr(context.get("handle"), "_callback", None)
+    if isinstance(exc, ValueError) and getattr(callback, "__name__", "") == "_start_serving":
+        # asyncio retries accept() a second after running out of descriptors,
+        # and does not cancel that retry when the server closes: on a stopped
+        # server it finds the listening socket gone. Nothing is wrong then.
+        return
     loop.default_exception_handler(context)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from method.test_properties import play
 from method.workshop import Workshop
 
 from kompsesjon import protocol as proto
 from kompsesjon.method import commands as c
+from kompsesjon.method import evolve
 from kompsesjon.method.state import STATE_ADAPTER
 from kompsesjon.mirror import (
     RETRY_WAIT_MAX,
@@ -113,6 +117,54 @@ def test_events_fold_once_and_snapshots_replace():
     assert mirror.receive(server({"type": "event", "seq": 2, "event": joined})) == [], "already seen"
     (note,) = mirror.receive(snapshot(seq=3))
     assert isinstance(note, SnapshotLoaded) and mirror.state.participants == {} and mirror.seq == 3
+
+
+def test_an_events_message_folds_each_event_in_order_once():
+    mirror = online(Mirror("participant", resume=SECRET))
+    kari = {"type": "participant_joined", "participant": "p1", "name": "Kari", "org": ""}
+    ola = {"type": "participant_joined", "participant": "p2", "name": "Ola", "org": ""}
+    renamed = {"type": "participant_joined", "participant": "p1", "name": "Kari N.", "org": ""}
+    assert mirror.receive(server({"type": "event", "seq": 2, "event": kari}))[0].seq == 2
+    both = {
+        "type": "events",
+        "seq": 4,
+        "events": [
+            {"type": "event", "seq": 2, "event": renamed},  # already seen: skipped
+            {"type": "event", "seq": 3, "event": ola},
+            {"type": "event", "seq": 4, "event": renamed},
+        ],
+    }
+    notes = mirror.receive(server(both))
+    assert [(n.seq, n.event.type) for n in notes] == [(3, "participant_joined"), (4, "participant_joined")]
+    assert mirror.seq == 4 and list(mirror.state.participants) == ["p1", "p2"]
+    assert mirror.state.participants["p1"].name == "Kari N.", "applied in order, the last one last"
+    assert mirror.receive(server(both)) == [], "all already seen"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data(), st.booleans())
+def test_events_grouped_in_any_way_fold_as_one_by_one(data, anonymous):
+    """A random session's stream, cut into ``events`` messages anywhere, gives
+    the mirror it gives one ``event`` message at a time."""
+    log = play(data, Workshop(anonymous=anonymous), max_steps=40).w.log
+    first, rest = log[0], log[1:]
+    start = {"type": "snapshot", "seq": 1, "state": json.loads(_state_json_of(first))}
+    one_by_one, grouped = online(Mirror("facilitator", token="t")), online(Mirror("facilitator", token="t"))
+    for mirror in (one_by_one, grouped):
+        mirror.receive(server(start))
+    messages = [{"type": "event", "seq": n, "event": e.model_dump(mode="json")} for n, e in enumerate(rest, 2)]
+    for message in messages:
+        one_by_one.receive(server(message))
+    cuts = sorted(set(data.draw(st.lists(st.integers(0, len(messages)), max_size=8), label="cuts")))
+    for a, b in zip([0, *cuts], [*cuts, len(messages)], strict=True):
+        if b > a:
+            grouped.receive(server({"type": "events", "seq": messages[b - 1]["seq"], "events": messages[a:b]}))
+    assert grouped.seq == one_by_one.seq == len(log)
+    assert STATE_ADAPTER.dump_json(grouped.state) == STATE_ADAPTER.dump_json(one_by_one.state)
+
+
+def _state_json_of(created) -> str:
+    return STATE_ADAPTER.dump_json(evolve(None, created)).decode()
 
 
 def test_errors_before_and_after_the_welcome_and_for_good():

@@ -213,7 +213,14 @@ def types(client: Client) -> list[str]:
 
 
 def heard_events(client: Client) -> list[int]:
-    return [m.seq for m in map(proto.parse_server, client.heard) if m.type == "event"]
+    """The seqs of the events heard, in order (an ``events`` message's one by one)."""
+    seqs = []
+    for m in map(proto.parse_server, client.heard):
+        if m.type == "event":
+            seqs.append(m.seq)
+        elif m.type == "events":
+            seqs += [one.seq for one in m.events]
+    return seqs
 
 
 @pytest.fixture
@@ -224,6 +231,17 @@ def room() -> Room:
 def welcome(room: Room, *clients: Client) -> None:
     outcomes = room.batch([room.hello(client) for client in clients])
     assert set(outcomes.values()) == {GREETED}
+
+
+def host_kari_and_ola(room: Room) -> tuple[Client, Client, Client]:
+    """A facilitator and two participants, welcomed."""
+    host, kari, ola = (
+        room.client("facilitator"),
+        room.client("participant", name="Kari"),
+        room.client("participant", name="Ola"),
+    )
+    welcome(room, host, kari, ola)
+    return host, kari, ola
 
 
 # ---- hello ------------------------------------------------------------------------------
@@ -269,18 +287,14 @@ def test_a_join_that_fails_inside_is_refused_alone(room, monkeypatch):
 
 
 def test_a_resume_catches_up_from_the_ring(room):
-    host, kari, ola = (
-        room.client("facilitator"),
-        room.client("participant", name="Kari"),
-        room.client("participant", name="Ola"),
-    )
-    welcome(room, host, kari, ola)
+    host, kari, ola = host_kari_and_ola(room)
     room.disconnect(kari)
     room.batch([room.command(ola, "check_in", text="håp"), room.command(host, "advance_phase", current=0)])
     kari.heard.clear()
     request = room.hello(kari)
     assert room.batch([request]) == {request: GREETED}
-    assert types(kari) == ["event", "event", "welcome"]  # what was missed, then the welcome
+    assert types(kari) == ["events", "welcome"]  # what was missed (in one message), then the welcome
+    assert heard_events(kari) == [room.core.seq - 1, room.core.seq]
     assert proto.parse_server(kari.heard[-1]).resumed
     room.check()
 
@@ -349,12 +363,7 @@ def test_facilitators_and_screens_get_their_own_views(room):
 
 
 def test_a_catch_up_in_the_middle_of_a_batch_names_the_seq_of_its_place(room):
-    host, kari, ola = (
-        room.client("facilitator"),
-        room.client("participant", name="Kari"),
-        room.client("participant", name="Ola"),
-    )
-    welcome(room, host, kari, ola)
+    host, kari, ola = host_kari_and_ola(room)
     room.batch([room.command(host, "advance_phase", current=0)])
     room.disconnect(kari)
     room.batch([room.command(ola, "add_item", board="critique", text="før")])
@@ -419,6 +428,104 @@ def test_an_ack_comes_after_the_events_of_its_command(room):
     room.deliver()
     assert types(host)[-2:] == ["event", "ack"]
     assert types(kari) == ["event"]
+    room.check()
+
+
+def _acks_follow_their_events(client: Client) -> None:
+    """Every ack this client heard came after the event it names."""
+    seen = 0
+    for message in map(proto.parse_server, client.heard):
+        if message.type in ("event", "events"):
+            seen = max(seen, message.seq)
+        elif message.type == "ack" and not message.duplicate:
+            assert message.seq <= seen, f"ack of seq {message.seq} before its event (seen {seen})"
+
+
+def test_a_burst_to_everyone_reaches_each_connection_as_one_message(room):
+    host, screen = room.client("facilitator"), room.client("screen")
+    people = [room.client("participant", name=f"P{i}") for i in range(6)]
+    welcome(room, host, screen, *people)
+    for client in (host, screen, *people):
+        client.heard.clear()
+    first = room.core.seq + 1
+    room.batch([room.command(p, "check_in", text=f"hei fra {i}") for i, p in enumerate(people)])
+    seqs = list(range(first, room.core.seq + 1))
+    assert len(seqs) == 6
+    for p in people:
+        assert types(p) == ["events", "ack"], "the batch's events in one message, then the ack"
+        assert heard_events(p) == seqs
+        _acks_follow_their_events(p)
+    assert types(host) == ["events"] and heard_events(host) == seqs
+    assert types(screen) == ["events"] and heard_events(screen) == seqs
+    # The common message is one object, made once for every participant.
+    taken: list[dict] = []
+    take = room.core.data_to_send
+    room.core.data_to_send = lambda: taken.append(take()) or taken[-1]  # type: ignore[method-assign]
+    room.batch([room.command(p, "check_in", text="hei igjen") for p in people[:3]])
+    (out,) = taken
+    shared = {id(out[p.peer][0]) for p in people}
+    assert len(shared) == 1, "every participant connection gets the same events message"
+    room.check()
+
+
+def test_in_an_anonymous_burst_each_author_gets_their_own_in_order():
+    room = Room(anonymous=True)
+    host = room.client("facilitator")
+    people = [room.client("participant", name=f"P{i}") for i in range(5)]
+    welcome(room, host, *people)
+    for client in people:
+        client.heard.clear()
+    first = room.core.seq + 1
+    room.batch([room.command(p, "check_in", text=f"hei {i}") for i, p in enumerate(people)])
+    for i, p in enumerate(people):
+        assert heard_events(p) == list(range(first, first + 5)), "every event once, in order"
+        heard = [m for m in map(proto.parse_server, p.heard) if m.type in ("event", "events")]
+        events = [one.event for m in heard for one in (m.events if m.type == "events" else [m])]
+        mine = [e for e in events if e.author is not None]
+        assert [e.text for e in mine] == [f"hei {i}"], "only one's own check-in shows its author"
+        _acks_follow_their_events(p)
+    room.check()
+
+
+def test_a_resume_in_the_middle_of_a_burst_gets_each_event_once(room):
+    host = room.client("facilitator")
+    people = [room.client("participant", name=f"P{i}") for i in range(4)]
+    welcome(room, host, *people)
+    kari = people[0]
+    room.disconnect(kari)
+    room.batch([room.command(p, "check_in", text="før") for p in people[1:]])
+    kari.heard.clear()
+    before = room.core.seq
+    requests = [
+        room.command(people[1], "check_in", text="under"),
+        room.hello(kari),
+        room.command(people[2], "check_in", text="etter"),
+        room.command(people[3], "check_in", text="etter"),
+    ]
+    room.batch(requests)
+    seqs = heard_events(kari)
+    assert seqs == sorted(set(seqs)) and seqs[-1] == room.core.seq
+    assert seqs[0] == before - 2, "the missed events first"
+    kinds = types(kari)
+    assert kinds.index("welcome") < len(kinds) - 1, "the batch's later events come after the welcome"
+    room.check()
+
+
+def test_a_removed_participant_gets_the_events_before_the_removal_then_goodbye(room):
+    host, kari, ola = host_kari_and_ola(room)
+    kari.heard.clear()
+    room.batch(
+        [
+            room.command(kari, "check_in", text="hei"),
+            room.command(ola, "check_in", text="hallo"),
+            room.command(host, "remove_participant", participant="p1"),
+            room.command(ola, "check_in", text="ha det"),
+        ]
+    )
+    kinds = types(kari)
+    assert kinds[-1] == "error" and kari.closed == Close(1008, "removed")
+    assert "ack" in kinds, "the ack of their own command before the removal still comes"
+    assert heard_events(kari) == [room.core.seq - 3, room.core.seq - 2, room.core.seq - 1]
     room.check()
 
 

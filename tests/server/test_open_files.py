@@ -95,3 +95,22 @@ async def test_at_a_hard_limit_the_rest_are_refused_and_the_room_goes_on(tmp_pat
     assert "Traceback" not in log
     assert len(log) < 4000, f"{len(log)} characters of log"
     assert "refusing connections" in log
+
+
+async def test_the_accept_retry_on_a_stopped_server_is_not_an_error(monkeypatch):
+    """After running out of descriptors asyncio retries accept() a second later,
+    also when the server has closed meanwhile; that retry's ValueError is quiet,
+    anything else still reaches the default handler."""
+    from server import limits
+
+    loop = asyncio.get_running_loop()
+    told: list[dict] = []
+    monkeypatch.setattr(loop, "default_exception_handler", told.append)
+    retry = loop.call_later(3600, loop._start_serving, None, None)  # type: ignore[attr-defined]
+    limits.quiet_when_out_of_files(loop, {"exception": ValueError("Invalid file descriptor: -1"), "handle": retry})
+    retry.cancel()
+    assert told == []
+    other = {"exception": ValueError("something else"), "handle": loop.call_later(3600, print)}
+    limits.quiet_when_out_of_files(loop, other)
+    assert told == [other]
+    other["handle"].cancel()

@@ -22,6 +22,7 @@ class Phone:
         self.base = base
         self.errors: list[str] = []
         self.sent: list[str] = []  # every websocket frame the page sent
+        self.received: list[str] = []  # every websocket frame the page was sent
         self._watch(page)
 
     @classmethod
@@ -39,6 +40,7 @@ class Phone:
 
     def _websocket(self, ws) -> None:
         ws.on("framesent", lambda payload: self.sent.append(payload))
+        ws.on("framereceived", lambda payload: self.received.append(payload))
 
     def _console(self, message) -> None:
         # The browser's own line about a refused connection is expected while offline.

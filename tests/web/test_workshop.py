@@ -151,8 +151,12 @@ async def test_two_phones_and_a_terminal_hold_a_future_workshop(running, clients
     assert host.state.boards["critique"].vote.dots[k] == {theme: 2, ids["Lønna henger etter"]: 1}
 
     # ---- ranking: the bottom list as the engine ranks it --------------------------------
+    kari.received.clear()
     await advance(host, PhaseKind.RANKING, "critique")
     await kari.phase("Bunnliste")
+    # The vote's closing and the next phase are one command's two events: one message.
+    assert any(str(frame).startswith('{"type":"events"') for frame in kari.received), kari.received
+    await same_mirror(running, kari, k)
     bottom = ranked_list(host.state, "critique")
     shown = kari.page.locator("ol.ranking > li")
     await expect(shown).to_have_count(len(bottom))

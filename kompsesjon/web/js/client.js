@@ -243,6 +243,9 @@ export class SessionClient {
 
   _receive(m) {
     switch (m.type) {
+      case "events": // several, one after the other, as if each came alone
+        for (const one of m.events) this._receive(one);
+        break;
       case "event":
         if (m.seq > this.seq && this.state) {
           evolve(this.state, m.event);

@@ -66,7 +66,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -290,7 +290,7 @@ def events_message(messages: list[Out]) -> str:
     return f'{{"type":"events","seq":{messages[-1].seq},"events":[{inner}]}}'
 
 
-def coalesce(messages: list[Send]) -> list[Send]:
+def coalesce(messages: Sequence[Send]) -> list[Send]:
     """Event messages that follow each other become one ``events`` message
     (up to :data:`EVENTS_BYTES`); everything else stays as it is, in order."""
     out: list[Send] = []
@@ -450,11 +450,7 @@ class SessionCore:
         if size > proto.MAX_MESSAGE_BYTES:
             self._send(peer, frames.too_large(size))
             return None
-        try:
-            message, refusal = frames.parse(raw)
-        except Exception:  # a bug here must not cost the person their connection
-            log.exception("session %s: could not handle a message", self.code)
-            message, refusal = None, frames.error("internal_error", "The server could not handle that message.")
+        message, refusal = frames.parse(raw)  # never raises: a bug in it is answered internal_error
         if refusal is not None:
             self._send(peer, refusal)
             return None
@@ -541,22 +537,22 @@ class SessionCore:
                 peer.cursor = 0
                 if start >= len(common):
                     continue
-                run = runs.get(start)
-                if run is None:
-                    run = runs[start] = coalesce(common[start:])
-                queued = out.get(peer)
-                if queued is None:
-                    out[peer] = list(run)
+                share = runs.get(start)
+                if share is None:
+                    share = runs[start] = coalesce(common[start:])
+                so_far = out.get(peer)
+                if so_far is None:
+                    out[peer] = list(share)
                 else:
-                    queued.extend(run)
+                    so_far.extend(share)
         if self._deferred:
             deferred, self._deferred = self._deferred, {}
             for peer, replies in deferred.items():
-                queued = out.get(peer)
-                if queued is None:
+                so_far = out.get(peer)
+                if so_far is None:
                     out[peer] = replies
-                elif type(queued[-1]) is not Close:
-                    queued.extend(replies)
+                elif type(so_far[-1]) is not Close:
+                    so_far.extend(replies)
         return out
 
     # ---- a batch ------------------------------------------------------------
@@ -904,7 +900,7 @@ class SessionCore:
             share = self._common[peer.cursor : upto]
             queued = self._outgoing.get(peer)
             if queued is None:
-                self._outgoing[peer] = share
+                self._outgoing[peer] = [*share]
             else:
                 queued.extend(share)
             peer.cursor = upto

@@ -460,7 +460,7 @@ def test_a_burst_to_everyone_reaches_each_connection_as_one_message(room):
     # The common message is one object, made once for every participant.
     taken: list[dict] = []
     take = room.core.data_to_send
-    room.core.data_to_send = lambda: taken.append(take()) or taken[-1]  # type: ignore[method-assign]
+    room.core.data_to_send = lambda: taken.append(take()) or taken[-1]
     room.batch([room.command(p, "check_in", text="hei igjen") for p in people[:3]])
     (out,) = taken
     shared = {id(out[p.peer][0]) for p in people}
@@ -651,7 +651,7 @@ def test_a_frame_that_breaks_the_parser_is_answered(monkeypatch):
     def broken(raw):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(core_module.frames, "parse", broken)
+    monkeypatch.setattr(core_module.frames, "_parse", broken)
     assert room.core.receive(kari.peer, "{}", START) is None
     (out,) = room.core.data_to_send()[kari.peer]
     assert proto.parse_server(out.text).code == "internal_error"

@@ -106,7 +106,7 @@ async def test_the_accept_retry_on_a_stopped_server_is_not_an_error(monkeypatch)
     loop = asyncio.get_running_loop()
     told: list[dict] = []
     monkeypatch.setattr(loop, "default_exception_handler", told.append)
-    retry = loop.call_later(3600, loop._start_serving, None, None)  # type: ignore[attr-defined]
+    retry = loop.call_later(3600, loop._start_serving, None, None)
     limits.quiet_when_out_of_files(loop, {"exception": ValueError("Invalid file descriptor: -1"), "handle": retry})
     retry.cancel()
     assert told == []

@@ -10,7 +10,10 @@ end-of-file it reads. So :class:`HangUpWatch` notices the dead terminal itself:
 
 * a thread waits in ``poll()`` on the terminal, asking for no events at all:
   only a hang-up (POLLHUP) or an error wakes it, so a live terminal costs
-  nothing, and neither the signal nor the app's event loop is needed;
+  nothing, and neither the signal nor the app's event loop is needed. It polls
+  copies of the descriptors, its own: a number the caller closes may be reused
+  for any file, and a poll holds a reference to what it polls (a pipe's write
+  end polled that way never lets its reader see end-of-file);
 * SIGHUP counts too (unblocked, in case it was inherited blocked);
 * SIGCONT reaches Textual's handler only while the terminal lives (after
   Ctrl+Z and ``fg``). On a hung-up terminal ``isatty`` is false, so Textual
@@ -80,6 +83,7 @@ class HangUpWatch:
         self._context: contextvars.Context | None = None
         self._continue: Callable | int | None = None  # the SIGCONT handler before ours
         self._watchdog: threading.Timer | None = None
+        self._wake: int | None = None  # closing it wakes the thread: stop()
 
     def start(self) -> None:
         """Start watching; call in the main thread, on the app's running loop."""
@@ -95,7 +99,11 @@ class HangUpWatch:
             previous = signal.getsignal(signal.SIGCONT)
             signal.signal(signal.SIGCONT, self._continued)
             self._continue = previous
-        threading.Thread(target=self._wait_for_hang_up, name="kompsesjon-hangup", daemon=True).start()
+        watched = [os.dup(fd) for fd in self.fds]
+        wake, self._wake = os.pipe()
+        threading.Thread(
+            target=self._wait_for_hang_up, args=(watched, wake), name="kompsesjon-hangup", daemon=True
+        ).start()
 
     def stop(self) -> None:
         """Stop watching (the process goes on: tests); the streams stay where they are."""
@@ -107,15 +115,23 @@ class HangUpWatch:
         if self._continue is not None:
             signal.signal(signal.SIGCONT, self._continue)
             self._continue = None
+        if self._wake is not None:
+            os.close(self._wake)  # the thread's end of the pipe hangs up
+            self._wake = None
 
     # ---- how we learn of it ---------------------------------------------
 
-    def _wait_for_hang_up(self) -> None:
+    def _wait_for_hang_up(self, watched: list[int], wake: int) -> None:
         poller = select.poll()
-        for fd in self.fds:
+        for fd in (*watched, wake):
             poller.register(fd, 0)  # no events asked for: POLLHUP, POLLERR and POLLNVAL come anyway
-        poller.poll()
-        self.lost()
+        try:
+            woken = {fd for fd, _ in poller.poll()}
+        finally:
+            for fd in (*watched, wake):
+                os.close(fd)
+        if woken - {wake}:
+            self.lost()
 
     def hang_up(self) -> None:
         """SIGHUP: the app ends, and if the terminal is gone, as :meth:`lost`."""

@@ -12,6 +12,8 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 
 from kompsesjon.tui.hangup import EXIT_CODE, HangUpWatch
 
@@ -84,6 +86,37 @@ async def test_sighup_on_a_live_terminal_ends_the_app_and_leaves_the_terminal_be
         os.close(master)
         os.close(slave)
         os.close(out)
+
+
+def watching_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "kompsesjon-hangup"]
+
+
+async def test_stop_ends_the_watching_thread_and_the_callers_descriptors_are_its_own():
+    # The watch polls descriptors of its own. Polling the caller's numbers would,
+    # once the caller closed them, poll whatever file took the number next: a
+    # poll holds a reference to it, so a subprocess's exec pipe polled that way
+    # never reads end-of-file and Popen waits for ever (seen in CI).
+    master, slave = pty.openpty()
+    lost = asyncio.Event()
+    watch = HangUpWatch(lost.set, input_fd=slave, output_fds=[], grace=3600)
+    watch.start()
+    os.close(slave)  # the caller's number is free again; the watch keeps its own
+    reused_read, reused_write = os.pipe()  # likely the very number just freed
+    try:
+        await asyncio.sleep(0.2)
+        assert not lost.is_set(), "the terminal lives: nothing is lost"
+        watch.stop()
+        deadline = time.monotonic() + 10
+        while watching_threads() and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert not watching_threads(), "stop() ends the thread, which lets go of what it polled"
+        os.close(reused_write)
+        assert os.read(reused_read, 1) == b"", "nothing else holds the pipe open"
+        assert not lost.is_set()
+    finally:
+        os.close(master)
+        os.close(reused_read)
 
 
 def test_a_stuck_shutdown_is_ended_by_the_watchdog(tmp_path):

@@ -161,7 +161,7 @@ def _sessions(args: argparse.Namespace) -> int:
         for s in sessions:
             when = datetime.datetime.fromtimestamp(s.created_at).strftime("%Y-%m-%d %H:%M")
             indent = "" if args.db else "  "
-            events = i18n.t("cli.sessions.events", n=f"{s.events:>6}")
+            events = f"{i18n.tn('cli.sessions.events', s.events):>15}"
             print(f"{indent}{s.code}  {when}  {events}  {s.id}  {s.title}")
     return status
 

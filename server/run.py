@@ -27,7 +27,7 @@ from pathlib import Path
 
 from kompsesjon import i18n
 from kompsesjon.addresses import room_addresses
-from kompsesjon.i18n import t
+from kompsesjon.i18n import t, tn
 from kompsesjon.method import Rejection
 from kompsesjon.method.text import clean
 from kompsesjon.templates import TemplateError, load_template
@@ -183,7 +183,7 @@ async def serve_forever(
             if hub.code == wanted:
                 out(describe_resumed(hub.state.title, hub.code, hub.state.created_at, hub.seq, url, room, store.path))
             else:
-                out(t("cli.serve.also_open", title=hub.state.title, code=hub.code, n=hub.seq))
+                out(tn("cli.serve.also_open", hub.seq, title=hub.state.title, code=hub.code))
         if created:
             out(describe(created, url, room, shared=store.shared))
             series = server.hubs[created.session].state.series

@@ -76,3 +76,14 @@ async def test_the_command_line_speaks_the_operators_language(tmp_path, capsys, 
     monkeypatch.setenv("KOMPSESJON_LANG", "sv")
     assert main(["sessions", "--db", str(tmp_path / "tom.sqlite3")]) == 1
     assert capsys.readouterr().err.startswith("fel: ")
+
+
+def test_sessions_count_one_event_in_the_singular(tmp_path, capsys, monkeypatch):
+    # A session just made has one event: the listing said «1 hendelser».
+    monkeypatch.setenv("KOMPSESJON_LANG", "nb")
+    db = tmp_path / "ny.sqlite3"
+    assert main(["new", "--db", str(db), "--title", "Nettverk Nord"]) == 0
+    capsys.readouterr()
+    assert main(["sessions", "--db", str(db)]) == 0
+    listed = capsys.readouterr().out
+    assert " 1 hendelse " in listed and "hendelser" not in listed

@@ -17,8 +17,13 @@ from kompsesjon.client import SessionClient, new_id
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
 
+# How long a test waits for a state to come: a deadline, never a speed target.
+# Passing waits return the moment the state is there; CI machines run loaded
+# (load 30+ on two cores seen), where a phase's screen can take seconds.
+WAIT = 30.0
 
-async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+
+async def until(predicate: Callable[[], bool], timeout: float = WAIT) -> None:
     """Wait until ``predicate()`` holds (polling), or fail with a timeout."""
     async with asyncio.timeout(timeout):
         while not predicate():

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from rich.console import Console
-from support import advance, ok
+from support import WAIT, advance, ok
 from textual import events
 from textual.app import App
 from textual.keys import _character_to_key
@@ -38,7 +38,7 @@ def screen_text(app: App) -> str:
     return console.export_text()
 
 
-async def settle(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+async def settle(pilot: Pilot, predicate: Callable[[], bool], timeout: float = WAIT) -> None:
     """Let the app run until ``predicate()`` holds."""
     async with asyncio.timeout(timeout):
         while not predicate():
@@ -50,7 +50,7 @@ async def focused(pilot: Pilot, widget_id: str) -> None:
     await settle(pilot, lambda: pilot.app.focused is not None and pilot.app.focused.id == widget_id)
 
 
-async def shows(pilot: Pilot, *texts: str, timeout: float = 5.0) -> str:
+async def shows(pilot: Pilot, *texts: str, timeout: float = WAIT) -> str:
     """Wait until every text is on the screen; return the screen."""
     screen = ""
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from rich.console import Console
+from support import WAIT
 from textual.app import App
 
 from kompsesjon.client import Outcome, SessionClient, new_id
@@ -23,7 +24,7 @@ def screen_text(app: App) -> str:
     return "\n".join(line.rstrip() for line in console.export_text().splitlines())
 
 
-async def shows(pilot, app: App, predicate: Callable[[str], bool] | str, timeout: float = 5.0) -> str:
+async def shows(pilot, app: App, predicate: Callable[[str], bool] | str, timeout: float = WAIT) -> str:
     """Wait until the screen text satisfies ``predicate`` (or contains it)."""
     check = (lambda text: predicate in text) if isinstance(predicate, str) else predicate
     text = ""
@@ -108,7 +109,7 @@ class Room:
             await ok(self.fac, c.RevealItems(id=cid(), board=board))
         return ids
 
-    async def synced(self, app, timeout: float = 5.0) -> None:
+    async def synced(self, app, timeout: float = WAIT) -> None:
         """Wait until the app's mirror has caught up with the facilitator's."""
         async with asyncio.timeout(timeout):
             while app.client is None or app.client.seq < self.fac.seq:

@@ -38,7 +38,7 @@ async def test_the_participant_app_says_what_it_tries_while_it_retries(tmp_path)
     app = ParticipantApp(url, code="K7PQ2M", name="Kari", resume_file=tmp_path / "resume.txt")
     async with run(app) as pilot:
         await shows(pilot, "Kobler til økten")
-        screen = await shows(pilot, f"Får ikke kontakt med {url}", "Kjører", "kompsesjon serve»", timeout=20)
+        screen = await shows(pilot, f"Får ikke kontakt med {url}", "Kjører", "kompsesjon serve»")
         assert "Prøver igjen" in screen
         assert app.client is not None and app.client.status == Status.OFFLINE  # still trying
         assert app.client.problem == "refused"
@@ -48,7 +48,7 @@ async def test_a_stopped_server_is_said_in_the_host_view_and_cleared_when_it_is_
     created = await running.new_session(title="Samling")
     app = HostApp(SessionClient(running.url, role="facilitator", token=created.token, max_delay=0.3), lang="sv")
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await settle(pilot, lambda: app.state is not None, timeout=10)
+        await settle(pilot, lambda: app.state is not None)
         await running.stop()
         await settle(pilot, lambda: any(running.url.rstrip("/") in n.message for n in app._notifications), 20)
         (said,) = [n.message for n in app._notifications]

@@ -35,7 +35,7 @@ async def test_the_host_view_speaks_it_to_its_palette_and_footer(running):
     client = SessionClient(running.url, role="facilitator", token=created.token)
     app = HostApp(client, follow_session=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, lambda: app.lang == "sv" and app.screen is app.host_screen, timeout=10)
+        await settle(pilot, lambda: app.lang == "sv" and app.screen is app.host_screen)
         await settle(pilot, lambda: "Nästa fas" in screen_text(app) and "^p Kommandon" in screen_text(app), 10)
         assert "palette" not in screen_text(app)
         titles = [command.title for command in app.get_system_commands(app.screen)]
@@ -66,5 +66,5 @@ async def test_joined_from_the_form_it_speaks_the_sessions_language_too(running,
         for key in "Kari":
             await pilot.press(key)
         await pilot.press("enter")
-        screen = await shows(pilot, "Nätverksträff", "Ansluten", "Inledning och incheckning", timeout=10)
+        screen = await shows(pilot, "Nätverksträff", "Ansluten", "Inledning och incheckning")
         assert "Innledning" not in screen and app.screen is app.session_screen

@@ -106,6 +106,7 @@ def _ssh_gateway(args: argparse.Namespace) -> int:
         token=args.token,
         lang=args.lang,
         max_sessions=args.max_sessions,
+        apps_per_process=args.apps_per_process,
     )
     if args.host_key:
         config.host_key = Path(args.host_key)
@@ -388,6 +389,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="people at once (default: what this machine holds, ~32 MiB and 1/100 of a core each)",
+    )
+    gateway.add_argument(
+        "--apps-per-process",
+        type=int,
+        default=8,
+        metavar="K",
+        help="people's apps that share one process (less memory each; 1: a process for each person)",
     )
     gateway.set_defaults(handler=_ssh_gateway)
 

@@ -46,6 +46,7 @@ import asyncssh
 
 from kompsesjon.paths import data_dir
 from server.limits import quiet_when_out_of_files, raise_open_files_limit
+from server.seat_host import APPS_PER_PROCESS, HostedSeat, SeatHosts
 from server.seats import Seat, SeatsUnavailable, Zygote, base_env
 
 log = logging.getLogger("kompsesjon.ssh")
@@ -71,6 +72,9 @@ class GatewayConfig:
     max_pending: int = 64  # connections not yet in their terminal, at once
     state_dir: Path = field(default_factory=lambda: data_dir() / "ssh")
     python: str = sys.executable
+    # Apps in one seat host process (server/seat_host.py); 1: a process of
+    # its own for each connection (server/seats.py), as before.
+    apps_per_process: int = APPS_PER_PROCESS
 
 
 # A seat's own memory: ~21 MiB measured (USS, benchmarks/README.md "SSH
@@ -214,8 +218,9 @@ class SSHGateway:
         self.facilitators = _read_keys(config.facilitator_keys)
         if config.max_sessions is None:
             config.max_sessions = default_max_sessions()
-        self.children: set[Seat] = set()
+        self.children: set[Seat | HostedSeat] = set()
         self.zygote = Zygote(config.python, base_env())
+        self.hosts = SeatHosts(self.zygote, max(1, config.apps_per_process))
         self.opening = 0  # seats being forked (they count against max_sessions)
         # Connections not yet in their terminal, the longest waiting first.
         self.waiting: dict[_Server, None] = {}
@@ -343,8 +348,14 @@ class SSHGateway:
         master, slave = pty.openpty()
         _set_size(master, width or 80, height or 24)
         self.opening += 1
+        command = self.command_for(process, who)
+        seat: Seat | HostedSeat
         try:
-            seat = await self.zygote.fork(self.command_for(process, who), env, slave)
+            if self.config.apps_per_process > 1 and self.zygote.runs_here(command):
+                # The facilitator's view in a process of its own: no participant's app shares its fate.
+                seat = await self.hosts.open(command, env, slave, alone=who.facilitator)
+            else:
+                seat = await self.zygote.fork(command, env, slave)
         except SeatsUnavailable as exc:
             log.error("ssh: no seat for %s: %s", process.get_extra_info("username"), exc)
             os.close(master)
@@ -361,6 +372,8 @@ class SSHGateway:
         log.info("ssh: %s started pid %s", process.get_extra_info("username"), seat.pid)
         try:
             await process.redirect(stdin=os.dup(master), stdout=os.dup(master), stderr=None)
+            if isinstance(seat, HostedSeat):
+                _tell_resizes(process, seat)
             closed = asyncio.ensure_future(process.wait_closed())
             exited = asyncio.ensure_future(seat.wait())
             await asyncio.wait({closed, exited}, return_when=asyncio.FIRST_COMPLETED)
@@ -377,6 +390,19 @@ class SSHGateway:
             if seat.running:
                 await seat.end()
             self.children.discard(seat)
+
+
+def _tell_resizes(process: asyncssh.SSHServerProcess, seat: HostedSeat) -> None:
+    """After asyncssh has given the pty its new size, tell the app's host: a
+    pty that is not its process's controlling terminal sends no SIGWINCH."""
+    resize_pty = process.terminal_size_changed
+
+    def terminal_size_changed(width: int, height: int, pixwidth: int, pixheight: int) -> None:
+        resize_pty(width, height, pixwidth, pixheight)
+        seat.resize()
+
+    # asyncssh calls the session's method on the instance: this one, for this connection.
+    setattr(process, "terminal_size_changed", terminal_size_changed)  # noqa: B010
 
 
 def _set_size(fd: int, width: int, height: int) -> None:

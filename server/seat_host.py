@@ -157,6 +157,8 @@ class SeatHost:
             await self.done.wait()
         finally:
             self._loop.remove_reader(self.control.fileno())
+            for sig in (signal.SIGHUP, signal.SIGTERM):
+                self._loop.remove_signal_handler(sig)
             for hosted in list(self.apps.values()):
                 hosted.end()
             tasks = [hosted.task for hosted in self.apps.values()]

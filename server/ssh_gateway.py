@@ -3,16 +3,18 @@
 An asyncssh server. For every SSH session that asks for a pseudo-terminal it
 runs ``kompsesjon join`` (or, for a facilitator's key, ``kompsesjon host``)
 on a fresh pty, and wires the SSH channel to the pty's master side. The app
-is not started afresh: it is forked from a process that has it loaded
-already (a *seat*, see :mod:`server.seats`), which makes a connection cheap
-in time and memory. The seat leads its own session with the pty as its
-controlling terminal, so the window-size changes that asyncssh forwards to
-the pty reach the app.
+is not started afresh: it runs in a *seat host*, a process forked from one
+that has it loaded already, together with up to ``apps_per_process`` - 1
+other people's apps, each on its own pty (:mod:`server.seat_host`); the
+window-size changes that asyncssh gives the pty are passed on to the host.
+The facilitator's view gets a host of its own. With ``apps_per_process`` 1
+each app is a *seat* process of its own instead (:mod:`server.seats`),
+leading its own session with the pty as its controlling terminal.
 
 Nothing else is possible: no shell, no ``ssh host command``, no port, agent
 or X11 forwarding, no SFTP/SCP. When either side goes away the other follows:
-a closed SSH connection ends the seat's process group (an app left on a dead
-pty would spin), and a seat that exits closes the SSH session.
+a closed SSH connection ends the app (a message to its host; a seat's process
+group), and an app that exits closes the SSH session.
 
 Limits, so that a flood cannot lock the room out: a connection has
 ``login_grace`` seconds (10) to log in and open its terminal, or it is
@@ -22,7 +24,7 @@ through in about a second, a flood's connections sit); one terminal per
 connection; at most
 ``max_sessions`` seats, counting those being forked. The default for
 ``max_sessions`` comes from the machine (:func:`default_max_sessions`): a
-seat's own memory and an idle seat's share of a core.
+seat's memory and a seat's share of a core.
 """
 
 from __future__ import annotations
@@ -77,13 +79,19 @@ class GatewayConfig:
     apps_per_process: int = APPS_PER_PROCESS
 
 
-# A seat's own memory: ~21 MiB measured (USS, benchmarks/README.md "SSH
-# seats"), with room for its pty, its socket and what a long session adds.
+# A seat's own memory, as a process of its own: ~21 MiB measured (USS,
+# benchmarks/README.md "SSH seats"), with room for its pty, its socket and
+# what a long session adds; as one of K apps in a seat host: ~5–7 MiB
+# (the host's and the gateway's memory shared out), with the same room.
 SEAT_MIB = 32
-# Seats per core: an idle seat takes ~0.2 % of a core (it paints nothing),
-# but in a busy room (four changes a second) ~1 %, and each arrival costs
-# ~0.2 s: two cores hold ~200 with room for the server.
+HOSTED_SEAT_MIB = 12
+# Seats per core: an idle seat takes ~0.2 % of a core as a process of its
+# own (~0.1 % in a seat host: no input thread), but in a busy room (four
+# changes a second) ~1 %, and each arrival ~0.2 s: two cores hold ~200
+# seats of their own; ~300 in seat hosts (300 measured: idle 0.3 cores,
+# arrivals over a minute all painted).
 SEATS_PER_CORE = 100
+HOSTED_SEATS_PER_CORE = 150
 MOST_SEATS = 1000  # the method's largest room
 
 
@@ -94,11 +102,13 @@ def _memory_bytes() -> int:
         return 4 * 1024**3
 
 
-def default_max_sessions() -> int:
+def default_max_sessions(apps_per_process: int = APPS_PER_PROCESS) -> int:
     """Seats this machine holds: half its memory at SEAT_MIB a seat, and
-    SEATS_PER_CORE a core, whichever is fewer (at most MOST_SEATS)."""
-    by_memory = _memory_bytes() // 2 // (SEAT_MIB * 1024 * 1024)
-    by_cpu = SEATS_PER_CORE * (os.cpu_count() or 1)
+    SEATS_PER_CORE a core (HOSTED_… for apps in seat hosts), whichever is
+    fewer (at most MOST_SEATS)."""
+    hosted = apps_per_process > 1
+    by_memory = _memory_bytes() // 2 // ((HOSTED_SEAT_MIB if hosted else SEAT_MIB) * 1024 * 1024)
+    by_cpu = (HOSTED_SEATS_PER_CORE if hosted else SEATS_PER_CORE) * (os.cpu_count() or 1)
     return max(1, min(MOST_SEATS, by_memory, by_cpu))
 
 
@@ -217,7 +227,7 @@ class SSHGateway:
         self.authorized = _read_keys(config.authorized_keys)
         self.facilitators = _read_keys(config.facilitator_keys)
         if config.max_sessions is None:
-            config.max_sessions = default_max_sessions()
+            config.max_sessions = default_max_sessions(config.apps_per_process)
         self.children: set[Seat | HostedSeat] = set()
         self.zygote = Zygote(config.python, base_env())
         self.hosts = SeatHosts(self.zygote, max(1, config.apps_per_process))

@@ -169,14 +169,24 @@ class PtyDriver(LinuxDriver):
         self.flush()
 
     def close(self) -> None:
-        """What is still pending goes out if the pty takes it now; the rest is dropped."""
+        """Out with what is pending (Textual still writes the way out of
+        application mode after this: :meth:`release` is the end)."""
+        self._write_out()
+
+    def release(self) -> None:
+        """The app has ended and its pty is about to be closed: what is still
+        pending goes out if the pty takes it now, the rest is dropped, and
+        nothing touches the descriptor any more."""
         if self._flush_soon is not None:
             self._flush_soon.cancel()
+            self._flush_soon = None
+        self.disable_input()
         self._write_out()
         if self._writing:
             self._writing = False
             self._loop.remove_writer(self.fileno)
         self._pending.clear()
+        self._hung_up = True  # writes are dropped from now on; no hang-up is reported
 
     # ---- input -----------------------------------------------------------
 

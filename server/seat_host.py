@@ -232,6 +232,8 @@ class _Hosted:
         except Exception:
             traceback.print_exc(file=sys.__stderr__)
         finally:
+            if self.driver is not None:
+                self.driver.release()
             with contextlib.suppress(OSError):
                 os.close(self.fd)
             self.host.ended(self, code)

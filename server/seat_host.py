@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 
 MAX_MESSAGE = 256 * 1024
 GRACE = 2.0  # seconds for an app to leave once told (hang-up or end) before it is cancelled
-KILL_AFTER = 5.0  # seconds the gateway waits for an app to end before killing its whole host
+KILL_AFTER = 10.0  # seconds the gateway waits for an app to end before killing its whole host
 EXIT_HUNG_UP = 129  # 128 + SIGHUP, as a seat process that was hung up
 APPS_PER_PROCESS = 8  # the default K
 
@@ -370,8 +370,11 @@ class Host:
         seat = HostedSeat(self, self._next)
         self.apps[seat.id] = seat
         if not self.send({"open": seat.id, "run": argv, "env": env}, [tty]):
+            self.accepting = False  # stuck or gone: the next person gets another host
             seat.finished(None)
             self.apps.pop(seat.id, None)
+            if not self.apps:
+                self._close()
         return seat
 
     def send(self, message: dict, fds: list[int] | None = None) -> bool:

@@ -17,6 +17,12 @@ socket (SCM_RIGHTS). The zygote forks, and the child, the *seat*:
 * runs the command line the gateway chose: a ``kompsesjon`` command in the
   forked interpreter itself, anything else by ``exec``.
 
+With several apps a process (the gateway's default, :mod:`server.seat_host`)
+the zygote forks a *seat host* instead: the request carries the host's
+socket to the gateway instead of a terminal, and the child leads a session
+of its own without a terminal and runs the host's event loop, which opens
+apps on the ptys the gateway sends it.
+
 Forking is only safe from a process without threads or a running event loop:
 the zygote is a plain ``poll()`` loop and never has either. Each seat starts
 its own (Textual's driver threads, the app's event loop). The standard library

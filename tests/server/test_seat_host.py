@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import os
 import pty
+import signal
 import socket
 import struct
 import sys
@@ -226,3 +227,17 @@ async def test_an_exception_in_one_app_ends_only_that_app(terminals, capsys):
         gateway.close()  # the gateway goes: the host ends what is left
         async with asyncio.timeout(10):
             await serving
+
+
+async def test_a_host_that_does_not_end_an_app_is_killed_with_every_app_in_it(hosts, terminals):
+    kari, ola = terminals(), terminals()
+    kari_seat = await open_app(hosts, kari)
+    ola_seat = await open_app(hosts, ola)
+    await kari.read_until(PAINTED)
+    await ola.read_until(PAINTED)
+    pid = kari_seat.pid
+    os.kill(pid, signal.SIGSTOP)  # a stuck host: it reads no message
+    await kari_seat.end(grace=1)  # the last resort: the whole process
+    assert not kari_seat.running and not ola_seat.running, "Ola's app went with it (shared fate)"
+    await until(lambda: proc_stat(pid) is None or proc_stat(pid)[0] == "Z", timeout=10)
+    assert not hosts.hosts

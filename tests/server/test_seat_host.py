@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import fcntl
 import os
 import pty
@@ -185,8 +186,9 @@ async def test_the_gateway_gone_ends_every_app_and_the_host(terminals):
     assert all(not seat.running for seat in seats)
     for terminal in (kari, ola):
         terminal.take()  # what the apps wrote on their way out
-        with pytest.raises(OSError):  # EIO: nobody holds the terminal side any more
+        with pytest.raises(OSError) as error:
             os.read(terminal.master, 1)
+        assert error.value.errno == errno.EIO, "nobody holds the terminal side any more"
 
 
 class Breaks(App):

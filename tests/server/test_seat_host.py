@@ -102,20 +102,26 @@ async def open_app(pool: SeatHosts, terminal: Terminal, argv=JOIN):
     return seat
 
 
+async def kari_and_ola(pool: SeatHosts, terminals, kari_size=(80, 24), ola_size=(80, 24)):
+    """Two people's apps, opened and painted: (terminal, seat) of each."""
+    kari, ola = terminals(*kari_size), terminals(*ola_size)
+    kari_seat = await open_app(pool, kari)
+    ola_seat = await open_app(pool, ola)
+    await kari.read_until(PAINTED)
+    await ola.read_until(PAINTED)
+    return kari, kari_seat, ola, ola_seat
+
+
 def row_moves(output: bytes, row: int) -> bool:
     """Did the app move the cursor to ``row`` (1-based), i.e. draw that many rows?"""
     return f"\x1b[{row};".encode() in output
 
 
 async def test_two_apps_in_one_process_each_paint_their_own_pty_and_resize_alone(hosts, terminals):
-    kari, ola = terminals(80, 24), terminals(100, 30)
-    kari_seat = await open_app(hosts, kari)
-    ola_seat = await open_app(hosts, ola)
+    kari, kari_seat, ola, ola_seat = await kari_and_ola(hosts, terminals, ola_size=(100, 30))
     assert kari_seat.pid == ola_seat.pid, "one process"
     (host,) = hosts.hosts
     assert proc_stat(host.pid)[1] == str(hosts.zygote.pid), "forked by the zygote"
-    await kari.read_until(PAINTED)
-    await ola.read_until(PAINTED)
     assert row_moves(ola.output, 30) and not row_moves(kari.output, 25), "each app has its own terminal's size"
 
     # Kari's window grows: her app follows, Ola's is not touched.
@@ -131,11 +137,7 @@ async def test_two_apps_in_one_process_each_paint_their_own_pty_and_resize_alone
 
 
 async def test_one_app_ending_leaves_the_other_and_the_last_ends_the_host(hosts, terminals):
-    kari, ola = terminals(), terminals()
-    kari_seat = await open_app(hosts, kari)
-    ola_seat = await open_app(hosts, ola)
-    await kari.read_until(PAINTED)
-    await ola.read_until(PAINTED)
+    kari, kari_seat, ola, ola_seat = await kari_and_ola(hosts, terminals)
     pid = kari_seat.pid
 
     kari.hang_up()  # Kari's SSH connection went: the gateway closed her pty
@@ -172,10 +174,8 @@ async def test_the_gateway_gone_ends_every_app_and_the_host(terminals):
     zygote = Zygote()
     await zygote.start()
     pool = SeatHosts(zygote)
-    kari, ola = terminals(), terminals()
-    seats = [await open_app(pool, kari), await open_app(pool, ola)]
-    await kari.read_until(PAINTED)
-    await ola.read_until(PAINTED)
+    kari, kari_seat, ola, ola_seat = await kari_and_ola(pool, terminals)
+    seats = [kari_seat, ola_seat]
     (host,) = pool.hosts
     pid = host.pid
     # What the gateway's death looks like to the host: end of file on its socket,
@@ -233,11 +233,7 @@ async def test_an_exception_in_one_app_ends_only_that_app(terminals, capsys):
 
 
 async def test_a_host_that_does_not_end_an_app_is_killed_with_every_app_in_it(hosts, terminals):
-    kari, ola = terminals(), terminals()
-    kari_seat = await open_app(hosts, kari)
-    ola_seat = await open_app(hosts, ola)
-    await kari.read_until(PAINTED)
-    await ola.read_until(PAINTED)
+    _, kari_seat, _, ola_seat = await kari_and_ola(hosts, terminals)
     pid = kari_seat.pid
     os.kill(pid, signal.SIGSTOP)  # a stuck host: it reads no message
     await kari_seat.end(grace=1)  # the last resort: the whole process

@@ -4,7 +4,9 @@
 
 An experiment for the SSH seats (benchmarks/README.md, "SSH seats"): would
 running several apps in one *seat host* process, forked from the zygote,
-bring a seat's unique memory (USS) to ≤ 10 MiB? Not a design in use.
+bring a seat's unique memory (USS) to ≤ 10 MiB? It did; the gateway now
+does so (server/seat_host.py), measured with its real drivers by
+``benchmarks.ssh_seats --apps-per-process K``.
 
 What runs: ``kompsesjon serve`` (a subprocess, one session); a subprocess
 that loads what the zygote loads (:func:`server.seats.preload`, then

@@ -72,10 +72,11 @@ class Figures:
     next_median: float = 0.0  # s, one more person with N held
     next_each: list[float] = field(default_factory=list)
     cpu_per_seat: float = 0.0  # CPU seconds a seat used from its start until held
-    uss_seat_median: float = 0.0  # MiB
+    processes: int = 0  # seat processes (seats, or seat hosts) holding the N
+    uss_seat_median: float = 0.0  # MiB, of a seat process (a seat, or a seat host)
     uss_seat_max: float = 0.0
     uss_gateway: float = 0.0  # MiB, the gateway and its zygote (if any)
-    uss_total_per_seat: float = 0.0  # (seats + gateway + zygote) / N, MiB
+    uss_total_per_seat: float = 0.0  # (seat processes + gateway + zygote) / people held, MiB
     idle_cores: float = 0.0  # CPU of seats + gateway + zygote while idle, in cores
     busy_cores: float = 0.0  # the same while the room checks in (--busy)
     gone_after: float = 0.0  # s from everyone's disconnect until no seat is left
@@ -129,6 +130,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(stat[11]) + int(stat[12])) / TICK if stat else 0.0
 
 
+def _holds_apps(command: str) -> bool:
+    return " join " in command or "seats (host)" in command
+
+
 class Gateway:
     """``kompsesjon ssh-gateway`` from a source tree, as a subprocess."""
 
@@ -137,12 +142,13 @@ class Gateway:
         self.port = port
 
     @classmethod
-    async def start(cls, src: Path, url: str, code: str, work: Path) -> Gateway:
+    async def start(cls, src: Path, url: str, code: str, work: Path, apps_per_process: int | None = None) -> Gateway:
         log = work / "gateway.log"
+        extra = [] if apps_per_process is None else ["--apps-per-process", str(apps_per_process)]
         with log.open("wb") as out:  # a file, not a pipe: seats would hold a pipe open
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "kompsesjon", "ssh-gateway", "--url", url, "--code", code,
-                "--port", "0", "--host-key", str(work / "hostkey"), "--max-sessions", "5000",
+                "--port", "0", "--host-key", str(work / "hostkey"), "--max-sessions", "5000", *extra,
                 stdout=out, stderr=asyncio.subprocess.STDOUT, cwd=src,
                 env={**os.environ, "PYTHONPATH": str(src), "XDG_DATA_HOME": str(work / "data")},
             )  # fmt: skip
@@ -155,11 +161,12 @@ class Gateway:
         return cls(proc, port)
 
     def seats(self) -> list[int]:
-        return [pid for pid in descendants(self.proc.pid) if " join " in cmdline(pid)]
+        """The processes that hold people's apps: seats (one app each) or seat hosts (several)."""
+        return [pid for pid in descendants(self.proc.pid) if _holds_apps(cmdline(pid))]
 
     def helpers(self) -> list[int]:
-        """The gateway and anything of it that is not a seat (the zygote)."""
-        return [self.proc.pid, *(pid for pid in descendants(self.proc.pid) if " join " not in cmdline(pid))]
+        """The gateway and anything of it that holds no app (the zygote)."""
+        return [self.proc.pid, *(pid for pid in descendants(self.proc.pid) if not _holds_apps(cmdline(pid)))]
 
     async def stop(self) -> None:
         if self.proc.returncode is None:
@@ -216,7 +223,7 @@ async def measure(n: int, design: str, src: Path, args: argparse.Namespace) -> F
     with tempfile.TemporaryDirectory(prefix="kompsesjon-ssh-bench-") as tmp:
         work = Path(tmp)
         server = await KompsesjonServer.start(work / "db.sqlite3")
-        gateway = await Gateway.start(src, server.url, server.code, work)
+        gateway = await Gateway.start(src, server.url, server.code, work, args.apps_per_process)
         people: list[Person] = []
         try:
             await asyncio.sleep(1)  # let the zygote (if any) settle
@@ -245,9 +252,11 @@ async def measure(n: int, design: str, src: Path, args: argparse.Namespace) -> F
             helpers = gateway.helpers()
             figures.uss_seat_median = statistics.median(uss) if uss else 0.0
             figures.uss_seat_max = uss[-1] if uss else 0.0
+            figures.processes = len(seats)
             figures.uss_gateway = sum(uss_mib(pid) for pid in helpers)
-            figures.uss_total_per_seat = (sum(uss) + figures.uss_gateway) / max(1, len(seats))
-            figures.cpu_per_seat = sum(cpu_seconds(pid) for pid in seats) / max(1, len(seats))
+            held = sum(1 for p in people if p.painted.done() and not p.painted.exception())
+            figures.uss_total_per_seat = (sum(uss) + figures.uss_gateway) / max(1, held)
+            figures.cpu_per_seat = sum(cpu_seconds(pid) for pid in seats) / max(1, held)
 
             watched = seats + helpers
             before, since = sum(cpu_seconds(pid) for pid in watched), time.perf_counter()
@@ -305,15 +314,16 @@ async def busy_room(server: KompsesjonServer, watched: list[int], seconds: float
 def row(f: Figures) -> str:
     return (
         f"| {f.design} | {f.n} | {f.burst_p50:.2f} / {f.burst_p95:.2f} / {f.burst_all:.1f} | {f.next_median:.2f} "
-        f"| {f.cpu_per_seat:.2f} | {f.uss_seat_median:.1f} | {f.uss_gateway:.0f} | {f.uss_total_per_seat:.1f} "
+        f"| {f.cpu_per_seat:.2f} | {f.processes} | {f.uss_seat_median:.1f} | {f.uss_gateway:.0f} "
+        f"| {f.uss_total_per_seat:.1f} "
         f"| {f.idle_cores:.2f} | {f.busy_cores:.2f} | {f.gone_after:.1f} / {f.left_over} | {f.failed} |"
     )
 
 
 HEADER = (
     "| seat | N | burst: connect → painted p50 / p95 / last (s) | next, N held (s) | CPU per seat (s) "
-    "| USS per seat (MiB) | gateway + zygote USS (MiB) | all USS / N (MiB) | idle (cores) | busy (cores) "
-    "| all gone after (s) / left | failed |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "| seat processes | USS per process (MiB) | gateway + zygote USS (MiB) | all USS / N (MiB) | idle (cores) "
+    "| busy (cores) | all gone after (s) / left | failed |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -333,6 +343,10 @@ async def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--busy", type=float, default=0.0, help="seconds of a busy room measured (default: none)")
     parser.add_argument("--busy-rate", type=float, default=4.0, help="check-ins a second in the busy room")
+    parser.add_argument(
+        "--apps-per-process", type=int,
+        help="the gateway's --apps-per-process (default: the gateway's own default; not for trees without it)",
+    )  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     design = args.design or args.gateway_src.resolve().name

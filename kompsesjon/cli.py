@@ -106,6 +106,7 @@ def _ssh_gateway(args: argparse.Namespace) -> int:
         token=args.token,
         lang=args.lang,
         max_sessions=args.max_sessions,
+        apps_per_process=args.apps_per_process,
     )
     if args.host_key:
         config.host_key = Path(args.host_key)
@@ -194,6 +195,16 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of at least 1, not {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -387,7 +398,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-sessions",
         type=int,
         default=None,
-        help="people at once (default: what this machine holds, ~32 MiB and 1/100 of a core each)",
+        help="people at once (default: what this machine holds: ~12 MiB and 1/150 of a core each;"
+        " with --apps-per-process 1, ~32 MiB and 1/100)",
+    )
+    gateway.add_argument(
+        "--apps-per-process",
+        type=_at_least_one,
+        default=8,
+        metavar="K",
+        help="people's apps that share one process (default 8: less memory each; 1: a process for each person)",
     )
     gateway.set_defaults(handler=_ssh_gateway)
 

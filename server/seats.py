@@ -17,6 +17,12 @@ socket (SCM_RIGHTS). The zygote forks, and the child, the *seat*:
 * runs the command line the gateway chose: a ``kompsesjon`` command in the
   forked interpreter itself, anything else by ``exec``.
 
+With several apps a process (the gateway's default, :mod:`server.seat_host`)
+the zygote forks a *seat host* instead: the request carries the host's
+socket to the gateway instead of a terminal, and the child leads a session
+of its own without a terminal and runs the host's event loop, which opens
+apps on the ptys the gateway sends it.
+
 Forking is only safe from a process without threads or a running event loop:
 the zygote is a plain ``poll()`` loop and never has either. Each seat starts
 its own (Textual's driver threads, the app's event loop). The standard library
@@ -54,6 +60,7 @@ import termios
 import time
 import traceback
 from collections.abc import Sequence
+from typing import Protocol
 
 MAX_MESSAGE = 256 * 1024  # one request: a command line and an environment
 START_TIMEOUT = 60.0  # seconds for a zygote to import everything (slow on a busy machine)
@@ -65,6 +72,8 @@ REPORT_TIMEOUT = 10.0  # seconds for the zygote to say how a seat that has exite
 # an app starts (its driver, input parser, layouts), so that no seat repeats it.
 PRELOAD = (
     "kompsesjon.cli",
+    "server.seat_host",
+    "server.pty_driver",
     "kompsesjon.tui.launch",
     "kompsesjon.tui.participant.app",
     "kompsesjon.tui.host.app",
@@ -84,6 +93,14 @@ PRELOAD = (
 
 class SeatsUnavailable(Exception):
     """No zygote to fork from (it cannot start, or keeps dying)."""
+
+
+class Reaped(Protocol):
+    """What the zygote forked for the gateway: told how it ended."""
+
+    pid: int
+
+    def reaped(self, code: int | None) -> None: ...
 
 
 # ---- the gateway's side ---------------------------------------------------
@@ -155,7 +172,7 @@ class Zygote:
         self._ready: asyncio.Future | None = None
         self._starting: asyncio.Task | None = None
         self._requests: dict[int, asyncio.Future] = {}
-        self._seats: dict[int, Seat] = {}
+        self._seats: dict[int, Reaped] = {}  # seats and hosts, by pid
         self._next = 0
 
     @property
@@ -216,14 +233,33 @@ class Zygote:
         except SeatsUnavailable:
             raise SeatsUnavailable("the seat process ended while starting (see the log above)") from None
 
+    def runs_here(self, argv: Sequence[str]) -> bool:
+        """Is ``argv`` a kompsesjon command, which the zygote has loaded?"""
+        return list(argv[:3]) == [self.python, "-m", "kompsesjon"]
+
     async def fork(self, argv: Sequence[str], env: dict[str, str], tty: int) -> Seat:
         """A new seat running ``argv`` with ``tty`` (a pty's slave side) as its terminal."""
         argv = list(argv)
         request: dict = {"env": env}
-        if argv[:3] == [self.python, "-m", "kompsesjon"]:
+        if self.runs_here(argv):
             request["run"] = argv[3:]  # already loaded here: no exec
         else:
             request["exec"] = argv
+        pid, pidfd = await self._request(request, tty)
+        seat = Seat(pid, pidfd, self)
+        self._seats[pid] = seat
+        return seat
+
+    async def fork_host(self, control: int) -> tuple[int, int]:
+        """A new seat host (:mod:`server.seat_host`) talking over the socket
+        ``control``: its pid and a pidfd of it (call :meth:`adopt` with its handle)."""
+        return await self._request({"host": True, "env": self.env}, control)
+
+    def adopt(self, host: Reaped) -> None:
+        """Say how ``host`` ends (or that its zygote died) to ``host.reaped``."""
+        self._seats[host.pid] = host
+
+    async def _request(self, request: dict, fd: int) -> tuple[int, int]:
         for attempt in (1, 2):  # once more should the zygote die just then
             await self.start()
             assert self._sock is not None
@@ -232,19 +268,15 @@ class Zygote:
             reply = asyncio.get_running_loop().create_future()
             self._requests[self._next] = reply
             try:
-                await self._send(json.dumps(request).encode(), [tty])
-                pid, pidfd = await reply
+                await self._send(json.dumps(request).encode(), [fd])
+                return await reply
             except (SeatsUnavailable, OSError):
                 self._requests.pop(request["id"], None)
                 if attempt == 2:
                     raise SeatsUnavailable("the seat process ended") from None
-                continue
-            seat = Seat(pid, pidfd, self)
-            self._seats[pid] = seat
-            return seat
         raise AssertionError("unreachable")
 
-    def forget(self, seat: Seat) -> None:
+    def forget(self, seat: Reaped) -> None:
         if self._seats.get(seat.pid) is seat:
             del self._seats[seat.pid]
 
@@ -425,7 +457,7 @@ class _Zygote:
         try:
             request = json.loads(data)
             if flags & socket.MSG_TRUNC or len(fds) != 1:
-                raise ValueError("a request needs one terminal")
+                raise ValueError("a request needs one terminal (or a host's socket)")
             pid, pidfd = self.fork(request, fds[0])
         except (ValueError, OSError) as exc:
             self.send({"id": request.get("id") if isinstance(request, dict) else None, "error": str(exc)})
@@ -495,6 +527,8 @@ class _Zygote:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_SETMASK, ())
         os.setsid()
+        if request.get("host"):
+            return become_host(request, tty)
         fcntl.ioctl(tty, termios.TIOCSCTTY, 0)
         for fd in (0, 1, 2):
             os.dup2(tty, fd)
@@ -507,6 +541,31 @@ class _Zygote:
                 signal.signal(sig, signal.SIG_DFL)
             os.execvpe(argv[0], argv, request["env"])
         return run_kompsesjon(request["run"])
+
+
+def become_host(request: dict, control: int) -> int:
+    """The forked child as a seat host: several apps, each on its own pty
+    (:mod:`server.seat_host`); no terminal of its own."""
+    import setproctitle
+
+    from server.seat_host import run_host
+
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1):  # stderr stays the zygote's (the gateway's log)
+        os.dup2(null, fd)
+    os.close(null)
+    os.environ.clear()
+    os.environ.update(request["env"])
+    setproctitle.setproctitle("kompsesjon ssh seats (host)")
+    try:
+        return run_host(control)
+    except BaseException:
+        traceback.print_exc()
+        return 1
+    finally:
+        for stream in (sys.stdout, sys.stderr, sys.__stderr__):
+            with contextlib.suppress(BaseException):
+                stream.flush()  # type: ignore[union-attr]
 
 
 def run_kompsesjon(args: list[str]) -> int:

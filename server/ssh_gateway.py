@@ -3,16 +3,18 @@
 An asyncssh server. For every SSH session that asks for a pseudo-terminal it
 runs ``kompsesjon join`` (or, for a facilitator's key, ``kompsesjon host``)
 on a fresh pty, and wires the SSH channel to the pty's master side. The app
-is not started afresh: it is forked from a process that has it loaded
-already (a *seat*, see :mod:`server.seats`), which makes a connection cheap
-in time and memory. The seat leads its own session with the pty as its
-controlling terminal, so the window-size changes that asyncssh forwards to
-the pty reach the app.
+is not started afresh: it runs in a *seat host*, a process forked from one
+that has it loaded already, together with up to ``apps_per_process`` - 1
+other people's apps, each on its own pty (:mod:`server.seat_host`); the
+window-size changes that asyncssh gives the pty are passed on to the host.
+The facilitator's view gets a host of its own. With ``apps_per_process`` 1
+each app is a *seat* process of its own instead (:mod:`server.seats`),
+leading its own session with the pty as its controlling terminal.
 
 Nothing else is possible: no shell, no ``ssh host command``, no port, agent
 or X11 forwarding, no SFTP/SCP. When either side goes away the other follows:
-a closed SSH connection ends the seat's process group (an app left on a dead
-pty would spin), and a seat that exits closes the SSH session.
+a closed SSH connection ends the app (a message to its host; a seat's process
+group), and an app that exits closes the SSH session.
 
 Limits, so that a flood cannot lock the room out: a connection has
 ``login_grace`` seconds (10) to log in and open its terminal, or it is
@@ -22,7 +24,7 @@ through in about a second, a flood's connections sit); one terminal per
 connection; at most
 ``max_sessions`` seats, counting those being forked. The default for
 ``max_sessions`` comes from the machine (:func:`default_max_sessions`): a
-seat's own memory and an idle seat's share of a core.
+seat's memory and a seat's share of a core.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ import asyncssh
 
 from kompsesjon.paths import data_dir
 from server.limits import quiet_when_out_of_files, raise_open_files_limit
+from server.seat_host import APPS_PER_PROCESS, HostedSeat, SeatHosts
 from server.seats import Seat, SeatsUnavailable, Zygote, base_env
 
 log = logging.getLogger("kompsesjon.ssh")
@@ -71,15 +74,24 @@ class GatewayConfig:
     max_pending: int = 64  # connections not yet in their terminal, at once
     state_dir: Path = field(default_factory=lambda: data_dir() / "ssh")
     python: str = sys.executable
+    # Apps in one seat host process (server/seat_host.py); 1: a process of
+    # its own for each connection (server/seats.py), as before.
+    apps_per_process: int = APPS_PER_PROCESS
 
 
-# A seat's own memory: ~21 MiB measured (USS, benchmarks/README.md "SSH
-# seats"), with room for its pty, its socket and what a long session adds.
+# A seat's own memory, as a process of its own: ~21 MiB measured (USS,
+# benchmarks/README.md "SSH seats"), with room for its pty, its socket and
+# what a long session adds; as one of K apps in a seat host: ~5–7 MiB
+# (the host's and the gateway's memory shared out), with the same room.
 SEAT_MIB = 32
-# Seats per core: an idle seat takes ~0.2 % of a core (it paints nothing),
-# but in a busy room (four changes a second) ~1 %, and each arrival costs
-# ~0.2 s: two cores hold ~200 with room for the server.
+HOSTED_SEAT_MIB = 12
+# Seats per core: an idle seat takes ~0.2 % of a core as a process of its
+# own (~0.1 % in a seat host: no input thread), but in a busy room (four
+# changes a second) ~1 %, and each arrival ~0.2 s: two cores hold ~200
+# seats of their own; ~300 in seat hosts (300 measured: idle 0.3 cores,
+# arrivals over a minute all painted).
 SEATS_PER_CORE = 100
+HOSTED_SEATS_PER_CORE = 150
 MOST_SEATS = 1000  # the method's largest room
 
 
@@ -90,11 +102,13 @@ def _memory_bytes() -> int:
         return 4 * 1024**3
 
 
-def default_max_sessions() -> int:
+def default_max_sessions(apps_per_process: int = APPS_PER_PROCESS) -> int:
     """Seats this machine holds: half its memory at SEAT_MIB a seat, and
-    SEATS_PER_CORE a core, whichever is fewer (at most MOST_SEATS)."""
-    by_memory = _memory_bytes() // 2 // (SEAT_MIB * 1024 * 1024)
-    by_cpu = SEATS_PER_CORE * (os.cpu_count() or 1)
+    SEATS_PER_CORE a core (HOSTED_… for apps in seat hosts), whichever is
+    fewer (at most MOST_SEATS)."""
+    hosted = apps_per_process > 1
+    by_memory = _memory_bytes() // 2 // ((HOSTED_SEAT_MIB if hosted else SEAT_MIB) * 1024 * 1024)
+    by_cpu = (HOSTED_SEATS_PER_CORE if hosted else SEATS_PER_CORE) * (os.cpu_count() or 1)
     return max(1, min(MOST_SEATS, by_memory, by_cpu))
 
 
@@ -213,9 +227,10 @@ class SSHGateway:
         self.authorized = _read_keys(config.authorized_keys)
         self.facilitators = _read_keys(config.facilitator_keys)
         if config.max_sessions is None:
-            config.max_sessions = default_max_sessions()
-        self.children: set[Seat] = set()
+            config.max_sessions = default_max_sessions(config.apps_per_process)
+        self.children: set[Seat | HostedSeat] = set()
         self.zygote = Zygote(config.python, base_env())
+        self.hosts = SeatHosts(self.zygote, max(1, config.apps_per_process))
         self.opening = 0  # seats being forked (they count against max_sessions)
         # Connections not yet in their terminal, the longest waiting first.
         self.waiting: dict[_Server, None] = {}
@@ -343,8 +358,14 @@ class SSHGateway:
         master, slave = pty.openpty()
         _set_size(master, width or 80, height or 24)
         self.opening += 1
+        command = self.command_for(process, who)
+        seat: Seat | HostedSeat
         try:
-            seat = await self.zygote.fork(self.command_for(process, who), env, slave)
+            if self.config.apps_per_process > 1 and self.zygote.runs_here(command):
+                # The facilitator's view in a process of its own: no participant's app shares its fate.
+                seat = await self.hosts.open(command, env, slave, alone=who.facilitator)
+            else:
+                seat = await self.zygote.fork(command, env, slave)
         except SeatsUnavailable as exc:
             log.error("ssh: no seat for %s: %s", process.get_extra_info("username"), exc)
             os.close(master)
@@ -361,6 +382,8 @@ class SSHGateway:
         log.info("ssh: %s started pid %s", process.get_extra_info("username"), seat.pid)
         try:
             await process.redirect(stdin=os.dup(master), stdout=os.dup(master), stderr=None)
+            if isinstance(seat, HostedSeat):
+                _tell_resizes(process, seat)
             closed = asyncio.ensure_future(process.wait_closed())
             exited = asyncio.ensure_future(seat.wait())
             await asyncio.wait({closed, exited}, return_when=asyncio.FIRST_COMPLETED)
@@ -377,6 +400,19 @@ class SSHGateway:
             if seat.running:
                 await seat.end()
             self.children.discard(seat)
+
+
+def _tell_resizes(process: asyncssh.SSHServerProcess, seat: HostedSeat) -> None:
+    """After asyncssh has given the pty its new size, tell the app's host: a
+    pty that is not its process's controlling terminal sends no SIGWINCH."""
+    resize_pty = process.terminal_size_changed
+
+    def terminal_size_changed(width: int, height: int, pixwidth: int, pixheight: int) -> None:
+        resize_pty(width, height, pixwidth, pixheight)
+        seat.resize()
+
+    # asyncssh calls the session's method on the instance: this one, for this connection.
+    setattr(process, "terminal_size_changed", terminal_size_changed)  # noqa: B010
 
 
 def _set_size(fd: int, width: int, height: int) -> None:

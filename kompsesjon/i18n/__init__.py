@@ -10,6 +10,7 @@ Placeholders use ``str.format`` names: ``"{n} prikker igjen"``.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import tomllib
 from functools import cache
@@ -88,37 +89,67 @@ class Translator:
         return self(key, n=n, **values)
 
 
-_current = Translator(DEFAULT)
+_current = Translator(DEFAULT)  # the process's language
+
+
+class _Own:
+    """A language of its own: one app's, among several in one process."""
+
+    def __init__(self, translator: Translator) -> None:
+        self.translator = translator
+
+
+# Set in an app's context (and so in every task it starts) when several apps
+# share one process (server/seat_host.py); None: the process's language.
+_own: contextvars.ContextVar[_Own | None] = contextvars.ContextVar("kompsesjon_language", default=None)
+
+
+def _translator() -> Translator:
+    own = _own.get()
+    return _current if own is None else own.translator
 
 
 def use(lang: str) -> Translator:
-    """Switch the process-wide language (the apps call this at start)."""
+    """Switch the language (the apps call this at start): the process's, or
+    the app's own after :func:`own_language`."""
     global _current
-    _current = Translator(lang)
-    return _current
+    translator = Translator(lang)
+    own = _own.get()
+    if own is None:
+        _current = translator
+    else:
+        own.translator = translator
+    return translator
+
+
+def own_language(lang: str = DEFAULT) -> None:
+    """From now on, this context (and every task started from it) has a
+    language of its own: :func:`use` there changes no other app's."""
+    _own.set(_Own(Translator(lang)))
 
 
 def t(key: str, **values: object) -> str:
-    return _current(key, **values)
+    return _translator()(key, **values)
 
 
 def tn(key: str, n: int, **values: object) -> str:
     """``t`` with a count: ``tn("participant.cluster.cards", 1)`` → "1 lapp"."""
-    return _current.n(key, n, **values)
+    return _translator().n(key, n, **values)
 
 
 def has(key: str) -> bool:
     """Is ``key`` a string of the current language (or of Bokmål)?"""
-    return _current.has(key)
+    return _translator().has(key)
 
 
 def rejection(code: str, message: str, details: dict | None = None) -> str:
     """A rejection in the user's language, or the server's English message
     (also when the translation needs details the server did not send)."""
     key = f"reject.{code}"
-    if not _current.has(key):
+    current = _translator()
+    if not current.has(key):
         return message
-    template = _current._strings.get(key) or _current._fallback.get(key, "")
+    template = current._strings.get(key) or current._fallback.get(key, "")
     try:
         return template.format(**(details or {}))
     except (KeyError, IndexError, ValueError):

@@ -101,6 +101,9 @@ class SessionApp(App):
         self._redrawn_at = 0.0  # time.monotonic() of the last redraw from the network
         self._sent_at = -OWN_NEWS  # time.monotonic() of the last command sent
         self._leaving = False
+        # Watch the process's terminal for a hang-up; off where the driver
+        # watches the app's own terminal (several apps in one SSH seat host).
+        self.watch_hang_up = True
 
     # ---- start-up -------------------------------------------------------
 
@@ -133,7 +136,7 @@ class SessionApp(App):
             self.theme = self.DEFAULT_THEME
         self.set_interval(1.0, self.tick)
         self.set_interval(1.0, self._check_connection)
-        if not self.is_headless:
+        if not self.is_headless and self.watch_hang_up:
             # A terminal that goes away (window closed, SSH gone) ends the app.
             HangUpWatch(self._hang_up).start()
         if self.client is not None:
@@ -145,6 +148,10 @@ class SessionApp(App):
         # part of what an idle app (an SSH seat: of the server's) CPU costs.
         if getattr(event.widget, "cursor_blink", False):
             event.widget.cursor_blink = False  # type: ignore[attr-defined]
+
+    def terminal_lost(self) -> None:
+        """The app's terminal has gone: leave the session normally and end (exit code 129)."""
+        self._hang_up()
 
     def _hang_up(self) -> None:
         if not self._leaving:

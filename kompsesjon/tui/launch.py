@@ -12,8 +12,12 @@ import os
 import ssl
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kompsesjon import i18n
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 DEFAULT_URL = "ws://127.0.0.1:8765"
 
@@ -38,13 +42,22 @@ def own_language(args: argparse.Namespace) -> str | None:
 
 
 def run_join(args: argparse.Namespace) -> int:
+    app = join_app(args)
+    if app is None:
+        return 2
+    app.run()
+    return app.return_code or 0
+
+
+def join_app(args: argparse.Namespace) -> App | None:
+    """The participant app ``kompsesjon join`` runs (None: bad arguments, said on stderr)."""
     from kompsesjon.tui.participant.app import ParticipantApp
 
     url = args.url or DEFAULT_URL
     if problem := _check_url(url):
         print(problem, file=sys.stderr)
-        return 2
-    app = ParticipantApp(
+        return None
+    return ParticipantApp(
         url,
         code=args.code,
         name=args.name,
@@ -57,18 +70,28 @@ def run_join(args: argparse.Namespace) -> int:
         theme=args.theme,
         ssl_context=_ssl_context(url, args.cafile),
     )
+
+
+def _host_like(args: argparse.Namespace, role: str) -> int:
+    app = host_like_app(args, role)
+    if app is None:
+        return 2
     app.run()
     return app.return_code or 0
 
 
-def _host_like(args: argparse.Namespace, role: str) -> int:
+def host_like_app(args: argparse.Namespace, role: str) -> App | None:
+    """The host view (``role`` facilitator or screen); None: bad arguments, said on stderr."""
     from kompsesjon.client import SessionClient
     from kompsesjon.tui.host.app import HostApp
 
     url = args.url or DEFAULT_URL
     if problem := _check_url(url):
         print(problem, file=sys.stderr)
-        return 2
+        return None
+    if role == "facilitator" and not args.token:
+        print(i18n.t("cli.token_needed"), file=sys.stderr)
+        return None
     client = SessionClient(
         url,
         role=role,
@@ -76,7 +99,7 @@ def _host_like(args: argparse.Namespace, role: str) -> int:
         code=getattr(args, "code", None),
         ssl_context=_ssl_context(url, args.cafile),
     )
-    app = HostApp(
+    return HostApp(
         client,
         role=role,
         lang=i18n.detect(args.lang),
@@ -84,19 +107,26 @@ def _host_like(args: argparse.Namespace, role: str) -> int:
         theme=args.theme,
         page_base=args.page_url,
     )
-    app.run()
-    return app.return_code or 0
 
 
 def run_host(args: argparse.Namespace) -> int:
-    if not args.token:
-        print(i18n.t("cli.token_needed"), file=sys.stderr)
-        return 2
     return _host_like(args, "facilitator")
 
 
 def run_screen(args: argparse.Namespace) -> int:
     return _host_like(args, "screen")
+
+
+def make_app(args: argparse.Namespace) -> App | None:
+    """The app a parsed ``join``, ``host`` or ``screen`` command line runs,
+    not yet started (None: bad arguments, said on stderr)."""
+    if args.handler is run_join:
+        return join_app(args)
+    if args.handler is run_host:
+        return host_like_app(args, "facilitator")
+    if args.handler is run_screen:
+        return host_like_app(args, "screen")
+    raise ValueError("not an app's command line")
 
 
 def add_client_options(parser: argparse.ArgumentParser, *, default_theme: str) -> None:

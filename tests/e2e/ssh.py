@@ -112,13 +112,21 @@ class Tmux:
 
 
 @contextlib.asynccontextmanager
-async def served_gateway(tmp_path: Path, title: str) -> AsyncIterator[tuple[SSHGateway, SessionClient, dict]]:
+async def served_gateway(
+    tmp_path: Path, title: str, **config: object
+) -> AsyncIterator[tuple[SSHGateway, SessionClient, dict]]:
     """A ``kompsesjon serve`` subprocess with one session, the gateway (in this
-    process, every connection joining that session) and the facilitator's client."""
+    process, every connection joining that session; ``config``: more of its
+    GatewayConfig) and the facilitator's client."""
     server, info = await start_server(tmp_path / "db.sqlite3", 0, "--title", title)
     gateway = SSHGateway(
         GatewayConfig(
-            url=info["url"], code=info["code"], port=0, host_key=tmp_path / "hostkey", state_dir=tmp_path / "state"
+            url=info["url"],
+            code=info["code"],
+            port=0,
+            host_key=tmp_path / "hostkey",
+            state_dir=tmp_path / "state",
+            **config,  # type: ignore[arg-type]
         )
     )
     host = SessionClient(info["url"], role="facilitator", token=info["token"])

@@ -129,11 +129,13 @@ def test_the_default_cap_fits_the_machine(monkeypatch):
 
     monkeypatch.setattr(gateway, "_memory_bytes", lambda: 16 * 1024**3)
     monkeypatch.setattr(gateway.os, "cpu_count", lambda: 2)
-    assert default_max_sessions() == 200  # two cores hold ~200 seats
-    monkeypatch.setattr(gateway, "_memory_bytes", lambda: 8 * 1024**3)
-    assert default_max_sessions() == 128  # half of 8 GiB at 32 MiB a seat
+    assert default_max_sessions() == 300  # two cores hold ~300 seats in seat hosts
+    assert default_max_sessions(apps_per_process=1) == 200  # ~200 in processes of their own
+    monkeypatch.setattr(gateway, "_memory_bytes", lambda: 4 * 1024**3)
+    assert default_max_sessions() == 170  # half of 4 GiB at 12 MiB a seat
+    assert default_max_sessions(apps_per_process=1) == 64  # half of 4 GiB at 32 MiB a seat
     monkeypatch.setattr(gateway, "_memory_bytes", lambda: 2 * 1024**3)
-    assert default_max_sessions() == 32  # half of 2 GiB at 32 MiB a seat
+    assert default_max_sessions(apps_per_process=1) == 32  # half of 2 GiB at 32 MiB a seat
     monkeypatch.setattr(gateway.os, "cpu_count", lambda: 64)
     monkeypatch.setattr(gateway, "_memory_bytes", lambda: 256 * 1024**3)
     assert default_max_sessions() == 1000

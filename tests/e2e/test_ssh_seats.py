@@ -3,9 +3,10 @@
 The real apps over the stock OpenSSH client in tmux, against a ``kompsesjon
 serve`` subprocess:
 
-* the gateway is SIGKILLed with a participant and a facilitator connected:
-  within seconds nothing it started runs any more (zygote, seats), and both
-  SSH clients are told the connection is gone;
+* the gateway is SIGKILLed with two participants (their apps in one seat
+  host) and a facilitator (in a host of its own) connected: within seconds
+  nothing it started runs any more (zygote, hosts), and every SSH client is
+  told the connection is gone;
 * the zygote is SIGKILLed: the participant on it keeps working, the next
   person gets a seat from a new zygote, and once no zygote can be started a
   connection is refused with a clear message while the others go on.
@@ -19,6 +20,7 @@ import re
 import shlex
 import signal
 import sys
+from pathlib import Path
 
 import asyncssh
 import pytest
@@ -59,12 +61,18 @@ async def test_killing_the_gateway_leaves_nothing_running(tmp_path):
         port = int(match.group(1))
         kari = Tmux(ssh(port, "kari"), width=90, height=28)
         terminals.append(kari)
+        ola = Tmux(ssh(port, "ola"), width=100, height=30)
+        terminals.append(ola)
         host = Tmux(ssh(port, "host", "-i", str(tmp_path / "id_host")), width=120, height=36)
         terminals.append(host)
         await kari.wait_for("Tilkoblet", timeout=30)
+        await ola.wait_for("Tilkoblet", timeout=30)
         await host.wait_for("Fylkessamling", timeout=30)  # the host view, forked the same way
         tree = process_tree(gateway.pid)
-        assert len(tree) == 4, f"gateway, zygote and two seats: {tree}"
+        titles = [Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").strip() for pid in tree]
+        assert titles.count(b"kompsesjon ssh seats (host)") == 2 and len(tree) == 4, (
+            f"gateway, zygote, a seat host with Kari's and Ola's apps, one with the facilitator's: {titles}"
+        )
 
         gateway.kill()  # SIGKILL: nothing of the gateway runs its clean-up
         await gateway.wait()
@@ -72,7 +80,8 @@ async def test_killing_the_gateway_leaves_nothing_running(tmp_path):
             await until(lambda: not still_running(tree), timeout=10)
         except TimeoutError:
             raise AssertionError(f"left running after the gateway died: {still_running(tree)}") from None
-        await until(lambda: not kari.alive() and not host.alive(), timeout=10)  # ssh saw the connection end
+        # ssh saw the connection end
+        await until(lambda: not kari.alive() and not ola.alive() and not host.alive(), timeout=10)
     finally:
         for terminal in terminals:
             terminal.kill()
@@ -128,7 +137,8 @@ async def test_the_zygote_dying_is_survived(tmp_path):
 
             kari.kill()  # an orphaned seat still ends with its SSH connection
             await until(lambda: kari_seat not in gateway.children, timeout=15)
-            assert proc_stat(kari_seat.pid) is None or proc_stat(kari_seat.pid)[0] == "Z"
+            # (Kari's was the last app in its seat host: the host goes too.)
+            await until(lambda: proc_stat(kari_seat.pid) is None or proc_stat(kari_seat.pid)[0] == "Z", timeout=10)
         finally:
             for terminal in terminals:
                 terminal.kill()

@@ -93,3 +93,30 @@ def test_participant_strings_are_not_markup():
         for key, text in catalog(lang).items():
             if key.startswith("participant."):
                 assert "[" not in text, f"{lang}: {key}"
+
+
+async def test_apps_with_a_language_of_their_own_do_not_switch_each_other():
+    # Several apps in one SSH seat host: each runs in its own context.
+    import asyncio
+
+    async def app(lang: str, switch_to: str | None, ready: asyncio.Event, go: asyncio.Event) -> tuple[str, str]:
+        i18n.own_language(lang)
+        before = i18n.t("commands.quit")
+        ready.set()
+        await go.wait()
+        if switch_to:
+            i18n.use(switch_to)
+        await asyncio.sleep(0)
+        return before, i18n.t("commands.quit")
+
+    process_before = i18n.t("commands.quit")
+    ready = [asyncio.Event(), asyncio.Event()]
+    go = asyncio.Event()
+    kari = asyncio.ensure_future(app("nb", "en", ready[0], go))
+    sven = asyncio.ensure_future(app("sv", None, ready[1], go))
+    await asyncio.gather(*(event.wait() for event in ready))
+    go.set()
+    (kari_before, kari_after), (sven_before, sven_after) = await asyncio.gather(kari, sven)
+    assert kari_before == catalog("nb")["commands.quit"] and kari_after == catalog("en")["commands.quit"]
+    assert sven_before == sven_after == catalog("sv")["commands.quit"], "Kari's switch is Kari's alone"
+    assert i18n.t("commands.quit") == process_before, "and the process's language is untouched"

@@ -167,6 +167,8 @@ def deliveries(state: State, event: ev.Event) -> list[Delivery]:
         return _plan_edit(state, event)
 
     if isinstance(event, (ev.IslandChosen, ev.ParticipantRemoved)):
+        if not state.plans:  # nothing to read yet (island choices come before plans)
+            return _everyone(event)
         # Only this person's reading changes (their island).
         return [
             Delivery(event, facilitators=True, screens=True, participants=True),

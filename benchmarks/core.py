@@ -12,11 +12,15 @@ the clients or SQLite. Workloads (``--mode``):
 * ``edit``: every participant edits their own private card (events to the
   author and the facilitator), one batch of N commands per round;
 * ``checkin``: every participant checks in (each event to everyone);
-* ``join``: N new participants say hello in one batch.
+* ``join``: N new participants say hello in one batch;
+* ``plan``: on islands of five, every participant saves a field of their
+  island's action plan (100 characters): full text to the island, the
+  facilitator and screens, compact to everyone else where the server does so.
 
 Frames are parsed as a connection's would be. The figure is the process's
 CPU time per command (or per join; ``time.process_time``, so other programs
-on a shared machine do not count), the median of ``--repeat`` runs. ``--server-src``
+on a shared machine do not count), the median of ``--repeat`` runs, and the
+bytes the hub wrote to all connections per command. ``--server-src``
 also accepts a tree from before the session core (7d7a406 and earlier).
 """
 
@@ -84,7 +88,7 @@ class NullStore:
         return {}
 
 
-async def measure(mode: str, n: int, rounds: int) -> float:
+async def measure(mode: str, n: int, rounds: int) -> tuple[float, float]:
     import server.hub as hub_module
     from kompsesjon import protocol as proto
     from kompsesjon.method import commands as c
@@ -110,8 +114,11 @@ async def measure(mode: str, n: int, rounds: int) -> float:
     await hub.load()
     loop = asyncio.get_running_loop()
 
+    stand_ins: list[StandIn] = []  # every connection's, to count the bytes written
+
     def connection(role: str):
-        return hub_module.Peer(role, StandIn()) if core_api else hub_module.Client(StandIn(), role)
+        stand_ins.append(StandIn())
+        return hub_module.Peer(role, stand_ins[-1]) if core_api else hub_module.Client(stand_ins[-1], role)
 
     def hello_item(peer, hello):
         done = loop.create_future()
@@ -161,8 +168,44 @@ async def measure(mode: str, n: int, rounds: int) -> float:
                 for i in range(n)
             ]
             await hub._handle(batch)
-        return (time.process_time() - started) / (rounds * n)
-    if mode == "edit":
+        return (time.process_time() - started) / (rounds * n), 0.0
+    if mode == "plan":
+        from kompsesjon.method.state import PLAN_FIELDS
+
+        async def host_does(command) -> None:
+            await hub._handle([command_item(host, command)])
+
+        await host_does(c.AdvancePhase(id="go1", current=0))
+        await hub._handle([command_item(people[0], c.AddItem(id="a0", board="critique", text="kort"))])
+        for phase in range(1, 9):
+            await host_does(c.AdvancePhase(id=f"go{phase + 1}", current=phase))
+        islands = max(n // 5, 1)
+        link = [c.LinkRef(board="critique", card="K1")]
+        for k in range(islands):
+            await host_does(c.CreateIsland(id=f"i{k}", title=f"Øy {k}", links=link))
+        await hub._handle(
+            [
+                command_item(p, c.ChooseIsland(id=f"c{i}", island=f"I{i // 5 % islands + 1}"))
+                for i, p in enumerate(people)
+            ]
+        )
+        await host_does(c.AdvancePhase(id="go10", current=9))
+        assert hub.core.state.current.kind == "action_plans" and len(hub.core.state.island_of) == n
+
+        def frame(i: int, r: int) -> str:
+            text = f"{r:03d} " + "Et felles fagnettverk for sykepleiere i Salten, med møter hver måned og "[:96]
+            island, field = f"I{i // 5 % islands + 1}", PLAN_FIELDS[i % 5]
+            return json.dumps(
+                {
+                    "type": "edit_plan",
+                    "id": f"e{r}-{i}",
+                    "island": island,
+                    "field": field,
+                    "text": text,
+                    "base_version": r,
+                }
+            )
+    elif mode == "edit":
         await hub._handle([command_item(host, c.AdvancePhase(id="go", current=0))])
         await hub._handle(
             [command_item(p, c.AddItem(id=f"a{i}", board="critique", text=f"kort {i}")) for i, p in enumerate(people)]
@@ -175,15 +218,19 @@ async def measure(mode: str, n: int, rounds: int) -> float:
         def frame(i: int, r: int) -> str:
             return json.dumps({"type": "check_in", "id": f"e{r}-{i}", "text": f"håp {r}"})
 
+    written = sum(s.transport.written for s in stand_ins)
     started = time.process_time()
     for r in range(rounds):
         await hub._handle([command_item(p, parse(p, frame(i, r))) for i, p in enumerate(people)])
-    return (time.process_time() - started) / (rounds * n)
+    elapsed = time.process_time() - started
+    if mode == "plan":  # every edit was taken (none refused as stale)
+        assert all(f.version == rounds for fields in hub.core.state.plans.values() for f in fields.values())
+    return elapsed / (rounds * n), (sum(s.transport.written for s in stand_ins) - written) / (rounds * n)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mode", choices=["edit", "checkin", "join"], default="edit")
+    parser.add_argument("--mode", choices=["edit", "checkin", "join", "plan"], default="edit")
     parser.add_argument("--n", type=int, default=100, help="participants (the batch size)")
     parser.add_argument("--rounds", type=int, default=0, help="batches per run (default: by mode)")
     parser.add_argument("--repeat", type=int, default=5)
@@ -195,11 +242,13 @@ def main() -> None:
         env = {**os.environ, "PYTHONPATH": src}
         inner = [sys.executable, __file__, "--mode", args.mode, "--n", str(args.n), "--rounds", str(rounds)]
         sys.exit(subprocess.call([*inner, "--repeat", str(args.repeat)], cwd=src, env=env))
-    figures = [asyncio.run(measure(args.mode, args.n, rounds)) for _ in range(args.repeat)]
+    runs = [asyncio.run(measure(args.mode, args.n, rounds)) for _ in range(args.repeat)]
+    figures = [seconds for seconds, _ in runs]
     unit = "join" if args.mode == "join" else "command"
     print(
         f"{args.mode}, N = {args.n}: {statistics.median(figures) * 1e6:.1f} µs per {unit} "
-        f"(median of {args.repeat}; {', '.join(f'{f * 1e6:.1f}' for f in figures)})"
+        f"(median of {args.repeat}; {', '.join(f'{f * 1e6:.1f}' for f in figures)}); "
+        f"{statistics.median(b for _, b in runs) / 1024:.1f} KiB written per {unit}"
     )
 
 

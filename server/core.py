@@ -282,6 +282,8 @@ def event_message(seq: int, body: str) -> str:
 # What one ``events`` message holds at most (its events' messages, in bytes);
 # an event larger than this goes alone.
 EVENTS_BYTES = 256 * 1024
+# Common events per shared block (see SessionCore._common_share).
+COMMON_BLOCK = 64
 
 
 def events_message(messages: list[Out]) -> str:
@@ -375,6 +377,10 @@ class SessionCore:
         # replies to participant connections that go after them: queued once,
         # not once per connection, and sent as one ``events`` message.
         self._common: list[Out] = []
+        # Whole blocks of the common events, each made into messages once: the
+        # share of a connection sent something of its own (an island member's
+        # plan edit) is mostly such blocks, shared, not joined per connection.
+        self._blocks: dict[int, list[Send]] = {}
         self._deferred: dict[Peer, list[Send]] = {}
         self._snapshots: dict[Audience, Out] | None = None  # made in this commit
         self._named: set[str] = set()  # participants sent something of their own in this commit
@@ -539,12 +545,13 @@ class SessionCore:
                     continue
                 share = runs.get(start)
                 if share is None:
-                    share = runs[start] = coalesce(common[start:])
+                    share = runs[start] = coalesce(self._common_share(common, start, len(common)))
                 so_far = out.get(peer)
                 if so_far is None:
                     out[peer] = list(share)
                 else:
                     so_far.extend(share)
+            self._blocks = {}
         if self._deferred:
             deferred, self._deferred = self._deferred, {}
             for peer, replies in deferred.items():
@@ -894,10 +901,24 @@ class SessionCore:
                 self._send(peer, Close(1008, "removed"))
                 self._unregister(peer)
 
+    def _common_share(self, common: list[Out], start: int, upto: int) -> list[Send]:
+        """``common[start:upto]``, its whole blocks as their shared messages."""
+        first, last = -(-start // COMMON_BLOCK), upto // COMMON_BLOCK
+        if first >= last:
+            return list(common[start:upto])
+        share: list[Send] = list(common[start : first * COMMON_BLOCK])
+        for k in range(first, last):
+            block = self._blocks.get(k)
+            if block is None:
+                block = self._blocks[k] = coalesce(common[k * COMMON_BLOCK : (k + 1) * COMMON_BLOCK])
+            share += block
+        share += common[last * COMMON_BLOCK : upto]
+        return share
+
     def _catch_up_common(self, peer: Peer, upto: int) -> None:
         """Queue ``peer``'s share of the common events before ``upto``."""
         if peer.cursor < upto:
-            share = self._common[peer.cursor : upto]
+            share = self._common_share(self._common, peer.cursor, upto)
             queued = self._outgoing.get(peer)
             if queued is None:
                 self._outgoing[peer] = [*share]

@@ -33,6 +33,23 @@ class ItemData(BaseModel):
     pair: str | None = None
 
 
+class PlanFieldData(BaseModel):
+    """A plan field as one participant sees it (see :class:`PlanEdited`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    version: int
+    by: str | None = None
+    length: int | None = None
+
+
+# The action plans as a participant sees them after a change of who reads which
+# plan in full (island -> field -> field). Never stored: only a projection of
+# an event to participants carries it (see method/visibility.py).
+CarriedPlans = dict[str, dict[str, PlanFieldData]] | None
+
+
 class TallyData(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -118,12 +135,14 @@ class RegionSet(_Event):
 class ParticipantRemoved(_Event):
     type: Literal["participant_removed"] = "participant_removed"
     participant: str
+    plans: CarriedPlans = None
 
 
 class PhaseChanged(_Event):
     type: Literal["phase_changed"] = "phase_changed"
     phase: int
     previous: int
+    plans: CarriedPlans = None
 
 
 class TimerChanged(_Event):
@@ -280,26 +299,33 @@ class IslandUpdated(_Event):
 class IslandRemoved(_Event):
     type: Literal["island_removed"] = "island_removed"
     island: str
+    plans: CarriedPlans = None
 
 
 class IslandChosen(_Event):
     type: Literal["island_chosen"] = "island_chosen"
     participant: str
     island: str | None
+    plans: CarriedPlans = None
 
 
 class PlanEdited(_Event):
+    """A plan field's new text. Participants outside the island receive it
+    compact: ``text`` empty and ``length`` its number of characters."""
+
     type: Literal["plan_edited"] = "plan_edited"
     island: str
     field: str
     text: str
     version: int
     by: str | None = None
+    length: int | None = None
 
 
 class IslandPresented(_Event):
     type: Literal["island_presented"] = "island_presented"
     island: str | None
+    plans: CarriedPlans = None
 
 
 class NextStepAdded(_Event):

@@ -138,6 +138,7 @@ def _removed(state: State, e: ev.ParticipantRemoved) -> None:
     # A removed person no longer counts in an island or a group, and holds no
     # group role (the events that put them there stay in the log).
     state.island_of.pop(e.participant, None)
+    _carried(state, e.plans)
     for group in state.groups.values():
         if e.participant in group.members and group.active:
             group.members.remove(e.participant)
@@ -154,6 +155,7 @@ def _phase(state: State, e: ev.PhaseChanged) -> None:
     state.presenting = None
     state.presenting_group = None
     state.presenting_action = None
+    _carried(state, e.plans)
 
 
 @_on(ev.TimerChanged)
@@ -368,6 +370,7 @@ def _island_removed(state: State, e: ev.IslandRemoved) -> None:
         del state.island_of[person]
     if state.presenting == e.island:
         state.presenting = None
+    _carried(state, e.plans)
 
 
 @_on(ev.IslandChosen)
@@ -376,17 +379,31 @@ def _island_chosen(state: State, e: ev.IslandChosen) -> None:
         state.island_of.pop(e.participant, None)
     else:
         state.island_of[e.participant] = e.island
+    _carried(state, e.plans)
 
 
 @_on(ev.PlanEdited)
 def _plan_edited(state: State, e: ev.PlanEdited) -> None:
     plan = state.plans.setdefault(e.island, {})
-    plan[e.field] = PlanField(text=e.text, version=e.version, by=e.by)
+    plan[e.field] = PlanField(text=e.text, version=e.version, by=e.by, length=e.length)
+
+
+def _carried(state: State, plans: ev.CarriedPlans) -> None:
+    """A participant's projection of a change in who reads which plan in full
+    carries their plans as they now see them (stored events carry none)."""
+    if plans is not None:
+        state.plans = {
+            island: {
+                name: PlanField(text=f.text, version=f.version, by=f.by, length=f.length) for name, f in fields.items()
+            }
+            for island, fields in plans.items()
+        }
 
 
 @_on(ev.IslandPresented)
 def _island_presented(state: State, e: ev.IslandPresented) -> None:
     state.presenting = e.island
+    _carried(state, e.plans)
 
 
 @_on(ev.NextStepAdded)

@@ -141,6 +141,9 @@ class PlanField:
     text: str = ""
     version: int = 0
     by: str | None = None
+    # Set only in a participant's view of another island's plan: its text is
+    # withheld (``text`` is empty) and this is how many characters it has.
+    length: int | None = None
 
 
 @dataclass

@@ -14,7 +14,13 @@ The only place that knows the method's secrecy rules:
 * the facilitator's summary and decisions are for facilitators until the
   report is made (purpose and background are for everyone);
 * a check-out evaluation reaches facilitators without its author (in every
-  session) and its author; nobody else.
+  session) and its author; nobody else;
+* an action plan is read in full by its island, facilitators and screens, and
+  by everyone while it is presented; the other participants get each edit
+  compact (version, author, length, no text), and a change of who reads which
+  plan in full (choosing or leaving an island, an island removed or presented,
+  a phase change, a person removed) carries the plans as the participants it
+  changes for now see them.
 
 :func:`deliveries` plans the fan-out of one event so the server serialises
 once per audience, not once per socket. :func:`view_state` gives the snapshot a
@@ -157,7 +163,25 @@ def deliveries(state: State, event: ev.Event) -> list[Delivery]:
     if isinstance(event, (ev.DotsChanged, ev.VoteStatusChanged)):
         return [Delivery(event, facilitators=True, only=frozenset({event.participant}))]
 
-    if isinstance(event, (ev.PlanEdited, ev.AnswerEdited, ev.ActionStatusSet, ev.ActionNoteEdited)):
+    if isinstance(event, ev.PlanEdited):
+        return _plan_edit(state, event)
+
+    if isinstance(event, (ev.IslandChosen, ev.ParticipantRemoved)):
+        if not state.plans:  # nothing to read yet (island choices come before plans)
+            return _everyone(event)
+        # Only this person's reading changes (their island).
+        return [
+            Delivery(event, facilitators=True, screens=True, participants=True),
+            Delivery(
+                event.model_copy(update={"plans": carried_plans(state, event.participant)}),
+                only=frozenset({event.participant}),
+            ),
+        ]
+
+    if isinstance(event, (ev.IslandRemoved, ev.IslandPresented, ev.PhaseChanged)):
+        return _with_plans(state, event)
+
+    if isinstance(event, (ev.AnswerEdited, ev.ActionStatusSet, ev.ActionNoteEdited)):
         return _anonymised(state, event, event.by, lambda e: e.model_copy(update={"by": None}))
 
     if isinstance(event, ev.ReportTextEdited):
@@ -172,6 +196,79 @@ def deliveries(state: State, event: ev.Event) -> list[Delivery]:
         return plan
 
     return _everyone(event)
+
+
+def reads_plan(state: State, participant: str | None, island: str) -> bool:
+    """Does this participant read the island's plan in full? Their own
+    island's, and the plan being presented."""
+    return state.presenting == island or (participant is not None and state.island_of.get(participant) == island)
+
+
+def plan_as_seen(state: State, value: PlanField, me: str | None, *, full: bool) -> PlanField:
+    """A plan field as ``me`` sees it: in full, or compact (no text, its length)."""
+    by = shown_author(state, value.by, me)
+    if full:
+        return PlanField(text=value.text, version=value.version, by=by, length=value.length)
+    return PlanField(text="", version=value.version, by=by, length=len(value.text))
+
+
+def carried_plans(state: State, me: str | None) -> dict[str, dict[str, ev.PlanFieldData]]:
+    """Every plan as participant ``me`` sees it, for an event's projection."""
+    return {
+        island: {
+            name: ev.PlanFieldData(**vars(plan_as_seen(state, value, me, full=reads_plan(state, me, island))))
+            for name, value in fields.items()
+        }
+        for island, fields in state.plans.items()
+    }
+
+
+def _plan_edit(state: State, event: ev.PlanEdited) -> list[Delivery]:
+    """Full to the island, facilitators and screens; compact to the rest."""
+    anonymous = state.anonymous
+    full = event.model_copy(update={"by": None}) if anonymous else event
+    if state.presenting == event.island:
+        if not anonymous or event.by is None:
+            return _everyone(full)
+        return [
+            Delivery(full, facilitators=True, screens=True, participants=True),
+            Delivery(event, only=frozenset({event.by})),
+        ]
+    compact = full.model_copy(update={"text": "", "length": len(event.text)})
+    members = frozenset(p for p, i in state.island_of.items() if i == event.island)
+    plan = []
+    if anonymous and event.by is not None:  # the author alone sees the edit is theirs
+        own = event if event.by in members else event.model_copy(update={"text": "", "length": len(event.text)})
+        plan.append(Delivery(own, only=frozenset({event.by})))
+        members = members - {event.by}
+    plan.append(Delivery(full, facilitators=True, screens=True, only=members))
+    plan.append(Delivery(compact, participants=True))
+    return plan
+
+
+def _with_plans(state: State, event: ev.IslandRemoved | ev.IslandPresented | ev.PhaseChanged) -> list[Delivery]:
+    """An event that may change who reads which plan in full, for everyone:
+    each participant's projection carries the plans as they now see them.
+
+    Participants see alike but for their island (and, in anonymous sessions,
+    their own edits), so there is one projection per such group.
+    """
+    if not state.plans:
+        return _everyone(event)
+    authors = {f.by for fields in state.plans.values() for f in fields.values()} if state.anonymous else set()
+    groups: dict[tuple[str | None, str | None], set[str]] = {}
+    for pid in state.participants:
+        groups.setdefault((state.island_of.get(pid), pid if pid in authors else None), set()).add(pid)
+    anyone = carried_plans(state, None)
+    plan = [
+        Delivery(event, facilitators=True, screens=True),
+        Delivery(event.model_copy(update={"plans": anyone}), participants=True),
+    ]
+    for people in groups.values():
+        theirs = carried_plans(state, min(people))
+        if theirs != anyone:
+            plan.append(Delivery(event.model_copy(update={"plans": theirs}), only=frozenset(people)))
+    return plan
 
 
 def recipients_of(plan: list[Delivery], audience: Audience) -> ev.Event | None:
@@ -259,8 +356,11 @@ def view_state(state: State, audience: Audience) -> State:
     def notes(source: dict[str, Note]) -> dict[str, Note]:
         return {n.id: replace(n, author=author(n.author)) for n in source.values()}
 
+    everything = audience.role != "participant"
     plans = {
-        island: {f: PlanField(text=p.text, version=p.version, by=author(p.by)) for f, p in fields.items()}
+        island: {
+            f: plan_as_seen(state, p, me, full=everything or reads_plan(state, me, island)) for f, p in fields.items()
+        }
         for island, fields in state.plans.items()
     }
     answers = {k: PlanField(text=a.text, version=a.version, by=author(a.by)) for k, a in state.answers.items()}

@@ -3,10 +3,17 @@
 import pytest
 
 from kompsesjon.method import FACILITATOR, PhaseKind, participant
-from kompsesjon.method.state import PLAN_FIELDS
-from kompsesjon.method.visibility import FACILITATOR_VIEW, SCREEN_VIEW, participant_view, view_state
+from kompsesjon.method.state import PLAN_FIELDS, PlanField
+from kompsesjon.method.visibility import (
+    FACILITATOR_VIEW,
+    SCREEN_VIEW,
+    deliveries,
+    participant_view,
+    recipients_of,
+    view_state,
+)
 
-from .workshop import Workshop
+from .workshop import Workshop, assert_mirrors_agree
 
 
 def plans_phase(w: Workshop):
@@ -115,11 +122,62 @@ def test_plans_of_removed_or_unknown_islands_cannot_be_edited(plans):
     w.rejects("unknown_island", participant(a), "edit_plan", island="I99", field="what", text="x", base_version=0)
 
 
-def test_everyone_sees_every_plan(plans):
+def test_a_plan_is_read_in_full_by_its_island_facilitators_and_screens(plans):
+    w, (a, b, _, d), tid, _ = plans
+    edited = edit(w, a, tid, "what", "Skjerme tid", 0)
+    for audience in (SCREEN_VIEW, participant_view(b), FACILITATOR_VIEW):
+        assert view_state(w.state, audience).plans[tid]["what"] == PlanField("Skjerme tid", 1, a)
+        assert recipients_of(deliveries(w.state, edited), audience) == edited
+    # The rest of the room gets it compact: how long, which version, by whom.
+    assert view_state(w.state, participant_view(d)).plans[tid]["what"] == PlanField("", 1, a, length=11)
+    received = recipients_of(deliveries(w.state, edited), participant_view(d))
+    assert received is not None and (received.text, received.length, received.version) == ("", 11, 1)
+    assert_mirrors_agree(w.log)
+
+
+def test_an_island_newly_joined_brings_its_plans_in_full(plans):
+    w, (a, *_), tid, _ = plans
+    edit(w, a, tid, "what", "Skjerme tid", 0)
+    d = w.join("Person 5", "Bodø")
+    assert view_state(w.state, participant_view(d)).plans[tid]["what"].text == ""
+    (moved,) = w.do(FACILITATOR, "assign_island", participant=d, island=tid)
+    carried = recipients_of(deliveries(w.state, moved), participant_view(d))
+    assert carried is not None and carried.plans is not None
+    assert carried.plans[tid]["what"].text == "Skjerme tid"
+    assert view_state(w.state, participant_view(d)).plans[tid]["what"].text == "Skjerme tid"
+    # The others only learn who moved.
+    assert recipients_of(deliveries(w.state, moved), participant_view(a)).plans is None
+    assert_mirrors_agree(w.log)
+
+
+def test_the_presented_plan_is_read_in_full_by_everyone_until_the_phase_changes(plans):
     w, (a, _, _, d), tid, _ = plans
     edit(w, a, tid, "what", "Skjerme tid", 0)
-    for audience in (SCREEN_VIEW, participant_view(d), FACILITATOR_VIEW):
-        assert view_state(w.state, audience).plans[tid]["what"].text == "Skjerme tid"
+    w.do(FACILITATOR, "present_island", island=tid)
+    assert view_state(w.state, participant_view(d)).plans[tid]["what"].text == "Skjerme tid"
+    presented_edit = edit(w, None, tid, "how", "Kalender", 0)
+    assert recipients_of(deliveries(w.state, presented_edit), participant_view(d)).text == "Kalender"
+    w.advance()
+    assert w.state.presenting is None
+    assert view_state(w.state, participant_view(d)).plans[tid]["how"] == PlanField("", 1, FACILITATOR.id, length=8)
+    assert_mirrors_agree(w.log)
+
+
+@pytest.mark.parametrize("anonymous", [False, True], ids=["named", "anonymous"])
+def test_plan_readers_change_and_mirrors_follow(anonymous):
+    w = Workshop(anonymous=anonymous)
+    (a, b, c, d), tid, roller = plans_phase(w)
+    edit(w, a, tid, "what", "Skjerme tid", 0)
+    edit(w, c, roller, "who", "Per", 0)
+    e = w.join("Person 5", "Bodø")
+    w.do(FACILITATOR, "assign_island", participant=e, island=roller)
+    w.do(FACILITATOR, "present_island", island=roller)
+    edit(w, e, roller, "how", "Avklare", 0)
+    edit(w, b, tid, "how", "Kalender", 0)
+    w.do(FACILITATOR, "present_island", island=tid)
+    w.do(FACILITATOR, "remove_participant", participant=d)
+    w.advance()
+    assert_mirrors_agree(w.log)
 
 
 def test_in_anonymous_sessions_only_the_writer_knows_an_edit_is_theirs():

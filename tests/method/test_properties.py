@@ -15,7 +15,8 @@ log is replayed and every audience's mirror is compared with its view:
     who raised it;
 (d) replaying the log from scratch gives exactly the same state;
 (e) a rejected command changes nothing;
-(f) the mirror law, for the facilitator, a screen and every participant.
+(f) the mirror law, for the facilitator, a screen and every participant;
+(g) a participant reads no plan text but their island's and the presented one's.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pydantic import ValidationError
 
 from kompsesjon.method import FACILITATOR, GUEST, PhaseKind, Rejection, Rules, decide, dump_state, evolve, participant
 from kompsesjon.method.clustering import live_units, unit_of
-from kompsesjon.method.events import Evaluated, Event
+from kompsesjon.method.events import Evaluated, Event, PlanEdited
 from kompsesjon.method.group_work import active_groups, answer, org_group
 from kompsesjon.method.state import PLAN_FIELDS, State
 from kompsesjon.method.visibility import (
@@ -205,6 +206,15 @@ class Room:
                 if received is not None:
                     assert isinstance(received, Evaluated)
                     assert received.author in (None, audience.participant), (audience, received)
+        # (g) a plan edit's text goes only to those who read that plan in full
+        if e.type == "plan_edited":
+            for audience in self.audiences():
+                received = recipients_of(plan, audience)
+                assert isinstance(received, PlanEdited)
+                if self.outside(audience, received.island):
+                    assert (received.text, received.length) == ("", len(e.text)), (audience, received)
+                else:
+                    assert (received.text, received.length) == (e.text, None), (audience, received)
         # The server routes every participant no delivery names as one audience.
         named = set().union(*(d.only for d in plan))
         anyone = recipients_of(plan, ANY_PARTICIPANT)
@@ -250,6 +260,19 @@ class Room:
             if self.state.anonymous:
                 assert authors_of(seen) <= {me} - {None}, audience
                 assert not any(self.foreign_pair(i.pair, me) for i in seen.items.values()), audience
+            for island, fields in seen.plans.items():  # (g)
+                for name, value in fields.items():
+                    text = self.state.plans[island][name].text
+                    if self.outside(audience, island):
+                        assert (value.text, value.length) == ("", len(text)), (audience, island, name)
+                    else:
+                        assert (value.text, value.length) == (text, None), (audience, island, name)
+
+    def outside(self, audience: Audience, island: str) -> bool:
+        """(g) does this audience get the island's plan compact?"""
+        if audience.role != "participant" or self.state.presenting == island:
+            return False
+        return audience.participant is None or self.state.island_of.get(audience.participant) != island
 
     # ---- the room's moves: everywhere --------------------------------------------
 

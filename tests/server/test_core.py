@@ -36,6 +36,7 @@ from kompsesjon.method.visibility import view_state
 from kompsesjon.mirror import Mirror, RefusedForGood
 from server import core as core_module
 from server.core import (
+    COMMON_BLOCK,
     FATAL,
     GREETED,
     NEWCOMER,
@@ -44,6 +45,7 @@ from server.core import (
     Close,
     CommandRequest,
     HelloRequest,
+    Out,
     Peer,
     SessionCore,
 )
@@ -484,6 +486,31 @@ def test_in_an_anonymous_burst_each_author_gets_their_own_in_order():
         mine = [e for e in events if e.author is not None]
         assert [e.text for e in mine] == [f"hei {i}"], "only one's own check-in shows its author"
         _acks_follow_their_events(p)
+    room.check()
+
+
+def test_a_burst_longer_than_a_block_reaches_each_author_once_and_in_order():
+    # More events than COMMON_BLOCK: an author's share before and after their
+    # own event is made of shared blocks and the ends around them.
+    room = Room(anonymous=True)
+    host = room.client("facilitator")
+    people = [room.client("participant", name=f"P{i}") for i in range(3 * COMMON_BLOCK + 5)]
+    welcome(room, host, *people)
+    for client in people:
+        client.heard.clear()
+    first = room.core.seq + 1
+    taken: list[dict] = []
+    take = room.core.data_to_send
+    room.core.data_to_send = lambda: taken.append(take()) or taken[-1]
+    room.batch([room.command(p, "check_in", text=f"hei {i}") for i, p in enumerate(people)])
+    seqs = list(range(first, first + len(people)))
+    for p in people:
+        assert heard_events(p) == seqs, "every event once, in order"
+        _acks_follow_their_events(p)
+    (out,) = taken
+    sent = {id(m): len(m.text) for p in people for m in out[p.peer] if isinstance(m, Out)}
+    total = sum(len(m.text) for p in people for m in out[p.peer] if isinstance(m, Out))
+    assert sum(sent.values()) < total / 2, "most of the text is in blocks made once for everyone"
     room.check()
 
 

@@ -20,7 +20,18 @@ function itemFrom(data, isPrivate) {
 }
 
 function planField(e) {
-  return { text: e.text, version: e.version, by: e.by ?? null };
+  return { text: e.text, version: e.version, by: e.by ?? null, length: e.length ?? null };
+}
+
+// A change of who reads which plan in full brings this participant's plans as
+// they now see them (other islands' compact: no text, its length).
+function carried(s, e) {
+  if (e.plans == null) return;
+  s.plans = {};
+  for (const [island, fields] of Object.entries(e.plans)) {
+    s.plans[island] = {};
+    for (const [name, f] of Object.entries(fields)) s.plans[island][name] = planField(f);
+  }
 }
 
 function leaveGroup(group, who) {
@@ -55,6 +66,7 @@ const HANDLERS = {
     const p = s.participants[e.participant];
     if (p) p.removed = true;
     delete s.island_of[e.participant];
+    carried(s, e);
     for (const g of Object.values(s.groups)) {
       if (g.active && g.members.includes(e.participant)) leaveGroup(g, e.participant);
     }
@@ -65,6 +77,7 @@ const HANDLERS = {
     s.presenting = null;
     s.presenting_group = null;
     s.presenting_action = null;
+    carried(s, e);
   },
   timer_changed(s, e) { s.timer = { deadline: e.timer.deadline ?? null, remaining: e.timer.remaining ?? null }; },
   checked_in(s, e) {
@@ -171,16 +184,21 @@ const HANDLERS = {
     if (s.islands[e.island]) s.islands[e.island].removed = true;
     for (const [who, island] of Object.entries(s.island_of)) if (island === e.island) delete s.island_of[who];
     if (s.presenting === e.island) s.presenting = null;
+    carried(s, e);
   },
   island_chosen(s, e) {
     if (e.island == null) delete s.island_of[e.participant];
     else s.island_of[e.participant] = e.island;
+    carried(s, e);
   },
   plan_edited(s, e) {
     const plan = s.plans[e.island] || (s.plans[e.island] = {});
     plan[e.field] = planField(e);
   },
-  island_presented(s, e) { s.presenting = e.island ?? null; },
+  island_presented(s, e) {
+    s.presenting = e.island ?? null;
+    carried(s, e);
+  },
   next_step_added(s, e) {
     s.next_steps[e.step] = { id: e.step, text: e.text, removed: false };
     count(s, "step");
@@ -215,7 +233,7 @@ const HANDLERS = {
     // The answers are a list of records, each with its key (AnswerKey's
     // fields): a new key is appended, a known one keeps its place.
     const key = { phase: e.phase, question: e.question, group: e.group, sub: e.sub ?? null };
-    const row = { ...key, ...planField(e) };
+    const row = { ...key, text: e.text, version: e.version, by: e.by ?? null }; // never compact
     const at = s.answers.findIndex((a) => a.phase === key.phase && a.question === key.question
       && a.group === key.group && (a.sub ?? null) === key.sub);
     if (at >= 0) s.answers[at] = row;
@@ -272,8 +290,8 @@ export const KNOWN = ["session_created", ...Object.keys(HANDLERS)];
 
 function created(e) {
   const texts = {};
-  if (e.purpose) texts.purpose = { text: e.purpose, version: 0, by: null };
-  if (e.background) texts.background = { text: e.background, version: 0, by: null };
+  if (e.purpose) texts.purpose = { text: e.purpose, version: 0, by: null, length: null };
+  if (e.background) texts.background = { text: e.background, version: 0, by: null, length: null };
   const boards = {};
   for (const spec of e.boards) {
     boards[spec.id] = { spec, revealed: false, vote: { closed: false, dots: {}, status: {}, revealed: null } };

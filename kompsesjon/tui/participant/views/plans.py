@@ -18,7 +18,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
 from kompsesjon.client import new_id
-from kompsesjon.i18n import t
+from kompsesjon.i18n import t, tn
 from kompsesjon.method import State
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
@@ -30,13 +30,27 @@ from kompsesjon.tui.participant.drafts import DraftKey
 from kompsesjon.tui.participant.modals import PeoplePicker
 from kompsesjon.tui.participant.versioned import VersionedEditor
 from kompsesjon.tui.participant.views.base import VIEWS, OwnAndOthers, PhaseView, names
-from kompsesjon.tui.text import plain
+from kompsesjon.tui.text import person, plain
 
 _UNSEEN = object()
 
 
 def owner_names(owners) -> str:
     return ", ".join(f"{p.name} ({p.org})" if p.org else p.name for p in owners)
+
+
+def field_text(state: State, value: PlanField | None) -> Text:
+    """A plan field read-only: its text, or for another island's plan (whose
+    text the server keeps to the island) how long it is and who saved it."""
+    if value is None or not (value.text or value.length):
+        return Text("–", style="dim")
+    if value.length is None:
+        return plain(value.text)
+    if value.by is None:
+        note = tn("participant.plans.compact", value.length, version=value.version)
+    else:
+        note = tn("participant.plans.compact_by", value.length, version=value.version, who=person(state, value.by))
+    return Text(note, style="dim italic")
 
 
 def plan_table(state: State, island: str) -> Table:
@@ -46,8 +60,7 @@ def plan_table(state: State, island: str) -> Table:
     table.add_column(ratio=1)
     fields = state.plans.get(island, {})
     for name in PLAN_FIELDS:
-        text = fields[name].text if name in fields else ""
-        table.add_row(t(f"plan.{name}"), plain(text) if text else Text("–", style="dim"))
+        table.add_row(t(f"plan.{name}"), field_text(state, fields.get(name)))
     owners = state.plan_owners.get(island, [])
     if owners:
         table.add_row(t("participant.plans.owners"), plain(owner_names(owners)))

@@ -2,7 +2,7 @@
 
 import { t, tn } from "../i18n.js";
 import { h } from "../dom.js";
-import { phaseTitle } from "../text.js";
+import { person, phaseTitle } from "../text.js";
 
 export const PLAN_FIELDS = ["what", "how", "who", "first_step", "when"];
 
@@ -73,8 +73,19 @@ export function planList(state, island) {
   return h("dl", { class: "plan" },
     PLAN_FIELDS.map((name) => [
       h("dt", { text: t(`plan.${name}`) }),
-      fields[name] && fields[name].text ? h("dd", { text: fields[name].text }) : empty("dd"),
+      fieldText(state, fields[name]),
     ]));
+}
+
+/** A plan field read-only: its text, or for another island's plan (whose text
+ * the server keeps to the island) how long it is and who saved it. */
+function fieldText(state, value) {
+  if (!value || !(value.text || value.length)) return empty("dd");
+  if (value.length == null) return h("dd", { text: value.text });
+  const note = value.by == null
+    ? tn("participant.plans.compact", value.length, { version: value.version })
+    : tn("participant.plans.compact_by", value.length, { version: value.version, who: person(state, value.by) });
+  return h("dd", { class: "compact", text: note });
 }
 
 export function cardsCount(n) {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
+from contextlib import ExitStack, suppress
 
 from textual import on
 from textual.app import ComposeResult
@@ -42,6 +42,8 @@ class SessionScreen(Translated, Screen):
         self._ready = False  # children composed and mounted
         self._asked_region = False  # asked once at join; Ctrl+F asks again
         self._making: set[str] = set()  # ids of phase views being mounted
+        self._settling: set[str] = set()  # ids of views whose fields are being mounted
+        self._remade: set[str] = set()  # ids of views whose fields were made anew (the cursor goes back in)
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="header")
@@ -101,13 +103,22 @@ class SessionScreen(Translated, Screen):
                 # Being made: the header waits too, so that the screen
                 # changes in one frame (no "Connected" over "Connecting …").
                 return
+            if view_id in self._settling:
+                return  # shown (as it is then) once its fields are there
+            view.show(state, me)
+            if view.mounting:
+                # Its fields are being made (a new round's answers): nothing
+                # of it is drawn, nor the header, until they are there.
+                self._settle(view)
+                return
         header.show(state, me)
         if client is not None:
             header.show_connection(client.status, client.unanswered)
         if state is None or view is None:
             switcher.current = "view-waiting"
             return
-        view.show(state, me)
+        moved = switcher.current != view_id or view.id in self._remade
+        self._remade.discard(view_id)
         if switcher.current != view_id:
             switcher.current = view_id
         self._ask_region(state, me)
@@ -119,13 +130,39 @@ class SessionScreen(Translated, Screen):
                 self.notify(t("participant.phase_changed", phase=phase_title(state)), timeout=4, markup=False)
             self._phase = state.phase
             header.reset_timer_warnings()
-            self.call_after_refresh(self._focus_view, view)
-        self.tick()
-
-    def _focus_view(self, view: PhaseView) -> None:
-        if view.is_attached:  # not a view of a screen made anew meanwhile (in the session's language)
+            moved = True
+        if moved:
+            # Now, in the step that shows the view, not after the frame that
+            # does: keys typed once it is seen must not go to the view before
+            # (hidden now) or to nothing.
             with suppress(NoMatches):
                 view.focus_default()
+        self.tick()
+
+    def _settle(self, view: PhaseView) -> None:
+        """Show ``view`` once the widgets its :meth:`show` mounts are there
+        (and not a frame before): then with the cursor in its first field."""
+        mounting, view.mounting = view.mounting, []
+        view_id = view.id or ""
+        self._settling.add(view_id)
+        self._remade.add(view_id)
+        # Repaints wait until then: a view on screen whose answers are made
+        # anew would otherwise show the new round without its fields.
+        batch = ExitStack()
+        batch.enter_context(self.app.batch_update())
+
+        async def mounted() -> None:
+            try:
+                for awaited in mounting:
+                    await awaited
+            finally:
+                self._settling.discard(view_id)
+                try:
+                    self.refresh_view()
+                finally:
+                    batch.close()
+
+        self.call_later(mounted)
 
     def _phase_view(self, switcher: ContentSwitcher, view_id: str, kind: PhaseKind | None) -> PhaseView | None:
         """The view with that id; None while it is being made (the first time its phase comes)."""

@@ -61,7 +61,7 @@ async def typed_into_first_answer(pilot, frame: list[str]) -> None:
         return field is not None and field.is_mounted and field.area.text == TYPED
 
     try:
-        await settle(pilot, arrived, timeout=20)
+        await settle(pilot, arrived)
     except TimeoutError:
         raise AssertionError(
             f"the keys typed after this frame were lost (focus: {app.focused!r}):\n{frame[0]}\nnow:\n{screen_text(app)}"
@@ -101,7 +101,7 @@ async def test_a_hidden_view_with_new_answers(dialogue):
         await dialogue.person("Ola", "Fauske")
         await ok(host, c.FormGroups(id=new_id(), set="base", seed=1))
         await until(dialogue, "Rapportering i plenum")
-        await settle(pilot, lambda: "Diskusjonen er låst" in screen_text(app), timeout=20)
+        await settle(pilot, lambda: "Diskusjonen er låst" in screen_text(app))
         frame = keys_on_first_frame(app, "Svar for Bodø")
         await until(dialogue, "Del 4: Lokal oppfølging")
         await typed_into_first_answer(pilot, frame)
@@ -120,7 +120,7 @@ async def test_the_view_on_screen_rebuilt_for_the_next_round(dialogue):
         await until(dialogue, "Del 3: Kryssgrupper")
         await ok(host, c.FormGroups(id=new_id(), set="cross", seed=1))
         assert group_of(host.state, "cross", kari) is not None
-        await settle(pilot, lambda: app.focused is not None and app.focused.id == "answer-0-q", timeout=20)
+        await settle(pilot, lambda: app.focused is not None and app.focused.id == "answer-0-q")
         frame = keys_on_first_frame(app, "Tilbake i basisgruppene")
         await until(dialogue, "Tilbake i basisgruppene")
         await typed_into_first_answer(pilot, frame)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import ExitStack, suppress
 
 from textual import on
@@ -27,6 +28,9 @@ from kompsesjon.tui.participant.views.other import WaitingView
 from kompsesjon.tui.participant.widgets import LineInput
 from kompsesjon.tui.text import phase_title
 
+# Seconds a view waits for its fields before it is shown all the same.
+MOUNTING_AT_MOST = 10.0
+
 # The inputs whose text is the participant's own writing, lost if not sent.
 TYPED_TEXT = frozenset({"card-input", "checkin-input", "checkout-input"})
 
@@ -43,6 +47,7 @@ class SessionScreen(Translated, Screen):
         self._asked_region = False  # asked once at join; Ctrl+F asks again
         self._making: set[str] = set()  # ids of phase views being mounted
         self._settling: set[str] = set()  # ids of views whose fields are being mounted
+        self._batches: list[ExitStack] = []  # repaints held while a view's fields are mounted
         self._remade: set[str] = set()  # ids of views whose fields were made anew (the cursor goes back in)
 
     def compose(self) -> ComposeResult:
@@ -150,19 +155,31 @@ class SessionScreen(Translated, Screen):
         # anew would otherwise show the new round without its fields.
         batch = ExitStack()
         batch.enter_context(self.app.batch_update())
+        self._batches.append(batch)
 
         async def mounted() -> None:
             try:
-                for awaited in mounting:
-                    await awaited
+                # (Bounded: a screen never stays frozen; at worst the view
+                # comes before its fields, and the cursor follows them.)
+                with suppress(TimeoutError):
+                    async with asyncio.timeout(MOUNTING_AT_MOST):
+                        for awaited in mounting:
+                            await awaited
             finally:
                 self._settling.discard(view_id)
                 try:
                     self.refresh_view()
                 finally:
                     batch.close()
+                    self._batches.remove(batch)
 
         self.call_later(mounted)
+
+    def on_unmount(self) -> None:
+        # Made anew (the session's language) or closing while a view's fields
+        # were mounted: the app's repaints must not stay held.
+        for batch in self._batches:
+            batch.close()
 
     def _phase_view(self, switcher: ContentSwitcher, view_id: str, kind: PhaseKind | None) -> PhaseView | None:
         """The view with that id; None while it is being made (the first time its phase comes)."""

@@ -72,9 +72,11 @@ async def test_a_dialogue_conference_in_real_terminals(tmp_path):
                 await terminal.wait_for(expected[:30])
 
         async def write(name: str, text: str, *, tabs: int = 0) -> None:
-            """Type into the own group's answer (Tab to the next one) and save."""
+            """Type into the own group's answer (Tab to the next one) and save:
+            as soon as the answers are on the screen, as a quick typist does
+            (the cursor is in the first one from the frame that shows it)."""
             terminal = people[name]
-            await still(terminal)
+            await terminal.wait_for("─ Svar 1 ─")
             for _ in range(tabs):
                 terminal.keys("Tab")
             terminal.keys(text, literal=True)

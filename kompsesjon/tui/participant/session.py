@@ -237,9 +237,10 @@ class SessionScreen(Translated, Screen):
         if warning:
             self.notify(warning, severity="warning", timeout=8, markup=False)
         if self.focused is None and self.app.screen is self:
-            # A view swapped in while the old one still held the focus can
-            # lose it (Textual drops focus on a widget not yet laid out): the
-            # keys of the phase must keep working, so put the cursor back.
+            # A focused widget that is removed or hidden gives the focus up
+            # (to nothing, where no sibling can take it), e.g. a plan's field
+            # hidden when its island goes: the keys of the phase must keep
+            # working, so put the cursor back.
             switcher = self.query_one("#views", ContentSwitcher)
             view = switcher.get_child_by_id(switcher.current) if switcher.current else None
             if isinstance(view, PhaseView):

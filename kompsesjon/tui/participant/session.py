@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer
 
 from kompsesjon.client import new_id
@@ -174,6 +175,20 @@ class SessionScreen(Translated, Screen):
                     self._batches.remove(batch)
 
         self.call_later(mounted)
+
+    def set_focus(self, widget: Widget | None, scroll_visible: bool = True, from_app_focus: bool = False) -> None:
+        if widget is not None and scroll_visible and not widget.region:
+            # Not laid out yet (its view is shown in this very step): the
+            # focus now, but scrolling to it only after the frame — now it
+            # would go by no geometry and scroll the view's heading away.
+            super().set_focus(widget, scroll_visible=False, from_app_focus=from_app_focus)
+            self.call_after_refresh(self._scroll_to_focused, widget)
+            return
+        super().set_focus(widget, scroll_visible=scroll_visible, from_app_focus=from_app_focus)
+
+    def _scroll_to_focused(self, widget: Widget) -> None:
+        if self.focused is widget and not self.can_view_entire(widget):
+            self.scroll_to_center(widget, origin_visible=True)  # as Textual does for a field laid out
 
     def on_unmount(self) -> None:
         # Made anew (the session's language) or closing while a view's fields

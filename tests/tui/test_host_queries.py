@@ -146,7 +146,8 @@ async def test_one_new_card_renders_one_card():
     app = HostApp(_Client(state))
     async with app.run_test(size=(160, 45)):
         screen = app.host_screen
-        await until(lambda: any(len(wall.cards) == 400 for wall in screen.query(CardWall)))
+        # The wall drawn: its 400 cards rendered once.
+        await until(lambda: any(len(wall.cards) == 400 <= wall.rendered for wall in screen.query(CardWall)))
         wall = screen.query_one(CardWall)
         before = wall.rendered
         evolve(state, ev.ItemAdded(item=ev.ItemData(id="K401", board="critique", text="ny", author="p2"), private=True))

@@ -187,8 +187,8 @@ class SessionScreen(Translated, Screen):
         super().set_focus(widget, scroll_visible=scroll_visible, from_app_focus=from_app_focus)
 
     def _scroll_to_focused(self, widget: Widget) -> None:
-        if self.focused is widget and not self.can_view_entire(widget):
-            self.scroll_to_center(widget, origin_visible=True)  # as Textual does for a field laid out
+        if self.focused is widget:
+            widget.scroll_visible(animate=False)  # only as far as needed: a field in view stays where it is
 
     def on_unmount(self) -> None:
         # Made anew (the session's language) or closing while a view's fields

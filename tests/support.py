@@ -53,7 +53,7 @@ async def start_server(
     )
     info: dict = {}
     try:
-        async with asyncio.timeout(20):
+        async with asyncio.timeout(WAIT):
             while "ready" not in info:
                 line = (await proc.stdout.readline()).decode()
                 assert line, f"server exited early: {info}"

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from support import start_server
+from support import WAIT, start_server
 
 from kompsesjon.client import SessionClient
 from server.ssh_gateway import GatewayConfig, SSHGateway
@@ -98,7 +98,7 @@ class Tmux:
     def kill(self) -> None:
         subprocess.run([*self.tmux, "kill-session", "-t", self.name], capture_output=True)
 
-    async def wait_for(self, text: str, timeout: float = 15.0) -> str:
+    async def wait_for(self, text: str, timeout: float = WAIT) -> str:
         screen = ""
         try:
             async with asyncio.timeout(timeout):

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from support import start_server, stop_server
+from support import WAIT, start_server, stop_server
 
 from .ssh import Tmux
 
@@ -31,7 +31,7 @@ def app(*args: str) -> list[str]:
 async def still(terminal: Tmux, quiet: float = 0.6) -> None:
     """Wait until the terminal has stopped changing, as a person looks before
     typing (six apps share two cores here: a fixed pause is not enough)."""
-    async with asyncio.timeout(15):
+    async with asyncio.timeout(WAIT):
         before = terminal.screen()
         while True:
             await asyncio.sleep(quiet)
@@ -62,25 +62,27 @@ async def test_a_dialogue_conference_in_real_terminals(tmp_path):
             # As a person looks before pressing: a save's «no unsaved text any
             # more» reaches the host a moment after the saved text does (else
             # `n` asks first, as it should while someone has unsaved text).
-            async with asyncio.timeout(15):
+            async with asyncio.timeout(WAIT):
                 while "ulagret tekst" in host.screen():
                     await asyncio.sleep(0.1)
             await still(host)
             host.keys("n")
-            await host.wait_for(expected, timeout=20)
+            await host.wait_for(expected)
             for terminal in people.values():
-                await terminal.wait_for(expected[:30], timeout=20)
+                await terminal.wait_for(expected[:30])
 
         async def write(name: str, text: str, *, tabs: int = 0) -> None:
-            """Type into the own group's answer (Tab to the next one) and save."""
+            """Type into the own group's answer (Tab to the next one) and save:
+            as soon as the answers are on the screen, as a quick typist does
+            (the cursor is in the first one from the frame that shows it)."""
             terminal = people[name]
-            await still(terminal)
+            await terminal.wait_for("─ Svar 1 ─")
             for _ in range(tabs):
                 terminal.keys("Tab")
             terminal.keys(text, literal=True)
-            await terminal.wait_for("ikke lagret", timeout=15)
+            await terminal.wait_for("ikke lagret")
             terminal.keys("C-s")
-            await terminal.wait_for("lagret, versjon 1", timeout=15)
+            await terminal.wait_for("lagret, versjon 1")
 
         # Part 1 and the talk in plenary, then the base groups.
         await next_phase("Del 1: I egen enhet")
@@ -90,16 +92,16 @@ async def test_a_dialogue_conference_in_real_terminals(tmp_path):
         await host.wait_for("trykk g for")
         await still(host)
         host.keys("g")
-        await host.wait_for("Gruppe 1", timeout=15)
+        await host.wait_for("Gruppe 1")
         for terminal in people.values():
-            await terminal.wait_for("Gruppe 1", timeout=15)
+            await terminal.wait_for("Gruppe 1")
         await people["Ola"].wait_for("Gruppe 1  Basisgrupper")
         await write("Kari", "Faddere for alle nyansatte")
         await people["Ola"].wait_for("lagret, versjon 1, av Kari")  # live in Ola's terminal too
         await write("Ola", "Vi kjenner igjen tidspresset", tabs=1)
         people["Kari"].keys("C-r")  # Kari reports for the group
-        await host.wait_for("Kari  Bodø kommune  (referent)", timeout=15)
-        await host.wait_for("(Ola)", timeout=15)  # answers arrive live on the host view
+        await host.wait_for("Kari  Bodø kommune  (referent)")
+        await host.wait_for("(Ola)")  # answers arrive live on the host view
 
         # Lunch, the cross groups, back in the base groups.
         await next_phase("Lunsj")
@@ -107,7 +109,7 @@ async def test_a_dialogue_conference_in_real_terminals(tmp_path):
         await host.wait_for("trykk g for")
         await still(host)
         host.keys("g")
-        await people["Ingrid"].wait_for("Kryssgrupper", timeout=15)
+        await people["Ingrid"].wait_for("Kryssgrupper")
         await write("Ingrid", "Spør nabokommunen først")
         await next_phase("Tilbake i basisgruppene")
         await write("Per", "Vi tar med oss fadderordningen")
@@ -117,12 +119,12 @@ async def test_a_dialogue_conference_in_real_terminals(tmp_path):
         await host.wait_for("Gruppene (← → viser")
         await still(host)
         host.keys("Right")
-        await host.wait_for("Rapporterer: Gruppe 1", timeout=15)
-        await people["Per"].wait_for("Rapporterer nå:", timeout=15)
+        await host.wait_for("Rapporterer: Gruppe 1")
+        await people["Per"].wait_for("Rapporterer nå:")
 
         # Local follow-up, per municipality.
         await next_phase("Del 4: Lokal oppfølging")
-        await people["Kari"].wait_for("Svar for Bodø kommune", timeout=15)
+        await people["Kari"].wait_for("Svar for Bodø kommune")
         await write("Kari", "Planleggingsdag 8. januar")
         await write("Ola", "Nettverksmøte i Fauske i mars")
 

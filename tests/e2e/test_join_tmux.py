@@ -38,7 +38,7 @@ async def test_join_and_check_in_from_a_real_terminal(tmp_path):
                 "nb",
             ]
         )
-        screen = await terminal.wait_for("Tilkoblet", timeout=20)
+        screen = await terminal.wait_for("Tilkoblet")
         assert "Nettverksmøte [Salten]" in screen and "Innsjekk" in screen
         terminal.keys("Håper på [bold]mye[/] læring", literal=True)
         terminal.keys("Enter")

@@ -103,11 +103,11 @@ async def test_forcecommand_gives_the_participant_app_and_nothing_else(sshd):
         await term.wait_for("Bli med i en økt", timeout=30)  # the join form asks for the name
         term.keys("Eva Fjell", literal=True)
         term.keys("Enter")
-        await until(lambda: any(p.name == "Eva Fjell" for p in host.state.participants.values()), timeout=20)
-        await term.wait_for("Innsjekk", timeout=20)
+        await until(lambda: any(p.name == "Eva Fjell" for p in host.state.participants.values()))
+        await term.wait_for("Innsjekk")
         term.keys("Håper på mye", literal=True)
         term.keys("Enter")
-        await until(lambda: any(n.text == "Håper på mye" for n in host.state.check_ins.values()), timeout=20)
+        await until(lambda: any(n.text == "Håper på mye" for n in host.state.check_ins.values()))
         term.kill()  # the SSH client goes away: no app may be left behind
         async with asyncio.timeout(20):
             while (

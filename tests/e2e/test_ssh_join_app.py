@@ -51,7 +51,7 @@ async def test_the_participant_app_over_ssh(tmp_path, apps_per_process):
         try:
             screen = await term.wait_for("Tilkoblet", timeout=30)  # joined with the SSH user name
             assert "Over SSH i Salten" in screen and "Innsjekk" in screen
-            await until(lambda: any(p.name == "kari" for p in host.state.participants.values()), timeout=10)
+            await until(lambda: any(p.name == "kari" for p in host.state.participants.values()))
             (kari,) = [p for p in host.state.participants.values() if p.name == "kari"]
 
             term.keys("Lære av nabokommunene", literal=True)
@@ -60,7 +60,6 @@ async def test_the_participant_app_over_ssh(tmp_path, apps_per_process):
                 lambda: (
                     [n.text for n in host.state.check_ins.values() if n.author == kari.id] == ["Lære av nabokommunene"]
                 ),
-                timeout=10,
             )
 
             assert right_edge(screen, "Tilkoblet") <= 80
@@ -86,9 +85,9 @@ async def test_the_participant_app_over_ssh(tmp_path, apps_per_process):
             async with asyncio.timeout(15):
                 while app_running(info["code"]) or gateway.children:
                     await asyncio.sleep(0.1)
-            await until(lambda: not gateway.children, timeout=10)
+            await until(lambda: not gateway.children)
             assert proc_stat(seat.pid) is None, "ended and reaped: not even a zombie is left"
-            await until(lambda: host.presence.get(kari.id) is False, timeout=10)
+            await until(lambda: host.presence.get(kari.id) is False)
             assert not host.state.participants[kari.id].removed, "disconnecting leaves the session intact"
             assert [n.text for n in host.state.check_ins.values() if n.author == kari.id] == ["Lære av nabokommunene"]
         finally:

@@ -77,11 +77,11 @@ async def test_killing_the_gateway_leaves_nothing_running(tmp_path):
         gateway.kill()  # SIGKILL: nothing of the gateway runs its clean-up
         await gateway.wait()
         try:
-            await until(lambda: not still_running(tree), timeout=10)
+            await until(lambda: not still_running(tree))
         except TimeoutError:
             raise AssertionError(f"left running after the gateway died: {still_running(tree)}") from None
         # ssh saw the connection end
-        await until(lambda: not kari.alive() and not ola.alive() and not host.alive(), timeout=10)
+        await until(lambda: not kari.alive() and not ola.alive() and not host.alive())
     finally:
         for terminal in terminals:
             terminal.kill()
@@ -110,10 +110,10 @@ async def test_the_zygote_dying_is_survived(tmp_path):
             first = gateway.zygote.pid
 
             os.kill(first, signal.SIGKILL)
-            await until(lambda: not gateway.zygote.running, timeout=10)
+            await until(lambda: not gateway.zygote.running)
             kari.keys("Dele erfaringer", literal=True)
             kari.keys("Enter")
-            await until(lambda: check_ins("kari") == ["Dele erfaringer"], timeout=10)  # Kari never noticed
+            await until(lambda: check_ins("kari") == ["Dele erfaringer"])  # Kari never noticed
 
             ola = Tmux(ssh(gateway.port, "ola"), width=90, height=28)
             terminals.append(ola)
@@ -125,7 +125,7 @@ async def test_the_zygote_dying_is_survived(tmp_path):
             # No zygote can be started any more (a broken installation): refused, clearly.
             gateway.zygote.env = {**base_env(), "PYTHONHOME": "/nonexistent"}
             os.kill(gateway.zygote.pid, signal.SIGKILL)
-            await until(lambda: not gateway.zygote.running, timeout=10)
+            await until(lambda: not gateway.zygote.running)
             per = Tmux(["sh", "-c", f"{shlex.join(ssh(gateway.port, 'per'))}; sleep 30"], width=90, height=28)
             terminals.append(per)
             await per.wait_for("cannot start the app right now", timeout=30)
@@ -133,12 +133,12 @@ async def test_the_zygote_dying_is_survived(tmp_path):
 
             ola.keys("Lære", literal=True)
             ola.keys("Enter")
-            await until(lambda: check_ins("ola") == ["Lære"], timeout=10)  # the others go on
+            await until(lambda: check_ins("ola") == ["Lære"])  # the others go on
 
             kari.kill()  # an orphaned seat still ends with its SSH connection
-            await until(lambda: kari_seat not in gateway.children, timeout=15)
+            await until(lambda: kari_seat not in gateway.children)
             # (Kari's was the last app in its seat host: the host goes too.)
-            await until(lambda: proc_stat(kari_seat.pid) is None or proc_stat(kari_seat.pid)[0] == "Z", timeout=10)
+            await until(lambda: proc_stat(kari_seat.pid) is None or proc_stat(kari_seat.pid)[0] == "Z")
         finally:
             for terminal in terminals:
                 terminal.kill()

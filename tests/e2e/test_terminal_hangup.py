@@ -153,18 +153,18 @@ async def test_closing_the_terminal_ends_the_app(running, clients, tmp_path, app
         terminal, connection, role = await launch(room, app, command, server, blocked=blocked)
         person = None
         if app == "join":
-            await until(lambda: room.person(name) is not None, timeout=10)
+            await until(lambda: room.person(name) is not None)
             person = room.person(name)
-            await until(lambda: room.facilitator.presence.get(person) is True, timeout=10)
+            await until(lambda: room.facilitator.presence.get(person) is True)
 
         await close_terminal_and_wait(room, terminal, connection, role, trees)
         assert connection.conn.close_code == 1000, f"not a normal close: {connection.conn.close_code}"
         if person is not None:
-            await until(lambda: room.facilitator.presence.get(person) is False, timeout=5)
+            await until(lambda: room.facilitator.presence.get(person) is False)
 
             # The same person comes back: the resume secret was kept.
             terminal, connection, role = await launch(room, app, command, server, blocked=blocked)
-            await until(lambda: room.facilitator.presence.get(person) is True, timeout=10)
+            await until(lambda: room.facilitator.presence.get(person) is True)
             assert room.person(name) == person
             await close_terminal_and_wait(room, terminal, connection, role, trees)
     finally:

@@ -27,7 +27,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
-from support import until
+from support import WAIT, until
 from textual.app import App
 
 from kompsesjon.client import SessionClient, new_id
@@ -155,7 +155,7 @@ def assert_clean(ansi: str) -> None:
     assert not _CONTROL.search(rest), f"control character {_CONTROL.search(rest).group()!r} reached the terminal"
 
 
-async def shows(pilot, app: App, *texts: str, timeout: float = 8.0) -> str:
+async def shows(pilot, app: App, *texts: str, timeout: float = WAIT) -> str:
     text = ""
     try:
         async with __import__("asyncio").timeout(timeout):
@@ -229,7 +229,7 @@ async def test_participant_app_shows_hostile_text_literally(running, clients, tm
     created, host, people = await hostile_room(running, clients)
     app = ParticipantApp(running.url, code=created.code, name="Eva [i]", org="[/]", resume_file=tmp_path / "resume.txt")
     async with app.run_test(size=(110, 40)) as pilot:
-        await until(lambda: app.client is not None and app.client.state is not None, timeout=10)
+        await until(lambda: app.client is not None and app.client.state is not None)
         await shows(
             pilot,
             app,
@@ -264,7 +264,7 @@ async def test_host_and_projector_show_hostile_text_literally(running, clients):
         app = host_app(role)
         # Wide enough for the intro's title beside the join code and the page's QR code.
         async with app.run_test(size=(180, 44)) as pilot:
-            await until(lambda app=app: app.state is not None, timeout=10)
+            await until(lambda app=app: app.state is not None)
             await shows(
                 pilot,
                 app,
@@ -276,7 +276,7 @@ async def test_host_and_projector_show_hostile_text_literally(running, clients):
             )
     app = host_app("facilitator")
     async with app.run_test(size=(140, 44)) as pilot:
-        await until(lambda: app.state is not None, timeout=10)
+        await until(lambda: app.state is not None)
         await to_closing(host, people)
         await shows(
             pilot,

@@ -24,19 +24,24 @@ def screen_text(app: App) -> str:
     return "\n".join(line.rstrip() for line in console.export_text().splitlines())
 
 
-async def shows(pilot, app: App, predicate: Callable[[str], bool] | str, timeout: float = WAIT) -> str:
-    """Wait until the screen text satisfies ``predicate`` (or contains it)."""
-    check = (lambda text: predicate in text) if isinstance(predicate, str) else predicate
+async def shows(pilot, app: App, *predicates: Callable[[str], bool] | str, timeout: float = WAIT) -> str:
+    """Wait until the screen text satisfies every predicate (or contains
+    every text): all on one screen, the one returned."""
     text = ""
+
+    def holds(predicate: Callable[[str], bool] | str) -> bool:
+        return predicate in text if isinstance(predicate, str) else predicate(text)
+
     try:
         async with asyncio.timeout(timeout):
             while True:
                 await pilot.pause(0.02)
                 text = screen_text(app)
-                if check(text):
+                if all(holds(predicate) for predicate in predicates):
                     return text
     except TimeoutError:
-        raise AssertionError(f"screen never showed {predicate!r}; it shows:\n{text}") from None
+        missing = [p for p in predicates if not holds(p)]
+        raise AssertionError(f"screen never showed {missing!r}; it shows:\n{text}") from None
 
 
 async def ok(client: SessionClient, command) -> Outcome:
@@ -123,7 +128,7 @@ async def room(running, clients) -> Room:
 
 async def opened(pilot, app, room: Room | None = None) -> None:
     """Wait until the host view is connected and drawn."""
-    async with asyncio.timeout(5):
+    async with asyncio.timeout(WAIT):
         while app.state is None or app.host_screen.view is None or not app.host_screen.view.is_mounted:
             await pilot.pause(0.02)
     if room is not None:

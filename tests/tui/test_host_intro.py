@@ -58,9 +58,9 @@ async def test_timer_and_phase_controls(room):
         await until(lambda: room.fac.state.timer.running)
         # Set minutes by hand: T, then type 4:30.
         await pilot.press("T")
-        await pilot.pause(0.1)
         from textual.widgets import Input
 
+        await until(lambda: bool(app.screen.query(Input)))
         app.screen.query_one(Input).value = "4:30"
         await pilot.press("enter")
         await until(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 import time
 
+from support import until
+
 from kompsesjon.client import Status
 from kompsesjon.method import events as ev
 from kompsesjon.method import evolve
@@ -142,11 +144,11 @@ async def test_one_new_card_renders_one_card():
 
     state = private_wall(people=50, cards=400)
     app = HostApp(_Client(state))
-    async with app.run_test(size=(160, 45)) as pilot:
-        await pilot.pause(0.2)
+    async with app.run_test(size=(160, 45)):
         screen = app.host_screen
+        # The wall drawn: its 400 cards rendered once.
+        await until(lambda: any(len(wall.cards) == 400 <= wall.rendered for wall in screen.query(CardWall)))
         wall = screen.query_one(CardWall)
-        assert len(wall.cards) == 400
         before = wall.rendered
         evolve(state, ev.ItemAdded(item=ev.ItemData(id="K401", board="critique", text="ny", author="p2"), private=True))
         screen.draw(frozenset({"item_added"}))

@@ -43,8 +43,7 @@ async def test_the_facilitator_writes_summary_and_decisions_in_a_dialog(room):
         # The decisions: written, then the dialog closed before saving: kept as a draft.
         await pilot.press("ctrl+pagedown")
         await until(lambda: app.screen.query_one(TabbedContent).active == "tab-decisions")
-        await pilot.pause(0.1)
-        assert app.focused.id == "report-decisions"
+        await until(lambda: app.focused is not None and app.focused.id == "report-decisions")
         await type_text(pilot, "1. Fagdag i mars")
         await pilot.press("escape")
         await until(lambda: not isinstance(app.screen, ReportTextsScreen))
@@ -52,7 +51,7 @@ async def test_the_facilitator_writes_summary_and_decisions_in_a_dialog(room):
         assert "decisions" not in room.fac.state.report_texts
         await pilot.press("o")
         await until(lambda: isinstance(app.screen, ReportTextsScreen))
-        await pilot.pause(0.1)
+        await until(lambda: app.focused is not None and app.focused.id == "report-decisions")
         assert app.screen.query_one(TabbedContent).active == "tab-decisions"
         assert app.focused.text == "1. Fagdag i mars"
         await pilot.press("ctrl+s")
@@ -79,7 +78,7 @@ async def test_a_secretarys_save_is_never_overwritten_silently(room):
         await opened(pilot, app, room)
         await pilot.press("o")
         await until(lambda: isinstance(app.screen, ReportTextsScreen))
-        await pilot.pause(0.1)
+        await until(lambda: app.focused is not None and app.focused.id == "report-summary")
         await type_text(pilot, "Min oppsummering")
         # Another facilitator (the secretary, with the same token) saves first.
         await ok(room.fac, c.EditReportText(id=cid(), field="summary", text="Sekretærens referat", base_version=0))

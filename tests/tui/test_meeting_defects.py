@@ -7,6 +7,7 @@ from support import until
 
 from kompsesjon.method import commands as c
 from kompsesjon.method.agenda import PhaseKind
+from kompsesjon.tui.host.modals import Confirm
 
 from .host_support import body_lines, cid, ok, opened, room, shows  # noqa: F401
 
@@ -22,8 +23,7 @@ async def test_projected_host_view_hides_private_cards_until_the_facilitator_pee
         assert "Lite tid til samarbeid" not in text and "Uklare roller" not in text
         assert text.count("skjult") >= 3
         await pilot.press("l")  # the facilitator's explicit, labelled peek
-        text = await shows(pilot, app, "Uklare roller")
-        assert "IKKE VIST FOR DELTAKERNE" in text and "Lite tid til samarbeid" in text
+        text = await shows(pilot, app, "Uklare roller", "IKKE VIST FOR DELTAKERNE", "Lite tid til samarbeid")
         await pilot.press("l")  # and it hides again
         text = await shows(pilot, app, lambda s: "Uklare roller" not in s)
         assert "IKKE VIST FOR DELTAKERNE" not in text
@@ -109,6 +109,7 @@ def test_swedish_names_the_lists_and_questions_one_way():
 
 async def test_abstaining_with_dots_placed_asks_first(workshop):
     from kompsesjon.method.voting import dots_by_unit
+    from kompsesjon.tui.participant.modals import ConfirmScreen
 
     from .conftest import advance, critique_wall, focused, run, settle
     from .conftest import shows as app_shows
@@ -125,7 +126,8 @@ async def test_abstaining_with_dots_placed_asks_first(workshop):
         await pilot.press("a")  # would take both dots away: asked first
         await app_shows(pilot, "Avstå og ta bort prikkene dine (2)?")
         await pilot.press("n")
-        await pilot.pause(0.2)
+        await settle(pilot, lambda: not isinstance(app.screen, ConfirmScreen))  # answered: no
+        await pilot.pause(0.2)  # (time for a wrong command to arrive)
         assert sum(dots_by_unit(host.state, "critique", pid).values()) == 2
         assert host.state.boards["critique"].vote.status.get(pid) != "abstained"
         await pilot.press("a")
@@ -145,7 +147,8 @@ async def test_host_asks_before_closing_the_vote_and_dissolving_buzz_pairs(room)
         await pilot.press("K")
         await shows(pilot, app, "Oppløse alle bikubene (2)?")
         await pilot.press("escape")
-        await pilot.pause(0.2)
+        await until(lambda: not isinstance(app.screen, Confirm))  # answered: no
+        await pilot.pause(0.2)  # (time for a wrong command to arrive)
         assert any(p.active for p in room.fac.state.buzz_pairs.values())
         await pilot.press("K")
         await shows(pilot, app, "Oppløse alle bikubene (2)?")
@@ -157,7 +160,8 @@ async def test_host_asks_before_closing_the_vote_and_dissolving_buzz_pairs(room)
         await pilot.press("c")
         await shows(pilot, app, "Avslutte stemmingen? 4 har ikke stemt.")
         await pilot.press("escape")
-        await pilot.pause(0.2)
+        await until(lambda: not isinstance(app.screen, Confirm))  # answered: no
+        await pilot.pause(0.2)  # (time for a wrong command to arrive)
         assert not room.fac.state.boards["critique"].vote.closed
         await pilot.press("c")
         await shows(pilot, app, "Avslutte stemmingen? 4 har ikke stemt.")
@@ -223,8 +227,7 @@ async def test_someone_alone_on_an_island_is_told_on_their_own_screen(workshop):
         await ok(per, c.ChooseIsland(id=cid(), island="I2"))
         await ok(app.client, c.ChooseIsland(id=cid(), island="I1"))
         await settle(pilot, lambda: host.state.island_of.get(pid) == "I1")
-        screen = await app_shows(pilot, "Du er alene på øya")
-        assert "minst 2" in screen
+        await app_shows(pilot, "Du er alene på øya", "minst 2")
         await ok(per, c.ChooseIsland(id=cid(), island="I1"))  # company: the warning goes
         await settle(pilot, lambda: "Du er alene" not in screen_text(app))
 

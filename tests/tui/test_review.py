@@ -57,14 +57,19 @@ async def test_the_host_steps_through_the_actions_and_the_screen_follows(running
     host, screen = room.host(), room.host(role="screen")
     async with host.run_test(size=(80, 24)) as pilot:
         await opened(pilot, host, room)
-        text = await host_shows(pilot, host, "Oppfølging av tiltakene fra «Første samling»")
-        assert "Tid (Bodø)   Gjennomført  · 1/3 notater\n     Fast møtetid" in text
-        assert "Roller (Meløy)   Ikke rapportert  · 0/3 notater\n     Rollebeskrivelser" in text
-        assert "Veien videre sist: Rapport til kommunene" in text
+        await host_shows(
+            pilot,
+            host,
+            "Oppfølging av tiltakene fra «Første samling»",
+            "Tid (Bodø)   Gjennomført  · 1/3 notater\n     Fast møtetid",
+            "Roller (Meløy)   Ikke rapportert  · 0/3 notater\n     Rollebeskrivelser",
+            "Veien videre sist: Rapport til kommunene",
+        )
         await pilot.press("right")
         await settle(pilot, lambda: room.fac.state.presenting_action == tid)
-        text = await host_shows(pilot, host, "Fast møtetid   (1/2)")
-        assert "Status nå: Gjennomført" in text and "Hva har skjedd? Møtetid avtalt" in text
+        await host_shows(
+            pilot, host, "Fast møtetid   (1/2)", "Status nå: Gjennomført", "Hva har skjedd? Møtetid avtalt"
+        )
         # The facilitator reports for a group that cannot: s, then the status.
         await pilot.press("right")
         await settle(pilot, lambda: room.fac.state.presenting_action == roller)
@@ -78,8 +83,7 @@ async def test_the_host_steps_through_the_actions_and_the_screen_follows(running
         await settle(pilot, lambda: room.fac.state.timer.deadline is not None)
     async with screen.run_test(size=(80, 24)) as pilot:
         await opened(pilot, screen, room)
-        text = await host_shows(pilot, screen, "Rollebeskrivelser   (2/2)")
-        assert "Status nå: Pågår" in text
+        await host_shows(pilot, screen, "Rollebeskrivelser   (2/2)", "Status nå: Pågår")
         await ok(room.fac, c.PresentAction(id=new_id(), action=None))
         await host_shows(pilot, screen, "Tid (Bodø)   Gjennomført")
 

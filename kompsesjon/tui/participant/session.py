@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
+import asyncio
+from contextlib import ExitStack, suppress
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer
 
 from kompsesjon.client import new_id
@@ -27,6 +29,9 @@ from kompsesjon.tui.participant.views.other import WaitingView
 from kompsesjon.tui.participant.widgets import LineInput
 from kompsesjon.tui.text import phase_title
 
+# Seconds a view waits for its fields before it is shown all the same.
+MOUNTING_AT_MOST = 10.0
+
 # The inputs whose text is the participant's own writing, lost if not sent.
 TYPED_TEXT = frozenset({"card-input", "checkin-input", "checkout-input"})
 
@@ -42,6 +47,9 @@ class SessionScreen(Translated, Screen):
         self._ready = False  # children composed and mounted
         self._asked_region = False  # asked once at join; Ctrl+F asks again
         self._making: set[str] = set()  # ids of phase views being mounted
+        self._settling: set[str] = set()  # ids of views whose fields are being mounted
+        self._batches: list[ExitStack] = []  # repaints held while a view's fields are mounted
+        self._remade: set[str] = set()  # ids of views whose fields were made anew (the cursor goes back in)
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="header")
@@ -101,13 +109,22 @@ class SessionScreen(Translated, Screen):
                 # Being made: the header waits too, so that the screen
                 # changes in one frame (no "Connected" over "Connecting …").
                 return
+            if view_id in self._settling:
+                return  # shown (as it is then) once its fields are there
+            view.show(state, me)
+            if view.mounting:
+                # Its fields are being made (a new round's answers): nothing
+                # of it is drawn, nor the header, until they are there.
+                self._settle(view)
+                return
         header.show(state, me)
         if client is not None:
             header.show_connection(client.status, client.unanswered)
         if state is None or view is None:
             switcher.current = "view-waiting"
             return
-        view.show(state, me)
+        moved = switcher.current != view_id or view.id in self._remade
+        self._remade.discard(view_id)
         if switcher.current != view_id:
             switcher.current = view_id
         self._ask_region(state, me)
@@ -119,13 +136,65 @@ class SessionScreen(Translated, Screen):
                 self.notify(t("participant.phase_changed", phase=phase_title(state)), timeout=4, markup=False)
             self._phase = state.phase
             header.reset_timer_warnings()
-            self.call_after_refresh(self._focus_view, view)
-        self.tick()
-
-    def _focus_view(self, view: PhaseView) -> None:
-        if view.is_attached:  # not a view of a screen made anew meanwhile (in the session's language)
+            moved = True
+        if moved:
+            # Now, in the step that shows the view, not after the frame that
+            # does: keys typed once it is seen must not go to the view before
+            # (hidden now) or to nothing.
             with suppress(NoMatches):
                 view.focus_default()
+        self.tick()
+
+    def _settle(self, view: PhaseView) -> None:
+        """Show ``view`` once the widgets its :meth:`show` mounts are there
+        (and not a frame before): then with the cursor in its first field."""
+        mounting, view.mounting = view.mounting, []
+        view_id = view.id or ""
+        self._settling.add(view_id)
+        self._remade.add(view_id)
+        # Repaints wait until then: a view on screen whose answers are made
+        # anew would otherwise show the new round without its fields.
+        batch = ExitStack()
+        batch.enter_context(self.app.batch_update())
+        self._batches.append(batch)
+
+        async def mounted() -> None:
+            try:
+                # (Bounded: a screen never stays frozen; at worst the view
+                # comes before its fields, and the cursor follows them.)
+                with suppress(TimeoutError):
+                    async with asyncio.timeout(MOUNTING_AT_MOST):
+                        for awaited in mounting:
+                            await awaited
+            finally:
+                self._settling.discard(view_id)
+                try:
+                    self.refresh_view()
+                finally:
+                    batch.close()
+                    self._batches.remove(batch)
+
+        self.call_later(mounted)
+
+    def set_focus(self, widget: Widget | None, scroll_visible: bool = True, from_app_focus: bool = False) -> None:
+        if widget is not None and scroll_visible and not widget.region:
+            # Not laid out yet (its view is shown in this very step): the
+            # focus now, but scrolling to it only after the frame — now it
+            # would go by no geometry and scroll the view's heading away.
+            super().set_focus(widget, scroll_visible=False, from_app_focus=from_app_focus)
+            self.call_after_refresh(self._scroll_to_focused, widget)
+            return
+        super().set_focus(widget, scroll_visible=scroll_visible, from_app_focus=from_app_focus)
+
+    def _scroll_to_focused(self, widget: Widget) -> None:
+        if self.focused is widget:
+            widget.scroll_visible(animate=False)  # only as far as needed: a field in view stays where it is
+
+    def on_unmount(self) -> None:
+        # Made anew (the session's language) or closing while a view's fields
+        # were mounted: the app's repaints must not stay held.
+        for batch in self._batches:
+            batch.close()
 
     def _phase_view(self, switcher: ContentSwitcher, view_id: str, kind: PhaseKind | None) -> PhaseView | None:
         """The view with that id; None while it is being made (the first time its phase comes)."""
@@ -183,9 +252,10 @@ class SessionScreen(Translated, Screen):
         if warning:
             self.notify(warning, severity="warning", timeout=8, markup=False)
         if self.focused is None and self.app.screen is self:
-            # A view swapped in while the old one still held the focus can
-            # lose it (Textual drops focus on a widget not yet laid out): the
-            # keys of the phase must keep working, so put the cursor back.
+            # A focused widget that is removed or hidden gives the focus up
+            # (to nothing, where no sibling can take it), e.g. a plan's field
+            # hidden when its island goes: the keys of the phase must keep
+            # working, so put the cursor back.
             switcher = self.query_one("#views", ContentSwitcher)
             view = switcher.get_child_by_id(switcher.current) if switcher.current else None
             if isinstance(view, PhaseView):

@@ -9,6 +9,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.containers import Vertical
+from textual.widget import AwaitMount
 from textual.widgets import Input, OptionList, Static, TabbedContent
 from textual.widgets.option_list import Option
 
@@ -44,6 +45,9 @@ class PhaseView(Translated, Vertical):
         self.me: str | None = None
         self.board: str | None = None  # the board shown, for board phases
         self._shown: dict[str, object] = {}  # selector → what put() shows there
+        # What show() is mounting (a round's answers): the screen shows the
+        # view, with the cursor in it, once these are there.
+        self.mounting: list[AwaitMount] = []
 
     def show(self, state: State, me: str | None) -> None:
         self.state, self.me = state, me

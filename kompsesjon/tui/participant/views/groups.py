@@ -261,9 +261,7 @@ class GroupRoundView(OwnAndOthers, PhaseView):
         for key in answer_keys(state, state.phase, mine):
             heading = asked_text(key, questions[key.question])
             widgets += [Static(heading, markup=False, classes="question"), AnswerEditor(key)]
-        box.mount_all(widgets)
-        if self.display:
-            self.call_after_refresh(self.focus_default)
+        self.mounting.append(box.mount_all(widgets))  # the screen puts the cursor in once they are there
 
     def focus_default(self) -> None:
         editors = list(self.query(AnswerEditor))

@@ -115,8 +115,7 @@ class PlansView(OwnAndOthers, PhaseView):
     def show(self, state: State, me: str | None) -> None:
         super().show(state, me)
         island = state.island_of.get(me or "")
-        if self._island is not _UNSEEN and island != self._island and self.display:
-            self.call_after_refresh(self.focus_default)  # put on (another) island: go there
+        moved = self._island is not _UNSEEN and island != self._island and self.display
         self._island = island
         info = self.query_one("#island-info", Static)
         editors = list(self.query(PlanFieldEditor))
@@ -156,6 +155,8 @@ class PlansView(OwnAndOthers, PhaseView):
         if not parts:
             parts = [Text(t("participant.plans.no_others"), style="italic")]
         self.query_one("#other-plans", Static).update(Group(*parts))
+        if moved:  # put on (another) island: go there, in the step that shows it
+            self.focus_default()
         picker = self.app.screen
         if isinstance(picker, PeoplePicker):  # the named people change while it is open
             picker.update_people(self._people())

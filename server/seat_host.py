@@ -21,6 +21,8 @@ What is per app, not per process:
 * the hang-up: the driver sees its own pty hang up (no SIGHUP, no fds 0–2);
 * the command line: parsed with the connection's environment in place.
 
+What they share besides: the CSS parsed (:mod:`server.parsed_css`), per theme.
+
 The gateway talks to each host over its own socket (SOCK_SEQPACKET):
 ``open`` (with the pty's terminal side), ``resize`` (the SSH client's window
 changed) and ``end`` (the person went away); the host answers ``ended`` with
@@ -290,6 +292,9 @@ class _Hosted:
 
 def run_host(control_fd: int) -> int:
     """The host's main (in the process the zygote forked): serve, then exit."""
+    from server.parsed_css import share_parsed_css
+
+    share_parsed_css()  # its apps parse the same CSS: once for all of them
     control = socket.socket(fileno=control_fd)
     control.set_inheritable(False)
     sys.stdout = _Printed(stderr=False, fallback=cast(TextIO, sys.__stderr__))

@@ -74,6 +74,7 @@ PRELOAD = (
     "kompsesjon.cli",
     "server.seat_host",
     "server.pty_driver",
+    "server.parsed_css",
     "kompsesjon.tui.launch",
     "kompsesjon.tui.participant.app",
     "kompsesjon.tui.host.app",

@@ -2,7 +2,8 @@
 
 ``server/pty_driver.py`` subclasses ``LinuxDriver`` without its ``__init__``
 and calls some of its private methods; ``server/seat_host.py`` replaces an
-app's print capture and driver class before it runs. Textual is pinned
+app's print capture and driver class before it runs; ``server/parsed_css.py``
+wraps ``Stylesheet._parse_rules`` and reads a stylesheet's ``_variables``. Textual is pinned
 (pyproject.toml); this fails when an upgrade changes what we rely on.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 import textual
 from textual._context import active_app
 from textual.app import App
+from textual.css.stylesheet import Stylesheet
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 
@@ -49,3 +51,15 @@ def test_what_the_seat_host_sets_on_an_app_is_what_textual_uses():
     assert "self.driver_class" in build and "driver_class(" in build
     assert "_exception" in inspect.getsource(App.__init__)
     assert active_app.name == "active_app"
+
+
+def test_what_the_shared_css_wraps_is_where_every_stylesheet_parses():
+    parameters = list(inspect.signature(Stylesheet._parse_rules).parameters)
+    assert parameters == ["self", "css", "read_from", "is_default_rules", "tie_breaker", "scope"]
+    # parse() (and reparse(), through a fresh stylesheet's parse()) parse each source there.
+    assert "self._parse_rules(" in inspect.getsource(Stylesheet.parse)
+    assert "stylesheet.parse()" in inspect.getsource(Stylesheet.reparse)
+    # The variables (the theme) are substituted as it parses, so they are part of the key.
+    assert "variable_tokens=self._variable_tokens" in inspect.getsource(Stylesheet._parse_rules)
+    assert "tokenize_values(self._variables)" in inspect.getsource(Stylesheet)
+    assert "self._variables = variables" in inspect.getsource(Stylesheet.set_variables)

@@ -6,16 +6,16 @@ class new to the app adds its CSS (each parse goes through
 ``Stylesheet._parse_rules``, cached per stylesheet only), and anew on a theme
 change (``Stylesheet.reparse`` starts from an empty stylesheet). In a seat
 host (:mod:`server.seat_host`) the apps are the same classes with the same
-CSS, so that parsing is the same for each: about a third of the CPU of an
-app's start.
+CSS, so that parsing is the same for each: ~0.07 s of the ~0.18 s of CPU an
+app's start took (benchmarks/README.md, "SSH seats", round 4).
 
 :func:`share_parsed_css` makes every stylesheet of the process look up parsed
 rules in one cache first. The key is what ``_parse_rules`` parses from (the
 CSS, where it was read from, default or not, tie breaker, scope) and the
 stylesheet's variables (the app's theme: they are substituted as it parses),
 so an app with another theme gets rules parsed with its own colours. Parsed
-rule sets are only read once made (Textual already hands the same ones to an
-app on every reparse with its cache), so apps can share them.
+rule sets are only read once made (Textual itself hands an app the same ones
+again each time its stylesheet is parsed), so apps can share them.
 Textual is pinned; ``tests/server/test_pty_driver.py`` fails when
 ``_parse_rules`` or ``_variables`` change.
 """

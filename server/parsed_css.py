@@ -30,7 +30,7 @@ from textual.css.model import RuleSet
 from textual.css.stylesheet import Stylesheet
 from textual.css.types import CSSLocation
 
-# Sources × themes in use: the participant and host apps have ~80 sources a theme.
+# Sources × themes in use: a participant app joining has 23 sources (more as its views come) a theme.
 SHARED_RULES = 2048
 
 _shared: LRUCache[tuple, list[RuleSet]] = LRUCache(SHARED_RULES)

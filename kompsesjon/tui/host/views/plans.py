@@ -16,7 +16,7 @@ from kompsesjon.method.state import PLAN_FIELDS
 from kompsesjon.tui.host.header import Texty
 from kompsesjon.tui.host.rows import Palette, Row, Rows
 from kompsesjon.tui.host.views.base import ISLANDS, PEOPLE, VIEWS, PhaseView, names
-from kompsesjon.tui.text import person, safe
+from kompsesjon.tui.text import people_line, person, safe
 
 
 def plan_rows(state: State, island: str) -> list[Row]:
@@ -31,7 +31,7 @@ def plan_rows(state: State, island: str) -> list[Row]:
         if name == "when" and (due := date_in(text)) is not None:  # goes in the calendar
             rows.append(Row("F:due", due, _due_row(due.strftime("%d.%m.%Y"))))
         if name == "who" and state.plan_owners.get(island):
-            named = ", ".join(f"{p.name} ({p.org})" if p.org else p.name for p in state.plan_owners[island])
+            named = people_line(state.plan_owners[island])
             rows.append(Row("F:owners", named, _owners_row(named)))
     return rows
 

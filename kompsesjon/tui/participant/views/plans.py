@@ -30,13 +30,9 @@ from kompsesjon.tui.participant.drafts import DraftKey
 from kompsesjon.tui.participant.modals import PeoplePicker
 from kompsesjon.tui.participant.versioned import VersionedEditor
 from kompsesjon.tui.participant.views.base import VIEWS, OwnAndOthers, PhaseView, names
-from kompsesjon.tui.text import person, plain
+from kompsesjon.tui.text import people_line, person, plain
 
 _UNSEEN = object()
-
-
-def owner_names(owners) -> str:
-    return ", ".join(f"{p.name} ({p.org})" if p.org else p.name for p in owners)
 
 
 def field_text(state: State, value: PlanField | None) -> Text:
@@ -63,7 +59,7 @@ def plan_table(state: State, island: str) -> Table:
         table.add_row(t(f"plan.{name}"), field_text(state, fields.get(name)))
     owners = state.plan_owners.get(island, [])
     if owners:
-        table.add_row(t("participant.plans.owners"), plain(owner_names(owners)))
+        table.add_row(t("participant.plans.owners"), plain(people_line(owners)))
     return table
 
 
@@ -130,7 +126,7 @@ class PlansView(OwnAndOthers, PhaseView):
             )
             if owners:
                 line.append("\n" + t("participant.plans.owners") + " ", style="bold")
-                line.append_text(plain(owner_names(owners)))
+                line.append_text(plain(people_line(owners)))
             due = date_in(state.plans.get(island, {}).get("when", PlanField()).text)
             if due is not None:  # WHEN holds a date: it goes in the calendar
                 line.append("\n" + t("participant.plans.due") + " ", style="bold")

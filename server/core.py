@@ -921,7 +921,7 @@ class SessionCore:
             share = self._common_share(self._common, peer.cursor, upto)
             queued = self._outgoing.get(peer)
             if queued is None:
-                self._outgoing[peer] = [*share]
+                self._outgoing[peer] = share  # a list of its own already
             else:
                 queued.extend(share)
             peer.cursor = upto

@@ -41,12 +41,16 @@ def own_language(args: argparse.Namespace) -> str | None:
     return args.lang or os.environ.get("KOMPSESJON_LANG") or None
 
 
-def run_join(args: argparse.Namespace) -> int:
-    app = join_app(args)
+def _run(app: App | None) -> int:
+    """Run ``app`` to its end: its exit code (2: bad arguments, no app)."""
     if app is None:
         return 2
     app.run()
     return app.return_code or 0
+
+
+def run_join(args: argparse.Namespace) -> int:
+    return _run(join_app(args))
 
 
 def join_app(args: argparse.Namespace) -> App | None:
@@ -70,14 +74,6 @@ def join_app(args: argparse.Namespace) -> App | None:
         theme=args.theme,
         ssl_context=_ssl_context(url, args.cafile),
     )
-
-
-def _host_like(args: argparse.Namespace, role: str) -> int:
-    app = host_like_app(args, role)
-    if app is None:
-        return 2
-    app.run()
-    return app.return_code or 0
 
 
 def host_like_app(args: argparse.Namespace, role: str) -> App | None:
@@ -110,11 +106,11 @@ def host_like_app(args: argparse.Namespace, role: str) -> App | None:
 
 
 def run_host(args: argparse.Namespace) -> int:
-    return _host_like(args, "facilitator")
+    return _run(host_like_app(args, "facilitator"))
 
 
 def run_screen(args: argparse.Namespace) -> int:
-    return _host_like(args, "screen")
+    return _run(host_like_app(args, "screen"))
 
 
 def make_app(args: argparse.Namespace) -> App | None:

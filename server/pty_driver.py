@@ -182,9 +182,7 @@ class PtyDriver(LinuxDriver):
             self._flush_soon = None
         self.disable_input()
         self._write_out()
-        if self._writing:
-            self._writing = False
-            self._loop.remove_writer(self.fileno)
+        self._stop_writing()
         self._pending.clear()
         self._hung_up = True  # writes are dropped from now on; no hang-up is reported
 
@@ -243,7 +241,11 @@ class PtyDriver(LinuxDriver):
 
     def _writable(self) -> None:
         self._write_out()
-        if not self._pending and self._writing:
+        if not self._pending:
+            self._stop_writing()
+
+    def _stop_writing(self) -> None:
+        if self._writing:
             self._writing = False
             self._loop.remove_writer(self.fileno)
 
@@ -256,7 +258,5 @@ class PtyDriver(LinuxDriver):
         self._hung_up = True
         self._pending.clear()
         self.disable_input()
-        if self._writing:
-            self._writing = False
-            self._loop.remove_writer(self.fileno)
+        self._stop_writing()
         self._on_hang_up()

@@ -123,7 +123,7 @@ class SessionScreen(Translated, Screen):
         if state is None or view is None:
             switcher.current = "view-waiting"
             return
-        moved = switcher.current != view_id or view.id in self._remade
+        moved = switcher.current != view_id or view_id in self._remade
         self._remade.discard(view_id)
         if switcher.current != view_id:
             switcher.current = view_id

@@ -25,11 +25,17 @@ async def screenshot(url: str, code: str, name: str, theme: str | None, tmp_path
     app = make_app(argv + (["--theme", theme] if theme else []), dict(os.environ))
     assert isinstance(app, App)
     async with app.run_test(size=(80, 24)) as pilot:
+        # Connected, and the screen still: the phase's view is made after the
+        # welcome, and a loaded machine paints it frames later.
         async with asyncio.timeout(WAIT):
             while not any(status.status == Status.ONLINE for status in app.screen.query(ConnectionStatus)):
                 await pilot.pause(0.02)
-        await pilot.pause(0.1)
-        return app.export_screenshot(title="seat").replace(name, "___")
+            shot = ""
+            while True:
+                await pilot.pause(0.2)
+                before, shot = shot, app.export_screenshot(title="seat")
+                if shot == before:
+                    return shot.replace(name, "___")
 
 
 async def test_apps_sharing_parsed_css_look_as_alone_each_in_its_theme(running, tmp_path):
